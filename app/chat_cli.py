@@ -1,0 +1,123 @@
+"""`tandem chat`: a terminal chat over the turn pipeline.
+
+Tokens stream to stdout as they come; after each answer a stats line shows where
+the turn ran and its tokens, speed and latency. Ctrl-C stops the answer being
+generated (the turn is kept as cancelled); Ctrl-C or Ctrl-D at the prompt quits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import TextIO
+
+from app.progress import terminal_progress
+from router.endpoints.base import TokenDelta
+from router.errors import TandemError
+from router.runtime import Runtime, build_runtime
+from router.session import RouteChosen, TurnFinished
+from router.types import Turn, TurnRequest
+
+_WHERE = {"local": "on this device", "edge": "on your edge server", "cloud": "in the cloud"}
+HELP = "commands: /new starts a new conversation, /quit exits; Ctrl-C stops an answer"
+
+
+def describe_turn(turn: Turn) -> str:
+    """Return the one-line summary shown after an answer: route, tokens, speed, latency."""
+    route = turn.route
+    where = _WHERE.get(route.endpoint_kind, route.endpoint_kind) if route else "?"
+    parts = [f"{where} ({route.endpoint})" if route else where]
+    if turn.usage:
+        u = turn.usage
+        parts.append(f"{u.input_tokens} in / {u.output_tokens} out tokens")
+        parts.append(f"{u.tokens_per_s:.1f} tok/s")
+        if u.ttft_s is not None:
+            parts.append(f"first token {u.ttft_s:.2f} s")
+        parts.append(f"total {u.latency_s:.2f} s")
+    if turn.status != "complete":
+        parts.append(turn.status)
+    return "[" + " · ".join(parts) + "]"
+
+
+async def answer(runtime: Runtime, request: TurnRequest, out: TextIO, info: TextIO) -> Turn | None:
+    """Run one turn, streaming its tokens to `out` and its stats line to `info`."""
+    finished: Turn | None = None
+    async for event in runtime.pipeline.run_turn(request):
+        if isinstance(event, TokenDelta):
+            out.write(event.text)
+            out.flush()
+        elif isinstance(event, TurnFinished):
+            finished = event.turn
+        elif isinstance(event, RouteChosen) and event.dropped_turns:
+            info.write(f"[{event.dropped_turns} earlier turns did not fit and were left out]\n")
+    out.write("\n")
+    if finished:
+        info.write(describe_turn(finished) + "\n")
+    info.flush()
+    return finished
+
+
+def _pick_session(runtime: Runtime, session: str | None, new: bool) -> str:
+    if session:
+        return session
+    if not new:
+        existing = runtime.ledger.sessions()
+        if existing:
+            return existing[0].id
+    return runtime.ledger.create_session()
+
+
+def run_chat(
+    *, once: str | None = None, model: str | None = None, session: str | None = None,
+    new: bool = False,
+) -> int:  # fmt: skip
+    """Run the terminal chat; with `once`, answer that one question (or stdin for '-')."""
+    runtime = build_runtime(model=model, progress=terminal_progress("preparing bundled model"))
+    if runtime.ledger.recovered:
+        print(
+            f"[recovered {runtime.ledger.recovered} turn(s) interrupted by a crash]",
+            file=sys.stderr,
+        )
+    with asyncio.Runner() as runner:
+        try:
+            if once is not None:
+                question = sys.stdin.read() if once == "-" else once
+                sid = session or runtime.ledger.create_session(question.strip()[:60] or "chat")
+                request = TurnRequest(text=question, session_id=sid)
+                turn = runner.run(answer(runtime, request, sys.stdout, sys.stderr))
+                return 0 if turn and turn.status == "complete" else 1
+            return _interactive(runner, runtime, _pick_session(runtime, session, new))
+        finally:
+            runner.run(runtime.aclose())
+
+
+def _interactive(runner: asyncio.Runner, runtime: Runtime, session_id: str) -> int:
+    print(f"Tandem · model {runtime.models.active_spec} · {HELP}", file=sys.stderr)
+    previous = runtime.ledger.turns(session_id)
+    if previous:
+        print(f"[continuing a conversation of {len(previous)} turn(s); /new starts afresh]")
+    while True:
+        try:
+            text = input("you> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        command = text.strip()
+        if command in ("/quit", "/exit"):
+            return 0
+        if command == "/new":
+            session_id = runtime.ledger.create_session()
+            print("[new conversation]")
+            continue
+        if not command:
+            continue
+        try:
+            runner.run(
+                answer(
+                    runtime, TurnRequest(text=text, session_id=session_id), sys.stdout, sys.stderr
+                )
+            )
+        except KeyboardInterrupt:
+            print("\n[stopped]", file=sys.stderr)
+        except TandemError as exc:
+            print(f"tandem: {exc}", file=sys.stderr)

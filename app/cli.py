@@ -1,0 +1,89 @@
+"""`tandem`: the command-line entry point.
+
+tandem                      launch the GUI (desktop window, else the web view)
+tandem --web [--port N]     serve the GUI on 127.0.0.1 for a browser
+tandem chat [--once Q]      terminal chat over the same pipeline
+tandem models list|pull     see and fetch local models
+tandem config path|show     where the settings live, and their values
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from router.errors import TandemError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="tandem",
+        description="Tandem: a private assistant where an on-device model and cloud "
+        "models work together. With no subcommand, opens the app.",
+    )
+    parser.add_argument("--web", action="store_true", help="serve the app for a browser")
+    parser.add_argument("--port", type=int, default=None, help="port for --web (default: free)")
+    parser.add_argument("--model", default=None, help="model spec: bundled, a name, or a .gguf")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    chat = sub.add_parser("chat", help="chat in the terminal")
+    chat.add_argument(
+        "--once", metavar="QUESTION", help="answer one question and exit ('-': stdin)"
+    )
+    chat.add_argument("--model", default=None, help="model spec: bundled, a name, or a .gguf")
+    chat.add_argument("--session", default=None, help="continue this session id")
+    chat.add_argument("--new", action="store_true", help="start a new conversation")
+
+    models = sub.add_parser("models", help="list, pull and check local models")
+    models_sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    models_sub.add_parser("list", help="show available models and which one is active")
+    pull = models_sub.add_parser("pull", help="download a GGUF from the Hugging Face hub")
+    pull.add_argument("repo", help="repository id, e.g. Qwen/Qwen2.5-0.5B-Instruct-GGUF")
+    pull.add_argument("file", help="GGUF file name in that repository")
+    path = models_sub.add_parser("path", help="print the file path of a model (assembles bundled)")
+    path.add_argument("spec", nargs="?", default=None, help="model spec (default: active)")
+
+    config = sub.add_parser("config", help="show the settings and where they live")
+    config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    config_sub.add_parser("path", help="print the config file and data folder")
+    config_sub.add_parser("show", help="print the effective settings")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the `tandem` command and return its exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except TandemError as exc:
+        print(f"tandem: {exc.message}", file=sys.stderr)
+        if exc.hint:
+            print(f"  → {exc.hint}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "chat":
+        from app.chat_cli import run_chat
+
+        return run_chat(once=args.once, model=args.model, session=args.session, new=args.new)
+    if args.command == "models":
+        from app.models_cli import run_models
+
+        return run_models(args)
+    if args.command == "config":
+        from app.models_cli import run_config
+
+        return run_config(args.config_command)
+    from app.gui.main import run_gui
+
+    run_gui(web=args.web, port=args.port, model=args.model)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,74 @@
+"""The `Endpoint` seam: one async streaming method, plus token counting and cost.
+
+Every model Tandem can talk to (llama.cpp in-process, Anthropic, an edge box, a
+test fake) implements this, so the turn pipeline never knows which it drives.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import AsyncGenerator, Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from router.types import EndpointKind, GenerationOptions, Message, Usage
+
+FinishReason = Literal["stop", "length", "cancelled"]
+
+
+class TokenDelta(BaseModel):
+    """A piece of generated text, as soon as the endpoint produced it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str = Field(description="Generated text since the previous delta.")
+
+
+class StreamEnd(BaseModel):
+    """The last event of every stream: why it stopped and what it cost."""
+
+    model_config = ConfigDict(frozen=True)
+
+    usage: Usage = Field(description="Tokens, timings and cost of the whole generation.")
+    finish_reason: FinishReason = Field(description="Why generation stopped.")
+
+
+StreamEvent = TokenDelta | StreamEnd
+
+
+class Endpoint(ABC):
+    """A model that streams answers to chat messages."""
+
+    name: str
+    kind: EndpointKind
+
+    @property
+    @abstractmethod
+    def context_window(self) -> int:
+        """Most tokens (prompt plus answer) one request may use."""
+
+    @abstractmethod
+    def stream(
+        self, messages: Sequence[Message], options: GenerationOptions
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """Stream the answer to `messages`: `TokenDelta`s, then exactly one `StreamEnd`.
+
+        Closing the iterator early (or cancelling the task consuming it) stops
+        generation promptly.
+        """
+
+    async def prepare(self) -> None:  # noqa: B027 - optional hook, a no-op by default
+        """Get ready to serve (load weights, open connections); a no-op by default."""
+
+    def count_tokens(self, messages: Sequence[Message]) -> int:
+        """Estimate the prompt tokens `messages` take; subclasses count exactly."""
+        # About four characters a token for English, plus per-message framing.
+        return sum(len(m.content) // 4 + 4 for m in messages)
+
+    def cost(self, input_tokens: int, output_tokens: int) -> float:
+        """Return the price in USD of a call with these token counts."""
+        return 0.0
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook, a no-op by default
+        """Release resources held by the endpoint."""

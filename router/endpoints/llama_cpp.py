@@ -1,0 +1,207 @@
+"""The on-device endpoint: llama.cpp in-process through llama-cpp-python.
+
+Generation runs on a worker thread so the event loop (and the GUI) never
+blocks; tokens cross back through an asyncio queue. Closing the stream sets a
+flag the worker checks after every token, which stops generation within one
+token and frees the shared model for the next caller.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import os
+import random
+import threading
+import time
+from collections.abc import AsyncGenerator, Callable, Sequence
+from typing import Any
+
+from router.endpoints.base import Endpoint, FinishReason, StreamEnd, StreamEvent, TokenDelta
+from router.endpoints.llama_model import LoadedModel, load_model
+from router.errors import PromptTooLongError
+from router.types import GenerationOptions, Message, Usage
+
+# Used only when a GGUF carries no chat template of its own.
+_CHATML = (
+    "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+# llama.cpp's defaults for the samplers create_completion also uses.
+_TOP_K, _MIN_P = 40, 0.05
+
+
+class LlamaCppEndpoint(Endpoint):
+    """Streams answers from a GGUF model running on this device."""
+
+    kind = "local"
+
+    def __init__(
+        self,
+        model_path: str | os.PathLike[str],
+        *,
+        name: str = "local",
+        n_ctx: int = 4096,
+        n_threads: int = 0,
+    ) -> None:
+        self.name = name
+        self.model_path = model_path
+        self._n_ctx = n_ctx
+        self._n_threads = n_threads
+        self._model: LoadedModel | None = None
+        self._load_lock = asyncio.Lock()
+
+    @property
+    def context_window(self) -> int:
+        """The context size the model was (or will be) loaded with."""
+        return self._n_ctx
+
+    @property
+    def loaded(self) -> bool:
+        """True once the model is in memory."""
+        return self._model is not None
+
+    async def prepare(self) -> None:
+        """Load the model off the event loop, if it is not loaded yet."""
+        await self._ensure_model()
+
+    async def _ensure_model(self) -> LoadedModel:
+        if self._model is None:
+            async with self._load_lock:
+                if self._model is None:
+                    self._model = await asyncio.to_thread(
+                        load_model, self.model_path, self._n_ctx, self._n_threads
+                    )
+        return self._model
+
+    def _prompt_tokens(self, model: LoadedModel, messages: Sequence[Message]) -> list[int]:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        formatter = Jinja2ChatFormatter(
+            template=model.chat_template or _CHATML,
+            eos_token=model.eos_token,
+            bos_token=model.bos_token,
+        )
+        chat: Any = [{"role": m.role, "content": m.content} for m in messages]
+        rendered = formatter(messages=chat)
+        tokens: list[int] = model.llama.tokenize(
+            rendered.prompt.encode("utf-8"), add_bos=not rendered.added_special, special=True
+        )
+        return tokens
+
+    def count_tokens(self, messages: Sequence[Message]) -> int:
+        """Exact prompt tokens once the model is loaded; an estimate before."""
+        if self._model is None:
+            return super().count_tokens(messages)
+        return len(self._prompt_tokens(self._model, messages))
+
+    async def stream(
+        self, messages: Sequence[Message], options: GenerationOptions
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """Stream the model's answer; see `Endpoint.stream`."""
+        started = time.perf_counter()
+        model = await self._ensure_model()
+        tokens = self._prompt_tokens(model, messages)
+        room = model.n_ctx - len(tokens)
+        if room < 1:
+            raise PromptTooLongError(
+                f"the prompt is {len(tokens)} tokens but the model's context window is "
+                f"{model.n_ctx}",
+                "shorten the message, or raise [local] n_ctx in the config",
+            )
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[StreamEvent | BaseException] = asyncio.Queue()
+        stop = threading.Event()
+
+        def emit(item: StreamEvent | BaseException) -> None:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+            except RuntimeError:  # the loop closed: nobody is listening any more
+                stop.set()
+
+        job = _Generation(model, tokens, min(options.max_tokens, room), options, started)
+        threading.Thread(target=job.run, args=(stop, emit), daemon=True).start()
+        try:
+            while True:
+                item = await queue.get()
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+                if isinstance(item, StreamEnd):
+                    return
+        finally:
+            stop.set()
+
+
+class _Generation:
+    """One generation on the worker thread, holding the model's lock throughout."""
+
+    def __init__(
+        self,
+        model: LoadedModel,
+        tokens: list[int],
+        max_new: int,
+        options: GenerationOptions,
+        started: float,
+    ) -> None:
+        self.model, self.tokens, self.max_new = model, tokens, max_new
+        self.options, self.started = options, started
+
+    def run(
+        self, stop: threading.Event, emit: Callable[[StreamEvent | BaseException], None]
+    ) -> None:
+        with self.model.lock:
+            if stop.is_set():
+                return
+            try:
+                emit(self._generate(stop, emit))
+            except Exception as exc:
+                emit(exc)
+
+    def _generate(
+        self, stop: threading.Event, emit: Callable[[StreamEvent | BaseException], None]
+    ) -> StreamEnd:
+        import llama_cpp
+
+        llama: Any = self.model.llama
+        opts = self.options
+        llama.set_seed(opts.seed if opts.seed is not None else random.randrange(2**31))
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        vocab = llama._model.vocab  # llama_cpp keeps the vocab handle on its internal model
+        first: float | None = None
+        n_out = 0
+        finish: FinishReason = "length"
+        for token in llama.generate(
+            self.tokens,
+            top_k=_TOP_K,
+            top_p=opts.top_p,
+            min_p=_MIN_P,
+            temp=opts.temperature,
+            repeat_penalty=1.0,
+        ):
+            if stop.is_set():
+                finish = "cancelled"
+                break
+            if llama_cpp.llama_vocab_is_eog(vocab, token):
+                finish = "stop"
+                break
+            n_out += 1
+            if first is None:
+                first = time.perf_counter() - self.started
+            text = decoder.decode(llama.detokenize([token]))
+            if text:
+                emit(TokenDelta(text=text))
+            if n_out >= self.max_new:
+                break
+        tail = decoder.decode(b"", final=True)
+        if tail:
+            emit(TokenDelta(text=tail))
+        return StreamEnd(
+            usage=Usage(
+                input_tokens=len(self.tokens),
+                output_tokens=n_out,
+                ttft_s=first,
+                latency_s=time.perf_counter() - self.started,
+            ),
+            finish_reason=finish,
+        )

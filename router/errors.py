@@ -1,0 +1,55 @@
+"""Errors Tandem raises, each saying what the user can do next."""
+
+from __future__ import annotations
+
+
+class TandemError(Exception):
+    """Base class: a message for the user plus a hint for what to do next."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}; {self.hint}" if self.hint else self.message
+
+
+class ConfigError(TandemError):
+    """The configuration file is invalid."""
+
+
+class ModelNotFoundError(TandemError):
+    """A model file or model name could not be found."""
+
+
+class ModelFormatError(TandemError):
+    """A file is not a usable GGUF model (wrong format or truncated)."""
+
+
+class ModelLoadError(TandemError):
+    """llama.cpp refused to load a model file."""
+
+
+class BundledModelMissingError(ModelNotFoundError):
+    """The bundled default model's packages are not installed."""
+
+
+class ModelDownloadError(TandemError):
+    """A model could not be downloaded (offline, unknown repo or file)."""
+
+
+class EmptyPromptError(TandemError):
+    """The user sent an empty message."""
+
+
+class PromptTooLongError(TandemError):
+    """The prompt does not fit in the model's context window."""
+
+
+class EgressBlockedError(TandemError):
+    """An outbound request contained data a privacy rule keeps on the device."""
+
+
+class EndpointError(TandemError):
+    """An endpoint failed while serving a turn."""

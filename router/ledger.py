@@ -1,0 +1,217 @@
+"""The ledger: every turn persisted in SQLite, the source of truth for history.
+
+A turn is written when it starts (`in_progress`) and finished in one
+transaction when it ends, so a crash mid-stream leaves exactly one row that the
+next start marks `incomplete`; nothing is lost and nothing is duplicated.
+WAL mode lets the GUI read history while a turn is being written.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from router.types import (
+    Attachment,
+    Message,
+    RouteDecision,
+    Turn,
+    TurnStatus,
+    Usage,
+    new_id,
+    utc_now,
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS turns (
+    id TEXT PRIMARY KEY,
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    user_text TEXT NOT NULL,
+    attachments TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    route TEXT,
+    usage TEXT,
+    status TEXT NOT NULL,
+    error TEXT,
+    UNIQUE (session_id, seq)
+);
+"""
+
+
+class SessionInfo(BaseModel):
+    """A conversation as listed to the user."""
+
+    id: str = Field(description="Unique session id.")
+    title: str = Field(description="Title shown in the conversation list.")
+    created_at: datetime = Field(description="When the conversation started.")
+    turns: int = Field(description="Number of turns in it.")
+
+
+class Ledger:
+    """SQLite-backed store of sessions and turns; safe to share between threads."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._lock = threading.Lock()
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.executescript(_SCHEMA)
+        self.recovered = self._mark_interrupted()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _mark_interrupted(self) -> int:
+        # Rows still in progress at open belong to a process that died mid-turn.
+        with self._tx() as conn:
+            cur = conn.execute(
+                "UPDATE turns SET status='incomplete', "
+                "error=COALESCE(error, 'interrupted: Tandem stopped before the answer finished') "
+                "WHERE status='in_progress'"
+            )
+            return cur.rowcount
+
+    def close(self) -> None:
+        """Close the database connection."""
+        with self._lock:
+            self._conn.close()
+
+    def create_session(self, title: str = "New conversation") -> str:
+        """Start a new conversation and return its id."""
+        session_id = new_id()
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT INTO sessions (id, title, created_at) VALUES (?, ?, ?)",
+                (session_id, title, utc_now().isoformat()),
+            )
+        return session_id
+
+    def ensure_session(self, session_id: str, title: str = "New conversation") -> None:
+        """Create the session with this id if it does not exist."""
+        with self._tx() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO sessions (id, title, created_at) VALUES (?, ?, ?)",
+                (session_id, title, utc_now().isoformat()),
+            )
+
+    def sessions(self) -> list[SessionInfo]:
+        """List conversations, newest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT s.id, s.title, s.created_at, COUNT(t.id) FROM sessions s "
+                "LEFT JOIN turns t ON t.session_id = s.id GROUP BY s.id "
+                "ORDER BY s.created_at DESC, s.rowid DESC"
+            ).fetchall()
+        return [
+            SessionInfo(id=r[0], title=r[1], created_at=datetime.fromisoformat(r[2]), turns=r[3])
+            for r in rows
+        ]
+
+    def begin_turn(
+        self, session_id: str, user_text: str, attachments: tuple[Attachment, ...] = ()
+    ) -> Turn:
+        """Persist a new in-progress turn at the end of the session and return it."""
+        with self._tx() as conn:
+            (next_seq,) = conn.execute(
+                "SELECT COALESCE(MAX(seq) + 1, 0) FROM turns WHERE session_id = ?", (session_id,)
+            ).fetchone()
+            turn = Turn(
+                session_id=session_id, seq=next_seq, user_text=user_text, attachments=attachments
+            )
+            conn.execute(
+                "INSERT INTO turns (id, session_id, seq, created_at, user_text, attachments, "
+                "answer, status) VALUES (?, ?, ?, ?, ?, ?, '', 'in_progress')",
+                (
+                    turn.id,
+                    session_id,
+                    turn.seq,
+                    turn.created_at.isoformat(),
+                    user_text,
+                    json.dumps([a.model_dump() for a in attachments]),
+                ),
+            )
+        return turn
+
+    def finish_turn(
+        self,
+        turn_id: str,
+        *,
+        status: TurnStatus,
+        answer: str,
+        route: RouteDecision | None,
+        usage: Usage | None,
+        error: str | None = None,
+    ) -> None:
+        """Record how a turn ended, in one transaction."""
+        with self._tx() as conn:
+            conn.execute(
+                "UPDATE turns SET status=?, answer=?, route=?, usage=?, error=? WHERE id=?",
+                (
+                    status,
+                    answer,
+                    route.model_dump_json() if route else None,
+                    usage.model_dump_json(exclude={"tokens_per_s"}) if usage else None,
+                    error,
+                    turn_id,
+                ),
+            )
+
+    def turns(self, session_id: str) -> list[Turn]:
+        """Return every turn of a session in order, whatever its status."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT id, session_id, seq, created_at, user_text, attachments, answer, route, "
+                "usage, status, error FROM turns WHERE session_id = ? ORDER BY seq",
+                (session_id,),
+            ).fetchall()
+        return [
+            Turn(
+                id=r[0],
+                session_id=r[1],
+                seq=r[2],
+                created_at=datetime.fromisoformat(r[3]),
+                user_text=r[4],
+                attachments=tuple(Attachment(**a) for a in json.loads(r[5])),
+                answer=r[6],
+                route=RouteDecision.model_validate_json(r[7]) if r[7] else None,
+                usage=Usage.model_validate_json(r[8]) if r[8] else None,
+                status=r[9],
+                error=r[10],
+            )
+            for r in rows
+        ]
+
+    def history(self, session_id: str) -> list[Message]:
+        """Return the conversation as messages, from completed turns only."""
+        messages: list[Message] = []
+        for turn in self.turns(session_id):
+            if turn.status != "complete":
+                continue
+            messages.append(Message(role="user", content=turn.user_text))
+            messages.append(Message(role="assistant", content=turn.answer))
+        return messages

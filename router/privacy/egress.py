@@ -1,0 +1,20 @@
+"""Stage 4, `privacy.egress`: the last check on the exact bytes leaving the device.
+
+It runs on the serialized request, not on the pipeline's intentions, so a bug
+upstream that lets a local-only value slip into a prompt is still caught.
+"""
+
+from __future__ import annotations
+
+from router.errors import EgressBlockedError
+from router.types import PrivacyReport
+
+
+def check_outbound(payload: bytes, report: PrivacyReport) -> None:
+    """Raise `EgressBlockedError` if `payload` contains any local-only value."""
+    for value in report.local_only_values:
+        if value and value.encode("utf-8") in payload:
+            raise EgressBlockedError(
+                "blocked an outbound request that contained data a privacy rule keeps local",
+                "the turn was not sent; it can be answered on this device instead",
+            )

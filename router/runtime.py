@@ -1,0 +1,79 @@
+"""Assembles a ready-to-use Tandem from settings: paths, ledger, endpoints, pipeline.
+
+Every front end (terminal chat, GUI, MCP `assistant` server) starts here, so they
+all drive the same pipeline with the same configuration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from router.config import Settings, load_settings
+from router.endpoints.base import Endpoint
+from router.endpoints.llama_cpp import LlamaCppEndpoint
+from router.ledger import Ledger
+from router.models.bundled import Progress
+from router.models.manager import ModelManager
+from router.paths import TandemPaths, resolve_paths
+from router.policy.decide import policy_for
+from router.session import TurnPipeline
+
+
+@dataclass
+class Runtime:
+    """Everything a front end needs to serve turns."""
+
+    paths: TandemPaths
+    settings: Settings
+    ledger: Ledger
+    models: ModelManager
+    pipeline: TurnPipeline
+
+    @property
+    def local(self) -> Endpoint:
+        """The on-device endpoint."""
+        return self.pipeline.endpoints["local"]
+
+    async def aclose(self) -> None:
+        """Close endpoints and the ledger."""
+        for endpoint in self.pipeline.endpoints.values():
+            await endpoint.aclose()
+        self.ledger.close()
+
+
+def build_runtime(
+    paths: TandemPaths | None = None,
+    settings: Settings | None = None,
+    *,
+    model: str | None = None,
+    progress: Progress | None = None,
+    endpoints: dict[str, Endpoint] | None = None,
+) -> Runtime:
+    """Create the runtime; `model` overrides the configured model spec.
+
+    Resolving the bundled model may assemble it (about 500 MB written once), so
+    `progress` is called with (bytes done, total). Loading weights is deferred
+    to the first turn or to an explicit `await runtime.local.prepare()`.
+    """
+    paths = (paths or resolve_paths()).ensure()
+    settings = settings or load_settings(paths)
+    manager = ModelManager(paths.models_dir, model or settings.local.model)
+    if endpoints is None:
+        model_path = manager.resolve(progress=progress)
+        endpoints = {
+            "local": LlamaCppEndpoint(
+                model_path,
+                name="local",
+                n_ctx=settings.local.n_ctx,
+                n_threads=settings.local.n_threads,
+            )
+        }
+    ledger = Ledger(paths.ledger_file)
+    pipeline = TurnPipeline(
+        endpoints=endpoints,
+        policy=policy_for(settings.routing.policy),
+        ledger=ledger,
+        generation=settings.generation,
+        system_prompt=settings.chat.system_prompt,
+    )
+    return Runtime(paths=paths, settings=settings, ledger=ledger, models=manager, pipeline=pipeline)

@@ -1,0 +1,148 @@
+"""The turn pipeline: the stages of DESIGN.md, in order, for one chat turn.
+
+    privacy.scan -> policy.decide -> context.pack -> privacy.egress
+      -> endpoint.stream -> ledger.commit
+
+`TurnPipeline.run_turn` yields typed events the GUI, the CLI and the MCP
+`assistant` server all render the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Mapping
+from contextlib import aclosing
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from router.context.pack import pack
+from router.endpoints.base import Endpoint, StreamEnd, TokenDelta
+from router.errors import EndpointError, TandemError
+from router.ledger import Ledger
+from router.policy.decide import Policy
+from router.privacy import egress, scan
+from router.types import (
+    GenerationOptions,
+    PackedContext,
+    RouteDecision,
+    Turn,
+    TurnRequest,
+    TurnStatus,
+)
+
+
+class RouteChosen(BaseModel):
+    """First event of a turn: where it runs and what it carries."""
+
+    model_config = ConfigDict(frozen=True)
+
+    turn_id: str = Field(description="Ledger id of the turn.")
+    decision: RouteDecision = Field(description="The policy's decision, with its reason.")
+    input_tokens: int = Field(description="Prompt tokens sent to the endpoint.")
+    dropped_turns: int = Field(description="Earlier turns left out of the context.")
+
+
+class TurnFinished(BaseModel):
+    """Last event of a turn: the persisted record."""
+
+    model_config = ConfigDict(frozen=True)
+
+    turn: Turn = Field(description="The turn as the ledger stored it.")
+
+
+TurnEvent = RouteChosen | TokenDelta | TurnFinished
+
+
+@dataclass
+class TurnPipeline:
+    """Runs chat turns through the stages, against a set of endpoints and a ledger."""
+
+    endpoints: Mapping[str, Endpoint]
+    policy: Policy
+    ledger: Ledger
+    generation: GenerationOptions
+    system_prompt: str = ""
+
+    async def run_turn(self, request: TurnRequest) -> AsyncGenerator[TurnEvent, None]:
+        """Serve one turn, yielding its events; the turn is persisted however it ends.
+
+        Raises `TandemError` subclasses with a user-facing message for bad input
+        (empty or too long prompt) before anything is persisted.
+        """
+        self.ledger.ensure_session(request.session_id)
+        history = self.ledger.history(request.session_id)
+        report = scan.scan(request, history)
+        decision = self.policy.decide(request, report, self.endpoints)
+        endpoint = self.endpoints[decision.endpoint]
+        await endpoint.prepare()
+        packed = pack(
+            request,
+            history,
+            endpoint,
+            system_prompt=self.system_prompt,
+            reserve_output_tokens=self.generation.max_tokens,
+        )
+        if endpoint.kind not in ("local", "fake"):
+            egress.check_outbound(_outbound_bytes(packed), report)
+        turn = self.ledger.begin_turn(request.session_id, request.text, request.attachments)
+        yield RouteChosen(
+            turn_id=turn.id,
+            decision=decision,
+            input_tokens=packed.input_tokens,
+            dropped_turns=packed.dropped_turns,
+        )
+        # aclosing: when our consumer stops early, the inner generators must be closed
+        # now (stopping generation, recording the cancel), not whenever GC gets to them.
+        async with aclosing(self._stream_and_commit(turn, endpoint, packed, decision)) as events:
+            async for event in events:
+                yield event
+
+    async def _stream_and_commit(
+        self, turn: Turn, endpoint: Endpoint, packed: PackedContext, decision: RouteDecision
+    ) -> AsyncGenerator[TurnEvent, None]:
+        parts: list[str] = []
+        end: StreamEnd | None = None
+        try:
+            async with aclosing(endpoint.stream(packed.messages, self.generation)) as stream:
+                async for event in stream:
+                    if isinstance(event, TokenDelta):
+                        parts.append(event.text)
+                        yield event
+                    else:
+                        end = event
+        except (asyncio.CancelledError, GeneratorExit):
+            self.ledger.finish_turn(
+                turn.id, status="cancelled", answer="".join(parts), route=decision, usage=None
+            )
+            raise
+        except Exception as exc:
+            message = str(exc) if isinstance(exc, TandemError) else f"{type(exc).__name__}: {exc}"
+            self.ledger.finish_turn(
+                turn.id,
+                status="error",
+                answer="".join(parts),
+                route=decision,
+                usage=None,
+                error=message,
+            )
+            if isinstance(exc, TandemError):
+                raise
+            raise EndpointError(
+                f"{endpoint.name} failed: {message}", "try again, or pick another model"
+            ) from exc
+        answer = "".join(parts)
+        status: TurnStatus = (
+            "cancelled" if end is None or end.finish_reason == "cancelled" else "complete"
+        )
+        usage = end.usage if end else None
+        self.ledger.finish_turn(turn.id, status=status, answer=answer, route=decision, usage=usage)
+        yield TurnFinished(
+            turn=turn.model_copy(
+                update={"answer": answer, "route": decision, "usage": usage, "status": status}
+            )
+        )
+
+
+def _outbound_bytes(packed: PackedContext) -> bytes:
+    return packed.model_dump_json().encode("utf-8")

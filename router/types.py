@@ -1,0 +1,175 @@
+"""Typed wire shapes that travel between the stages of a turn.
+
+Every value that crosses a stage boundary is one of these models, so a turn can
+be followed, persisted and explained without reading log lines.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field
+
+Role = Literal["system", "user", "assistant"]
+EndpointKind = Literal["local", "cloud", "edge", "fake"]
+TurnStatus = Literal["in_progress", "complete", "incomplete", "cancelled", "error"]
+FindingAction = Literal["keep_local", "redact", "allow"]
+MessagePart = Literal["text", "attachment", "history", "tool_result"]
+
+
+def new_id() -> str:
+    """Return a fresh random identifier for a turn or a session."""
+    return uuid.uuid4().hex
+
+
+def utc_now() -> datetime:
+    """Return the current time as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Attachment(_Frozen):
+    """A file the user attached to a turn."""
+
+    name: str = Field(description="File name shown to the user, without directories.")
+    mime_type: str = Field(description="MIME type, e.g. `image/png` or `text/plain`.")
+    size_bytes: int = Field(ge=0, description="Size of the file in bytes.")
+    path: str | None = Field(
+        default=None, description="Where the file lives on this device, if it is a file."
+    )
+
+
+class Message(_Frozen):
+    """One chat message as an endpoint sees it."""
+
+    role: Role = Field(description="Who wrote the message.")
+    content: str = Field(description="The message text.")
+    attachments: tuple[Attachment, ...] = Field(
+        default=(), description="Files attached to this message."
+    )
+
+
+class Usage(_Frozen):
+    """What one generation cost: tokens, time and money."""
+
+    input_tokens: int = Field(default=0, ge=0, description="Prompt tokens the endpoint read.")
+    output_tokens: int = Field(default=0, ge=0, description="Tokens the endpoint generated.")
+    ttft_s: float | None = Field(
+        default=None,
+        ge=0,
+        description="Seconds from the request to the first generated token; None if none came.",
+    )
+    latency_s: float = Field(default=0.0, ge=0, description="Seconds from request to last token.")
+    cost_usd: float = Field(default=0.0, ge=0, description="Money charged for the call, in USD.")
+
+    @computed_field(description="Decode speed: output tokens per second after the first token.")  # type: ignore[prop-decorator]
+    @property
+    def tokens_per_s(self) -> float:
+        """Return the decode speed, excluding the time to the first token."""
+        if self.ttft_s is None or self.output_tokens < 2:
+            return 0.0
+        decode_s = self.latency_s - self.ttft_s
+        return (self.output_tokens - 1) / decode_s if decode_s > 0 else 0.0
+
+
+class Finding(_Frozen):
+    """Something sensitive a detector found in one part of a turn."""
+
+    type: str = Field(description="What was found, e.g. `CREDIT_CARD`, `EMAIL`, `PERSON`.")
+    start: int = Field(ge=0, description="Start offset of the span in the scanned text.")
+    end: int = Field(ge=0, description="End offset (exclusive) of the span.")
+    part: MessagePart = Field(default="text", description="Which part of the turn was scanned.")
+    confidence: float = Field(ge=0, le=1, description="Detector confidence in [0, 1].")
+    detector: str = Field(description="Name of the detector that produced the finding.")
+
+
+class PrivacyReport(_Frozen):
+    """The privacy scan's verdict on a turn."""
+
+    findings: tuple[Finding, ...] = Field(default=(), description="Everything detected.")
+    keep_local: bool = Field(
+        default=False, description="True when a rule requires the turn to stay on the device."
+    )
+    local_only_values: tuple[str, ...] = Field(
+        default=(),
+        description="Exact strings that must never appear in an outbound request.",
+        repr=False,
+    )
+    reason: str = Field(default="nothing sensitive found", description="One-line explanation.")
+
+
+class RouteDecision(_Frozen):
+    """Where a turn goes, what it sends, and why."""
+
+    endpoint: str = Field(description="Name of the endpoint that serves the turn.")
+    endpoint_kind: EndpointKind = Field(description="Where that endpoint runs.")
+    policy: str = Field(description="Name of the policy that decided.")
+    reason: str = Field(description="One-line human explanation shown next to the turn.")
+    attachments_sent: tuple[str, ...] = Field(
+        default=(), description="Names of the attachments that go with the request."
+    )
+    context_plan: Literal["recent_history", "summary", "none"] = Field(
+        default="recent_history", description="How earlier turns are carried to the endpoint."
+    )
+    redactions: tuple[str, ...] = Field(
+        default=(), description="Finding types replaced by placeholders before sending."
+    )
+    expected_quality: float | None = Field(
+        default=None, description="Policy's estimate of answer quality in [0, 1]."
+    )
+    expected_latency_s: float | None = Field(
+        default=None, description="Policy's estimate of the turn's latency in seconds."
+    )
+    expected_cost_usd: float | None = Field(
+        default=None, description="Policy's estimate of the turn's cost in USD."
+    )
+
+
+class GenerationOptions(_Frozen):
+    """Sampling settings for one generation."""
+
+    max_tokens: int = Field(default=512, ge=1, description="Most tokens to generate.")
+    temperature: float = Field(default=0.7, ge=0, description="Sampling temperature; 0 is greedy.")
+    top_p: float = Field(default=0.95, gt=0, le=1, description="Nucleus sampling mass.")
+    seed: int | None = Field(default=None, description="Sampling seed, for repeatable output.")
+
+
+class TurnRequest(_Frozen):
+    """What the user asked in one turn."""
+
+    text: str = Field(description="The user's message.")
+    session_id: str = Field(description="Conversation the turn belongs to.")
+    attachments: tuple[Attachment, ...] = Field(default=(), description="Attached files.")
+
+
+class PackedContext(_Frozen):
+    """The exact messages one endpoint will receive."""
+
+    messages: tuple[Message, ...] = Field(description="System, history and the new user message.")
+    input_tokens: int = Field(ge=0, description="Token count of `messages` for that endpoint.")
+    dropped_turns: int = Field(
+        default=0, ge=0, description="Earlier turns left out because they did not fit."
+    )
+
+
+class Turn(BaseModel):
+    """One persisted turn of a conversation, as the ledger stores it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(default_factory=new_id, description="Unique turn id.")
+    session_id: str = Field(description="Conversation the turn belongs to.")
+    seq: int = Field(ge=0, description="Position of the turn in its conversation.")
+    created_at: datetime = Field(default_factory=utc_now, description="When the turn began.")
+    user_text: str = Field(description="What the user asked.")
+    attachments: tuple[Attachment, ...] = Field(default=(), description="Attached files.")
+    answer: str = Field(default="", description="The answer, or the part streamed before a stop.")
+    route: RouteDecision | None = Field(default=None, description="Where the turn was served.")
+    usage: Usage | None = Field(default=None, description="Tokens, time and money spent.")
+    status: TurnStatus = Field(default="in_progress", description="Where the turn ended up.")
+    error: str | None = Field(default=None, description="What went wrong, for failed turns.")

@@ -1,0 +1,31 @@
+"""Runs the real `tandem` command in a subprocess with an isolated TANDEM_HOME."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def tandem_env(home: Path, model: Path | str, **extra: str) -> dict[str, str]:
+    """Environment for a subprocess: isolated home, chosen model, nothing from the hub."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TANDEM_")}
+    env.update(TANDEM_HOME=str(home), TANDEM_LOCAL__MODEL=str(model), HF_HUB_OFFLINE="1")
+    env.update(extra)
+    return env
+
+
+def run_tandem(
+    *args: str, env: dict[str, str], stdin: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run `tandem ARGS` to completion and capture its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -1,0 +1,128 @@
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from router.endpoints.base import StreamEvent, TokenDelta
+from router.endpoints.fake import FakeEndpoint
+from router.errors import EmptyPromptError, EndpointError, PromptTooLongError
+from router.ledger import Ledger
+from router.policy.decide import LocalOnlyPolicy
+from router.session import RouteChosen, TurnFinished, TurnPipeline
+from router.types import GenerationOptions, Message, TurnRequest
+
+
+def _pipeline(tmp_path: Path, endpoint: FakeEndpoint) -> TurnPipeline:
+    return TurnPipeline(
+        endpoints={endpoint.name: endpoint},
+        policy=LocalOnlyPolicy(),
+        ledger=Ledger(tmp_path / "ledger.db"),
+        generation=GenerationOptions(max_tokens=64),
+        system_prompt="be brief",
+    )
+
+
+async def _collect(pipeline: TurnPipeline, text: str, sid: str = "s1") -> list[object]:
+    return [e async for e in pipeline.run_turn(TurnRequest(text=text, session_id=sid))]
+
+
+async def test_events_come_in_stage_order_and_the_turn_is_persisted(tmp_path: Path) -> None:
+    pipeline = _pipeline(tmp_path, FakeEndpoint())
+    events = await _collect(pipeline, "hello there")
+    assert isinstance(events[0], RouteChosen)
+    assert events[0].decision.endpoint_kind == "fake"
+    assert "".join(e.text for e in events if isinstance(e, TokenDelta)) == "echo: hello there"
+    finished = events[-1]
+    assert isinstance(finished, TurnFinished)
+    assert finished.turn.status == "complete"
+    assert finished.turn.usage is not None and finished.turn.usage.output_tokens == 3
+    [stored] = pipeline.ledger.turns("s1")
+    assert stored.answer == "echo: hello there"
+    assert stored.route == events[0].decision
+
+
+async def test_history_and_system_prompt_reach_the_endpoint(tmp_path: Path) -> None:
+    endpoint = FakeEndpoint()
+    pipeline = _pipeline(tmp_path, endpoint)
+    await _collect(pipeline, "first")
+    await _collect(pipeline, "second")
+    sent = endpoint.requests[-1]
+    assert [(m.role, m.content) for m in sent] == [
+        ("system", "be brief"),
+        ("user", "first"),
+        ("assistant", "echo: first"),
+        ("user", "second"),
+    ]
+
+
+async def test_history_survives_a_restart(tmp_path: Path) -> None:
+    await _collect(_pipeline(tmp_path, FakeEndpoint()), "remember me")
+    endpoint = FakeEndpoint()
+    await _collect(_pipeline(tmp_path, endpoint), "again")
+    assert [m.content for m in endpoint.requests[-1]][1:3] == ["remember me", "echo: remember me"]
+
+
+async def test_closing_the_stream_persists_a_cancelled_turn_with_its_partial_answer(
+    tmp_path: Path,
+) -> None:
+    pipeline = _pipeline(tmp_path, FakeEndpoint(lambda _: "one two three four five"))
+    stream = pipeline.run_turn(TurnRequest(text="count", session_id="s1"))
+    seen = []
+    async for event in stream:
+        if isinstance(event, TokenDelta):
+            seen.append(event.text)
+            if len(seen) == 2:
+                break
+    await stream.aclose()
+    [turn] = pipeline.ledger.turns("s1")
+    assert turn.status == "cancelled"
+    assert turn.answer == "one two"
+    assert pipeline.ledger.history("s1") == []
+
+
+async def test_cancelling_the_task_persists_a_cancelled_turn(tmp_path: Path) -> None:
+    pipeline = _pipeline(tmp_path, FakeEndpoint(lambda _: "a " * 50, delay_s=0.01))
+    started = asyncio.Event()
+
+    async def consume() -> None:
+        async for event in pipeline.run_turn(TurnRequest(text="go", session_id="s1")):
+            if isinstance(event, TokenDelta):
+                started.set()
+
+    task = asyncio.create_task(consume())
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    [turn] = pipeline.ledger.turns("s1")
+    assert turn.status == "cancelled"
+    assert turn.answer.startswith("a")
+
+
+class _Broken(FakeEndpoint):
+    async def stream(
+        self, messages: Sequence[Message], options: GenerationOptions
+    ) -> AsyncIterator[StreamEvent]:
+        yield TokenDelta(text="partial")
+        raise OSError("connection reset")
+
+
+async def test_endpoint_failure_is_persisted_and_raised_as_a_user_facing_error(
+    tmp_path: Path,
+) -> None:
+    pipeline = _pipeline(tmp_path, _Broken())
+    with pytest.raises(EndpointError, match="connection reset"):
+        await _collect(pipeline, "hi")
+    [turn] = pipeline.ledger.turns("s1")
+    assert (turn.status, turn.answer) == ("error", "partial")
+    assert "connection reset" in (turn.error or "")
+
+
+async def test_bad_input_is_refused_before_anything_is_persisted(tmp_path: Path) -> None:
+    pipeline = _pipeline(tmp_path, FakeEndpoint(context_window=300))
+    with pytest.raises(EmptyPromptError):
+        await _collect(pipeline, "   ")
+    with pytest.raises(PromptTooLongError):
+        await _collect(pipeline, "word " * 5000)
+    assert pipeline.ledger.turns("s1") == []
