@@ -12,31 +12,21 @@ import sys
 from typing import TextIO
 
 from app.progress import terminal_progress
+from app.turn_text import route_label, stats_line
 from router.endpoints.base import TokenDelta
 from router.errors import TandemError
 from router.runtime import Runtime, build_runtime
 from router.session import RouteChosen, TurnFinished
 from router.types import Turn, TurnRequest
 
-_WHERE = {"local": "on this device", "edge": "on your edge server", "cloud": "in the cloud"}
 HELP = "commands: /new starts a new conversation, /quit exits; Ctrl-C stops an answer"
 
 
 def describe_turn(turn: Turn) -> str:
     """Return the one-line summary shown after an answer: route, tokens, speed, latency."""
-    route = turn.route
-    where = _WHERE.get(route.endpoint_kind, route.endpoint_kind) if route else "?"
-    parts = [f"{where} ({route.endpoint})" if route else where]
-    if turn.usage:
-        u = turn.usage
-        parts.append(f"{u.input_tokens} in / {u.output_tokens} out tokens")
-        parts.append(f"{u.tokens_per_s:.1f} tok/s")
-        if u.ttft_s is not None:
-            parts.append(f"first token {u.ttft_s:.2f} s")
-        parts.append(f"total {u.latency_s:.2f} s")
-    if turn.status != "complete":
-        parts.append(turn.status)
-    return "[" + " · ".join(parts) + "]"
+    route = route_label(turn.route) if turn.route else "?"
+    stats = stats_line(turn.usage, turn.status)
+    return f"[{route} · {stats}]" if stats else f"[{route}]"
 
 
 async def answer(runtime: Runtime, request: TurnRequest, out: TextIO, info: TextIO) -> Turn | None:

@@ -1,6 +1,6 @@
 """The on-device endpoint: llama.cpp in-process through llama-cpp-python.
 
-Generation runs on a worker thread so the event loop (and the GUI) never
+Generation runs on the model's worker thread so the event loop (and the GUI) never
 blocks; tokens cross back through an asyncio queue. Closing the stream sets a
 flag the worker checks after every token, which stops generation within one
 token and frees the shared model for the next caller.
@@ -75,15 +75,8 @@ class LlamaCppEndpoint(Endpoint):
         return self._model
 
     def _prompt_tokens(self, model: LoadedModel, messages: Sequence[Message]) -> list[int]:
-        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-        formatter = Jinja2ChatFormatter(
-            template=model.chat_template or _CHATML,
-            eos_token=model.eos_token,
-            bos_token=model.bos_token,
-        )
         chat: Any = [{"role": m.role, "content": m.content} for m in messages]
-        rendered = formatter(messages=chat)
+        rendered = _formatter(model)(messages=chat)
         tokens: list[int] = model.llama.tokenize(
             rendered.prompt.encode("utf-8"), add_bos=not rendered.added_special, special=True
         )
@@ -120,7 +113,7 @@ class LlamaCppEndpoint(Endpoint):
                 stop.set()
 
         job = _Generation(model, tokens, min(options.max_tokens, room), options, started)
-        threading.Thread(target=job.run, args=(stop, emit), daemon=True).start()
+        model.worker.submit(job.run, stop, emit)
         try:
             while True:
                 item = await queue.get()
@@ -131,6 +124,19 @@ class LlamaCppEndpoint(Endpoint):
                     return
         finally:
             stop.set()
+
+
+def _formatter(model: LoadedModel) -> Any:
+    """Return the model's chat-template renderer, compiled once per loaded model."""
+    if model.formatter is None:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        model.formatter = Jinja2ChatFormatter(
+            template=model.chat_template or _CHATML,
+            eos_token=model.eos_token,
+            bos_token=model.bos_token,
+        )
+    return model.formatter
 
 
 class _Generation:

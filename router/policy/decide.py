@@ -13,8 +13,6 @@ from router.endpoints.base import Endpoint
 from router.errors import TandemError
 from router.types import PrivacyReport, RouteDecision, TurnRequest
 
-_KIND_WORDS = {"local": "on this device", "edge": "on your edge server", "cloud": "in the cloud"}
-
 
 class Policy(Protocol):
     """Chooses where a turn runs."""
@@ -39,12 +37,13 @@ class LocalOnlyPolicy:
         """Pick the first local endpoint (or a fake one, in tests)."""
         for endpoint in endpoints.values():
             if endpoint.kind in ("local", "fake"):
-                reason = "kept local: " + report.reason if report.keep_local else "local model"
                 return RouteDecision(
                     endpoint=endpoint.name,
                     endpoint_kind=endpoint.kind,
                     policy=self.name,
-                    reason=f"{_KIND_WORDS.get(endpoint.kind, 'on this device')}: {reason}",
+                    reason=f"kept local: {report.reason}"
+                    if report.keep_local
+                    else "local-only policy",
                     attachments_sent=tuple(a.name for a in request.attachments),
                     expected_cost_usd=0.0,
                 )
