@@ -17,7 +17,7 @@ from router.endpoints.base import TokenDelta
 from router.errors import TandemError
 from router.runtime import Runtime, build_runtime
 from router.session import RouteChosen, TurnFinished
-from router.types import Turn, TurnRequest
+from router.types import Turn, TurnRequest, new_id
 
 HELP = "commands: /new starts a new conversation, /quit exits; Ctrl-C stops an answer"
 
@@ -54,7 +54,7 @@ def _pick_session(runtime: Runtime, session: str | None, new: bool) -> str:
         existing = runtime.ledger.sessions()
         if existing:
             return existing[0].id
-    return runtime.ledger.create_session()
+    return new_id()  # persisted, and titled, with its first turn
 
 
 def run_chat(
@@ -72,7 +72,7 @@ def run_chat(
         try:
             if once is not None:
                 question = sys.stdin.read() if once == "-" else once
-                sid = session or runtime.ledger.create_session(question.strip()[:60] or "chat")
+                sid = session or new_id()
                 request = TurnRequest(text=question, session_id=sid)
                 turn = runner.run(answer(runtime, request, sys.stdout, sys.stderr))
                 return 0 if turn and turn.status == "complete" else 1
@@ -96,7 +96,7 @@ def _interactive(runner: asyncio.Runner, runtime: Runtime, session_id: str) -> i
         if command in ("/quit", "/exit"):
             return 0
         if command == "/new":
-            session_id = runtime.ledger.create_session()
+            session_id = new_id()
             print("[new conversation]")
             continue
         if not command:

@@ -70,7 +70,6 @@ class TurnPipeline:
         Raises `TandemError` subclasses with a user-facing message for bad input
         (empty or too long prompt) before anything is persisted.
         """
-        self.ledger.ensure_session(request.session_id)
         history = self.ledger.history(request.session_id)
         report = scan.scan(request, history)
         decision = self.policy.decide(request, report, self.endpoints)
@@ -85,6 +84,7 @@ class TurnPipeline:
         )
         if endpoint.kind not in ("local", "fake"):
             egress.check_outbound(_outbound_bytes(packed), report)
+        self.ledger.ensure_session(request.session_id, title=_title(request.text))
         turn = self.ledger.begin_turn(request.session_id, request.text, request.attachments)
         yield RouteChosen(
             turn_id=turn.id,
@@ -142,6 +142,12 @@ class TurnPipeline:
                 update={"answer": answer, "route": decision, "usage": usage, "status": status}
             )
         )
+
+
+def _title(text: str, limit: int = 60) -> str:
+    """A conversation's title: its first message, on one line, cut at a word."""
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def _outbound_bytes(packed: PackedContext) -> bytes:

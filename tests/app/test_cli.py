@@ -1,3 +1,6 @@
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 from router.ledger import Ledger
@@ -103,3 +106,31 @@ def test_bad_config_is_a_clear_error(tmp_path: Path, tiny_gguf: Path) -> None:
     result = run_tandem("chat", "--once", "hi", env=tandem_env(tmp_path, tiny_gguf))
     assert result.returncode == 2
     assert "n_ctx" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_refused_question_leaves_no_empty_conversation(tmp_path: Path, tiny_gguf: Path) -> None:
+    env = tandem_env(tmp_path, tiny_gguf)
+    assert run_tandem("chat", "--once", "", env=env).returncode == 2
+    assert run_tandem("chat", env=env, stdin="/new\n/quit\n").returncode == 0
+    assert Ledger(resolve_paths(tmp_path).ledger_file).sessions() == []
+
+
+def test_ctrl_c_stops_the_answer_and_the_chat_goes_on(tmp_path: Path, endless_gguf: Path) -> None:
+    env = tandem_env(tmp_path, endless_gguf, TANDEM_GENERATION__MAX_TOKENS="1000000",
+                     TANDEM_LOCAL__N_CTX="8192", TANDEM_GENERATION__TEMPERATURE="0")  # fmt: skip
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "chat", "--new"],
+        env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert proc.stdin is not None and proc.stdout is not None
+    proc.stdin.write(b"go on forever\n")
+    proc.stdin.flush()
+    assert proc.stdout.read(15) == b"you> " + b"!" * 10  # streaming has begun
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(b"/quit\n", timeout=60)
+    assert proc.returncode == 0
+    assert "[stopped]" in err.decode()
+    ledger = Ledger(resolve_paths(tmp_path).ledger_file)
+    [turn] = ledger.turns(ledger.sessions()[0].id)
+    assert turn.status == "cancelled"
+    assert turn.answer.startswith("!" * 10)

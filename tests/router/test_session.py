@@ -126,3 +126,15 @@ async def test_bad_input_is_refused_before_anything_is_persisted(tmp_path: Path)
     with pytest.raises(PromptTooLongError):
         await _collect(pipeline, "word " * 5000)
     assert pipeline.ledger.turns("s1") == []
+    assert pipeline.ledger.sessions() == []
+
+
+async def test_a_new_conversation_is_titled_after_its_first_message(tmp_path: Path) -> None:
+    pipeline = _pipeline(tmp_path, FakeEndpoint())
+    await _collect(
+        pipeline, "How do I  bake\nsourdough bread at home without a dutch oven or a stone?"
+    )
+    await _collect(pipeline, "and with rye?")
+    [session] = pipeline.ledger.sessions()
+    assert session.title == "How do I bake sourdough bread at home without a dutch oven…"
+    assert session.turns == 2
