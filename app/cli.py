@@ -45,6 +45,28 @@ def build_parser() -> argparse.ArgumentParser:
     path = models_sub.add_parser("path", help="print the file path of a model (assembles bundled)")
     path.add_argument("spec", nargs="?", default=None, help="model spec (default: active)")
 
+    edge = sub.add_parser("edge", help="serve this device's model to other devices")
+    edge_sub = edge.add_subparsers(dest="edge_command", metavar="ACTION", required=True)
+    serve = edge_sub.add_parser(
+        "serve", help="serve an Anthropic- and OpenAI-compatible API backed by a local model"
+    )
+    serve.add_argument("--model", default=None, help="model spec: bundled, a name, or a .gguf")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8642, help="port (default 8642)")
+    serve.add_argument("--api-key", default=None, help="require this key (x-api-key / Bearer)")
+    serve.add_argument("--max-queue", type=int, default=8, help="requests waiting at most")
+
+    endpoints = sub.add_parser("endpoints", help="off-device endpoints: list, test, keys")
+    endpoints_sub = endpoints.add_subparsers(
+        dest="endpoints_command", metavar="ACTION", required=True
+    )
+    endpoints_sub.add_parser("list", help="configured endpoints, reachability, latency, price")
+    test = endpoints_sub.add_parser("test", help="send a tiny request to each endpoint")
+    test.add_argument("name", nargs="?", default=None, help="only this endpoint")
+    key = endpoints_sub.add_parser("key", help="save an endpoint's API key in the OS keyring")
+    key.add_argument("name", help="endpoint name from the config")
+    key.add_argument("--delete", action="store_true", help="remove the saved key")
+
     config = sub.add_parser("config", help="show the settings and where they live")
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     config_sub.add_parser("path", help="print the config file and data folder")
@@ -75,6 +97,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         from app.models_cli import run_models
 
         return run_models(args)
+    if args.command == "edge":
+        from app.edge_cli import run_edge
+
+        return run_edge(args)
+    if args.command == "endpoints":
+        from app.endpoints_cli import run_endpoints
+
+        return run_endpoints(args)
     if args.command == "config":
         from app.models_cli import run_config
 

@@ -46,7 +46,56 @@ class ChatSettings(_Section):
 class RoutingSettings(_Section):
     """Which policy routes turns."""
 
-    policy: Literal["local"] = Field(description="Name of the routing policy in use.")
+    policy: Literal["local", "prefer_remote"] = Field(
+        description="`local`: every turn on the device; `prefer_remote`: the first reachable "
+        "off-device endpoint, else the device."
+    )
+
+
+class RemoteEndpointSettings(_Section):
+    """An endpoint off the device: Anthropic's API, an edge box, any compatible server."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", description="Short unique name.")
+    kind: Literal["cloud", "edge"] = Field(description="`cloud` (a provider) or `edge` (yours).")
+    api: Literal["anthropic", "openai"] = Field(
+        description="Wire protocol: Anthropic Messages, or OpenAI chat completions."
+    )
+    model: str = Field(description="Model name sent with each request.")
+    base_url: str | None = Field(
+        default=None, description="Server address; None means the provider's default."
+    )
+    api_key_env: str | None = Field(
+        default=None,
+        description="Environment variable holding the key; default ANTHROPIC_API_KEY for "
+        "`anthropic`, none for `openai`. Keys saved with `tandem endpoints key` live in the "
+        "OS keyring instead.",
+    )
+    context_window: int = Field(default=200_000, ge=256, description="Context window in tokens.")
+    prompt_caching: bool = Field(
+        default=True, description="Mark the stable prefix (system prompt, history) cacheable."
+    )
+
+
+class ResilienceSettings(_Section):
+    """How Tandem waits for, retries and gives up on off-device endpoints."""
+
+    connect_timeout_s: float = Field(gt=0, description="Most seconds to open a connection.")
+    first_token_timeout_s: float = Field(
+        gt=0, description="Most seconds from sending a request to its first token."
+    )
+    total_timeout_s: float = Field(gt=0, description="Most seconds for a whole answer.")
+    max_retries: int = Field(ge=0, description="Retries before the first token, per turn.")
+    backoff_base_s: float = Field(ge=0, description="First retry delay; doubles each retry.")
+    backoff_max_s: float = Field(ge=0, description="Longest delay between retries.")
+    breaker_failures: int = Field(
+        ge=1, description="Consecutive failed turns after which an endpoint is skipped."
+    )
+    breaker_cooldown_s: float = Field(
+        gt=0, description="Seconds a skipped endpoint rests before it is tried again."
+    )
+    fallback_to_local: bool = Field(
+        description="Finish a turn on the device when its off-device endpoint fails."
+    )
 
 
 class Settings(BaseSettings):
@@ -60,6 +109,10 @@ class Settings(BaseSettings):
     generation: GenerationOptions
     chat: ChatSettings
     routing: RoutingSettings
+    resilience: ResilienceSettings
+    endpoints: list[RemoteEndpointSettings] = Field(
+        default_factory=list, description="Off-device endpoints, in order of preference."
+    )
 
     @classmethod
     def settings_customise_sources(

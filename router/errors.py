@@ -53,3 +53,33 @@ class EgressBlockedError(TandemError):
 
 class EndpointError(TandemError):
     """An endpoint failed while serving a turn."""
+
+
+class EndpointRequestError(EndpointError):
+    """The endpoint refused the request itself (bad key, malformed request): retrying won't help."""
+
+    def __init__(self, message: str, hint: str = "", *, status: int | None = None) -> None:
+        super().__init__(message, hint)
+        self.status = status
+
+
+class EndpointUnavailableError(EndpointError):
+    """The endpoint could not serve now (unreachable, timed out, overloaded, 429/5xx).
+
+    Worth retrying after a pause, or falling back to another endpoint.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        hint: str = "",
+        *,
+        status: int | None = None,
+        retry_after_s: float | None = None,
+        connect_failed: bool = False,
+    ) -> None:
+        super().__init__(message, hint)
+        self.status = status
+        self.retry_after_s = retry_after_s
+        self.connect_failed = connect_failed
+        """True when no connection could be made at all: the network or host is down."""

@@ -109,8 +109,9 @@ class TurnPipeline:
                     if isinstance(event, TokenDelta):
                         parts.append(event.text)
                         yield event
-                    else:
+                    elif isinstance(event, StreamEnd):
                         end = event
+                    # Tool calls need a tool host, which arrives with the MCP work.
         except (asyncio.CancelledError, GeneratorExit):
             self.ledger.finish_turn(
                 turn.id, status="cancelled", answer="".join(parts), route=decision, usage=None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
@@ -44,6 +44,33 @@ class Attachment(_Frozen):
     )
 
 
+class ToolSpec(_Frozen):
+    """A tool a model may call, described for the model."""
+
+    name: str = Field(description="Tool name the model uses to call it.")
+    description: str = Field(default="", description="What the tool does, for the model.")
+    input_schema: dict[str, Any] = Field(
+        default_factory=lambda: {"type": "object", "properties": {}},
+        description="JSON Schema of the tool's arguments.",
+    )
+
+
+class ToolCall(_Frozen):
+    """A model's request to run a tool."""
+
+    id: str = Field(description="Id linking the call to its result.")
+    name: str = Field(description="Which tool to run.")
+    arguments: dict[str, Any] = Field(default_factory=dict, description="The tool's arguments.")
+
+
+class ToolResult(_Frozen):
+    """What running a tool returned, sent back to the model."""
+
+    call_id: str = Field(description="Id of the `ToolCall` this answers.")
+    content: str = Field(description="The tool's output as text.")
+    is_error: bool = Field(default=False, description="True if the tool failed.")
+
+
 class Message(_Frozen):
     """One chat message as an endpoint sees it."""
 
@@ -51,6 +78,12 @@ class Message(_Frozen):
     content: str = Field(description="The message text.")
     attachments: tuple[Attachment, ...] = Field(
         default=(), description="Files attached to this message."
+    )
+    tool_calls: tuple[ToolCall, ...] = Field(
+        default=(), description="Tools the assistant asked to run (assistant messages)."
+    )
+    tool_results: tuple[ToolResult, ...] = Field(
+        default=(), description="Results of earlier tool calls (user messages)."
     )
 
 
@@ -65,6 +98,12 @@ class Usage(_Frozen):
         description="Seconds from the request to the first generated token; None if none came.",
     )
     latency_s: float = Field(default=0.0, ge=0, description="Seconds from request to last token.")
+    cache_write_tokens: int = Field(
+        default=0, ge=0, description="Prompt tokens written to the provider's prompt cache."
+    )
+    cache_read_tokens: int = Field(
+        default=0, ge=0, description="Prompt tokens served from the provider's prompt cache."
+    )
     cost_usd: float = Field(default=0.0, ge=0, description="Money charged for the call, in USD.")
 
     @computed_field(description="Decode speed: output tokens per second after the first token.")  # type: ignore[prop-decorator]

@@ -12,9 +12,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from router.types import EndpointKind, GenerationOptions, Message, Usage
+from router.types import EndpointKind, GenerationOptions, Message, ToolCall, ToolSpec, Usage
 
-FinishReason = Literal["stop", "length", "cancelled"]
+FinishReason = Literal["stop", "length", "cancelled", "tool_use"]
 
 
 class TokenDelta(BaseModel):
@@ -23,6 +23,14 @@ class TokenDelta(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     text: str = Field(description="Generated text since the previous delta.")
+
+
+class ToolCallRequested(BaseModel):
+    """The model asks for a tool to run; the caller runs it and sends a `ToolResult` back."""
+
+    model_config = ConfigDict(frozen=True)
+
+    call: ToolCall = Field(description="The tool call, with its parsed arguments.")
 
 
 class StreamEnd(BaseModel):
@@ -34,7 +42,7 @@ class StreamEnd(BaseModel):
     finish_reason: FinishReason = Field(description="Why generation stopped.")
 
 
-StreamEvent = TokenDelta | StreamEnd
+StreamEvent = TokenDelta | ToolCallRequested | StreamEnd
 
 
 class Endpoint(ABC):
@@ -50,12 +58,17 @@ class Endpoint(ABC):
 
     @abstractmethod
     def stream(
-        self, messages: Sequence[Message], options: GenerationOptions
+        self,
+        messages: Sequence[Message],
+        options: GenerationOptions,
+        tools: Sequence[ToolSpec] = (),
     ) -> AsyncGenerator[StreamEvent, None]:
         """Stream the answer to `messages`: `TokenDelta`s, then exactly one `StreamEnd`.
 
-        Closing the iterator early (or cancelling the task consuming it) stops
-        generation promptly.
+        With `tools`, the model may also emit `ToolCallRequested` events and end
+        with finish_reason `tool_use`; endpoints without tool support ignore
+        `tools`. Closing the iterator early (or cancelling the task consuming
+        it) stops generation promptly.
         """
 
     async def prepare(self) -> None:  # noqa: B027 - optional hook, a no-op by default

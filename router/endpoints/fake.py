@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncGenerator, Callable, Sequence
 
 from router.endpoints.base import Endpoint, StreamEnd, StreamEvent, TokenDelta
-from router.types import EndpointKind, GenerationOptions, Message, Usage
+from router.types import EndpointKind, GenerationOptions, Message, ToolSpec, Usage
 
 Responder = Callable[[Sequence[Message]], str]
 
@@ -49,7 +49,10 @@ class FakeEndpoint(Endpoint):
         return (input_tokens + output_tokens) * self._price
 
     async def stream(
-        self, messages: Sequence[Message], options: GenerationOptions
+        self,
+        messages: Sequence[Message],
+        options: GenerationOptions,
+        tools: Sequence[ToolSpec] = (),
     ) -> AsyncGenerator[StreamEvent, None]:
         """Yield the responder's answer one word at a time."""
         self.requests.append(tuple(messages))

@@ -20,7 +20,7 @@ from typing import Any
 from router.endpoints.base import Endpoint, FinishReason, StreamEnd, StreamEvent, TokenDelta
 from router.endpoints.llama_model import LoadedModel, load_model
 from router.errors import PromptTooLongError
-from router.types import GenerationOptions, Message, Usage
+from router.types import GenerationOptions, Message, ToolSpec, Usage
 
 # Used only when a GGUF carries no chat template of its own.
 _CHATML = (
@@ -89,7 +89,10 @@ class LlamaCppEndpoint(Endpoint):
         return len(self._prompt_tokens(self._model, messages))
 
     async def stream(
-        self, messages: Sequence[Message], options: GenerationOptions
+        self,
+        messages: Sequence[Message],
+        options: GenerationOptions,
+        tools: Sequence[ToolSpec] = (),
     ) -> AsyncGenerator[StreamEvent, None]:
         """Stream the model's answer; see `Endpoint.stream`."""
         started = time.perf_counter()
