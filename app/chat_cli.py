@@ -16,7 +16,7 @@ from app.turn_text import route_label, stats_line
 from router.endpoints.base import TokenDelta
 from router.errors import TandemError
 from router.runtime import Runtime, build_runtime
-from router.session import RouteChosen, TurnFinished
+from router.session import FallbackStarted, RouteChosen, TurnFinished
 from router.types import Turn, TurnRequest, new_id
 
 HELP = "commands: /new starts a new conversation, /quit exits; Ctrl-C stops an answer"
@@ -40,6 +40,10 @@ async def answer(runtime: Runtime, request: TurnRequest, out: TextIO, info: Text
             finished = event.turn
         elif isinstance(event, RouteChosen) and event.dropped_turns:
             info.write(f"[{event.dropped_turns} earlier turns did not fit and were left out]\n")
+        elif isinstance(event, FallbackStarted):
+            out.write("\n")
+            info.write(f"[{event.reason}: answering on this device instead]\n")
+            info.flush()
     out.write("\n")
     if finished:
         info.write(describe_turn(finished) + "\n")

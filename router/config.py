@@ -67,8 +67,8 @@ class RemoteEndpointSettings(_Section):
     api_key_env: str | None = Field(
         default=None,
         description="Environment variable holding the key; default ANTHROPIC_API_KEY for "
-        "`anthropic`, none for `openai`. Keys saved with `tandem endpoints key` live in the "
-        "OS keyring instead.",
+        "`anthropic` endpoints of kind `cloud` only (your Anthropic key never goes to an edge "
+        "box by accident). Keys saved with `tandem endpoints key` live in the OS keyring.",
     )
     context_window: int = Field(default=200_000, ge=256, description="Context window in tokens.")
     prompt_caching: bool = Field(

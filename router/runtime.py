@@ -11,11 +11,14 @@ from dataclasses import dataclass
 from router.config import Settings, load_settings
 from router.endpoints.base import Endpoint
 from router.endpoints.llama_cpp import LlamaCppEndpoint
+from router.endpoints.registry import build_remote_endpoint
+from router.errors import ConfigError
 from router.ledger import Ledger
 from router.models.bundled import Progress
 from router.models.manager import ModelManager
 from router.paths import TandemPaths, resolve_paths
 from router.policy.decide import policy_for
+from router.pricing import PriceTable
 from router.session import TurnPipeline
 
 
@@ -68,6 +71,16 @@ def build_runtime(
                 n_threads=settings.local.n_threads,
             )
         }
+        prices = PriceTable.load(paths)
+        for remote in settings.endpoints:
+            if remote.name in endpoints:
+                raise ConfigError(
+                    f"two endpoints are named {remote.name!r}",
+                    "give each [[endpoints]] entry its own name ('local' is the device)",
+                )
+            endpoints[remote.name] = build_remote_endpoint(
+                remote, settings.resilience, paths, prices
+            )
     ledger = Ledger(paths.ledger_file)
     pipeline = TurnPipeline(
         endpoints=endpoints,
@@ -75,5 +88,6 @@ def build_runtime(
         ledger=ledger,
         generation=settings.generation,
         system_prompt=settings.chat.system_prompt,
+        fallback_to_local=settings.resilience.fallback_to_local,
     )
     return Runtime(paths=paths, settings=settings, ledger=ledger, models=manager, pipeline=pipeline)

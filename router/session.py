@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 
@@ -18,12 +18,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from router.context.pack import pack
 from router.endpoints.base import Endpoint, StreamEnd, TokenDelta
-from router.errors import EndpointError, TandemError
+from router.errors import EndpointError, EndpointUnavailableError, TandemError
 from router.ledger import Ledger
-from router.policy.decide import Policy
+from router.policy.decide import Policy, local_decision
 from router.privacy import egress, scan
 from router.types import (
     GenerationOptions,
+    Message,
     PackedContext,
     RouteDecision,
     Turn,
@@ -43,6 +44,18 @@ class RouteChosen(BaseModel):
     dropped_turns: int = Field(description="Earlier turns left out of the context.")
 
 
+class FallbackStarted(BaseModel):
+    """The chosen off-device endpoint failed; the device answers the turn instead."""
+
+    model_config = ConfigDict(frozen=True)
+
+    decision: RouteDecision = Field(description="The new route, with the failure as its reason.")
+    reason: str = Field(description="What went wrong with the endpoint that failed.")
+    withdrawn_text: str = Field(
+        description="Text the failed endpoint had streamed; it is replaced, not kept."
+    )
+
+
 class TurnFinished(BaseModel):
     """Last event of a turn: the persisted record."""
 
@@ -51,7 +64,7 @@ class TurnFinished(BaseModel):
     turn: Turn = Field(description="The turn as the ledger stored it.")
 
 
-TurnEvent = RouteChosen | TokenDelta | TurnFinished
+TurnEvent = RouteChosen | TokenDelta | FallbackStarted | TurnFinished
 
 
 @dataclass
@@ -64,25 +77,23 @@ class TurnPipeline:
     generation: GenerationOptions
     system_prompt: str = ""
 
+    fallback_to_local: bool = True
+
     async def run_turn(self, request: TurnRequest) -> AsyncGenerator[TurnEvent, None]:
         """Serve one turn, yielding its events; the turn is persisted however it ends.
 
         Raises `TandemError` subclasses with a user-facing message for bad input
-        (empty or too long prompt) before anything is persisted.
+        (empty or too long prompt) before anything is persisted. An off-device
+        endpoint that fails, before or during its answer, hands the turn to the
+        device (a `FallbackStarted` event); the ledger keeps only the final answer.
         """
         history = self.ledger.history(request.session_id)
         report = scan.scan(request, history)
         decision = self.policy.decide(request, report, self.endpoints)
         endpoint = self.endpoints[decision.endpoint]
         await endpoint.prepare()
-        packed = pack(
-            request,
-            history,
-            endpoint,
-            system_prompt=self.system_prompt,
-            reserve_output_tokens=self.generation.max_tokens,
-        )
-        if endpoint.kind not in ("local", "fake"):
+        packed = self._pack(request, history, endpoint)
+        if _is_remote(endpoint):
             egress.check_outbound(_outbound_bytes(packed), report)
         self.ledger.ensure_session(request.session_id, title=_title(request.text))
         turn = self.ledger.begin_turn(request.session_id, request.text, request.attachments)
@@ -92,29 +103,79 @@ class TurnPipeline:
             input_tokens=packed.input_tokens,
             dropped_turns=packed.dropped_turns,
         )
+        attempt = _Attempt(endpoint, packed, decision)
         # aclosing: when our consumer stops early, the inner generators must be closed
         # now (stopping generation, recording the cancel), not whenever GC gets to them.
-        async with aclosing(self._stream_and_commit(turn, endpoint, packed, decision)) as events:
+        async with aclosing(self._stream_and_commit(turn, request, history, attempt)) as events:
             async for event in events:
                 yield event
 
+    def _pack(
+        self, request: TurnRequest, history: Sequence[Message], endpoint: Endpoint
+    ) -> PackedContext:
+        return pack(
+            request,
+            history,
+            endpoint,
+            system_prompt=self.system_prompt,
+            reserve_output_tokens=self.generation.max_tokens,
+        )
+
+    async def _fallback(
+        self, request: TurnRequest, history: Sequence[Message], failed: _Attempt, reason: str
+    ) -> _Attempt | None:
+        """The on-device attempt that replaces a failed off-device one, if allowed."""
+        if not (self.fallback_to_local and _is_remote(failed.endpoint)):
+            return None
+        try:
+            decision = local_decision(
+                request,
+                self.endpoints,
+                failed.decision.policy,
+                f"{failed.endpoint.name} failed ({reason}); answered on this device instead",
+            )
+        except TandemError:
+            return None
+        endpoint = self.endpoints[decision.endpoint]
+        await endpoint.prepare()
+        return _Attempt(endpoint, self._pack(request, history, endpoint), decision)
+
     async def _stream_and_commit(
-        self, turn: Turn, endpoint: Endpoint, packed: PackedContext, decision: RouteDecision
+        self, turn: Turn, request: TurnRequest, history: Sequence[Message], attempt: _Attempt
     ) -> AsyncGenerator[TurnEvent, None]:
         parts: list[str] = []
         end: StreamEnd | None = None
         try:
-            async with aclosing(endpoint.stream(packed.messages, self.generation)) as stream:
-                async for event in stream:
-                    if isinstance(event, TokenDelta):
-                        parts.append(event.text)
-                        yield event
-                    elif isinstance(event, StreamEnd):
-                        end = event
-                    # Tool calls need a tool host, which arrives with the MCP work.
+            while True:
+                try:
+                    async with aclosing(
+                        attempt.endpoint.stream(attempt.packed.messages, self.generation)
+                    ) as stream:
+                        async for event in stream:
+                            if isinstance(event, TokenDelta):
+                                parts.append(event.text)
+                                yield event
+                            elif isinstance(event, StreamEnd):
+                                end = event
+                            # Tool calls need a tool host, which arrives with the MCP work.
+                    break
+                except EndpointUnavailableError as exc:
+                    replacement = await self._fallback(request, history, attempt, exc.message)
+                    if replacement is None:
+                        raise
+                    yield FallbackStarted(
+                        decision=replacement.decision,
+                        reason=exc.message,
+                        withdrawn_text="".join(parts),
+                    )
+                    attempt, parts, end = replacement, [], None
         except (asyncio.CancelledError, GeneratorExit):
             self.ledger.finish_turn(
-                turn.id, status="cancelled", answer="".join(parts), route=decision, usage=None
+                turn.id,
+                status="cancelled",
+                answer="".join(parts),
+                route=attempt.decision,
+                usage=None,
             )
             raise
         except Exception as exc:
@@ -123,26 +184,40 @@ class TurnPipeline:
                 turn.id,
                 status="error",
                 answer="".join(parts),
-                route=decision,
+                route=attempt.decision,
                 usage=None,
                 error=message,
             )
             if isinstance(exc, TandemError):
                 raise
             raise EndpointError(
-                f"{endpoint.name} failed: {message}", "try again, or pick another model"
+                f"{attempt.endpoint.name} failed: {message}", "try again, or pick another model"
             ) from exc
         answer = "".join(parts)
         status: TurnStatus = (
             "cancelled" if end is None or end.finish_reason == "cancelled" else "complete"
         )
         usage = end.usage if end else None
+        decision = attempt.decision
         self.ledger.finish_turn(turn.id, status=status, answer=answer, route=decision, usage=usage)
         yield TurnFinished(
             turn=turn.model_copy(
                 update={"answer": answer, "route": decision, "usage": usage, "status": status}
             )
         )
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """One endpoint's go at a turn: the endpoint, what it is sent, and why it was chosen."""
+
+    endpoint: Endpoint
+    packed: PackedContext
+    decision: RouteDecision
+
+
+def _is_remote(endpoint: Endpoint) -> bool:
+    return endpoint.kind not in ("local", "fake")
 
 
 def _title(text: str, limit: int = 60) -> str:

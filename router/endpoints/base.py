@@ -71,6 +71,10 @@ class Endpoint(ABC):
         it) stops generation promptly.
         """
 
+    def available(self) -> bool:
+        """Whether routing to this endpoint now makes sense (False while it is known down)."""
+        return True
+
     async def prepare(self) -> None:  # noqa: B027 - optional hook, a no-op by default
         """Get ready to serve (load weights, open connections); a no-op by default."""
 

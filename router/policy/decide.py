@@ -1,7 +1,8 @@
 """Stage 2, `policy.decide`: choose the endpoint and what to send.
 
-The only policy so far serves every turn on the device; later policies (rules,
-learned routers, budgets, cascades) implement the same `Policy` protocol.
+Policies so far: every turn on the device, or the first reachable off-device
+endpoint. Later ones (rules, learned routers, budgets, cascades) implement the
+same `Policy` protocol.
 """
 
 from __future__ import annotations
@@ -35,27 +36,67 @@ class LocalOnlyPolicy:
         self, request: TurnRequest, report: PrivacyReport, endpoints: Mapping[str, Endpoint]
     ) -> RouteDecision:
         """Pick the first local endpoint (or a fake one, in tests)."""
-        for endpoint in endpoints.values():
-            if endpoint.kind in ("local", "fake"):
+        reason = f"kept local: {report.reason}" if report.keep_local else "local-only policy"
+        return local_decision(request, endpoints, self.name, reason)
+
+
+def local_decision(
+    request: TurnRequest, endpoints: Mapping[str, Endpoint], policy: str, reason: str
+) -> RouteDecision:
+    """Route to the first on-device endpoint, with `reason`."""
+    for endpoint in endpoints.values():
+        if endpoint.kind in ("local", "fake"):
+            return RouteDecision(
+                endpoint=endpoint.name,
+                endpoint_kind=endpoint.kind,
+                policy=policy,
+                reason=reason,
+                attachments_sent=tuple(a.name for a in request.attachments),
+                expected_cost_usd=0.0,
+            )
+    raise TandemError(
+        "no on-device model is configured",
+        "set [local] model in the config, or install the bundled one with "
+        "`pip install 'tandem[model]'`",
+    )
+
+
+class PreferRemotePolicy:
+    """Serve each turn on the first reachable off-device endpoint, else on the device.
+
+    Privacy verdicts win: a turn a rule keeps local never goes off the device.
+    """
+
+    name = "prefer_remote"
+
+    def decide(
+        self, request: TurnRequest, report: PrivacyReport, endpoints: Mapping[str, Endpoint]
+    ) -> RouteDecision:
+        """Pick the first available remote endpoint, unless privacy or outages say local."""
+        if report.keep_local:
+            return local_decision(request, endpoints, self.name, f"kept local: {report.reason}")
+        remote = [e for e in endpoints.values() if e.kind in ("cloud", "edge")]
+        for endpoint in remote:
+            if endpoint.available():
                 return RouteDecision(
                     endpoint=endpoint.name,
                     endpoint_kind=endpoint.kind,
                     policy=self.name,
-                    reason=f"kept local: {report.reason}"
-                    if report.keep_local
-                    else "local-only policy",
+                    reason="preferred off-device endpoint",
                     attachments_sent=tuple(a.name for a in request.attachments),
-                    expected_cost_usd=0.0,
                 )
-        raise TandemError(
-            "no on-device model is configured",
-            "set [local] model in the config, or install the bundled one with "
-            "`pip install 'tandem[model]'`",
+        reason = (
+            f"{', '.join(e.name for e in remote)} unreachable right now"
+            if remote
+            else "no off-device endpoint configured"
         )
+        return local_decision(request, endpoints, self.name, reason)
 
 
 def policy_for(name: str) -> Policy:
     """Return the policy configured under `name`."""
     if name == "local":
         return LocalOnlyPolicy()
-    raise TandemError(f"unknown routing policy {name!r}", "use one of: local")
+    if name == "prefer_remote":
+        return PreferRemotePolicy()
+    raise TandemError(f"unknown routing policy {name!r}", "use one of: local, prefer_remote")

@@ -5,10 +5,13 @@ from pathlib import Path
 import pytest
 
 from app.gui.chat_vm import ChatViewModel
+from router.endpoints.base import TokenDelta
 from router.endpoints.fake import FakeEndpoint, Responder, echo_responder
+from router.errors import EndpointUnavailableError
 from router.paths import TandemPaths
 from router.runtime import Runtime, build_runtime
 from router.types import Message
+from tests.support.scripted import Scripted
 
 RuntimeFactory = Callable[[FakeEndpoint], AbstractAsyncContextManager[Runtime]]
 
@@ -205,5 +208,22 @@ async def test_a_broken_model_file_is_an_error_not_a_crash(
         await vm.prepare_model()
         assert vm.error is not None and not vm.model_ready and not vm.loading_model
         assert vm.status == "error"
+    finally:
+        await runtime.aclose()
+
+
+async def test_a_failed_cloud_answer_is_replaced_by_the_device_answer(
+    tandem_home: TandemPaths, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TANDEM_ROUTING__POLICY", "prefer_remote")
+    cloud = Scripted([TokenDelta(text="partial cloud te"), EndpointUnavailableError("reset")])
+    runtime = build_runtime(tandem_home, endpoints={"cloud": cloud, "local": local_fake()})
+    try:
+        vm = ChatViewModel(runtime)
+        await vm.send("hello")
+        assert texts(vm) == [("user", "hello"), ("assistant", "echo: hello")]
+        reply = vm.messages[-1]
+        assert reply.route.startswith("on this device (local) · cloud failed (reset)")
+        assert vm.error is None
     finally:
         await runtime.aclose()

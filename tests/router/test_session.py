@@ -4,13 +4,19 @@ from pathlib import Path
 
 import pytest
 
-from router.endpoints.base import StreamEvent, TokenDelta
+from router.endpoints.base import Endpoint, StreamEnd, StreamEvent, TokenDelta
 from router.endpoints.fake import FakeEndpoint
-from router.errors import EmptyPromptError, EndpointError, PromptTooLongError
+from router.errors import (
+    EmptyPromptError,
+    EndpointError,
+    EndpointUnavailableError,
+    PromptTooLongError,
+)
 from router.ledger import Ledger
-from router.policy.decide import LocalOnlyPolicy
-from router.session import RouteChosen, TurnFinished, TurnPipeline
-from router.types import GenerationOptions, Message, TurnRequest
+from router.policy.decide import LocalOnlyPolicy, PreferRemotePolicy
+from router.session import FallbackStarted, RouteChosen, TurnFinished, TurnPipeline
+from router.types import GenerationOptions, Message, TurnRequest, Usage
+from tests.support.scripted import Scripted
 
 
 def _pipeline(tmp_path: Path, endpoint: FakeEndpoint) -> TurnPipeline:
@@ -138,3 +144,74 @@ async def test_a_new_conversation_is_titled_after_its_first_message(tmp_path: Pa
     [session] = pipeline.ledger.sessions()
     assert session.title == "How do I bake sourdough bread at home without a dutch oven…"
     assert session.turns == 2
+
+
+def _hybrid(tmp_path: Path, remote: Endpoint, **kwargs: object) -> TurnPipeline:
+    local = FakeEndpoint(lambda _: "local answer", name="local", kind="local")
+    return TurnPipeline(
+        endpoints={remote.name: remote, "local": local},
+        policy=PreferRemotePolicy(),
+        ledger=Ledger(tmp_path / "ledger.db"),
+        generation=GenerationOptions(max_tokens=64),
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+CLOUD_OK = [
+    TokenDelta(text="cloud answer"),
+    StreamEnd(usage=Usage(output_tokens=2), finish_reason="stop"),
+]
+
+
+async def test_prefer_remote_routes_to_the_cloud_when_it_is_up(tmp_path: Path) -> None:
+    pipeline = _hybrid(tmp_path, Scripted(CLOUD_OK))
+    events = await _collect(pipeline, "hi")
+    assert isinstance(events[0], RouteChosen) and events[0].decision.endpoint == "cloud"
+    [turn] = pipeline.ledger.turns("s1")
+    assert (turn.answer, turn.route.endpoint_kind) == ("cloud answer", "cloud")  # type: ignore[union-attr]
+
+
+async def test_cloud_failure_before_output_is_answered_locally(tmp_path: Path) -> None:
+    pipeline = _hybrid(tmp_path, Scripted([EndpointUnavailableError("connection refused")]))
+    events = await _collect(pipeline, "hi")
+    [fallback] = [e for e in events if isinstance(e, FallbackStarted)]
+    assert fallback.decision.endpoint == "local" and fallback.withdrawn_text == ""
+    assert "cloud failed (connection refused)" in fallback.decision.reason
+    [turn] = pipeline.ledger.turns("s1")
+    assert (turn.status, turn.answer) == ("complete", "local answer")
+    assert turn.route is not None and turn.route.endpoint == "local"
+    assert "answered on this device" in turn.route.reason
+
+
+async def test_cloud_failure_mid_answer_is_replaced_by_one_local_answer(tmp_path: Path) -> None:
+    broken = Scripted([TokenDelta(text="half an ans"), EndpointUnavailableError("reset")])
+    pipeline = _hybrid(tmp_path, broken)
+    events = await _collect(pipeline, "hi")
+    [fallback] = [e for e in events if isinstance(e, FallbackStarted)]
+    assert fallback.withdrawn_text == "half an ans"
+    finished = events[-1]
+    assert isinstance(finished, TurnFinished) and finished.turn.answer == "local answer"
+    [turn] = pipeline.ledger.turns("s1")
+    assert turn.answer == "local answer"
+    assert pipeline.ledger.history("s1")[1].content == "local answer"
+
+
+async def test_without_fallback_the_failure_is_recorded(tmp_path: Path) -> None:
+    pipeline = _hybrid(
+        tmp_path, Scripted([EndpointUnavailableError("down")]), fallback_to_local=False
+    )
+    with pytest.raises(EndpointUnavailableError):
+        await _collect(pipeline, "hi")
+    [turn] = pipeline.ledger.turns("s1")
+    assert (turn.status, turn.error) == ("error", "down")
+
+
+async def test_a_known_down_endpoint_is_skipped_without_a_request(tmp_path: Path) -> None:
+    remote = Scripted(CLOUD_OK)
+    remote.up = False
+    pipeline = _hybrid(tmp_path, remote)
+    events = await _collect(pipeline, "hi")
+    assert isinstance(events[0], RouteChosen)
+    assert events[0].decision.endpoint == "local"
+    assert events[0].decision.reason == "cloud unreachable right now"
+    assert remote.calls == 0
