@@ -34,6 +34,8 @@ def stats_line(usage: Usage | None, status: TurnStatus) -> str:
         if usage.ttft_s is not None:
             parts.append(f"first token {usage.ttft_s:.2f} s")
         parts.append(f"total {usage.latency_s:.2f} s")
+        if usage.cost_usd > 0:
+            parts.append(f"${usage.cost_usd:.4f}")
     if note := _STATUS_NOTE[status]:
         parts.append(note)
     return " · ".join(parts)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from router.context.pack import pack
 from router.endpoints.base import Endpoint, StreamEnd, TokenDelta
-from router.errors import EndpointError, EndpointUnavailableError, TandemError
+from router.errors import EndpointError, TandemError
 from router.ledger import Ledger
 from router.policy.decide import Policy, local_decision
 from router.privacy import egress, scan
@@ -159,7 +159,7 @@ class TurnPipeline:
                                 end = event
                             # Tool calls need a tool host, which arrives with the MCP work.
                     break
-                except EndpointUnavailableError as exc:
+                except EndpointError as exc:  # any off-device failure; the device can answer
                     replacement = await self._fallback(request, history, attempt, exc.message)
                     if replacement is None:
                         raise

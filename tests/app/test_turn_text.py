@@ -15,3 +15,9 @@ def test_stats_line_shows_tokens_speed_latency_and_how_it_ended() -> None:
         "12 in / 11 out tokens · 10.0 tok/s · first token 0.50 s · total 1.50 s"
     )
     assert stats_line(None, "cancelled") == "stopped"
+
+
+def test_stats_line_shows_money_only_when_something_was_spent() -> None:
+    paid = Usage(input_tokens=1000, output_tokens=100, ttft_s=0.5, latency_s=1.5, cost_usd=0.0015)
+    assert stats_line(paid, "complete").endswith(" · $0.0015")
+    assert "$" not in stats_line(Usage(output_tokens=3, latency_s=1.0), "complete")

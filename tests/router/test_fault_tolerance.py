@@ -19,7 +19,7 @@ from router.ledger import Ledger
 from router.paths import resolve_paths
 from router.policy.decide import PreferRemotePolicy
 from router.pricing import PriceTable
-from router.session import FallbackStarted, TurnFinished, TurnPipeline
+from router.session import FallbackStarted, RouteChosen, TurnFinished, TurnPipeline
 from router.types import GenerationOptions, TurnRequest
 from tests.support.fault_server import CLOUD_TEXT, BlackHole, Fault, FaultServer, closed_port
 
@@ -133,7 +133,8 @@ async def test_connection_refused_falls_back_at_once_and_later_turns_skip_the_cl
     again = [e async for e in pipeline.run_turn(TurnRequest(text="again", session_id="s"))]
     assert not [e for e in again if isinstance(e, FallbackStarted)]
     first = again[0]
-    assert getattr(first, "decision").reason == "cloud unreachable right now"
+    assert isinstance(first, RouteChosen)
+    assert first.decision.reason == "cloud unreachable right now"
 
 
 async def test_connect_timeout_is_bounded_and_falls_back(tmp_path: Path, tiny_gguf: Path) -> None:
