@@ -119,12 +119,23 @@ class Usage(_Frozen):
 class Finding(_Frozen):
     """Something sensitive a detector found in one part of a turn."""
 
-    type: str = Field(description="What was found, e.g. `CREDIT_CARD`, `EMAIL`, `PERSON`.")
+    type: str = Field(
+        description="What was found, e.g. `CREDIT_CARD`, `EMAIL`, `PERSON`, `API_KEY`, `TOPIC`."
+    )
+    category: str = Field(
+        default="",
+        description="For `TOPIC` findings the sensitive subject (`health`, `finances`, "
+        "`legal`, `sexual_orientation`, `religion`, `minors`, ...); empty otherwise.",
+    )
     start: int = Field(ge=0, description="Start offset of the span in the scanned text.")
     end: int = Field(ge=0, description="End offset (exclusive) of the span.")
     part: MessagePart = Field(default="text", description="Which part of the turn was scanned.")
     confidence: float = Field(ge=0, le=1, description="Detector confidence in [0, 1].")
     detector: str = Field(description="Name of the detector that produced the finding.")
+    source: str = Field(
+        default="",
+        description="Which message or attachment of the part, e.g. `history[3]` or a file name.",
+    )
 
 
 class PrivacyReport(_Frozen):
