@@ -67,6 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     key.add_argument("name", help="endpoint name from the config")
     key.add_argument("--delete", action="store_true", help="remove the saved key")
 
+    from app.privacy_cli import add_privacy_parser
+
+    add_privacy_parser(sub)
+
     config = sub.add_parser("config", help="show the settings and where they live")
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     config_sub.add_parser("path", help="print the config file and data folder")
@@ -105,6 +109,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from app.endpoints_cli import run_endpoints
 
         return run_endpoints(args)
+    if args.command == "privacy":
+        from app.privacy_cli import run_privacy
+
+        return run_privacy(args)
     if args.command == "config":
         from app.models_cli import run_config
 

@@ -21,6 +21,7 @@ from pydantic_settings import (
 
 from router.errors import ConfigError
 from router.paths import TandemPaths, resolve_paths
+from router.privacy.rules import PrivacyRule
 from router.types import GenerationOptions
 
 
@@ -98,6 +99,17 @@ class ResilienceSettings(_Section):
     )
 
 
+class PrivacySettings(_Section):
+    """How turns are scanned for sensitive data, and the user's own rules."""
+
+    rules: list[PrivacyRule] = Field(
+        default_factory=list,
+        description="Your rules, tried before the shipped defaults (first match wins).",
+    )
+    ner: bool = Field(default=True, description="Find names, places and organizations (NER).")
+    topics: bool = Field(default=True, description="Find sensitive topics (health, ...).")
+
+
 class Settings(BaseSettings):
     """All of Tandem's settings, validated."""
 
@@ -112,6 +124,9 @@ class Settings(BaseSettings):
     resilience: ResilienceSettings
     endpoints: list[RemoteEndpointSettings] = Field(
         default_factory=list, description="Off-device endpoints, in order of preference."
+    )
+    privacy: PrivacySettings = Field(
+        default_factory=PrivacySettings, description="Privacy scanning and rules."
     )
 
     @classmethod

@@ -19,6 +19,10 @@ from router.models.manager import ModelManager
 from router.paths import TandemPaths, resolve_paths
 from router.policy.decide import policy_for
 from router.pricing import PriceTable
+from router.privacy.guard import EgressPolicy
+from router.privacy.redact import PseudonymStore
+from router.privacy.rules import build_rules
+from router.privacy.scan import Scanner
 from router.session import TurnPipeline
 
 
@@ -61,6 +65,7 @@ def build_runtime(
     paths = (paths or resolve_paths()).ensure()
     settings = settings or load_settings(paths)
     manager = ModelManager(paths.models_dir, model or settings.local.model)
+    egress = EgressPolicy()
     if endpoints is None:
         model_path = manager.resolve(progress=progress)
         endpoints = {
@@ -79,7 +84,7 @@ def build_runtime(
                     "give each [[endpoints]] entry its own name ('local' is the device)",
                 )
             endpoints[remote.name] = build_remote_endpoint(
-                remote, settings.resilience, paths, prices
+                remote, settings.resilience, paths, prices, egress
             )
     ledger = Ledger(paths.ledger_file)
     pipeline = TurnPipeline(
@@ -89,5 +94,13 @@ def build_runtime(
         generation=settings.generation,
         system_prompt=settings.chat.system_prompt,
         fallback_to_local=settings.resilience.fallback_to_local,
+        scanner=Scanner(
+            rules=build_rules(settings.privacy.rules),
+            ner=settings.privacy.ner,
+            topics=settings.privacy.topics,
+        ),
+        egress_policy=egress,
+        # Placeholders live in their own table of the ledger's file (see redact.py).
+        pseudonyms=PseudonymStore(paths.ledger_file),
     )
     return Runtime(paths=paths, settings=settings, ledger=ledger, models=manager, pipeline=pipeline)

@@ -10,22 +10,28 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from collections.abc import AsyncGenerator, Mapping, Sequence
-from contextlib import aclosing
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, ExitStack, aclosing, nullcontext
+from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from router.context.pack import pack
 from router.endpoints.base import Endpoint, StreamEnd, TokenDelta
-from router.errors import EndpointError, TandemError
+from router.errors import EgressBlockedError, EndpointError, TandemError
 from router.ledger import Ledger
 from router.policy.decide import Policy, local_decision
-from router.privacy import egress, scan
+from router.privacy import egress
+from router.privacy.guard import EgressPolicy
+from router.privacy.redact import Pseudonymizer, PseudonymStore, redact_attachments
+from router.privacy.scan import Scanner
 from router.types import (
     GenerationOptions,
     Message,
     PackedContext,
+    PrivacyReport,
+    ProtectedValue,
     RouteDecision,
     Turn,
     TurnRequest,
@@ -78,6 +84,12 @@ class TurnPipeline:
     system_prompt: str = ""
 
     fallback_to_local: bool = True
+    scanner: Scanner = field(default_factory=Scanner)
+    """Stage 1: detectors plus rules."""
+    egress_policy: EgressPolicy = field(default_factory=EgressPolicy)
+    """Shared with the guarded HTTP clients of the off-device endpoints."""
+    pseudonyms: PseudonymStore = field(default_factory=PseudonymStore)
+    """Placeholders per session for redacted turns (in memory unless given a path)."""
 
     async def run_turn(self, request: TurnRequest) -> AsyncGenerator[TurnEvent, None]:
         """Serve one turn, yielding its events; the turn is persisted however it ends.
@@ -88,22 +100,30 @@ class TurnPipeline:
         device (a `FallbackStarted` event); the ledger keeps only the final answer.
         """
         history = self.ledger.history(request.session_id)
-        report = scan.scan(request, history)
+        report = self.scanner.scan(request, history)
         decision = self.policy.decide(request, report, self.endpoints)
         endpoint = self.endpoints[decision.endpoint]
         await endpoint.prepare()
         packed = self._pack(request, history, endpoint)
+        attempt = _Attempt(endpoint, packed, decision)
         if _is_remote(endpoint):
-            egress.check_outbound(_outbound_bytes(packed), report)
+            attempt = self._redacted(request, report, attempt)
+            try:
+                egress.check_outbound(_outbound_bytes(attempt.packed), report)
+            except EgressBlockedError as exc:
+                # Nothing was sent yet: answer on the device rather than fail the turn.
+                replacement = await self._fallback(request, history, attempt, exc.message)
+                if replacement is None:
+                    raise
+                attempt = replacement
         self.ledger.ensure_session(request.session_id, title=_title(request.text))
         turn = self.ledger.begin_turn(request.session_id, request.text, request.attachments)
         yield RouteChosen(
             turn_id=turn.id,
-            decision=decision,
-            input_tokens=packed.input_tokens,
-            dropped_turns=packed.dropped_turns,
+            decision=attempt.decision,
+            input_tokens=attempt.packed.input_tokens,
+            dropped_turns=attempt.packed.dropped_turns,
         )
-        attempt = _Attempt(endpoint, packed, decision)
         # aclosing: when our consumer stops early, the inner generators must be closed
         # now (stopping generation, recording the cancel), not whenever GC gets to them.
         async with aclosing(self._stream_and_commit(turn, request, history, attempt)) as events:
@@ -120,6 +140,42 @@ class TurnPipeline:
             system_prompt=self.system_prompt,
             reserve_output_tokens=self.generation.max_tokens,
         )
+
+    def _redacted(self, request: TurnRequest, report: PrivacyReport, attempt: _Attempt) -> _Attempt:
+        """The off-device attempt with placeholders for every value a redact rule chose.
+
+        Every message of the packed context is redacted (history too, and text
+        attachments, rewritten to temporary files), and the values are protected
+        at the egress guard for the whole request, redacted or not.
+        """
+        pseudonymizer = Pseudonymizer(self.pseudonyms, request.session_id)
+        pseudonymizer.register(report.redact_values)
+        known = self.pseudonyms.values(request.session_id)
+        protected: tuple[ProtectedValue | str, ...] = (*report.protected, *known)
+        if not known:  # nothing to redact in this session: send as packed
+            return _Attempt(attempt.endpoint, attempt.packed, attempt.decision, protected)
+        files = tempfile.TemporaryDirectory(prefix="tandem-redacted-")
+        messages = redact_attachments(
+            [pseudonymizer.redact_message(m) for m in attempt.packed.messages],
+            pseudonymizer,
+            files.name,
+        )
+        decision = attempt.decision
+        if report.action == "redact":
+            decision = decision.model_copy(
+                update={
+                    "redactions": tuple(sorted({p.type for p in report.redact_values})),
+                    "reason": f"redacted then sent: {report.reason}",
+                }
+            )
+        packed = attempt.packed.model_copy(update={"messages": tuple(messages)})
+        return _Attempt(attempt.endpoint, packed, decision, protected, pseudonymizer, files)
+
+    def _protection(self, attempt: _Attempt) -> AbstractContextManager[None]:
+        """Guard the attempt's values at the egress transports while it streams."""
+        if _is_remote(attempt.endpoint):
+            return self.egress_policy.protect(attempt.protected)
+        return nullcontext()
 
     async def _fallback(
         self, request: TurnRequest, history: Sequence[Message], failed: _Attempt, reason: str
@@ -147,25 +203,38 @@ class TurnPipeline:
         end: StreamEnd | None = None
         try:
             while True:
+                restorer = attempt.pseudonymizer.restorer() if attempt.pseudonymizer else None
                 try:
-                    async with aclosing(
-                        attempt.endpoint.stream(attempt.packed.messages, self.generation)
-                    ) as stream:
-                        async for event in stream:
-                            if isinstance(event, TokenDelta):
-                                parts.append(event.text)
-                                yield event
-                            elif isinstance(event, StreamEnd):
-                                end = event
-                            # Tool calls need a tool host, which arrives with the MCP work.
+                    with ExitStack() as stack:
+                        stack.enter_context(self._protection(attempt))
+                        if attempt.files is not None:
+                            stack.enter_context(attempt.files)
+                        async with aclosing(
+                            attempt.endpoint.stream(attempt.packed.messages, self.generation)
+                        ) as stream_events:
+                            async for event in stream_events:
+                                if isinstance(event, TokenDelta):
+                                    text = restorer.feed(event.text) if restorer else event.text
+                                    if text:
+                                        parts.append(text)
+                                        yield TokenDelta(text=text)
+                                elif isinstance(event, StreamEnd):
+                                    end = event
+                                # Tool calls need a tool host, which arrives with the MCP work.
+                        tail = restorer.flush() if restorer else ""
+                        if tail:
+                            parts.append(tail)
+                            yield TokenDelta(text=tail)
                     break
-                except EndpointError as exc:  # any off-device failure; the device can answer
-                    replacement = await self._fallback(request, history, attempt, exc.message)
+                except (EndpointError, EgressBlockedError) as exc:
+                    # Any off-device failure, a guard block included: the device can answer.
+                    reason = _failure_reason(exc)
+                    replacement = await self._fallback(request, history, attempt, reason)
                     if replacement is None:
                         raise
                     yield FallbackStarted(
                         decision=replacement.decision,
-                        reason=exc.message,
+                        reason=reason,
                         withdrawn_text="".join(parts),
                     )
                     attempt, parts, end = replacement, [], None
@@ -214,6 +283,24 @@ class _Attempt:
     endpoint: Endpoint
     packed: PackedContext
     decision: RouteDecision
+    protected: tuple[ProtectedValue | str, ...] = ()
+    """Values the egress guard blocks while this attempt runs."""
+    pseudonymizer: Pseudonymizer | None = None
+    """Set when the packed context was redacted: restores the streamed answer."""
+    files: tempfile.TemporaryDirectory[str] | None = None
+    """Redacted copies of text attachments, removed when the attempt ends."""
+
+
+def _failure_reason(exc: TandemError) -> str:
+    """The user-facing reason, naming a guard block even when an SDK wrapped it."""
+    cause: BaseException | None = exc
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:  # chains can loop
+        if isinstance(cause, EgressBlockedError):
+            return cause.message
+        seen.add(id(cause))
+        cause = cause.__cause__ or cause.__context__
+    return exc.message
 
 
 def _is_remote(endpoint: Endpoint) -> bool:

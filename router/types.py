@@ -138,6 +138,19 @@ class Finding(_Frozen):
     )
 
 
+class ProtectedValue(_Frozen):
+    """One exact value a privacy rule keeps off the wire (kept local, or redacted)."""
+
+    type: str = Field(description="Finding type, e.g. `EMAIL_ADDRESS`; names the placeholder.")
+    value: str = Field(description="The exact text found.", repr=False)
+    action: FindingAction = Field(description="`keep_local` or `redact`.")
+    variants: tuple[str, ...] = Field(
+        default=(),
+        description="Cheap normalized spellings of the value (e.g. a card without spaces).",
+        repr=False,
+    )
+
+
 class PrivacyReport(_Frozen):
     """The privacy scan's verdict on a turn."""
 
@@ -151,6 +164,20 @@ class PrivacyReport(_Frozen):
         repr=False,
     )
     reason: str = Field(default="nothing sensitive found", description="One-line explanation.")
+    action: FindingAction = Field(
+        default="allow", description="Strictest rule action over the findings."
+    )
+    rule: str = Field(default="", description="Name of the rule that set `action`.")
+    protected: tuple[ProtectedValue, ...] = Field(
+        default=(),
+        description="Values of every keep_local or redact finding, with their types.",
+        repr=False,
+    )
+
+    @property
+    def redact_values(self) -> tuple[ProtectedValue, ...]:
+        """The protected values a redact rule (not a keep_local one) decided."""
+        return tuple(p for p in self.protected if p.action == "redact")
 
 
 class RouteDecision(_Frozen):

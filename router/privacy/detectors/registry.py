@@ -1,0 +1,86 @@
+"""The detectors Tandem runs, and `scan_text`, which runs them on one text.
+
+`scan_text` scans the normalized text (zero-width characters removed, NFKC,
+de-obfuscated e-mails) but reports original offsets, drops duplicates and
+resolves overlaps: of two overlapping non-TOPIC findings the more confident
+(then more specific, then longer) one wins; TOPIC findings may overlap anything.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+
+from router.privacy.detectors.base import Detector
+from router.privacy.detectors.normalize import normalize
+from router.privacy.detectors.patterns import PatternDetector
+from router.privacy.detectors.secrets import SecretsDetector
+from router.privacy.detectors.topics import TopicDetector
+from router.types import Finding
+
+# Higher wins a tie in confidence: checksummed / specific types before vague ones.
+_SPECIFICITY = {
+    "PRIVATE_KEY": 10, "API_KEY": 9, "JWT": 9, "CREDIT_CARD": 8, "IBAN_CODE": 8,
+    "US_SSN": 7, "EMAIL_ADDRESS": 7, "IP_ADDRESS": 6, "PASSWORD": 6, "US_PASSPORT": 5,
+    "PASSPORT": 5, "DRIVER_LICENSE": 5, "DATE_OF_BIRTH": 5, "PHONE_NUMBER": 4,
+    "STREET_ADDRESS": 3, "HIGH_ENTROPY_TOKEN": 1,
+}  # fmt: skip
+
+
+def default_detectors() -> list[Detector]:
+    """Return the detectors Tandem runs: patterns, secrets, topics, and NER if installed."""
+    detectors: list[Detector] = [PatternDetector(), SecretsDetector(), TopicDetector()]
+    try:
+        from router.privacy.detectors.ner import ner_detector  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return detectors
+    ner = ner_detector()
+    if ner is not None:
+        detectors.append(ner)
+    return detectors
+
+
+def _rank(f: Finding) -> tuple[float, int, int]:
+    return (f.confidence, _SPECIFICITY.get(f.type, 2), f.end - f.start)
+
+
+def resolve_overlaps(findings: Sequence[Finding]) -> list[Finding]:
+    """Drop duplicates and overlapping losers; TOPIC findings are kept alongside others."""
+    topics: dict[tuple[int, int, str], Finding] = {}
+    others: list[Finding] = []
+    for f in findings:
+        if f.end <= f.start:
+            continue
+        if f.type == "TOPIC":
+            key = (f.start, f.end, f.category)
+            if key not in topics:
+                topics[key] = f
+        else:
+            others.append(f)
+    kept: list[Finding] = []
+    # Best first; keep a finding only if it overlaps nothing already kept.
+    taken: list[tuple[int, int]] = []  # disjoint, sorted by start
+    for f in sorted(others, key=_rank, reverse=True):
+        i = bisect.bisect_left(taken, (f.start, f.end))
+        if i > 0 and taken[i - 1][1] > f.start:
+            continue
+        if i < len(taken) and taken[i][0] < f.end:
+            continue
+        taken.insert(i, (f.start, f.end))
+        kept.append(f)
+    kept.extend(topics.values())
+    return sorted(kept, key=lambda f: (f.start, f.end, f.type))
+
+
+def scan_text(text: str, detectors: Sequence[Detector] | None = None) -> list[Finding]:
+    """Run `detectors` (default: `default_detectors()`) on `text`; return resolved findings."""
+    active = default_detectors() if detectors is None else detectors
+    norm = normalize(text)
+    found: list[Finding] = []
+    for detector in active:
+        for f in detector.detect(norm.text):
+            if norm.starts is not None:
+                start, end = norm.to_original(f.start, f.end)
+                f = f.model_copy(update={"start": start, "end": end})
+            found.append(f)
+    return resolve_overlaps(found)

@@ -1,0 +1,311 @@
+"""Redact and restore: stable placeholders for sensitive values, per session.
+
+A value gets one placeholder for the whole session (`[PERSON_1]`, `[EMAIL_ADDRESS_2]`),
+so the model sees a consistent conversation across turns. The mapping is stored
+in its own table of the ledger's SQLite file (created here with
+`CREATE TABLE IF NOT EXISTS`, so the ledger schema is untouched); without a path
+it lives in memory for the process. Deriving it from history instead would
+renumber placeholders whenever old turns fall out of the packed context.
+
+`StreamRestorer` puts the original values back into a streamed answer, holding
+back only a tail that could still become a placeholder, and accepts the small
+changes models make to placeholders (case, brackets, spaces: `person 1`, `(PERSON_1)`).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from router.types import Message, ProtectedValue
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS privacy_pseudonyms (
+    session_id  TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    type        TEXT NOT NULL,
+    placeholder TEXT NOT NULL,
+    is_alias    INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (session_id, value)
+);
+"""
+_OPEN = r"[\[\(\{<]"
+_CLOSE = r"[\]\)\}>]"
+_SEP = r"[_\s-]?"
+_BOUNDARY_BELOW = 8
+
+
+def needs_word_boundary(value: str) -> bool:
+    """Short values match only as whole words, so `Al` does not hit `Also`."""
+    return len(value) < _BOUNDARY_BELOW and (value[:1].isalnum() or value[-1:].isalnum())
+
+
+def value_pattern(value: str) -> str:
+    """Regex source for `value` as it is redacted (and as the guard looks for it)."""
+    source = re.escape(value)
+    if needs_word_boundary(value):
+        if value[0].isalnum():
+            source = r"(?<!\w)" + source
+        if value[-1].isalnum():
+            source += r"(?!\w)"
+    return source
+
+
+def _type_token(type_: str) -> str:
+    return re.sub(r"[^A-Z0-9]+", "_", type_.upper()).strip("_") or "VALUE"
+
+
+class PseudonymStore:
+    """Placeholders per (session, value); in SQLite next to the ledger, or in memory."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(
+            str(path) if path else ":memory:", check_same_thread=False, isolation_level=None
+        )
+        self._conn.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self._conn.close()
+
+    def placeholder(self, session_id: str, type_: str, value: str, alias_of: str = "") -> str:
+        """Return `value`'s placeholder, allocating the next number for its type if new.
+
+        With `alias_of` (a placeholder), `value` is recorded as another spelling of it.
+        """
+        token = _type_token(type_)
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT placeholder FROM privacy_pseudonyms WHERE session_id=? AND value=?",
+                (session_id, value),
+            ).fetchone()
+            if row:
+                return str(row[0])
+            if alias_of:
+                placeholder, alias = alias_of, 1
+            else:
+                (count,) = self._conn.execute(
+                    "SELECT COUNT(*) FROM privacy_pseudonyms "
+                    "WHERE session_id=? AND type=? AND is_alias=0",
+                    (session_id, token),
+                ).fetchone()
+                placeholder, alias = f"[{token}_{count + 1}]", 0
+            self._conn.execute(
+                "INSERT INTO privacy_pseudonyms VALUES (?, ?, ?, ?, ?)",
+                (session_id, value, token, placeholder, alias),
+            )
+            return placeholder
+
+    def values(self, session_id: str) -> dict[str, str]:
+        """Every recorded value of the session (aliases included) -> its placeholder."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT value, placeholder FROM privacy_pseudonyms WHERE session_id=?",
+                (session_id,),
+            ).fetchall()
+        return {str(v): str(p) for v, p in rows}
+
+    def originals(self, session_id: str) -> dict[str, str]:
+        """Placeholder -> the value it first stood for (what a restore puts back)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT placeholder, value FROM privacy_pseudonyms "
+                "WHERE session_id=? AND is_alias=0",
+                (session_id,),
+            ).fetchall()
+        return {str(p): str(v) for p, v in rows}
+
+
+class Pseudonymizer:
+    """Redacts and restores one session's text with its stored placeholders."""
+
+    def __init__(self, store: PseudonymStore, session_id: str) -> None:
+        self.store = store
+        self.session_id = session_id
+
+    def register(self, values: Iterable[ProtectedValue]) -> None:
+        """Give every value (and its variants) a placeholder for this session."""
+        for item in values:
+            placeholder = self.store.placeholder(self.session_id, item.type, item.value)
+            for variant in item.variants:
+                self.store.placeholder(self.session_id, item.type, variant, alias_of=placeholder)
+
+    def redact(self, text: str) -> str:
+        """Replace every value recorded for the session with its placeholder."""
+        known = self.store.values(self.session_id)
+        if not known or not text:
+            return text
+        # Longest first, so a full name is replaced before a part of it could be.
+        ordered = sorted(known, key=len, reverse=True)
+        pattern = re.compile("|".join(f"(?:{value_pattern(v)})" for v in ordered))
+        lookup = {v: known[v] for v in ordered}
+        return pattern.sub(lambda m: lookup.get(m.group(0), m.group(0)), text)
+
+    def redact_message(self, message: Message) -> Message:
+        """Redact a message's text, tool results and tool-call arguments."""
+        return message.model_copy(
+            update={
+                "content": self.redact(message.content),
+                "tool_results": tuple(
+                    r.model_copy(update={"content": self.redact(r.content)})
+                    for r in message.tool_results
+                ),
+                "tool_calls": tuple(
+                    c.model_copy(update={"arguments": self._redact_any(c.arguments)})
+                    for c in message.tool_calls
+                ),
+            }
+        )
+
+    def _redact_any(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, dict):
+            return {k: self._redact_any(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self._redact_any(v) for v in value]
+        return value
+
+    def restore(self, text: str) -> str:
+        """Put the original values back into a whole text."""
+        restorer = self.restorer()
+        return restorer.feed(text) + restorer.flush()
+
+    def restorer(self) -> StreamRestorer:
+        """A restorer for one streamed answer."""
+        return StreamRestorer(self.store.originals(self.session_id))
+
+
+class StreamRestorer:
+    """Restores placeholders in streamed text, even when split across chunks."""
+
+    def __init__(self, originals: Mapping[str, str]) -> None:
+        self._values: dict[tuple[str, int], str] = {}
+        types: set[str] = set()
+        for placeholder, value in originals.items():
+            match = re.fullmatch(r"\[([A-Z0-9_]+?)_(\d+)\]", placeholder)
+            if match:
+                self._values[(_squash(match[1]), int(match[2]))] = value
+                types.add(match[1])
+        self._buf = ""
+        self._prev = ""
+        if not types:
+            self._full: re.Pattern[str] | None = None
+            return
+        words = sorted(types, key=len, reverse=True)
+        alternatives = "|".join(_SEP.join(re.escape(w) for w in t.split("_")) for t in words)
+        self._full = re.compile(
+            rf"(?:{_OPEN}\s?|(?<![A-Za-z0-9]))(?P<type>{alternatives}){_SEP}(?P<num>\d+)(?!\d)"
+            rf"(?:\s?{_CLOSE})?",
+            re.IGNORECASE,
+        )
+        self._prefix = re.compile("|".join(_prefix_source(t) for t in words), re.IGNORECASE)
+        self._max_tail = max(len(t) for t in words) + 12
+
+    def feed(self, chunk: str) -> str:
+        """Return the text that is safe to show now; a possible placeholder start is held."""
+        if self._full is None:
+            return chunk
+        self._buf += chunk
+        cut = self._safe_cut()
+        return self._emit(cut)
+
+    def flush(self) -> str:
+        """Return everything still held (the stream has ended)."""
+        if self._full is None:
+            return ""
+        return self._emit(len(self._buf))
+
+    def _emit(self, cut: int) -> str:
+        assert self._full is not None
+        head, self._buf = self._buf[:cut], self._buf[cut:]
+        if not head:
+            return ""
+        text = self._prev + head  # one char of context, for the word-boundary lookbehind
+        out: list[str] = []
+        pos = len(self._prev)
+        for match in self._full.finditer(text, pos):
+            out.append(text[pos : match.start()])
+            key = (_squash(match["type"]), int(match["num"]))
+            out.append(self._values.get(key, match.group(0)))
+            pos = match.end()
+        out.append(text[pos:])
+        self._prev = head[-1]
+        return "".join(out)
+
+    def _safe_cut(self) -> int:
+        """Where the held tail begins: the earliest start that could still be a placeholder."""
+        assert self._full is not None
+        buf = self._buf
+        cut = len(buf)
+        for i in range(max(0, len(buf) - self._max_tail), len(buf)):
+            prev = buf[i - 1] if i else self._prev
+            if buf[i].isalnum() and prev.isalnum():
+                continue  # inside a word: a bare placeholder cannot start here
+            if self._prefix.fullmatch(buf, i):
+                cut = i
+                break
+        # Never cut through a complete placeholder that is already in the buffer.
+        text = self._prev + buf
+        for match in self._full.finditer(text, len(self._prev)):
+            start, end = match.start() - len(self._prev), match.end() - len(self._prev)
+            if start < cut < end:
+                cut = start
+        return cut
+
+
+def _squash(type_text: str) -> str:
+    return re.sub(r"[_\s-]", "", type_text).upper()
+
+
+def _prefix_source(type_: str) -> str:
+    """A regex matching every prefix of a (tolerantly written) placeholder of `type_`."""
+    elements = [rf"(?:{_OPEN}\s?)?"]
+    for i, word in enumerate(type_.split("_")):
+        if i:
+            elements.append(_SEP)
+        elements += [re.escape(c) for c in word]
+    elements += [_SEP, r"\d+", rf"\s?{_CLOSE}"]
+    source = ""
+    for element in reversed(elements):
+        source = f"(?:{element}{source})?"
+    return source
+
+
+_TEXTUAL_MIME = ("text/", "application/json", "application/xml", "application/x-yaml")
+
+
+def redact_attachments(
+    messages: Sequence[Message], pseudonymizer: Pseudonymizer, directory: str
+) -> list[Message]:
+    """Point text attachments at redacted copies in `directory`.
+
+    Off-device endpoints read attachments from disk when they build the
+    request, so a redacted turn must hand them redacted files, not the originals.
+    """
+    out: list[Message] = []
+    for i, message in enumerate(messages):
+        attachments = []
+        for j, att in enumerate(message.attachments):
+            if att.path and att.mime_type.startswith(_TEXTUAL_MIME):
+                try:
+                    text = Path(att.path).read_bytes().decode("utf-8", errors="replace")
+                except OSError:
+                    attachments.append(att)  # unreadable: the endpoint leaves it out too
+                    continue
+                redacted = pseudonymizer.redact(text)
+                if redacted != text:
+                    target = Path(directory) / f"{i}-{j}" / att.name
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_text(redacted, "utf-8")
+                    att = att.model_copy(
+                        update={"path": str(target), "size_bytes": target.stat().st_size}
+                    )
+            attachments.append(att)
+        out.append(message.model_copy(update={"attachments": tuple(attachments)}))
+    return out

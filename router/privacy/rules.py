@@ -1,0 +1,149 @@
+"""Privacy rules: which findings keep a turn local, get redacted, or are allowed.
+
+Rules are tried in order; the first rule that matches a finding decides that
+finding. The turn's action is the strictest over its findings
+(keep_local > redact > allow). The user's `[[privacy.rules]]` come before the
+shipped defaults in `assets/privacy_rules.toml`, so the user wins.
+
+A `redact` decision on a finding that has no value to replace (a `TOPIC` or an
+`IMAGE`) is treated as `allow`: a placeholder needs a span of text to stand for.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from importlib import resources
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from router.types import Finding, FindingAction
+
+_STRICTNESS: dict[FindingAction, int] = {"allow": 0, "redact": 1, "keep_local": 2}
+VALUELESS_TYPES = frozenset({"TOPIC", "IMAGE", "ATTACHMENT", "TOOL_RESULT"})
+"""Finding types without a text span worth replacing: redacting them means allowing them."""
+
+
+class PrivacyRule(BaseModel):
+    """One rule: what it matches (every non-empty criterion must match) and what it does."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(description="Short name shown when the rule fires.")
+    enabled: bool = Field(default=True, description="Disabled rules are skipped.")
+    types: list[str] = Field(default=[], description="Finding types, e.g. `CREDIT_CARD`.")
+    categories: list[str] = Field(default=[], description="Topic categories, e.g. `health`.")
+    paths: list[str] = Field(default=[], description="Glob patterns for attachment paths.")
+    mcp_servers: list[str] = Field(default=[], description="MCP servers whose results match.")
+    mcp_tools: list[str] = Field(default=[], description="MCP tools whose results match.")
+    sessions: list[str] = Field(default=[], description="Session ids the rule applies to.")
+    action: FindingAction = Field(description="`keep_local`, `redact` or `allow`.")
+    reason: str = Field(description="Why, for people: e.g. `contains a card number`.")
+
+
+@dataclass(frozen=True)
+class RuleSubject:
+    """What a rule is matched against: a finding plus where it came from."""
+
+    type: str
+    category: str = ""
+    path: str | None = None
+    mcp_server: str | None = None
+    mcp_tool: str | None = None
+    session_id: str | None = None
+
+    @classmethod
+    def of(cls, finding: Finding, **where: str | None) -> RuleSubject:
+        """Return the subject for `finding`, with optional path/server/tool/session."""
+        return cls(type=finding.type, category=finding.category, **where)
+
+
+def rule_matches(rule: PrivacyRule, subject: RuleSubject) -> bool:
+    """True when every non-empty criterion of `rule` matches `subject`."""
+    if not rule.enabled:
+        return False
+    if rule.types and subject.type not in rule.types:
+        return False
+    if rule.categories and subject.category not in rule.categories:
+        return False
+    if rule.paths and not (subject.path and any(fnmatch(subject.path, p) for p in rule.paths)):
+        return False
+    if rule.mcp_servers and subject.mcp_server not in rule.mcp_servers:
+        return False
+    if rule.mcp_tools and subject.mcp_tool not in rule.mcp_tools:
+        return False
+    return not (rule.sessions and subject.session_id not in rule.sessions)
+
+
+@dataclass(frozen=True)
+class RuleDecision:
+    """What the rules decided for one subject."""
+
+    action: FindingAction
+    rule: PrivacyRule | None
+
+
+class PrivacyVerdict(BaseModel):
+    """The rules' decision on a whole turn."""
+
+    model_config = ConfigDict(frozen=True)
+
+    action: FindingAction = Field(default="allow", description="The strictest action.")
+    rule: str = Field(default="", description="Name of the rule that set the action.")
+    reason: str = Field(default="nothing sensitive found", description="The rule's reason.")
+
+    @property
+    def summary(self) -> str:
+        """One line for people, e.g. `kept local: contains a card number`."""
+        if self.action == "keep_local":
+            return f"kept local: {self.reason}"
+        if self.action == "redact":
+            return f"redacted then sent: {self.reason}"
+        return self.reason
+
+
+class RuleSet:
+    """An ordered list of rules; the first match wins per subject."""
+
+    def __init__(self, rules: Iterable[PrivacyRule]) -> None:
+        self.rules: tuple[PrivacyRule, ...] = tuple(rules)
+
+    def decide(self, subject: RuleSubject) -> RuleDecision:
+        """Return the first matching rule's action, or `allow` when none matches."""
+        for rule in self.rules:
+            if rule_matches(rule, subject):
+                action = rule.action
+                if action == "redact" and subject.type in VALUELESS_TYPES:
+                    action = "allow"  # nothing to put a placeholder on; see module docstring
+                return RuleDecision(action, rule)
+        return RuleDecision("allow", None)
+
+    def verdict(self, decisions: Sequence[RuleDecision]) -> PrivacyVerdict:
+        """Return the strictest of `decisions` (earliest wins ties) as the turn's verdict."""
+        best: RuleDecision | None = None
+        for decision in decisions:
+            if decision.rule is None:
+                continue
+            if best is None or _STRICTNESS[decision.action] > _STRICTNESS[best.action]:
+                best = decision
+        if best is None or best.rule is None or best.action == "allow":
+            return PrivacyVerdict()
+        return PrivacyVerdict(action=best.action, rule=best.rule.name, reason=best.rule.reason)
+
+
+def stricter(a: FindingAction, b: FindingAction) -> FindingAction:
+    """Return the stricter of two actions."""
+    return a if _STRICTNESS[a] >= _STRICTNESS[b] else b
+
+
+def default_rules() -> list[PrivacyRule]:
+    """Return the shipped default rules from `assets/privacy_rules.toml`."""
+    text = resources.files("assets").joinpath("privacy_rules.toml").read_text("utf-8")
+    return [PrivacyRule(**raw) for raw in tomllib.loads(text).get("rules", [])]
+
+
+def build_rules(user_rules: Sequence[PrivacyRule] = ()) -> RuleSet:
+    """Return the user's rules followed by the defaults, so the user's win."""
+    return RuleSet([*user_rules, *default_rules()])

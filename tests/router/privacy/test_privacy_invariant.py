@@ -1,0 +1,234 @@
+"""Pipeline privacy tests: keep-local values never reach an off-device request's bytes."""
+
+import asyncio
+import json
+from collections.abc import AsyncGenerator, Sequence
+from pathlib import Path
+
+import httpx
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from router.endpoints.base import StreamEvent
+from router.endpoints.fake import FakeEndpoint
+from router.endpoints.remote_common import ImagePart, load_attachment
+from router.ledger import Ledger
+from router.policy.decide import PreferRemotePolicy
+from router.privacy.guard import EgressPolicy, guarded_httpx_client
+from router.privacy.scan import Scanner
+from router.session import FallbackStarted, TurnFinished, TurnPipeline
+from router.types import Attachment, GenerationOptions, Message, ToolResult, ToolSpec, TurnRequest
+from tests.router.privacy.test_scan import NAMES, fake_detect
+
+CARDS = ("4111 1111 1111 1111", "5500 0000 0000 0004")
+KEYS = ("sk-abcdefghijklmnopqrstuv", "sk-ZYXWVUTSRQPONMLKJIHGF123")
+EMAILS = ("alice@example.org", "bob.j@mail.test")
+WORDS = ("hello", "please", "summarize", "the", "plan", "for", "today", "thanks", "what", "next")
+
+
+class WireEndpoint(FakeEndpoint):
+    """An off-device endpoint that serializes each request through the real egress guard."""
+
+    def __init__(self, policy: EgressPolicy) -> None:
+        super().__init__(name="cloud", kind="cloud")
+        self.sent: list[bytes] = []
+        self.client = guarded_httpx_client(
+            policy, "cloud", transport=httpx.MockTransport(self._recv)
+        )
+
+    def _recv(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append(request.content)
+        return httpx.Response(200)
+
+    async def stream(
+        self,
+        messages: Sequence[Message],
+        options: GenerationOptions,
+        tools: Sequence[ToolSpec] = (),
+    ) -> AsyncGenerator[StreamEvent, None]:
+        body = []
+        for m in messages:
+            files = [load_attachment(a) for a in m.attachments]
+            body.append(
+                {
+                    "role": m.role,
+                    "content": m.content,
+                    "tool_results": [r.content for r in m.tool_results],
+                    "files": [f.data_b64 if isinstance(f, ImagePart) else f.text for f in files],
+                }
+            )
+        await self.client.post("https://api.example/v1/messages", json={"messages": body})
+        async for event in super().stream(messages, options, tools):
+            yield event
+
+
+class ScriptedLedger(Ledger):
+    """A ledger whose history is whatever the test says (tool results, summaries...)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.scripted: list[Message] = []
+
+    def history(self, session_id: str) -> list[Message]:
+        return list(self.scripted)
+
+
+def _pipeline(tmp: Path) -> tuple[TurnPipeline, WireEndpoint, ScriptedLedger]:
+    policy = EgressPolicy()
+    cloud = WireEndpoint(policy)
+    ledger = ScriptedLedger(tmp / "ledger.sqlite")
+    pipeline = TurnPipeline(
+        endpoints={"local": FakeEndpoint(name="local"), "cloud": cloud},
+        policy=PreferRemotePolicy(),
+        ledger=ledger,
+        generation=GenerationOptions(max_tokens=200),
+        system_prompt="be brief",
+        scanner=Scanner(detect=fake_detect),
+        egress_policy=policy,
+    )
+    return pipeline, cloud, ledger
+
+
+async def _run(pipeline: TurnPipeline, request: TurnRequest) -> list[object]:
+    return [e async for e in pipeline.run_turn(request)]
+
+
+def _finished(events: list[object]) -> TurnFinished:
+    return next(e for e in events if isinstance(e, TurnFinished))
+
+
+def test_keep_local_turn_goes_local_with_prefer_remote(tmp_path: Path) -> None:
+    pipeline, cloud, _ = _pipeline(tmp_path)
+    events = asyncio.run(_run(pipeline, TurnRequest(text=f"my card {CARDS[0]}", session_id="s")))
+    route = _finished(events).turn.route
+    assert route is not None and route.endpoint == "local"
+    assert route.reason == "kept local: contains a card number"
+    assert cloud.sent == []
+
+
+def test_redacted_turn_sends_placeholders_and_restores_the_answer(tmp_path: Path) -> None:
+    pipeline, cloud, ledger = _pipeline(tmp_path)
+    ledger.scripted = [
+        Message(role="user", content="earlier: Bob Jones"),
+        Message(role="assistant", content="ok"),
+    ]
+    text = f"write to {NAMES[0]} at {EMAILS[0]}"
+    events = asyncio.run(_run(pipeline, TurnRequest(text=text, session_id="s")))
+    finished = _finished(events)
+    assert finished.turn.route is not None and finished.turn.route.endpoint == "cloud"
+    assert finished.turn.route.reason.startswith("redacted then sent: ")
+    assert set(finished.turn.route.redactions) == {"PERSON", "EMAIL_ADDRESS"}
+    wire = b"".join(cloud.sent)
+    assert b"[PERSON_1]" in wire and b"[PERSON_2]" in wire
+    for value in (NAMES[0], EMAILS[0], "Bob Jones"):
+        assert value.encode() not in wire
+    assert finished.turn.answer == f"echo: {text}"  # the user sees the originals back
+    stored = ledger.turns("s")[-1]
+    assert stored.answer == f"echo: {text}"
+
+
+def test_a_guard_block_falls_back_to_the_device(tmp_path: Path) -> None:
+    pipeline, cloud, _ = _pipeline(tmp_path)
+    # A value the scan did not flag, protected by hand: the guard is the backstop.
+    pipeline.scanner = Scanner(detect=lambda text: [])
+    with pipeline.egress_policy.protect(["launch code 1234-5678"]):
+        events = asyncio.run(
+            _run(pipeline, TurnRequest(text="launch code 1234-5678", session_id="s"))
+        )
+    assert any(isinstance(e, FallbackStarted) for e in events)
+    route = _finished(events).turn.route
+    assert route is not None and route.endpoint == "local"
+    assert cloud.sent == []
+
+
+_secret = st.sampled_from((*CARDS, *KEYS, *EMAILS, *NAMES))
+_place = st.sampled_from(("prompt", "history", "assistant", "attachment", "tool_result", "summary"))
+_filler = st.lists(st.sampled_from(WORDS), min_size=1, max_size=6).map(" ".join)
+
+
+def _conversation(
+    tmp: Path, placed: list[tuple[str, str]], filler: str
+) -> tuple[TurnRequest, list[Message]]:
+    prompt, history, attachments = (
+        filler,
+        [Message(role="system", content="Summary: " + filler)],
+        [],
+    )
+    for i, (value, place) in enumerate(placed):
+        if place == "prompt":
+            prompt += f" {value}"
+        elif place == "attachment":
+            path = tmp / f"file{i}.txt"
+            path.write_text(f"{filler} {value}\n")
+            attachments.append(
+                Attachment(name=path.name, mime_type="text/plain", size_bytes=1, path=str(path))
+            )
+        elif place == "tool_result":
+            history.append(
+                Message(
+                    role="user",
+                    content=filler,
+                    tool_results=(ToolResult(call_id="c", content=f"got {value}"),),
+                )
+            )
+        elif place == "summary":
+            history.append(Message(role="system", content=f"Summary: {value}"))
+        else:
+            history.append(
+                Message(
+                    role="user" if place == "history" else "assistant", content=f"{filler} {value}"
+                )
+            )
+    return TurnRequest(text=prompt, session_id="s", attachments=tuple(attachments)), history
+
+
+@settings(
+    max_examples=1200,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+@given(
+    placed=st.lists(st.tuples(_secret, _place), min_size=1, max_size=4),
+    filler=_filler,
+    n=st.integers(0, 10**9),
+)
+def test_no_sensitive_value_ever_leaves(
+    tmp_path_factory: object, placed: list[tuple[str, str]], filler: str, n: int
+) -> None:
+    tmp = Path(str(tmp_path_factory.mktemp("inv")))  # type: ignore[attr-defined]
+    pipeline, cloud, ledger = _pipeline(tmp)
+    request, ledger.scripted = _conversation(tmp, placed, filler)
+    events = asyncio.run(_run(pipeline, request.model_copy(update={"session_id": f"s{n}"})))
+    finished = _finished(events)
+    wire = b"".join(cloud.sent)
+    for value, _ in placed:
+        for form in (value, json.dumps(value)[1:-1]):
+            assert form.encode() not in wire
+    assert finished.turn.status == "complete"
+    ledger.close()
+
+
+@settings(
+    max_examples=800,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+@given(filler=_filler, turns=st.integers(1, 3))
+def test_clean_conversations_are_sent_and_not_blocked(
+    tmp_path_factory: object, filler: str, turns: int
+) -> None:
+    tmp = Path(str(tmp_path_factory.mktemp("clean")))  # type: ignore[attr-defined]
+    pipeline, cloud, ledger = _pipeline(tmp)
+    ledger.scripted = [
+        Message(role="user", content=filler),
+        Message(role="assistant", content="ok"),
+    ] * turns
+    events = asyncio.run(_run(pipeline, TurnRequest(text=filler, session_id="s")))
+    route = _finished(events).turn.route
+    assert route is not None and route.endpoint == "cloud"
+    assert len(cloud.sent) == 1 and pipeline.egress_policy.blocked == 0
+    ledger.close()
