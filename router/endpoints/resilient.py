@@ -18,7 +18,7 @@ from typing import Literal
 
 from router.config import ResilienceSettings
 from router.endpoints.base import Endpoint, StreamEnd, StreamEvent, TokenDelta, ToolCallRequested
-from router.errors import EndpointUnavailableError
+from router.errors import EgressBlockedError, EndpointUnavailableError
 from router.types import GenerationOptions, Message, ToolSpec
 
 Clock = Callable[[], float]
@@ -138,6 +138,11 @@ class ResilientEndpoint(Endpoint):
                             self.breaker.record_success()
                             return
             except (EndpointUnavailableError, TimeoutError) as exc:
+                blocked = _egress_block(exc)
+                if blocked is not None:
+                    # Our own guard stopped the request: the endpoint is fine, and a
+                    # retry would be blocked again. Nothing was sent.
+                    raise blocked from None
                 error = _as_unavailable(exc, self.name)
                 delay = self.backoff_s(attempt, error.retry_after_s)
                 if (
@@ -167,6 +172,18 @@ class ResilientEndpoint(Endpoint):
         except TimeoutError:
             what = "the next token" if started else "a first token"
             raise TimeoutError(f"waited {limit:.1f} s for {what}") from None
+
+
+def _egress_block(exc: BaseException) -> EgressBlockedError | None:
+    """The egress guard's error, if it is somewhere in `exc`'s chain (SDKs wrap it)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, EgressBlockedError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def _as_unavailable(exc: Exception, name: str) -> EndpointUnavailableError:

@@ -5,7 +5,7 @@ import pytest
 from router.config import ResilienceSettings
 from router.endpoints.base import Endpoint, StreamEnd, TokenDelta
 from router.endpoints.resilient import CircuitBreaker, ResilientEndpoint
-from router.errors import EndpointRequestError, EndpointUnavailableError
+from router.errors import EgressBlockedError, EndpointRequestError, EndpointUnavailableError
 from router.types import GenerationOptions, Message, Usage
 from tests.support.scripted import Scripted
 
@@ -135,3 +135,14 @@ def test_breaker_opens_after_the_threshold_and_half_opens_after_cooldown() -> No
     now[0] += 30
     breaker.record_success()
     assert breaker.state == "closed" and breaker.consecutive_failures == 0
+
+
+async def test_an_egress_block_is_not_retried_and_does_not_trip_the_breaker() -> None:
+    wrapped = EndpointUnavailableError("connection error")
+    wrapped.__cause__ = EgressBlockedError("blocked: a protected value")
+    blocked = Scripted([wrapped], OK)
+    endpoint, slept = _wrap(blocked)
+    with pytest.raises(EgressBlockedError):
+        await _text(endpoint)
+    assert blocked.calls == 1 and slept == []
+    assert endpoint.breaker.consecutive_failures == 0 and endpoint.available()
