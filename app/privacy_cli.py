@@ -13,7 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from router.config import load_settings
 from router.privacy import evaluate as ev
+from router.privacy.rules import RuleSet, build_rules
 from router.types import Finding
 
 
@@ -53,10 +55,12 @@ def _finding_dict(text: str, finding: Finding, action: str, rule: str) -> dict[s
     }
 
 
-def scan_records(text: str, scan: Callable[[str], list[Finding]]) -> list[dict[str, Any]]:
+def scan_records(
+    text: str, scan: Callable[[str], list[Finding]], rules: RuleSet | None = None
+) -> list[dict[str, Any]]:
     """Scan one document; return a dict per finding (type, start, end, text, action, rule)."""
     findings = scan(text)
-    actions = ev.finding_actions(findings)
+    actions = ev.finding_actions(findings, rules)
     return [_finding_dict(text, f, a, r) for f, (a, r) in zip(findings, actions, strict=True)]
 
 
@@ -67,13 +71,15 @@ def run_scan(
     out = out or sys.stdout
     source = sys.stdin.read() if text in (None, "-") else str(text)
     _, scan = ev.tandem_scanner()
+    # The user's own rules come first, exactly as in a chat turn.
+    rules = build_rules(load_settings().privacy.rules)
     if lines:
         for number, line in enumerate(source.splitlines()):
-            records = scan_records(line, scan)
+            records = scan_records(line, scan, rules)
             out.write(json.dumps({"line": number, "findings": records}, ensure_ascii=False) + "\n")
         return 0
     findings = scan(source)
-    actions = ev.finding_actions(findings)
+    actions = ev.finding_actions(findings, rules)
     records = [_finding_dict(source, f, a, r) for f, (a, r) in zip(findings, actions, strict=True)]
     if as_json:
         for record in records:

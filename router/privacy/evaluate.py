@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from router.privacy.rules import RuleSet, RuleSubject, build_rules
 from router.types import Finding
 
 TYPE_MAP: dict[str, str] = {
@@ -305,27 +306,14 @@ def redact_spans(text: str, findings: Iterable[Finding]) -> str:
 _FALLBACK_REDACT = frozenset({"PERSON", "LOCATION", "ORGANIZATION"})
 
 
-def _fallback_action(finding: Finding) -> tuple[str, str]:
-    if finding.type in _FALLBACK_REDACT:
-        return "redact", "fallback:redact-names"
-    return "keep_local", "fallback:keep-identifiers"
-
-
-_rule_set: Any = None
-
-
-def finding_actions(findings: Sequence[Finding]) -> list[tuple[str, str]]:
-    """Return (action, rule name) per finding under the default rules (`rules.build_rules`)."""
-    global _rule_set
-    try:
-        from router.privacy.rules import RuleSubject, build_rules
-    except ImportError:
-        return [_fallback_action(f) for f in findings]
-    if _rule_set is None:
-        _rule_set = build_rules()
+def finding_actions(
+    findings: Sequence[Finding], rules: RuleSet | None = None
+) -> list[tuple[str, str]]:
+    """Return (action, rule name) per finding under `rules` (default: the shipped rules)."""
+    rule_set = rules or build_rules()
     out: list[tuple[str, str]] = []
     for finding in findings:
-        decision = _rule_set.decide(RuleSubject(type=finding.type, category=finding.category))
+        decision = rule_set.decide(RuleSubject(type=finding.type, category=finding.category))
         out.append((str(decision.action), decision.rule.name if decision.rule else ""))
     return out
 

@@ -3,6 +3,7 @@ import io
 import json
 
 from app.privacy_cli import add_privacy_parser, run_privacy, run_scan
+from router.paths import TandemPaths
 
 
 def test_json_output_one_object_per_finding() -> None:
@@ -41,3 +42,18 @@ def test_table_output_and_parser() -> None:
     assert "PERSON" in out.getvalue() and "John Smith" in out.getvalue()
     eval_args = parser.parse_args(["privacy", "eval", "x.csv", "--limit", "3", "--json", "o"])
     assert (eval_args.limit, eval_args.json_out) == (3, "o")
+
+
+def test_the_users_own_rules_come_first(tandem_home: TandemPaths) -> None:
+    tandem_home.config_file.write_text(
+        '[[privacy.rules]]\nname = "emails-stay-home"\ntypes = ["EMAIL_ADDRESS"]\n'
+        'action = "keep_local"\nreason = "contains an email address"\n'
+    )
+    out = io.StringIO()
+    run_scan("write to bob@example.com", as_json=True, out=out)
+    [record] = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert (record["type"], record["action"], record["rule"]) == (
+        "EMAIL_ADDRESS",
+        "keep_local",
+        "emails-stay-home",
+    )
