@@ -251,8 +251,14 @@ def _default_detector(*, ner: bool, topics: bool) -> DetectFn:
         and (topics or "topic" not in d.name.lower())
     ]
 
+    # Every turn rescans the history it may carry; caching by text makes that a
+    # lookup for all but the newest messages (findings are immutable).
+    @functools.lru_cache(maxsize=2048)
+    def detect_cached(text: str) -> tuple[Finding, ...]:
+        return tuple(registry.scan_text(text, detectors))
+
     def detect(text: str) -> list[Finding]:
-        return list(registry.scan_text(text, detectors))
+        return list(detect_cached(text))
 
     return detect
 
