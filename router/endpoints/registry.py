@@ -40,7 +40,11 @@ def build_remote_endpoint(
 
         if egress is not None:
             common["http_client"] = guarded_httpx2_client(
-                egress, settings.name, timeout=httpx2.Timeout(resilience.first_token_timeout_s)
+                egress,
+                settings.name,
+                timeout=httpx2.Timeout(
+                    resilience.first_token_timeout_s, connect=resilience.connect_timeout_s
+                ),
             )
         inner = AnthropicEndpoint(settings, **common)
     else:
@@ -50,7 +54,11 @@ def build_remote_endpoint(
 
         if egress is not None:
             common["http_client"] = guarded_httpx_client(
-                egress, settings.name, timeout=httpx.Timeout(resilience.first_token_timeout_s)
+                egress,
+                settings.name,
+                timeout=httpx.Timeout(
+                    resilience.first_token_timeout_s, connect=resilience.connect_timeout_s
+                ),
             )
         inner = OpenAICompatEndpoint(settings, **common)
     if egress is not None:

@@ -19,6 +19,7 @@ from router.ledger import Ledger
 from router.paths import resolve_paths
 from router.policy.decide import PreferRemotePolicy
 from router.pricing import PriceTable
+from router.privacy.guard import EgressPolicy
 from router.session import FallbackStarted, RouteChosen, TurnFinished, TurnPipeline
 from router.types import GenerationOptions, TurnRequest
 from tests.support.fault_server import CLOUD_TEXT, BlackHole, Fault, FaultServer, closed_port
@@ -39,7 +40,8 @@ def _pipeline(tmp_path: Path, base_url: str, tiny_gguf: Path) -> TurnPipeline:
         base_url=base_url, api_key_env="TANDEM_FAULT_TEST_KEY",
     )  # fmt: skip
     paths = resolve_paths(tmp_path / "home").ensure()
-    cloud = build_remote_endpoint(remote, RESILIENCE, paths, PriceTable.load(paths))
+    # With the egress guard in the transport, as the runtime builds it.
+    cloud = build_remote_endpoint(remote, RESILIENCE, paths, PriceTable.load(paths), EgressPolicy())
     return TurnPipeline(
         endpoints={"cloud": cloud, "local": LlamaCppEndpoint(tiny_gguf, n_ctx=512)},
         policy=PreferRemotePolicy(),
