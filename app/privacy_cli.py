@@ -70,9 +70,13 @@ def run_scan(
     """Print the findings in `text` (stdin when None or '-'); return 0."""
     out = out or sys.stdout
     source = sys.stdin.read() if text in (None, "-") else str(text)
-    _, scan = ev.tandem_scanner()
-    # The user's own rules come first, exactly as in a chat turn.
+    _, detect = ev.tandem_scanner()
+    # The user's own rules come first, exactly as in a chat turn, keywords included.
     rules = build_rules(load_settings().privacy.rules)
+
+    def scan(text: str) -> list[Finding]:
+        return sorted([*detect(text), *rules.keyword_findings(text)], key=lambda f: f.start)
+
     if lines:
         for number, line in enumerate(source.splitlines()):
             records = scan_records(line, scan, rules)

@@ -11,6 +11,7 @@ A `redact` decision on a finding that has no value to replace (a `TOPIC` or an
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from router.types import Finding, FindingAction
 
 _STRICTNESS: dict[FindingAction, int] = {"allow": 0, "redact": 1, "keep_local": 2}
+KEYWORD = "KEYWORD"
 VALUELESS_TYPES = frozenset({"TOPIC", "IMAGE", "ATTACHMENT", "TOOL_RESULT"})
 """Finding types without a text span worth replacing: redacting them means allowing them."""
 
@@ -39,6 +41,11 @@ class PrivacyRule(BaseModel):
     mcp_servers: list[str] = Field(default=[], description="MCP servers whose results match.")
     mcp_tools: list[str] = Field(default=[], description="MCP tools whose results match.")
     sessions: list[str] = Field(default=[], description="Session ids the rule applies to.")
+    keywords: list[str] = Field(
+        default=[],
+        description="Words or phrases (any case, whole words) that make the rule fire, e.g. "
+        "`project Falcon`; the scan reports them as `KEYWORD` findings of this rule.",
+    )
     action: FindingAction = Field(description="`keep_local`, `redact` or `allow`.")
     reason: str = Field(description="Why, for people: e.g. `contains a card number`.")
 
@@ -63,6 +70,8 @@ class RuleSubject:
 def rule_matches(rule: PrivacyRule, subject: RuleSubject) -> bool:
     """True when every non-empty criterion of `rule` matches `subject`."""
     if not rule.enabled:
+        return False
+    if rule.keywords and not (subject.type == KEYWORD and subject.category == rule.name):
         return False
     if rule.types and subject.type not in rule.types:
         return False
@@ -109,6 +118,26 @@ class RuleSet:
 
     def __init__(self, rules: Iterable[PrivacyRule]) -> None:
         self.rules: tuple[PrivacyRule, ...] = tuple(rules)
+        self._keywords = [
+            (rule.name, _keyword_pattern(rule.keywords))
+            for rule in self.rules
+            if rule.enabled and rule.keywords
+        ]
+
+    def keyword_findings(self, text: str) -> list[Finding]:
+        """Findings for the rules' own keywords in `text` (type `KEYWORD`, category = rule)."""
+        return [
+            Finding(
+                type=KEYWORD,
+                category=name,
+                start=m.start(),
+                end=m.end(),
+                confidence=1.0,
+                detector="rule-keywords",
+            )
+            for name, pattern in self._keywords
+            for m in pattern.finditer(text)
+        ]
 
     def decide(self, subject: RuleSubject) -> RuleDecision:
         """Return the first matching rule's action, or `allow` when none matches."""
@@ -131,6 +160,12 @@ class RuleSet:
         if best is None or best.rule is None or best.action == "allow":
             return PrivacyVerdict()
         return PrivacyVerdict(action=best.action, rule=best.rule.name, reason=best.rule.reason)
+
+
+def _keyword_pattern(keywords: Sequence[str]) -> re.Pattern[str]:
+    # Whitespace inside a phrase matches any run of whitespace ("project  Falcon").
+    phrases = [r"\s+".join(map(re.escape, k.split())) for k in keywords if k.strip()]
+    return re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)", re.IGNORECASE)
 
 
 def stricter(a: FindingAction, b: FindingAction) -> FindingAction:

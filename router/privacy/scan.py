@@ -80,7 +80,7 @@ class Scanner:
                     findings.append(_image_finding(subject.path or ""))
             if part is None:
                 continue
-            for raw in detect(part.text):
+            for raw in [*detect(part.text), *self.rules.keyword_findings(part.text)]:
                 finding = raw.model_copy(update={"part": part.part, "source": part.source})
                 findings.append(finding)
                 decision = self.rules.decide(

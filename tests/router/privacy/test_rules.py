@@ -1,4 +1,6 @@
 from router.privacy.rules import PrivacyRule, RuleSet, RuleSubject, build_rules, default_rules
+from router.privacy.scan import Scanner
+from router.types import TurnRequest
 
 
 def _rule(name: str, action: str, **criteria: list[str]) -> PrivacyRule:
@@ -75,3 +77,19 @@ def test_defaults_cover_the_documented_types() -> None:
         assert rules.decide(RuleSubject(type_)).action == "redact"
     assert rules.decide(RuleSubject("TOPIC", category="finances")).action == "allow"
     assert all(r.reason for r in default_rules())
+
+
+def test_a_keyword_rule_keeps_a_project_on_the_device() -> None:
+    falcon = PrivacyRule(
+        name="falcon", keywords=["project Falcon"], action="keep_local",
+        reason="is about project Falcon",
+    )  # fmt: skip
+    scanner = Scanner(rules=build_rules([falcon]), detect=lambda text: [])
+    report = scanner.scan(
+        TurnRequest(text="Draft the PROJECT  falcon launch memo", session_id="s"), []
+    )
+    assert report.keep_local and report.rule == "falcon"
+    assert report.reason == "is about project Falcon"
+    assert "PROJECT  falcon" in report.local_only_values
+    clean = scanner.scan(TurnRequest(text="falconry is an old sport", session_id="s"), [])
+    assert not clean.keep_local
