@@ -13,12 +13,9 @@ injectable for tests.
 from __future__ import annotations
 
 import functools
-import importlib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
 from router.privacy.rules import RuleDecision, RuleSet, RuleSubject, build_rules
 from router.types import (
@@ -37,9 +34,6 @@ DetectFn = Callable[[str], list[Finding]]
 """Returns the findings in one text (offsets into that text)."""
 ExtractFn = Callable[[Attachment], str | None]
 """Returns an attachment's text, or None when it has none."""
-
-_MAX_FALLBACK_BYTES = 1_000_000
-_TEXTUAL_MIME = ("text/", "application/json", "application/xml", "application/x-yaml")
 
 
 @dataclass(frozen=True)
@@ -234,15 +228,13 @@ def _split_tool(name: str) -> tuple[str | None, str | None]:
 
 @functools.cache
 def _default_detector(*, ner: bool, topics: bool) -> DetectFn:
-    """The detectors registry's `scan_text`, or nothing-found when it is not installed.
+    """The detectors registry's `scan_text` over the enabled detectors.
 
     Cached: building the detectors can load an NER model, once per process is enough.
+    Imported here, not at the top, so importing the pipeline stays cheap.
     """
-    try:
-        registry: Any = importlib.import_module("router.privacy.detectors.registry")
-    except ImportError:
-        log.warning("privacy detectors are not available; turns are scanned by rules only")
-        return lambda text: []
+    from router.privacy.detectors import registry
+
     detectors = [
         d
         for d in registry.default_detectors()
@@ -264,26 +256,10 @@ def _default_detector(*, ner: bool, topics: bool) -> DetectFn:
 
 
 def _default_extractor() -> ExtractFn:
-    """The attachments module's `extract_text`, or a plain-text reader when it is absent."""
-    try:
-        module: Any = importlib.import_module("router.privacy.attachments")
-    except ImportError:
-        return _read_text_file
+    """The attachments module's `extract_text`, reduced to the text (None when there is none)."""
+    from router.privacy.attachments import extract_text
 
     def extract(attachment: Attachment) -> str | None:
-        extracted = module.extract_text(attachment)
-        text = getattr(extracted, "text", extracted)
-        return text if isinstance(text, str) else None
+        return extract_text(attachment).text or None
 
     return extract
-
-
-def _read_text_file(attachment: Attachment) -> str | None:
-    """Read a textual attachment from disk (first MB), or None for anything else."""
-    if not attachment.path or not attachment.mime_type.startswith(_TEXTUAL_MIME):
-        return None
-    try:
-        with Path(attachment.path).open("rb") as fh:
-            return fh.read(_MAX_FALLBACK_BYTES).decode("utf-8", errors="replace")
-    except OSError:
-        return None
