@@ -16,6 +16,7 @@ from router.privacy.detectors.normalize import normalize
 from router.privacy.detectors.patterns import PatternDetector
 from router.privacy.detectors.secrets import SecretsDetector
 from router.privacy.detectors.topics import TopicDetector
+from router.privacy.detectors.web import UrlDetector
 from router.types import Finding
 
 # Higher wins a tie in confidence: checksummed / specific types before vague ones.
@@ -28,8 +29,13 @@ _SPECIFICITY = {
 
 
 def default_detectors() -> list[Detector]:
-    """Return the detectors Tandem runs: patterns, secrets, topics, and NER if installed."""
-    detectors: list[Detector] = [PatternDetector(), SecretsDetector(), TopicDetector()]
+    """Return the detectors Tandem runs: patterns, secrets, URLs, topics, and NER if installed."""
+    detectors: list[Detector] = [
+        PatternDetector(),
+        SecretsDetector(),
+        UrlDetector(),
+        TopicDetector(),
+    ]
     try:
         from router.privacy.detectors.ner import ner_detector  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
