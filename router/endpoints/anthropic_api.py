@@ -80,13 +80,16 @@ class AnthropicEndpoint(Endpoint):
         connect_timeout_s: float = 5.0,
         read_timeout_s: float = 30.0,
         http_client: httpx2.AsyncClient | None = None,
+        close_client: bool = False,
     ) -> None:
         self.name = settings.name
         self.kind = settings.kind
         self.settings = settings
         self._api_key = api_key
         self._prices = prices
-        self._owns_http = http_client is None
+        # A client made here is closed here; a given one only when `close_client`
+        # hands it over (the registry builds guarded clients nobody else holds).
+        self._owns_http = http_client is None or close_client
         auth: dict[str, Any] = {"api_key": api_key}
         if not api_key:
             # An explicit (empty) key stops the SDK from searching ANTHROPIC_API_KEY and

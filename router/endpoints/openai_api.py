@@ -64,6 +64,7 @@ class OpenAICompatEndpoint(Endpoint):
         connect_timeout_s: float = 5.0,
         read_timeout_s: float = 30.0,
         http_client: httpx.AsyncClient | None = None,
+        close_client: bool = False,
     ) -> None:
         if not settings.base_url:
             # No default on purpose: guessing a local server's address would send
@@ -84,7 +85,9 @@ class OpenAICompatEndpoint(Endpoint):
             write=read_timeout_s,
             pool=connect_timeout_s,
         )
-        self._owns_http = http_client is None
+        # A client made here is closed here; a given one only when `close_client`
+        # hands it over (the registry builds guarded clients nobody else holds).
+        self._owns_http = http_client is None or close_client
         self._http = http_client or httpx.AsyncClient(timeout=self._timeout)
 
     @property

@@ -33,36 +33,27 @@ def build_remote_endpoint(
         "connect_timeout_s": resilience.connect_timeout_s,
         "read_timeout_s": resilience.first_token_timeout_s,
     }
+    # One timeout for both client libraries: the guard's client replaces the
+    # endpoint's own, so it must carry the same connect limit.
+    read_s, connect_s = resilience.first_token_timeout_s, resilience.connect_timeout_s
     if settings.api == "anthropic":
         import httpx2
 
         from router.endpoints.anthropic_api import AnthropicEndpoint
 
+        client2 = None
         if egress is not None:
-            common["http_client"] = guarded_httpx2_client(
-                egress,
-                settings.name,
-                timeout=httpx2.Timeout(
-                    resilience.first_token_timeout_s, connect=resilience.connect_timeout_s
-                ),
-            )
-        inner = AnthropicEndpoint(settings, **common)
+            timeout2 = httpx2.Timeout(read_s, connect=connect_s)
+            client2 = guarded_httpx2_client(egress, settings.name, timeout=timeout2)
+        inner = AnthropicEndpoint(settings, http_client=client2, close_client=True, **common)
     else:
         import httpx
 
         from router.endpoints.openai_api import OpenAICompatEndpoint
 
+        client = None
         if egress is not None:
-            common["http_client"] = guarded_httpx_client(
-                egress,
-                settings.name,
-                timeout=httpx.Timeout(
-                    resilience.first_token_timeout_s, connect=resilience.connect_timeout_s
-                ),
-            )
-        inner = OpenAICompatEndpoint(settings, **common)
-    if egress is not None:
-        # The endpoint closes a client it made itself; this one it did not make, but
-        # nothing else holds it, so hand the ownership over.
-        inner._owns_http = True
+            timeout = httpx.Timeout(read_s, connect=connect_s)
+            client = guarded_httpx_client(egress, settings.name, timeout=timeout)
+        inner = OpenAICompatEndpoint(settings, http_client=client, close_client=True, **common)
     return ResilientEndpoint(inner, resilience)
