@@ -110,6 +110,30 @@ class PrivacySettings(_Section):
     topics: bool = Field(default=True, description="Find sensitive topics (health, ...).")
 
 
+class MemorySettings(_Section):
+    """Where every turn is indexed for search and retrieval (Chroma)."""
+
+    enabled: bool = Field(default=True, description="Index turns in Chroma for retrieval.")
+    server_url: str | None = Field(
+        default=None,
+        description="A `chroma run` server (http://host:port) shared by several devices; "
+        "None keeps the index in this device's data folder.",
+    )
+    collection: str = Field(default="turns", description="Chroma collection name.")
+
+
+class ContextSettings(_Section):
+    """How earlier turns are carried to the endpoint that serves a turn."""
+
+    summary: bool = Field(
+        default=True, description="Keep a rolling session summary, written on this device."
+    )
+    recent_turns: int = Field(default=3, ge=0, description="Latest turns always sent verbatim.")
+    retrieved_turns: int = Field(
+        default=8, ge=0, description="Most earlier turns retrieved from memory per turn."
+    )
+
+
 class Settings(BaseSettings):
     """All of Tandem's settings, validated."""
 
@@ -127,6 +151,12 @@ class Settings(BaseSettings):
     )
     privacy: PrivacySettings = Field(
         default_factory=PrivacySettings, description="Privacy scanning and rules."
+    )
+    memory: MemorySettings = Field(
+        default_factory=MemorySettings, description="The Chroma index of every turn."
+    )
+    context: ContextSettings = Field(
+        default_factory=ContextSettings, description="Summary, recent and retrieved turns."
     )
 
     @classmethod

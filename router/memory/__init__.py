@@ -1,0 +1,1 @@
+"""Conversation memory: offline embeddings and the Chroma index of every turn."""
