@@ -102,6 +102,7 @@ class TurnPipeline:
         history = self.ledger.history(request.session_id)
         report = self.scanner.scan(request, history)
         decision = self.policy.decide(request, report, self.endpoints)
+        decision = decision.model_copy(update={"privacy_action": report.action})
         endpoint = self.endpoints[decision.endpoint]
         await endpoint.prepare()
         packed = self._pack(request, history, endpoint)
@@ -192,6 +193,7 @@ class TurnPipeline:
             )
         except TandemError:
             return None
+        decision = decision.model_copy(update={"privacy_action": failed.decision.privacy_action})
         endpoint = self.endpoints[decision.endpoint]
         await endpoint.prepare()
         return _Attempt(endpoint, self._pack(request, history, endpoint), decision)

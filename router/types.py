@@ -196,6 +196,11 @@ class RouteDecision(_Frozen):
     redactions: tuple[str, ...] = Field(
         default=(), description="Finding types replaced by placeholders before sending."
     )
+    privacy_action: FindingAction = Field(
+        default="allow",
+        description="The turn's privacy verdict; `keep_local` labels the turn, and anything "
+        "derived from it (summaries, memory), as never leaving the device.",
+    )
     expected_quality: float | None = Field(
         default=None, description="Policy's estimate of answer quality in [0, 1]."
     )
