@@ -1,7 +1,7 @@
 """`tandem privacy`: scan text for sensitive data, and evaluate the detectors.
 
 tandem privacy scan [TEXT] [--json] [--lines]      findings in TEXT (or stdin)
-tandem privacy eval DATASET [--limit N] [--json OUT] scores on a PII dataset
+tandem privacy eval DATASET [--limit N] [--json OUT] [--names M]  scores on a PII dataset
 """
 
 from __future__ import annotations
@@ -33,6 +33,12 @@ def add_privacy_parser(subparsers: Any) -> None:
     evaluate.add_argument("dataset", help="presidio_synth_dataset*.json or PUPA*.csv")
     evaluate.add_argument("--limit", type=int, default=None, help="deterministic subsample")
     evaluate.add_argument("--json", dest="json_out", default=None, metavar="OUT", help="write")
+    evaluate.add_argument(
+        "--names",
+        choices=("strict", "standard"),
+        default="strict",
+        help="name-like word redaction, as the `privacy.names` setting (default strict)",
+    )
 
 
 def run_privacy(args: argparse.Namespace) -> int:
@@ -40,7 +46,9 @@ def run_privacy(args: argparse.Namespace) -> int:
     if args.privacy_command == "scan":
         return run_scan(args.text, as_json=args.json, lines=args.lines)
     if args.privacy_command == "eval":
-        return run_eval(args.dataset, limit=args.limit, json_out=args.json_out)
+        return run_eval(
+            args.dataset, limit=args.limit, json_out=args.json_out, names=args.names
+        )
     raise ValueError(f"unknown privacy command {args.privacy_command!r}")
 
 
@@ -156,11 +164,12 @@ def run_eval(
     limit: int | None = None,
     json_out: str | None = None,
     out: TextIO | None = None,
+    names: str = "strict",
 ) -> int:
     """Evaluate on a dataset, print a table, optionally write the numbers as JSON."""
     out = out or sys.stdout
     kind = detect_dataset(dataset)
-    description, scan = ev.tandem_scanner()
+    description, scan = ev.tandem_scanner(names=names == "strict")
     numbers: dict[str, Any] = {"dataset": str(dataset), "kind": kind, "tandem": description}
     if kind == "presidio":
         examples = ev.subsample(ev.load_presidio_synth(dataset), limit)
@@ -183,7 +192,8 @@ def run_eval(
             f"kept local {d['kept_local']}  redacted {d['redacted']}  allowed {d['allowed']}  "
             f"cloud share {d['cloud_share']:.3f}\n"
             f"PII units scored {d['units']}  leaked {d['leaked']}  "
-            f"leakage rate {d['leakage_rate']:.3f}\n"
+            f"leakage rate {d['leakage_rate']:.3f}  "
+            f"share of sent text masked {d['masked_share']:.3f}\n"
         )
         numbers["leakage"] = d
     if json_out:

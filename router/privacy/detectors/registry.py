@@ -12,6 +12,7 @@ import bisect
 from collections.abc import Sequence
 
 from router.privacy.detectors.base import Detector
+from router.privacy.detectors.names import NameLikeDetector
 from router.privacy.detectors.normalize import normalize
 from router.privacy.detectors.patterns import PatternDetector
 from router.privacy.detectors.secrets import SecretsDetector
@@ -29,12 +30,13 @@ _SPECIFICITY = {
 
 
 def default_detectors() -> list[Detector]:
-    """Return the detectors Tandem runs: patterns, secrets, URLs, topics, and NER if installed."""
+    """Return the detectors Tandem runs: patterns, secrets, URLs, topics, names, and NER."""
     detectors: list[Detector] = [
         PatternDetector(),
         SecretsDetector(),
         UrlDetector(),
         TopicDetector(),
+        NameLikeDetector(),
     ]
     try:
         from router.privacy.detectors.ner import ner_detector  # type: ignore[attr-defined,unused-ignore]
