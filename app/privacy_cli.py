@@ -46,9 +46,7 @@ def run_privacy(args: argparse.Namespace) -> int:
     if args.privacy_command == "scan":
         return run_scan(args.text, as_json=args.json, lines=args.lines)
     if args.privacy_command == "eval":
-        return run_eval(
-            args.dataset, limit=args.limit, json_out=args.json_out, names=args.names
-        )
+        return run_eval(args.dataset, limit=args.limit, json_out=args.json_out, names=args.names)
     raise ValueError(f"unknown privacy command {args.privacy_command!r}")
 
 

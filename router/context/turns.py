@@ -1,0 +1,85 @@
+"""History as the context stage sees it: whole turns with their privacy labels.
+
+The packer, the retrievers and the summary all work on `HistoryTurn`s rather
+than on bare messages, because what may be sent depends on the turn each
+message came from (its privacy verdict) and retrieval ranks turns, not lines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from router.types import EndpointKind, FindingAction, Message, Turn
+
+_STRICTNESS: dict[FindingAction, int] = {"allow": 0, "redact": 1, "keep_local": 2}
+
+
+def strictest(actions: Iterable[FindingAction]) -> FindingAction:
+    """The strictest of several privacy labels (keep_local > redact > allow)."""
+    out: FindingAction = "allow"
+    for action in actions:
+        if _STRICTNESS[action] > _STRICTNESS[out]:
+            out = action
+    return out
+
+
+def is_remote(kind: EndpointKind) -> bool:
+    """True for endpoints off this device, which keep-local data must never reach."""
+    return kind not in ("local", "fake")
+
+
+@dataclass(frozen=True)
+class HistoryTurn:
+    """One earlier turn: its messages, position and privacy label."""
+
+    seq: int
+    """Position in the conversation; larger is newer."""
+    messages: tuple[Message, ...]
+    """The turn's messages in order (for a chat turn: the question and the answer)."""
+    turn_id: str = ""
+    """Ledger id (or any stable id), used to map memory hits back to turns."""
+    privacy_action: FindingAction = "allow"
+    """The turn's privacy verdict; `keep_local` turns never go to a remote endpoint."""
+    label: str = ""
+    """Short context shown with the turn when it is retrieved, e.g. its date."""
+    compact: str = ""
+    """The turn as one retrieved line (e.g. `Anna: ...`); empty means `role: content` lines."""
+
+    def render(self) -> str:
+        """The turn as compact text lines (for retrieval blocks and summary prompts)."""
+        if self.compact:
+            return self.compact
+        return "\n".join(f"{m.role}: {m.content}" for m in self.messages if m.content)
+
+    def search_text(self) -> str:
+        """What retrieval embeds and matches: the label and the turn's text."""
+        body = self.compact or " ".join(m.content for m in self.messages if m.content)
+        return f"{self.label}: {body}" if self.label else body
+
+    @classmethod
+    def from_turn(cls, turn: Turn) -> HistoryTurn:
+        """A ledger turn as a history turn (question and answer, labelled by its route)."""
+        action: FindingAction = turn.route.privacy_action if turn.route else "allow"
+        messages = (
+            Message(role="user", content=turn.user_text),
+            Message(role="assistant", content=turn.answer),
+        )
+        return cls(seq=turn.seq, messages=messages, turn_id=turn.id, privacy_action=action)
+
+
+def history_turns(turns: Sequence[Turn]) -> list[HistoryTurn]:
+    """The completed turns of a ledger session, in order, as history turns.
+
+    Only complete turns count, as `Ledger.history` does: a cancelled or failed
+    answer is not something later turns should build on.
+    """
+    return [HistoryTurn.from_turn(t) for t in turns if t.status == "complete"]
+
+
+@dataclass(frozen=True)
+class ScoredTurn:
+    """A candidate turn and its relevance to a query (higher is more relevant)."""
+
+    turn: HistoryTurn
+    score: float
