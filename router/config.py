@@ -21,6 +21,7 @@ from pydantic_settings import (
 
 from router.errors import ConfigError
 from router.paths import TandemPaths, resolve_paths
+from router.policy.rules import RoutingRule
 from router.privacy.rules import PrivacyRule
 from router.types import GenerationOptions
 
@@ -45,11 +46,67 @@ class ChatSettings(_Section):
 
 
 class RoutingSettings(_Section):
-    """Which policy routes turns."""
+    """Which policy routes turns, and what it trades off (see router/policy/)."""
 
-    policy: Literal["local", "prefer_remote"] = Field(
+    policy: Literal["local", "prefer_remote", "rules", "learned", "budget", "cascade"] = Field(
         description="`local`: every turn on the device; `prefer_remote`: the first reachable "
-        "off-device endpoint, else the device."
+        "off-device endpoint, else the device; `rules`: the [[routing.rules]] below, then "
+        "`rules_fallback`; `learned`: the artifact's quality model vs cost and latency; "
+        "`budget`: learned, paced to the money budgets; `cascade`: answer locally, escalate "
+        "when the local answer's confidence is low."
+    )
+    rules: list[RoutingRule] = Field(
+        default_factory=list, description="User routing rules, first match wins."
+    )
+    rules_fallback: Literal["local", "prefer_remote", "learned", "budget"] = Field(
+        default="learned", description="Policy for turns no rule matches."
+    )
+    willingness_to_pay_usd: float = Field(
+        default=0.05, gt=0, description="USD worth a 1.0 gain in answer quality (in [0, 1])."
+    )
+    latency_weight: float = Field(
+        default=0.2, ge=0, description="Quality given up per latency-target overrun."
+    )
+    latency_target_s: float | None = Field(
+        default=None, gt=0, description="Seconds a whole answer should take; None: no target."
+    )
+    budget_per_day_usd: float | None = Field(
+        default=None, ge=0, description="Most USD spent off-device per UTC day."
+    )
+    budget_per_month_usd: float | None = Field(
+        default=None, ge=0, description="Most USD spent off-device per UTC month."
+    )
+    budget_per_conversation_usd: float | None = Field(
+        default=None, ge=0, description="Most USD spent off-device per conversation."
+    )
+    learned_artifact: str | None = Field(
+        default=None,
+        description="Quality-model JSON (`tandem.linear-router`); None: the shipped hand-set "
+        "default assets/routing_learned.json.",
+    )
+    budget_artifact: str | None = Field(
+        default=None,
+        description="Budget pacing JSON (`tandem.budget-router`); None: the shipped hand-set "
+        "default assets/routing_budget.json.",
+    )
+    cascade_threshold: float = Field(
+        default=0.6, ge=0, le=1, description="Local answers below this confidence escalate."
+    )
+    cascade_samples: int = Field(
+        default=2, ge=1, le=3, description="Local samples drawn to measure their agreement."
+    )
+    cascade_escalate_to: str | None = Field(
+        default=None, description="Endpoint to escalate to; None: the first reachable remote."
+    )
+    sticky: bool = Field(
+        default=True,
+        description="Keep a conversation on its endpoint when switching would resend more "
+        "context than it gains.",
+    )
+    embed_features: bool = Field(
+        default=False,
+        description="Use the MiniLM embedding for difficulty and attachment relevance "
+        "(about 6 ms a turn).",
     )
 
 
@@ -108,6 +165,12 @@ class PrivacySettings(_Section):
     )
     ner: bool = Field(default=True, description="Find names, places and organizations (NER).")
     topics: bool = Field(default=True, description="Find sensitive topics (health, ...).")
+    names: Literal["strict", "standard"] = Field(
+        default="strict",
+        description="`strict`: also redact name-like words NER misses (capitalised, rare or "
+        "domain-like words) and keep text in scripts without capitals on the device; "
+        "`standard`: NER and patterns only, better answers about public names, more leakage.",
+    )
 
 
 class MemorySettings(_Section):
@@ -130,7 +193,31 @@ class ContextSettings(_Section):
     )
     recent_turns: int = Field(default=3, ge=0, description="Latest turns always sent verbatim.")
     retrieved_turns: int = Field(
-        default=8, ge=0, description="Most earlier turns retrieved from memory per turn."
+        default=8,
+        ge=0,
+        description="Most earlier turns retrieved from memory per turn for an off-device model.",
+    )
+    local_retrieved_turns: int = Field(
+        default=16,
+        ge=0,
+        description="Most earlier turns retrieved for this device's model: a small model "
+        "gains more from supporting context, and its tokens are free.",
+    )
+    remote_prompt_tokens: int = Field(
+        default=4000,
+        ge=0,
+        description="Cap on the prompt sent off the device, in tokens (0: the model's window).",
+    )
+    local_prompt_tokens: int = Field(
+        default=0,
+        ge=0,
+        description="Cap on the prompt for this device's model (0: its window less the answer).",
+    )
+    summary_every_n_turns: int = Field(
+        default=4, ge=1, description="Turns between two refreshes of the session summary."
+    )
+    summary_max_words: int = Field(
+        default=150, ge=20, description="Length bound of the session summary, in words."
     )
 
 

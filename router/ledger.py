@@ -215,3 +215,46 @@ class Ledger:
             messages.append(Message(role="user", content=turn.user_text))
             messages.append(Message(role="assistant", content=turn.answer))
         return messages
+
+    # --- read-only queries for routing (spend and measured latency) -------------------
+
+    def spend_usd(self, *, since: datetime | None = None, session_id: str | None = None) -> float:
+        """Total `Usage.cost_usd` of turns started at or after `since`, or in one session."""
+        # Summed inside SQLite: no row is parsed in Python, so a long ledger stays cheap.
+        sql = (
+            "SELECT COALESCE(SUM(json_extract(usage, '$.cost_usd')), 0) FROM turns "
+            "WHERE usage IS NOT NULL"
+        )
+        args: list[str] = []
+        if since is not None:
+            sql += " AND created_at >= ?"
+            args.append(since.isoformat())
+        if session_id is not None:
+            sql += " AND session_id = ?"
+            args.append(session_id)
+        with self._lock:
+            (total,) = self._conn.execute(sql, args).fetchone()
+        return float(total)
+
+    def recent_usage(self, limit: int = 50) -> list[tuple[str, Usage]]:
+        """(endpoint name, usage) of the latest finished turns, newest first."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT route, usage FROM turns WHERE route IS NOT NULL AND usage IS NOT NULL "
+                "AND status = 'complete' ORDER BY created_at DESC, rowid DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [
+            (RouteDecision.model_validate_json(r[0]).endpoint, Usage.model_validate_json(r[1]))
+            for r in rows
+        ]
+
+    def last_endpoint(self, session_id: str) -> str | None:
+        """The endpoint that served the session's latest completed turn, if any."""
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT route FROM turns WHERE session_id = ? AND route IS NOT NULL "
+                "AND status = 'complete' ORDER BY seq DESC LIMIT 1",
+                (session_id,),
+            ).fetchone()
+        return RouteDecision.model_validate_json(row[0]).endpoint if row else None

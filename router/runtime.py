@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from router.config import Settings, load_settings
+from router.config import RoutingSettings, Settings, load_settings
 from router.endpoints.base import Endpoint
 from router.endpoints.llama_cpp import LlamaCppEndpoint
 from router.endpoints.registry import build_remote_endpoint
 from router.errors import ConfigError
 from router.ledger import Ledger
+from router.memory.embedding import shared_embedder
 from router.models.bundled import Progress
 from router.models.manager import ModelManager
 from router.paths import TandemPaths, resolve_paths
 from router.policy.decide import policy_for
+from router.policy.factory import limits_of
+from router.policy.features import LatencyTracker
 from router.pricing import PriceTable
 from router.privacy.guard import EgressPolicy
 from router.privacy.redact import PseudonymStore
@@ -87,9 +90,13 @@ def build_runtime(
                 remote, settings.resilience, paths, prices, egress
             )
     ledger = Ledger(paths.ledger_file)
+    routing = settings.routing
+    _check_routing_targets(routing, endpoints)
+    latency = LatencyTracker()
+    latency.seed(ledger)  # start from measured latencies, not defaults, after a restart
     pipeline = TurnPipeline(
         endpoints=endpoints,
-        policy=policy_for(settings.routing.policy),
+        policy=policy_for(routing.policy, routing, ledger),
         ledger=ledger,
         generation=settings.generation,
         system_prompt=settings.chat.system_prompt,
@@ -102,5 +109,22 @@ def build_runtime(
         egress_policy=egress,
         # Placeholders live in their own table of the ledger's file (see redact.py).
         pseudonyms=PseudonymStore(paths.ledger_file),
+        budget_limits=limits_of(routing),
+        latency=latency,
+        embedder=shared_embedder() if routing.embed_features else None,
+        cascade_samples=routing.cascade_samples,
     )
     return Runtime(paths=paths, settings=settings, ledger=ledger, models=manager, pipeline=pipeline)
+
+
+def _check_routing_targets(routing: RoutingSettings, endpoints: dict[str, Endpoint]) -> None:
+    """Fail at start-up, not mid-conversation, when routing names an unknown endpoint."""
+    names = [r.action for r in routing.rules if r.action not in ("local", "remote")]
+    if routing.cascade_escalate_to:
+        names.append(routing.cascade_escalate_to)
+    for name in names:
+        if name not in endpoints:
+            raise ConfigError(
+                f"[routing] names endpoint {name!r}, which is not configured",
+                f"use `local`, `remote`, or one of: {', '.join(endpoints)}",
+            )

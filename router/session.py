@@ -1,7 +1,11 @@
 """The turn pipeline: the stages of DESIGN.md, in order, for one chat turn.
 
-    privacy.scan -> policy.decide -> context.pack -> privacy.egress
-      -> endpoint.stream -> ledger.commit
+    privacy.scan -> policy.features -> policy.decide -> context.pack
+      -> privacy.egress -> endpoint.stream -> ledger.commit
+
+A `cascade` decision answers on the device first (non-streamed, with token
+log-probabilities) and escalates to its off-device endpoint when the answer's
+confidence is below the decision's threshold (an `EscalationStarted` event).
 
 `TurnPipeline.run_turn` yields typed events the GUI, the CLI and the MCP
 `assistant` server all render the same way.
@@ -11,9 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import tempfile
+import time
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, aclosing, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,7 +26,16 @@ from router.context.pack import pack
 from router.endpoints.base import Endpoint, StreamEnd, TokenDelta
 from router.errors import EgressBlockedError, EndpointError, TandemError
 from router.ledger import Ledger
+from router.policy.cascade import ScoringEndpoint
+from router.policy.confidence import ScoredAnswer, confidence
 from router.policy.decide import Policy, local_decision
+from router.policy.features import (
+    BudgetLimits,
+    Embedder,
+    LatencyTracker,
+    TurnFeatures,
+    compute_features,
+)
 from router.privacy import egress
 from router.privacy.guard import EgressPolicy
 from router.privacy.redact import Pseudonymizer, PseudonymStore, redact_attachments
@@ -70,7 +84,17 @@ class TurnFinished(BaseModel):
     turn: Turn = Field(description="The turn as the ledger stored it.")
 
 
-TurnEvent = RouteChosen | TokenDelta | FallbackStarted | TurnFinished
+class EscalationStarted(BaseModel):
+    """Cascade: the device's answer was not confident enough; an off-device endpoint takes over."""
+
+    model_config = ConfigDict(frozen=True)
+
+    decision: RouteDecision = Field(description="The escalated route, its reason naming why.")
+    confidence: float = Field(description="The local answer's confidence in [0, 1].")
+    withdrawn_text: str = Field(description="The local answer; it is replaced, not kept.")
+
+
+TurnEvent = RouteChosen | TokenDelta | FallbackStarted | EscalationStarted | TurnFinished
 
 
 @dataclass
@@ -90,6 +114,29 @@ class TurnPipeline:
     """Shared with the guarded HTTP clients of the off-device endpoints."""
     pseudonyms: PseudonymStore = field(default_factory=PseudonymStore)
     """Placeholders per session for redacted turns (in memory unless given a path)."""
+    budget_limits: BudgetLimits = field(default_factory=BudgetLimits)
+    """Money budgets and latency target; what is left is read from the ledger per turn."""
+    latency: LatencyTracker = field(default_factory=LatencyTracker)
+    """Rolling measured latency per endpoint, fed by every finished turn."""
+    embedder: Embedder | None = None
+    """When set, features use the sentence embedding (difficulty, attachment relevance)."""
+    cascade_samples: int = 2
+    """Local samples a cascade decision draws; their agreement counts toward confidence."""
+
+    def features(
+        self, request: TurnRequest, report: PrivacyReport, history: Sequence[Message]
+    ) -> TurnFeatures:
+        """The turn's routing features: text, attachments, privacy, endpoints, budgets."""
+        return compute_features(
+            request,
+            report,
+            history,
+            self.endpoints,
+            budgets=self.budget_limits.remaining(self.ledger, request.session_id),
+            tracker=self.latency,
+            previous_endpoint=self.ledger.last_endpoint(request.session_id),
+            embedder=self.embedder,
+        )
 
     async def run_turn(self, request: TurnRequest) -> AsyncGenerator[TurnEvent, None]:
         """Serve one turn, yielding its events; the turn is persisted however it ends.
@@ -101,16 +148,18 @@ class TurnPipeline:
         """
         history = self.ledger.history(request.session_id)
         report = self.scanner.scan(request, history)
-        decision = self.policy.decide(request, report, self.endpoints)
-        decision = decision.model_copy(update={"privacy_action": report.action})
+        features = self.features(request, report, history)
+        decision = self.policy.decide(request, report, self.endpoints, features)
+        decision = self._enforce_privacy(request, report, decision)
         endpoint = self.endpoints[decision.endpoint]
         await endpoint.prepare()
-        packed = self._pack(request, history, endpoint)
+        # Only the attachments the decision chose travel with the request.
+        sent = _with_attachments(request, decision.attachments_sent)
+        packed = self._pack(sent, history, endpoint)
         attempt = _Attempt(endpoint, packed, decision)
         if _is_remote(endpoint):
-            attempt = self._redacted(request, report, attempt)
             try:
-                egress.check_outbound(_outbound_bytes(attempt.packed), report)
+                attempt = self._outbound(request, report, attempt)
             except EgressBlockedError as exc:
                 # Nothing was sent yet: answer on the device rather than fail the turn.
                 replacement = await self._fallback(request, history, attempt, exc.message)
@@ -125,11 +174,146 @@ class TurnPipeline:
             input_tokens=attempt.packed.input_tokens,
             dropped_turns=attempt.packed.dropped_turns,
         )
+        if attempt.decision.escalate_to and isinstance(attempt.endpoint, ScoringEndpoint):
+            events = self._cascade(turn, request, report, history, attempt)
+        else:
+            events = self._stream_and_commit(turn, request, history, attempt)
         # aclosing: when our consumer stops early, the inner generators must be closed
         # now (stopping generation, recording the cancel), not whenever GC gets to them.
-        async with aclosing(self._stream_and_commit(turn, request, history, attempt)) as events:
-            async for event in events:
+        async with aclosing(events) as stream:
+            async for event in stream:
                 yield event
+
+    def _enforce_privacy(
+        self, request: TurnRequest, report: PrivacyReport, decision: RouteDecision
+    ) -> RouteDecision:
+        """The decision with the privacy verdict; a keep-local turn is forced on the device.
+
+        Policies already honour keep-local; this is the pipeline's own check, so a
+        buggy or custom policy cannot send such a turn off the device.
+        """
+        chosen = self.endpoints.get(decision.endpoint)
+        if report.keep_local and (chosen is None or _is_remote(chosen) or decision.escalate_to):
+            decision = local_decision(
+                request, self.endpoints, decision.policy, f"kept local: {report.reason}"
+            )
+        elif decision.escalate_to and not isinstance(chosen, ScoringEndpoint):
+            decision = decision.model_copy(
+                update={
+                    "escalate_to": None,
+                    "reason": f"{decision.reason}; {decision.endpoint} cannot score its "
+                    "answers, so it answers without a confidence check",
+                }
+            )
+        return decision.model_copy(update={"privacy_action": report.action})
+
+    def _outbound(self, request: TurnRequest, report: PrivacyReport, attempt: _Attempt) -> _Attempt:
+        """The off-device attempt, redacted and checked at the egress guard (may raise)."""
+        attempt = self._redacted(request, report, attempt)
+        egress.check_outbound(_outbound_bytes(attempt.packed), report)
+        return attempt
+
+    async def _cascade(
+        self,
+        turn: Turn,
+        request: TurnRequest,
+        report: PrivacyReport,
+        history: Sequence[Message],
+        attempt: _Attempt,
+    ) -> AsyncGenerator[TurnEvent, None]:
+        """Answer locally with log-probs; keep the answer or escalate below the threshold."""
+        decision = attempt.decision
+        threshold = decision.confidence_threshold or 0.0
+        started = time.perf_counter()
+        try:
+            samples = await self._local_samples(attempt)
+        except BaseException as exc:
+            status: TurnStatus = "cancelled" if isinstance(exc, asyncio.CancelledError) else "error"
+            self.ledger.finish_turn(
+                turn.id, status=status, answer="", route=decision, usage=None, error=str(exc)
+            )
+            raise
+        conf = confidence(samples)
+        local_text = samples[0].text
+        target = self.endpoints.get(decision.escalate_to or "")
+        escalation: _Attempt | None = None
+        if conf.score < threshold and target is not None and target.available():
+            escalated = decision.model_copy(
+                update={
+                    "endpoint": target.name,
+                    "endpoint_kind": target.kind,
+                    "confidence": conf.score,
+                    "escalate_to": None,
+                    "reason": f"local confidence {conf.score:.2f} < {threshold:.2f} "
+                    f"({conf.describe()}): escalated to {target.name}",
+                    "expected_quality": None,
+                    "expected_latency_s": None,
+                    "expected_cost_usd": None,
+                }
+            )
+            try:
+                await target.prepare()
+                packed = self._pack(
+                    _with_attachments(request, decision.attachments_sent), history, target
+                )
+                escalation = self._outbound(request, report, _Attempt(target, packed, escalated))
+                if escalation.decision.reason != escalated.reason:  # redaction adds its note
+                    note = escalation.decision.reason
+                    escalation = replace(
+                        escalation,
+                        decision=escalation.decision.model_copy(
+                            update={"reason": f"{escalated.reason}; {note}"}
+                        ),
+                    )
+            except (EgressBlockedError, EndpointError) as exc:
+                decision = decision.model_copy(
+                    update={"reason": f"{decision.reason}; escalation blocked ({exc.message})"}
+                )
+        if escalation is not None:
+            yield EscalationStarted(
+                decision=escalation.decision, confidence=conf.score, withdrawn_text=local_text
+            )
+            async with aclosing(
+                self._stream_and_commit(turn, request, history, escalation)
+            ) as events:
+                async for event in events:
+                    yield event
+            return
+        verdict = ">=" if conf.score >= threshold else "<"
+        kept = decision.model_copy(
+            update={
+                "confidence": conf.score,
+                "reason": f"local confidence {conf.score:.2f} {verdict} {threshold:.2f} "
+                f"({conf.describe()}): kept the local answer",
+            }
+        )
+        if verdict == "<":
+            kept = kept.model_copy(update={"reason": f"{kept.reason}; {decision.reason}"})
+        # Nothing is shown until every sample is scored: that wait is the turn's latency.
+        waited = time.perf_counter() - started
+        usage = samples[0].usage.model_copy(update={"ttft_s": waited, "latency_s": waited})
+        self.latency.observe(attempt.endpoint.name, usage)
+        if local_text:
+            yield TokenDelta(text=local_text)
+        self.ledger.finish_turn(
+            turn.id, status="complete", answer=local_text, route=kept, usage=usage
+        )
+        yield TurnFinished(
+            turn=turn.model_copy(
+                update={"answer": local_text, "route": kept, "usage": usage, "status": "complete"}
+            )
+        )
+
+    async def _local_samples(self, attempt: _Attempt) -> list[ScoredAnswer]:
+        """The shown answer plus extra samples (other seeds) for the agreement check."""
+        scorer = attempt.endpoint
+        assert isinstance(scorer, ScoringEndpoint)  # checked by the caller
+        samples: list[ScoredAnswer] = []
+        for i in range(max(1, self.cascade_samples)):
+            seed = None if self.generation.seed is None else self.generation.seed + i
+            options = self.generation.model_copy(update={"seed": seed})
+            samples.append(await scorer.answer_scored(attempt.packed.messages, options))
+        return samples
 
     def _pack(
         self, request: TurnRequest, history: Sequence[Message], endpoint: Endpoint
@@ -270,6 +454,8 @@ class TurnPipeline:
         )
         usage = end.usage if end else None
         decision = attempt.decision
+        if usage is not None and status == "complete":
+            self.latency.observe(attempt.endpoint.name, usage)
         self.ledger.finish_turn(turn.id, status=status, answer=answer, route=decision, usage=usage)
         yield TurnFinished(
             turn=turn.model_copy(
@@ -303,6 +489,17 @@ def _failure_reason(exc: TandemError) -> str:
         seen.add(id(cause))
         cause = cause.__cause__ or cause.__context__
     return exc.message
+
+
+def _with_attachments(request: TurnRequest, names: Sequence[str]) -> TurnRequest:
+    """The request carrying only the named attachments."""
+    chosen = set(names)
+    kept = tuple(a for a in request.attachments if a.name in chosen)
+    return (
+        request
+        if len(kept) == len(request.attachments)
+        else request.model_copy(update={"attachments": kept})
+    )
 
 
 def _is_remote(endpoint: Endpoint) -> bool:

@@ -210,6 +210,17 @@ class RouteDecision(_Frozen):
     expected_cost_usd: float | None = Field(
         default=None, description="Policy's estimate of the turn's cost in USD."
     )
+    escalate_to: str | None = Field(
+        default=None,
+        description="Cascade: the off-device endpoint that takes over when the local answer's "
+        "confidence is below `confidence_threshold`.",
+    )
+    confidence_threshold: float | None = Field(
+        default=None, description="Cascade: the confidence the local answer must reach."
+    )
+    confidence: float | None = Field(
+        default=None, description="Cascade: the local answer's measured confidence."
+    )
 
 
 class GenerationOptions(_Frozen):

@@ -20,6 +20,7 @@ from typing import Any
 from router.endpoints.base import Endpoint, FinishReason, StreamEnd, StreamEvent, TokenDelta
 from router.endpoints.llama_model import LoadedModel, load_model
 from router.errors import PromptTooLongError
+from router.policy.confidence import ScoredAnswer
 from router.types import GenerationOptions, Message, ToolSpec, Usage
 
 # Used only when a GGUF carries no chat template of its own.
@@ -88,6 +89,30 @@ class LlamaCppEndpoint(Endpoint):
             return super().count_tokens(messages)
         return len(self._prompt_tokens(self._model, messages))
 
+    def _checked_prompt(self, model: LoadedModel, messages: Sequence[Message]) -> list[int]:
+        tokens = self._prompt_tokens(model, messages)
+        if model.n_ctx - len(tokens) < 1:
+            raise PromptTooLongError(
+                f"the prompt is {len(tokens)} tokens but the model's context window is "
+                f"{model.n_ctx}",
+                "shorten the message, or raise [local] n_ctx in the config",
+            )
+        return tokens
+
+    async def answer_scored(
+        self, messages: Sequence[Message], options: GenerationOptions
+    ) -> ScoredAnswer:
+        """One whole answer, not streamed, with each token's log-probability and entropy.
+
+        The cascade policy scores the local answer with these before deciding
+        whether to show it or escalate.
+        """
+        started = time.perf_counter()
+        model = await self._ensure_model()
+        tokens = self._checked_prompt(model, messages)
+        job = _ScoredGeneration(model, tokens, min(options.max_tokens, model.n_ctx - len(tokens)))
+        return await asyncio.wrap_future(model.worker.submit(job.run, options, started))
+
     async def stream(
         self,
         messages: Sequence[Message],
@@ -97,14 +122,8 @@ class LlamaCppEndpoint(Endpoint):
         """Stream the model's answer; see `Endpoint.stream`."""
         started = time.perf_counter()
         model = await self._ensure_model()
-        tokens = self._prompt_tokens(model, messages)
+        tokens = self._checked_prompt(model, messages)
         room = model.n_ctx - len(tokens)
-        if room < 1:
-            raise PromptTooLongError(
-                f"the prompt is {len(tokens)} tokens but the model's context window is "
-                f"{model.n_ctx}",
-                "shorten the message, or raise [local] n_ctx in the config",
-            )
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[StreamEvent | BaseException] = asyncio.Queue()
         stop = threading.Event()
@@ -213,4 +232,60 @@ class _Generation:
                 latency_s=time.perf_counter() - self.started,
             ),
             finish_reason=finish,
+        )
+
+
+class _ScoredGeneration:
+    """A whole generation on the worker thread that also records token log-probs."""
+
+    def __init__(self, model: LoadedModel, tokens: list[int], max_new: int) -> None:
+        self.model, self.tokens, self.max_new = model, tokens, max_new
+
+    def run(self, options: GenerationOptions, started: float) -> ScoredAnswer:
+        import llama_cpp
+        import numpy as np
+
+        with self.model.lock:
+            llama: Any = self.model.llama
+            llama.set_seed(options.seed if options.seed is not None else random.randrange(2**31))
+            vocab = llama._model.vocab
+            n_vocab = llama.n_vocab()
+            out: list[int] = []
+            logprobs: list[float] = []
+            entropies: list[float] = []
+            first: float | None = None
+            for token in llama.generate(
+                self.tokens,
+                top_k=_TOP_K,
+                top_p=options.top_p,
+                min_p=_MIN_P,
+                temp=options.temperature,
+                repeat_penalty=1.0,
+            ):
+                # Without logits_all llama.cpp keeps only the last position's logits: the
+                # distribution this token was sampled from (before sampler truncation).
+                logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(n_vocab,))
+                shifted = logits.astype(np.float64) - float(logits.max())
+                log_z = float(np.log(np.exp(shifted).sum()))
+                log_p = shifted - log_z
+                if llama_cpp.llama_vocab_is_eog(vocab, token):
+                    break
+                if first is None:
+                    first = time.perf_counter() - started
+                out.append(token)
+                logprobs.append(float(log_p[token]))
+                entropies.append(float(-(np.exp(log_p) * log_p).sum()))
+                if len(out) >= self.max_new:
+                    break
+            text = llama.detokenize(out).decode("utf-8", errors="replace")
+        return ScoredAnswer(
+            text=text,
+            token_logprobs=tuple(logprobs),
+            token_entropies=tuple(entropies),
+            usage=Usage(
+                input_tokens=len(self.tokens),
+                output_tokens=len(out),
+                ttft_s=first,
+                latency_s=time.perf_counter() - started,
+            ),
         )

@@ -1,18 +1,25 @@
 """Stage 2, `policy.decide`: choose the endpoint and what to send.
 
-Policies so far: every turn on the device, or the first reachable off-device
-endpoint. Later ones (rules, learned routers, budgets, cascades) implement the
-same `Policy` protocol.
+Every policy implements the `Policy` protocol: the two simple ones here (every
+turn on the device; the first reachable off-device endpoint), and `rules`,
+`learned`, `budget` and `cascade` in their own modules, built from the config by
+`router.policy.factory.build_policy`. Privacy verdicts are hard constraints: a
+keep-local turn goes to the device whatever the policy (the pipeline checks again).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from router.endpoints.base import Endpoint
 from router.errors import TandemError
+from router.policy.features import TurnFeatures
 from router.types import PrivacyReport, RouteDecision, TurnRequest
+
+if TYPE_CHECKING:
+    from router.config import RoutingSettings
+    from router.ledger import Ledger
 
 
 class Policy(Protocol):
@@ -21,9 +28,13 @@ class Policy(Protocol):
     name: str
 
     def decide(
-        self, request: TurnRequest, report: PrivacyReport, endpoints: Mapping[str, Endpoint]
+        self,
+        request: TurnRequest,
+        report: PrivacyReport,
+        endpoints: Mapping[str, Endpoint],
+        features: TurnFeatures | None = None,
     ) -> RouteDecision:
-        """Return the route for this turn."""
+        """Return the route for this turn; `features` when the caller computed them."""
         ...
 
 
@@ -33,7 +44,11 @@ class LocalOnlyPolicy:
     name = "local"
 
     def decide(
-        self, request: TurnRequest, report: PrivacyReport, endpoints: Mapping[str, Endpoint]
+        self,
+        request: TurnRequest,
+        report: PrivacyReport,
+        endpoints: Mapping[str, Endpoint],
+        features: TurnFeatures | None = None,
     ) -> RouteDecision:
         """Pick the first local endpoint (or a fake one, in tests)."""
         reason = f"kept local: {report.reason}" if report.keep_local else "local-only policy"
@@ -70,7 +85,11 @@ class PreferRemotePolicy:
     name = "prefer_remote"
 
     def decide(
-        self, request: TurnRequest, report: PrivacyReport, endpoints: Mapping[str, Endpoint]
+        self,
+        request: TurnRequest,
+        report: PrivacyReport,
+        endpoints: Mapping[str, Endpoint],
+        features: TurnFeatures | None = None,
     ) -> RouteDecision:
         """Pick the first available remote endpoint, unless privacy or outages say local."""
         if report.keep_local:
@@ -93,10 +112,21 @@ class PreferRemotePolicy:
         return local_decision(request, endpoints, self.name, reason)
 
 
-def policy_for(name: str) -> Policy:
-    """Return the policy configured under `name`."""
+POLICY_NAMES = ("local", "prefer_remote", "rules", "learned", "budget", "cascade")
+
+
+def policy_for(
+    name: str, routing: RoutingSettings | None = None, ledger: Ledger | None = None
+) -> Policy:
+    """Return the policy configured under `name`, built from `routing` settings if given."""
     if name == "local":
         return LocalOnlyPolicy()
     if name == "prefer_remote":
         return PreferRemotePolicy()
-    raise TandemError(f"unknown routing policy {name!r}", "use one of: local, prefer_remote")
+    if name in POLICY_NAMES:
+        from router.config import RoutingSettings
+        from router.policy.factory import build_policy
+
+        settings = (routing or RoutingSettings(policy="local")).model_copy(update={"policy": name})
+        return build_policy(settings, ledger)
+    raise TandemError(f"unknown routing policy {name!r}", f"use one of: {', '.join(POLICY_NAMES)}")

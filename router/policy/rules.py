@@ -1,0 +1,133 @@
+"""The `rules` policy: the user's routing rules from the config, first match wins.
+
+    [[routing.rules]]
+    name = "code stays local"
+    task = ["code"]
+    action = "local"
+
+A rule matches on task type, attachment modality, language, message length and
+session; its action is an endpoint name, `local` (the device) or `remote` (the
+best reachable off-device endpoint). A turn no rule matches, or whose rule names
+an endpoint that cannot serve it, goes to the fallback policy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from router.endpoints.base import Endpoint
+from router.policy.decide import Policy, local_decision
+from router.policy.estimate import Estimate, Weights, candidates, decision_for, estimate
+from router.policy.features import EndpointState, Modality, Task, TurnFeatures, compute_features
+from router.policy.learned import QualityModel
+from router.policy.modality import select_attachments
+from router.types import PrivacyReport, RouteDecision, TurnRequest
+
+
+class RoutingRule(BaseModel):
+    """One user routing rule: conditions (all must hold) and where matching turns go."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(default="", description="Shown in the decision's reason.")
+    task: tuple[Task, ...] = Field(
+        default=(),
+        description="Task types that match (code, math, writing, translation, summarization, "
+        "extraction, reasoning, chat); empty matches any.",
+    )
+    modality: tuple[Modality, ...] = Field(
+        default=(),
+        description="Matches when the turn carries an attachment of one of these modalities "
+        "(image, text, document, audio, video, other).",
+    )
+    language: tuple[str, ...] = Field(
+        default=(), description="ISO 639-1 codes of the message language that match."
+    )
+    min_chars: int | None = Field(default=None, ge=0, description="Message at least this long.")
+    max_chars: int | None = Field(default=None, ge=0, description="Message at most this long.")
+    session: str | None = Field(default=None, description="Only this conversation id.")
+    action: str = Field(description="An endpoint name, `local`, or `remote`.")
+
+    def matches(self, features: TurnFeatures) -> bool:
+        """True when every condition the rule sets holds for the turn."""
+        return (
+            (not self.task or features.task in self.task)
+            and (not self.modality or bool(features.modalities & set(self.modality)))
+            and (not self.language or features.language in self.language)
+            and (self.min_chars is None or features.chars >= self.min_chars)
+            and (self.max_chars is None or features.chars <= self.max_chars)
+            and (self.session is None or features.session_id == self.session)
+        )
+
+    def label(self, index: int) -> str:
+        """The rule's name, or its position when unnamed."""
+        return self.name or f"rule {index + 1}"
+
+
+class RulesPolicy:
+    """Route by the first matching user rule; otherwise ask `fallback`."""
+
+    name = "rules"
+
+    def __init__(
+        self,
+        rules: tuple[RoutingRule, ...],
+        fallback: Policy,
+        weights: Weights | None = None,
+        quality: QualityModel | None = None,
+    ) -> None:
+        """`fallback` decides turns no rule matches; `quality` only fills the estimates."""
+        self.rules = rules
+        self.fallback = fallback
+        self.weights = weights or Weights()
+        self.quality = quality
+
+    def decide(
+        self,
+        request: TurnRequest,
+        report: PrivacyReport,
+        endpoints: Mapping[str, Endpoint],
+        features: TurnFeatures | None = None,
+    ) -> RouteDecision:
+        """Apply the first rule that matches and can be honoured; privacy first."""
+        features = features or compute_features(request, report, (), endpoints)
+        if features.keep_local:
+            return local_decision(request, endpoints, self.name, f"kept local: {report.reason}")
+        allowed = {s.name: s for s in candidates(features)}
+        skipped: list[str] = []
+        for i, rule in enumerate(self.rules):
+            if not rule.matches(features):
+                continue
+            target = self._target(rule.action, allowed, features)
+            if target is None:
+                skipped.append(f"{rule.label(i)} -> {rule.action} unavailable")
+                continue
+            est = self._estimate(target, features)
+            chosen = select_attachments(features, target, request.text, self.weights)
+            reason = f"rule '{rule.label(i)}' ({rule.action})"
+            if chosen.note:
+                reason += f"; {chosen.note}"
+            return decision_for(est, self.name, reason, chosen.sent)
+        decision = self.fallback.decide(request, report, endpoints, features)
+        prefix = "no rule matched" if not skipped else "; ".join(skipped)
+        return decision.model_copy(
+            update={"policy": self.name, "reason": f"{prefix}; {decision.reason}"}
+        )
+
+    def _target(
+        self, action: str, allowed: Mapping[str, EndpointState], features: TurnFeatures
+    ) -> EndpointState | None:
+        states = list(allowed.values())
+        if action == "local":
+            return next((s for s in states if not s.remote), None)
+        if action == "remote":
+            remote = [s for s in states if s.remote]
+            # Among several remote endpoints, the one with the best expected utility.
+            return max(remote, key=lambda s: self._estimate(s, features).utility, default=None)
+        return allowed.get(action)
+
+    def _estimate(self, state: EndpointState, features: TurnFeatures) -> Estimate:
+        quality = self.quality.predict(state, features) if self.quality else 0.5
+        return estimate(state, quality, features, self.weights)

@@ -1,0 +1,164 @@
+"""Shared builders for routing tests: endpoints, reports, features and policies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from router.config import RoutingSettings
+from router.endpoints.fake import FakeEndpoint
+from router.policy.confidence import ScoredAnswer
+from router.policy.decide import Policy, policy_for
+from router.policy.features import Budgets, TurnFeatures, compute_features
+from router.policy.rules import RoutingRule
+from router.types import (
+    Attachment,
+    EndpointKind,
+    Finding,
+    GenerationOptions,
+    Message,
+    PrivacyReport,
+    TurnRequest,
+    Usage,
+)
+
+# Claude-Sonnet-like prices: $3 / $15 per million tokens.
+CLOUD_IN, CLOUD_OUT = 3e-6, 15e-6
+
+
+class PricedEndpoint(FakeEndpoint):
+    """A fake endpoint with separate input/output prices and a switchable outage."""
+
+    def __init__(
+        self,
+        name: str,
+        kind: EndpointKind,
+        *,
+        price_in: float = 0.0,
+        price_out: float = 0.0,
+        up: bool = True,
+        context_window: int = 200_000,
+        answer: str | None = None,
+    ) -> None:
+        super().__init__(
+            (lambda _m: answer) if answer is not None else _echo(name),
+            name=name,
+            kind=kind,
+            context_window=context_window,
+        )
+        self.price_in, self.price_out, self.up = price_in, price_out, up
+
+    def available(self) -> bool:
+        """Down while `up` is False."""
+        return self.up
+
+    def cost(self, input_tokens: int, output_tokens: int) -> float:
+        """Input and output tokens priced separately."""
+        return input_tokens * self.price_in + output_tokens * self.price_out
+
+
+def _echo(name: str):  # type: ignore[no-untyped-def]
+    def respond(messages: Sequence[Message]) -> str:
+        last = next((m.content for m in reversed(messages) if m.role == "user"), "")
+        return f"{name}: {last}"
+
+    return respond
+
+
+class ScoringLocal(PricedEndpoint):
+    """A local fake that answers non-streamed with scripted per-token log-probs."""
+
+    def __init__(self, samples: Sequence[ScoredAnswer]) -> None:
+        super().__init__("local", "local")
+        self.samples = list(samples)
+        self.scored_calls = 0
+
+    async def answer_scored(
+        self, messages: Sequence[Message], options: GenerationOptions
+    ) -> ScoredAnswer:
+        """The next scripted sample (the last one repeats)."""
+        sample = self.samples[min(self.scored_calls, len(self.samples) - 1)]
+        self.scored_calls += 1
+        return sample
+
+
+def scored(text: str, logprob: float, entropy: float, n: int = 8) -> ScoredAnswer:
+    """A scripted local answer whose every token has this log-prob and entropy."""
+    return ScoredAnswer(
+        text=text,
+        token_logprobs=(logprob,) * n,
+        token_entropies=(entropy,) * n,
+        usage=Usage(input_tokens=10, output_tokens=n, ttft_s=0.01, latency_s=0.1),
+    )
+
+
+def endpoints(*, cloud_up: bool = True, edge: bool = False) -> dict[str, PricedEndpoint]:
+    """The device, a priced cloud endpoint `claude`, and optionally an edge box."""
+    found = {
+        "local": PricedEndpoint("local", "local", context_window=8192),
+        "claude": PricedEndpoint(
+            "claude", "cloud", price_in=CLOUD_IN, price_out=CLOUD_OUT, up=cloud_up
+        ),
+    }
+    if edge:
+        found["edge"] = PricedEndpoint("edge", "edge", context_window=32_000)
+    return found
+
+
+def keep_local_report() -> PrivacyReport:
+    """A verdict that keeps the turn on the device (a health topic)."""
+    return PrivacyReport(
+        findings=(
+            Finding(type="TOPIC", category="health", start=0, end=5, confidence=0.9, detector="t"),
+        ),
+        keep_local=True,
+        reason="mentions a health condition",
+        action="keep_local",
+        rule="health",
+    )
+
+
+def request(text: str, attachments: Sequence[Attachment] = (), sid: str = "s1") -> TurnRequest:
+    """A turn request."""
+    return TurnRequest(text=text, session_id=sid, attachments=tuple(attachments))
+
+
+def features_for(
+    req: TurnRequest,
+    eps: dict[str, PricedEndpoint],
+    *,
+    report: PrivacyReport | None = None,
+    history: Sequence[Message] = (),
+    budgets: Budgets | None = None,
+    previous: str | None = None,
+) -> TurnFeatures:
+    """Features of `req` against `eps`."""
+    return compute_features(
+        req,
+        report or PrivacyReport(),
+        history,
+        eps,
+        budgets=budgets,
+        previous_endpoint=previous,
+    )
+
+
+HARD_QUESTION = (
+    "Find the race condition in this concurrent Python code and prove the fix is correct, "
+    "step by step, considering every edge case:\n```python\nimport threading\n"
+    + "counter = 0\ndef work():\n    global counter\n    counter += 1\n" * 20
+    + "```"
+)
+
+RULES = (
+    RoutingRule(name="code stays local", task=("code",), action="local"),
+    RoutingRule(name="images go to the cloud", modality=("image",), action="remote"),
+    RoutingRule(name="german to claude", language=("de",), action="claude"),
+)
+
+
+def all_policies(tmp_path: Path | None = None) -> dict[str, Policy]:
+    """Every configured policy, built the way the runtime builds them."""
+    settings = RoutingSettings(policy="local", rules=list(RULES))
+    names = ("local", "prefer_remote", "rules", "learned", "budget", "cascade")
+    return {name: policy_for(name, settings) for name in names}

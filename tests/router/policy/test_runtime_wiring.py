@@ -1,0 +1,50 @@
+"""The runtime builds the configured policy and its budgets from settings."""
+
+from __future__ import annotations
+
+import pytest
+
+from router.config import RoutingSettings, load_settings
+from router.endpoints.fake import FakeEndpoint
+from router.errors import ConfigError
+from router.paths import TandemPaths
+from router.policy.budget import BudgetPolicy
+from router.policy.rules import RoutingRule
+from router.runtime import build_runtime
+
+
+def _endpoints() -> dict[str, FakeEndpoint]:
+    return {
+        "local": FakeEndpoint(name="local", kind="local"),
+        "claude": FakeEndpoint(name="claude", kind="cloud"),
+    }
+
+
+def test_budget_policy_and_limits_come_from_the_config(tandem_home: TandemPaths) -> None:
+    routing = RoutingSettings(
+        policy="budget", budget_per_day_usd=1.5, latency_target_s=12.0, cascade_samples=3
+    )
+    settings = load_settings(tandem_home).model_copy(update={"routing": routing})
+    runtime = build_runtime(tandem_home, settings, endpoints=_endpoints())
+    try:
+        assert isinstance(runtime.pipeline.policy, BudgetPolicy)
+        assert runtime.pipeline.budget_limits.per_day_usd == 1.5
+        assert runtime.pipeline.budget_limits.latency_target_s == 12.0
+        assert runtime.pipeline.cascade_samples == 3
+        assert runtime.pipeline.embedder is None
+    finally:
+        runtime.ledger.close()
+
+
+def test_routing_that_names_an_unknown_endpoint_fails_at_start(tandem_home: TandemPaths) -> None:
+    routing = RoutingSettings(policy="rules", rules=[RoutingRule(task=("code",), action="gpt")])
+    settings = load_settings(tandem_home).model_copy(update={"routing": routing})
+    with pytest.raises(ConfigError) as caught:
+        build_runtime(tandem_home, settings, endpoints=_endpoints())
+    assert "'gpt'" in caught.value.message and "claude" in (caught.value.hint or "")
+
+
+def test_shipped_config_parses_with_the_routing_examples(tandem_home: TandemPaths) -> None:
+    settings = load_settings(tandem_home)
+    assert settings.routing.policy == "local" and settings.routing.rules == []
+    assert settings.routing.cascade_threshold == 0.6
