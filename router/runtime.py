@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from router.config import RoutingSettings, Settings, load_settings
+from router.context.manager import ContextManager
+from router.context.summary_store import SummaryStore
 from router.endpoints.base import Endpoint
 from router.endpoints.llama_cpp import LlamaCppEndpoint
 from router.endpoints.registry import build_remote_endpoint
@@ -45,9 +47,12 @@ class Runtime:
         return self.pipeline.endpoints["local"]
 
     async def aclose(self) -> None:
-        """Close endpoints and the ledger."""
+        """Finish background work (memory index, summary), then close endpoints and the ledger."""
+        await self.pipeline.drain()
         for endpoint in self.pipeline.endpoints.values():
             await endpoint.aclose()
+        if self.pipeline.context is not None:
+            self.pipeline.context.summaries.close()
         self.ledger.close()
 
 
@@ -105,6 +110,7 @@ def build_runtime(
             rules=build_rules(settings.privacy.rules),
             ner=settings.privacy.ner,
             topics=settings.privacy.topics,
+            names=settings.privacy.names == "strict",
         ),
         egress_policy=egress,
         # Placeholders live in their own table of the ledger's file (see redact.py).
@@ -113,6 +119,8 @@ def build_runtime(
         latency=latency,
         embedder=shared_embedder() if routing.embed_features else None,
         cascade_samples=routing.cascade_samples,
+        # Summaries live in their own table of the ledger's file (see summary_store.py).
+        context=ContextManager(settings.context, SummaryStore(paths.ledger_file)),
     )
     return Runtime(paths=paths, settings=settings, ledger=ledger, models=manager, pipeline=pipeline)
 

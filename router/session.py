@@ -14,14 +14,16 @@ confidence is below the decision's threshold (an `EscalationStarted` event).
 from __future__ import annotations
 
 import asyncio
+import logging
 import tempfile
 import time
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractContextManager, ExitStack, aclosing, nullcontext
 from dataclasses import dataclass, field, replace
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from router.context.manager import ContextManager
 from router.context.pack import pack
 from router.endpoints.base import Endpoint, StreamEnd, TokenDelta
 from router.errors import EgressBlockedError, EndpointError, TandemError
@@ -51,6 +53,11 @@ from router.types import (
     TurnRequest,
     TurnStatus,
 )
+
+_log = logging.getLogger(__name__)
+
+AfterTurnHook = Callable[[Turn], Awaitable[None]]
+"""Async callback given each completed turn (the memory index registers one)."""
 
 
 class RouteChosen(BaseModel):
@@ -122,6 +129,11 @@ class TurnPipeline:
     """When set, features use the sentence embedding (difficulty, attachment relevance)."""
     cascade_samples: int = 2
     """Local samples a cascade decision draws; their agreement counts toward confidence."""
+    context: ContextManager | None = None
+    """Summary + retrieved + recent turns within the budget; None sends the newest turns."""
+    after_turn_hooks: list[AfterTurnHook] = field(default_factory=list)
+    """Called with each completed turn, after its last event (e.g. the memory index)."""
+    _background: set[asyncio.Task[None]] = field(default_factory=set, init=False, repr=False)
 
     def features(
         self, request: TurnRequest, report: PrivacyReport, history: Sequence[Message]
@@ -147,7 +159,8 @@ class TurnPipeline:
         device (a `FallbackStarted` event); the ledger keeps only the final answer.
         """
         history = self.ledger.history(request.session_id)
-        report = self.scanner.scan(request, history)
+        # The summary may be packed too, so it is scanned like the history it condenses.
+        report = self.scanner.scan(request, [*history, *self._summary_messages(request)])
         features = self.features(request, report, history)
         decision = self.policy.decide(request, report, self.endpoints, features)
         decision = self._enforce_privacy(request, report, decision)
@@ -182,7 +195,42 @@ class TurnPipeline:
         # now (stopping generation, recording the cancel), not whenever GC gets to them.
         async with aclosing(events) as stream:
             async for event in stream:
+                if isinstance(event, TurnFinished) and event.turn.status == "complete":
+                    self._after_turn(event.turn)
                 yield event
+
+    def _summary_messages(self, request: TurnRequest) -> list[Message]:
+        if self.context is None or not self.context.settings.summary:
+            return []
+        summary = self.context.summaries.get(request.session_id)
+        return [Message(role="system", content=summary.text)] if summary else []
+
+    def _after_turn(self, turn: Turn) -> None:
+        """Index the turn and refresh the summary in the background; the answer is not delayed."""
+        task = asyncio.get_running_loop().create_task(self._after_turn_work(turn))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _after_turn_work(self, turn: Turn) -> None:
+        for hook in self.after_turn_hooks:
+            try:
+                await hook(turn)
+            except Exception:  # a failed index update must never fail or lose a turn
+                _log.exception("after-turn hook failed for turn %s", turn.id)
+        local = next((e for e in self.endpoints.values() if not _is_remote(e)), None)
+        if self.context is None or local is None:
+            return
+        try:
+            await self.context.after_turn(
+                turn.session_id, self.ledger.turns(turn.session_id), local, self.scanner
+            )
+        except Exception:  # the summary is an optimisation; the ledger has every turn
+            _log.exception("summary refresh failed for session %s", turn.session_id)
+
+    async def drain(self) -> None:
+        """Wait for background work (memory index, summary refresh) to finish."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
 
     def _enforce_privacy(
         self, request: TurnRequest, report: PrivacyReport, decision: RouteDecision
@@ -318,6 +366,14 @@ class TurnPipeline:
     def _pack(
         self, request: TurnRequest, history: Sequence[Message], endpoint: Endpoint
     ) -> PackedContext:
+        if self.context is not None:
+            return self.context.pack(
+                request,
+                self.ledger.turns(request.session_id),
+                endpoint,
+                system_prompt=self.system_prompt,
+                reserve_output_tokens=self.generation.max_tokens,
+            ).packed
         return pack(
             request,
             history,
