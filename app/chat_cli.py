@@ -16,7 +16,7 @@ from app.turn_text import route_label, stats_line
 from router.endpoints.base import TokenDelta
 from router.errors import TandemError
 from router.runtime import Runtime, build_runtime
-from router.session import FallbackStarted, RouteChosen, TurnFinished
+from router.session import EscalationStarted, FallbackStarted, RouteChosen, TurnFinished
 from router.types import Turn, TurnRequest, new_id
 
 HELP = "commands: /new starts a new conversation, /quit exits; Ctrl-C stops an answer"
@@ -43,6 +43,9 @@ async def answer(runtime: Runtime, request: TurnRequest, out: TextIO, info: Text
         elif isinstance(event, FallbackStarted):
             out.write("\n")
             info.write(f"[{event.reason}: answering on this device instead]\n")
+            info.flush()
+        elif isinstance(event, EscalationStarted):
+            info.write(f"[{event.decision.reason}]\n")
             info.flush()
     out.write("\n")
     if finished:

@@ -16,7 +16,7 @@ from app.turn_text import route_label, stats_line
 from router.endpoints.base import TokenDelta
 from router.errors import TandemError
 from router.runtime import Runtime
-from router.session import FallbackStarted, RouteChosen, TurnFinished
+from router.session import EscalationStarted, FallbackStarted, RouteChosen, TurnFinished
 from router.types import Turn, TurnRequest, TurnStatus, new_id
 
 DisplayRole = Literal["user", "assistant", "error"]
@@ -180,9 +180,9 @@ class ChatViewModel:
                 self.status = "generating…"
             elif isinstance(event, TokenDelta):
                 reply.text += event.text
-            elif isinstance(event, FallbackStarted):
-                # The failed endpoint's partial text is withdrawn: the device's answer
-                # replaces it, and the route line says why.
+            elif isinstance(event, FallbackStarted | EscalationStarted):
+                # The failed (or unconfident) endpoint's text is withdrawn: the new
+                # endpoint's answer replaces it, and the route line says why.
                 reply.text = ""
                 reply.route = route_label(event.decision)
             elif isinstance(event, TurnFinished):
