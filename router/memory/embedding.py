@@ -85,8 +85,8 @@ class MiniLMEmbedder:
     def _ready(self) -> tuple[Any, Tokenizer]:
         with self._lock:
             if self._session is None or self._tokenizer is None:
-                import onnxruntime as ort
-
+                # onnxruntime ships no type information; import it as an untyped module.
+                ort: Any = importlib.import_module("onnxruntime")
                 options = ort.SessionOptions()
                 options.intra_op_num_threads = self._threads
                 options.inter_op_num_threads = 1
@@ -117,7 +117,8 @@ class MiniLMEmbedder:
 
     def embed_one(self, text: str) -> Vectors:
         """Return the unit vector of one text."""
-        return self.embed([text])[0]
+        row: Vectors = self.embed([text])[0]
+        return row
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,99 @@
+"""What memory stores per turn, and how Chroma rows map back to hits."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from router.types import FindingAction, Turn
+
+INDEXED_STATUSES = frozenset({"complete", "cancelled", "incomplete"})
+
+
+class MemoryHit(BaseModel):
+    """One earlier turn a memory search found."""
+
+    model_config = ConfigDict(frozen=True)
+
+    turn_id: str = Field(description="Id of the turn in the ledger.")
+    session_id: str = Field(description="Conversation the turn belongs to.")
+    seq: int = Field(description="Position of the turn in its conversation.")
+    user_text: str = Field(description="What the user asked.")
+    answer: str = Field(description="The answer (possibly partial for a stopped turn).")
+    score: float = Field(ge=0, le=1, description="Cosine similarity to the query, in [0, 1].")
+    privacy_action: FindingAction = Field(
+        description="The turn's privacy verdict; `keep_local` hits must never leave the device."
+    )
+    stored: Literal["device", "server"] = Field(description="Which index the hit came from.")
+
+
+def indexable(turn: Turn) -> bool:
+    """Whether a turn belongs in memory.
+
+    Complete turns, and stopped or interrupted ones whose partial answer the user
+    saw (they are searchable and carry their status); failed, in-progress and
+    empty turns are not.
+    """
+    return turn.status in INDEXED_STATUSES and (turn.status == "complete" or bool(turn.answer))
+
+
+def document(turn: Turn) -> str:
+    """The text indexed for a turn: the question, a blank line, the answer."""
+    return f"{turn.user_text}\n\n{turn.answer}"
+
+
+def privacy(turn: Turn) -> FindingAction:
+    """The turn's privacy verdict (`allow` when it was never routed)."""
+    return turn.route.privacy_action if turn.route else "allow"
+
+
+def metadata(turn: Turn) -> dict[str, str | int]:
+    """The metadata stored with a turn's vector."""
+    route = turn.route
+    return {
+        "session_id": turn.session_id,
+        "seq": turn.seq,
+        "turn_id": turn.id,
+        "endpoint": route.endpoint if route else "",
+        "privacy_action": privacy(turn),
+        "redactions": ",".join(route.redactions) if route else "",
+        "created_at": turn.created_at.isoformat(),
+        "status": turn.status,
+        "user_chars": len(turn.user_text),
+    }
+
+
+def where_clause(session_id: str | None, exclude: Sequence[str]) -> dict[str, Any] | None:
+    """A Chroma `where` filter for one session and/or without some turns (None: no filter)."""
+    clauses: list[dict[str, Any]] = []
+    if session_id is not None:
+        clauses.append({"session_id": session_id})
+    if exclude:
+        clauses.append({"turn_id": {"$nin": list(exclude)}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def hits_from(result: Any, stored: Literal["device", "server"]) -> list[MemoryHit]:
+    """Turn a Chroma query result (one query) into hits; cosine distance becomes similarity."""
+    hits: list[MemoryHit] = []
+    for doc, meta, distance in zip(
+        result["documents"][0], result["metadatas"][0], result["distances"][0], strict=True
+    ):
+        cut = int(meta["user_chars"])
+        hits.append(
+            MemoryHit(
+                turn_id=str(meta["turn_id"]),
+                session_id=str(meta["session_id"]),
+                seq=int(meta["seq"]),
+                user_text=doc[:cut],
+                answer=doc[cut + 2 :],
+                score=min(1.0, max(0.0, 1.0 - float(distance))),
+                privacy_action=meta["privacy_action"],
+                stored=stored,
+            )
+        )
+    return hits

@@ -1,0 +1,71 @@
+"""The memory's collection on a `chroma run` server, shared by several devices."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import ClassVar, Literal, TypeVar
+from urllib.parse import urlsplit
+
+import chromadb
+from chromadb.api.models.Collection import Collection
+
+from router.memory.errors import MemoryServerError
+from router.memory.index import chroma_settings, close_client, open_collection
+
+T = TypeVar("T")
+
+
+class ServerIndex:
+    """A collection on a `chroma run` server reached over HTTP."""
+
+    where: ClassVar[Literal["server"]] = "server"
+
+    def __init__(self, url: str, collection: str) -> None:
+        """Connect to the server at `url` (http://host:port); raise if it cannot be reached."""
+        self.url = url
+        self._name = collection
+        parts = urlsplit(url if "://" in url else f"http://{url}")
+        if not parts.hostname:
+            raise MemoryServerError(
+                f"memory.server_url {url!r} is not a URL",
+                "set it to http://host:port of a `chroma run` server, or remove it",
+            )
+        ssl = parts.scheme == "https"
+        port = parts.port or (443 if ssl else 8000)
+        self._lock = threading.Lock()
+        self._client = self._guard(
+            lambda: chromadb.HttpClient(
+                host=parts.hostname or "", port=port, ssl=ssl, settings=chroma_settings()
+            )
+        )
+        self._collection = self._guard(lambda: open_collection(self._client, collection))
+
+    def _guard(self, action: Callable[[], T]) -> T:
+        try:
+            return action()
+        except MemoryServerError:
+            raise
+        except Exception as exc:
+            raise MemoryServerError(
+                f"the memory server {self.url} failed: {type(exc).__name__}: {exc}",
+                "check that `chroma run` is running there and reachable, or remove "
+                "memory.server_url from the config to keep memory on this device",
+            ) from exc
+
+    def read(self, action: Callable[[Collection], T]) -> T:
+        """Run `action` on the server's collection."""
+        with self._lock:
+            return self._guard(lambda: action(self._collection))
+
+    write = read
+
+    def reset(self) -> None:
+        """Drop the collection on the server and create it empty."""
+        with self._lock:
+            self._guard(lambda: self._client.delete_collection(self._name))
+            self._collection = self._guard(lambda: open_collection(self._client, self._name))
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        close_client(self._client)

@@ -1,0 +1,240 @@
+"""`MemoryStore`: every conversation turn indexed in Chroma for search and retrieval.
+
+The SQLite ledger stays the source of truth; this index can always be rebuilt
+from it (`rebuild`). By default the index lives in this device's data folder
+(an embedded Chroma). With `memory.server_url` set, turns go to a shared
+`chroma run` server, except keep-local ones: those are indexed on this device
+only, and a search asks both places and merges the hits by score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any, Literal
+
+from chromadb.api.models.Collection import Collection
+from chromadb.api.types import Where
+
+from router.config import MemorySettings
+from router.ledger import Ledger
+from router.memory.embedding import MiniLMEmbedder, Vectors, shared_embedder
+from router.memory.index import EmbeddedIndex
+from router.memory.records import (
+    MemoryHit,
+    document,
+    hits_from,
+    indexable,
+    metadata,
+    privacy,
+    where_clause,
+)
+from router.memory.server_index import ServerIndex
+from router.paths import TandemPaths
+from router.types import Turn
+
+__all__ = [
+    "Index",
+    "MemoryHit",
+    "MemoryStore",
+    "Progress",
+    "document",
+    "indexable",
+    "memory_folder",
+    "open_memory",
+]
+
+_BATCH = 64
+Index = EmbeddedIndex | ServerIndex
+Progress = Callable[[int, int], None]
+
+
+class MemoryStore:
+    """The Chroma index of every turn: add, search, rebuild from the ledger."""
+
+    def __init__(
+        self,
+        device: EmbeddedIndex,
+        server: ServerIndex | None = None,
+        embedder: MiniLMEmbedder | None = None,
+    ) -> None:
+        """Use `device` for local turns, and `server` (if any) for turns allowed to leave."""
+        self._device = device
+        self._server = server
+        self._embedder = embedder or shared_embedder()
+
+    @property
+    def indexes(self) -> tuple[Index, ...]:
+        """Where turns are stored: the device index, then the server if configured."""
+        return (self._device,) if self._server is None else (self._device, self._server)
+
+    def _home(self, turn: Turn) -> Index:
+        if self._server is None or privacy(turn) == "keep_local":
+            return self._device
+        return self._server
+
+    def add_turn(self, turn: Turn) -> bool:
+        """Index one turn (upsert by turn id); return False if the turn is not indexable."""
+        return self.add_turns([turn]) == 1
+
+    def add_turns(self, turns: Iterable[Turn], progress: Progress | None = None) -> int:
+        """Index many turns in batches (upsert by turn id); return how many were indexable."""
+        todo = [t for t in turns if indexable(t)]
+        for start in range(0, len(todo), _BATCH):
+            batch = todo[start : start + _BATCH]
+            self.add_embedded(batch, self._embedder.embed([document(t) for t in batch]))
+            if progress:
+                progress(start + len(batch), len(todo))
+        return len(todo)
+
+    def add_embedded(self, turns: Sequence[Turn], vectors: Vectors) -> None:
+        """Index turns whose `document` text is already embedded (one row of `vectors` each).
+
+        For bulk loads that embed elsewhere (another thread pool, a benchmark);
+        the caller is responsible for the vectors matching `document(turn)`.
+        """
+        keep = [i for i, t in enumerate(turns) if indexable(t)]
+        batch = [turns[i] for i in keep]
+        rows = vectors[keep]
+        for index in self.indexes:
+            mine = [i for i, t in enumerate(batch) if self._home(t) is index]
+            elsewhere = [t.id for t in batch if self._home(t) is not index]
+            self._put(index, [batch[i] for i in mine], rows[mine], elsewhere)
+
+    def _put(self, index: Index, turns: list[Turn], vectors: Vectors, elsewhere: list[str]) -> None:
+        def action(col: Collection) -> None:
+            # A turn lives in one place only: a turn re-labelled keep-local leaves the
+            # server. Only its random id is sent for that, never its text or metadata.
+            if elsewhere:
+                col.delete(ids=elsewhere)
+            if turns:
+                col.upsert(
+                    ids=[t.id for t in turns],
+                    embeddings=vectors,
+                    documents=[document(t) for t in turns],
+                    metadatas=[metadata(t) for t in turns],
+                )
+
+        if turns or (elsewhere and self._server is not None):
+            index.write(action)
+
+    def search(
+        self,
+        query: str,
+        *,
+        session_id: str | None = None,
+        k: int = 5,
+        exclude_turn_ids: Sequence[str] = (),
+    ) -> list[MemoryHit]:
+        """Return up to `k` earlier turns most similar to `query`, best first."""
+        return self.search_vector(
+            self._embedder.embed_one(query),
+            session_id=session_id,
+            k=k,
+            exclude_turn_ids=exclude_turn_ids,
+        )
+
+    def search_vector(
+        self,
+        vector: Vectors,
+        *,
+        session_id: str | None = None,
+        k: int = 5,
+        exclude_turn_ids: Sequence[str] = (),
+    ) -> list[MemoryHit]:
+        """Like `search`, for an already embedded query (a 384-d unit vector)."""
+        if k <= 0:
+            return []
+        where = where_clause(session_id, exclude_turn_ids)
+        hits: list[MemoryHit] = []
+        for index in self.indexes:
+
+            def action(col: Collection) -> Any:
+                return col.query(
+                    query_embeddings=[vector.tolist()],
+                    n_results=k,
+                    where=where,
+                    include=["documents", "metadatas", "distances"],
+                )
+
+            hits.extend(hits_from(index.read(action), index.where))
+        hits.sort(key=lambda h: h.score, reverse=True)
+        return hits[:k]
+
+    def count(self) -> int:
+        """How many turns are indexed, in every place."""
+        return sum(index.read(lambda col: col.count()) for index in self.indexes)
+
+    def count_by(self) -> dict[str, int]:
+        """Indexed turns per place (`device`, `server`) and keep-local ones (`keep_local`)."""
+        counts: dict[str, int] = {
+            index.where: index.read(lambda col: col.count()) for index in self.indexes
+        }
+        local = self._device.read(
+            lambda col: len(col.get(where={"privacy_action": "keep_local"}, include=[])["ids"])
+        )
+        return {**counts, "keep_local": local}
+
+    def delete_session(self, session_id: str) -> None:
+        """Remove every indexed turn of one conversation."""
+        for index in self.indexes:
+            index.write(lambda col: col.delete(where={"session_id": session_id}))
+
+    def rebuild(self, ledger: Ledger, progress: Progress | None = None) -> int:
+        """Recreate the index from the ledger; return how many turns were indexed.
+
+        Indexes what `indexable` accepts: complete turns, and stopped ones with text.
+        The device index is dropped and recreated. A shared server also holds other
+        devices' conversations, so there only this ledger's conversations are replaced.
+        """
+        sessions = ledger.sessions()
+        turns = [t for s in sessions for t in ledger.turns(s.id) if indexable(t)]
+        self._device.reset()
+        if self._server is not None:
+            ids = [s.id for s in sessions]
+            for start in range(0, len(ids), _BATCH):
+                self._server.write(partial(_delete_sessions, ids=ids[start : start + _BATCH]))
+        if progress:
+            progress(0, len(turns))
+        return self.add_turns(turns, progress)
+
+    def close(self) -> None:
+        """Release the indexes (the store cannot be used afterwards)."""
+        for index in self.indexes:
+            index.close()
+
+    def __enter__(self) -> MemoryStore:
+        """Use the store in a `with` block that closes it."""
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the store."""
+        self.close()
+
+
+def _delete_sessions(col: Collection, ids: list[str]) -> None:
+    among: dict[Literal["$in", "$nin"], list[str | int | float | bool]] = {"$in": [*ids]}
+    where: Where = {"session_id": among}
+    col.delete(where=where)
+
+
+def memory_folder(paths: TandemPaths) -> Path:
+    """The on-device index's folder: `<data dir>/memory`."""
+    return paths.data_dir / "memory"
+
+
+def open_memory(
+    paths: TandemPaths, settings: MemorySettings, embedder: MiniLMEmbedder | None = None
+) -> MemoryStore:
+    """Open the memory `settings` (the `memory` section) describe: this device, plus a server."""
+    name = settings.collection
+    device = EmbeddedIndex(memory_folder(paths), name)
+    server = None
+    if settings.server_url:
+        try:
+            server = ServerIndex(settings.server_url, name)
+        except BaseException:
+            device.close()
+            raise
+    return MemoryStore(device, server, embedder)
