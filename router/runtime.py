@@ -17,6 +17,7 @@ from router.endpoints.registry import build_remote_endpoint
 from router.errors import ConfigError
 from router.ledger import Ledger
 from router.memory.embedding import shared_embedder
+from router.memory.live import LiveMemory
 from router.models.bundled import Progress
 from router.models.manager import ModelManager
 from router.paths import TandemPaths, resolve_paths
@@ -40,6 +41,8 @@ class Runtime:
     ledger: Ledger
     models: ModelManager
     pipeline: TurnPipeline
+    memory: LiveMemory | None = None
+    """The Chroma index of every turn, when `[memory] enabled`."""
 
     @property
     def local(self) -> Endpoint:
@@ -53,6 +56,8 @@ class Runtime:
             await endpoint.aclose()
         if self.pipeline.context is not None:
             self.pipeline.context.summaries.close()
+        if self.memory is not None:
+            self.memory.close()
         self.ledger.close()
 
 
@@ -95,6 +100,7 @@ def build_runtime(
                 remote, settings.resilience, paths, prices, egress
             )
     ledger = Ledger(paths.ledger_file)
+    memory = LiveMemory(paths, settings.memory) if settings.memory.enabled else None
     routing = settings.routing
     _check_routing_targets(routing, endpoints)
     latency = LatencyTracker()
@@ -120,9 +126,22 @@ def build_runtime(
         embedder=shared_embedder() if routing.embed_features else None,
         cascade_samples=routing.cascade_samples,
         # Summaries live in their own table of the ledger's file (see summary_store.py).
-        context=ContextManager(settings.context, SummaryStore(paths.ledger_file)),
+        context=ContextManager(
+            settings.context,
+            SummaryStore(paths.ledger_file),
+            retriever_for=memory.retriever if memory else None,
+        ),
     )
-    return Runtime(paths=paths, settings=settings, ledger=ledger, models=manager, pipeline=pipeline)
+    if memory is not None:
+        pipeline.after_turn_hooks.append(memory.index)
+    return Runtime(
+        paths=paths,
+        settings=settings,
+        ledger=ledger,
+        models=manager,
+        pipeline=pipeline,
+        memory=memory,
+    )
 
 
 def _check_routing_targets(routing: RoutingSettings, endpoints: dict[str, Endpoint]) -> None:

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import Counter
@@ -23,6 +24,9 @@ import numpy as np
 import numpy.typing as npt
 
 from router.context.turns import HistoryTurn, ScoredTurn
+from router.errors import TandemError
+
+_log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"[a-z0-9]+")
 # Words so common that matching them says nothing about relevance.
@@ -125,6 +129,15 @@ class EmbeddingRetriever:
                 self._vectors[text] = vector
         return np.stack([self._vectors[t] for t in texts])
 
+    def _dense_scores(
+        self, query: str, candidates: Sequence[HistoryTurn], texts: list[str]
+    ) -> npt.NDArray[np.float64]:
+        """Cosine similarity of each candidate to the query."""
+        matrix = self._embed(texts)
+        query_vector = self._embed([query])[0]
+        scores: npt.NDArray[np.float64] = (matrix @ query_vector).astype(np.float64)
+        return scores
+
     def warm(self, turns: Sequence[HistoryTurn]) -> None:
         """Embed turns ahead of time (e.g. as they are committed)."""
         if turns:
@@ -135,9 +148,7 @@ class EmbeddingRetriever:
         if not candidates:
             return []
         texts = [t.search_text() for t in candidates]
-        matrix = self._embed(texts)
-        query_vector = self._embed([query])[0]
-        hybrid = (matrix @ query_vector).astype(np.float64)
+        hybrid = self._dense_scores(query, candidates, texts)
         if self.lexical_weight:
             docs = [self._words.setdefault(t, words(t)) for t in texts]
             lexical = bm25_scores(query, docs)
@@ -209,3 +220,36 @@ class MemoryStoreRetriever:
                 seen.add(hit.turn_id)
                 out.append(ScoredTurn(turn, float(hit.score)))
         return out
+
+
+class HybridMemoryRetriever(EmbeddingRetriever):
+    """The hybrid ranking, with the dense half read from the Chroma memory.
+
+    The turns' vectors are already in the index, so nothing is re-embedded after
+    a restart; only the query is embedded (by the store). A candidate the index
+    does not return (not indexed yet) keeps a dense score of 0 and can still win
+    on keywords or as a neighbour.
+    """
+
+    def __init__(
+        self,
+        store: MemorySearch,
+        session_id: str,
+        *,
+        lexical_weight: float = 0.5,
+        neighbour_weight: float = 0.4,
+    ) -> None:
+        """Search `session_id`'s turns in `store`, weighting as `EmbeddingRetriever` does."""
+        super().__init__(lexical_weight=lexical_weight, neighbour_weight=neighbour_weight)
+        self.store, self.session_id = store, session_id
+
+    def _dense_scores(
+        self, query: str, candidates: Sequence[HistoryTurn], texts: list[str]
+    ) -> npt.NDArray[np.float64]:
+        try:
+            hits = self.store.search(query, session_id=self.session_id, k=len(candidates))
+        except TandemError as exc:  # index locked, damaged or unreachable: embed here instead
+            _log.warning("memory search failed (%s); ranking without the index", exc.message)
+            return super()._dense_scores(query, candidates, texts)
+        by_id = {hit.turn_id: float(hit.score) for hit in hits}
+        return np.array([by_id.get(t.turn_id, 0.0) for t in candidates], dtype=np.float64)

@@ -1,0 +1,74 @@
+"""The running app's memory: every completed turn is indexed, and retrieval reads it."""
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from router.config import load_settings
+from router.context.retrieval import HybridMemoryRetriever
+from router.context.turns import HistoryTurn
+from router.endpoints.fake import FakeEndpoint
+from router.errors import TandemError
+from router.memory.store import open_memory
+from router.paths import TandemPaths
+from router.runtime import build_runtime
+from router.types import Message, TurnRequest
+
+
+async def test_completed_turns_are_indexed_and_searchable_after_a_restart(
+    tandem_home: TandemPaths,
+) -> None:
+    settings = load_settings(tandem_home)
+    runtime = build_runtime(
+        tandem_home, settings, endpoints={"local": FakeEndpoint(name="local", kind="local")}
+    )
+    for text in ("My sister's wedding is in Lisbon in June.", "Suggest a name for a kitten."):
+        async for _ in runtime.pipeline.run_turn(TurnRequest(text=text, session_id="s1")):
+            pass
+    await runtime.aclose()  # waits for the background indexing
+
+    with open_memory(tandem_home, settings.memory) as store:
+        assert store.count() == 2
+        [hit, *_] = store.search("where is the wedding?", session_id="s1")
+    assert "Lisbon" in hit.user_text and hit.seq == 0
+
+
+def _turn(seq: int, text: str, turn_id: str) -> HistoryTurn:
+    return HistoryTurn(seq=seq, messages=(Message(role="user", content=text),), turn_id=turn_id)
+
+
+class _Hits:
+    def __init__(self, scores: dict[str, float] | None) -> None:
+        self.scores = scores
+
+    def search(
+        self,
+        query: str,
+        *,
+        session_id: str | None = None,
+        k: int = 5,
+        exclude_turn_ids: Sequence[str] = (),
+    ) -> list[object]:
+        if self.scores is None:
+            raise TandemError("the memory is locked by process 42", "wait, then try again")
+        return [_Hit(t, s) for t, s in self.scores.items()]
+
+
+class _Hit:
+    def __init__(self, turn_id: str, score: float) -> None:
+        self.turn_id, self.score = turn_id, score
+
+
+def test_the_index_supplies_the_dense_half_of_the_ranking() -> None:
+    turns = [_turn(0, "alpha", "a"), _turn(5, "beta", "b"), _turn(9, "gamma", "c")]
+    store = _Hits({"c": 0.9, "a": 0.1})
+    ranked = HybridMemoryRetriever(store, "s1", lexical_weight=0, neighbour_weight=0).rank(  # type: ignore[arg-type]
+        "unrelated words", turns
+    )
+    assert [r.turn.turn_id for r in ranked] == ["c", "a", "b"]
+
+
+def test_a_failing_index_falls_back_to_embedding_here(tmp_path: Path) -> None:
+    turns = [_turn(0, "the wedding is in Lisbon", "a"), _turn(3, "kitten names", "b")]
+    retriever = HybridMemoryRetriever(_Hits(None), "s1", lexical_weight=0, neighbour_weight=0)  # type: ignore[arg-type]
+    ranked = retriever.rank("where is the wedding?", turns)
+    assert ranked[0].turn.turn_id == "a" and ranked[0].score > 0
