@@ -85,6 +85,11 @@ class Message(_Frozen):
     tool_results: tuple[ToolResult, ...] = Field(
         default=(), description="Results of earlier tool calls (user messages)."
     )
+    cache_breakpoint: bool = Field(
+        default=False,
+        description="The prompt up to and including this message is stable across requests: "
+        "providers with prompt caching cache it here.",
+    )
 
 
 class Usage(_Frozen):

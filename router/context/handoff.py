@@ -152,6 +152,8 @@ def pack_handoff(
         ]
         _add_retrieved(builder, ranked, limit, budget)
     messages = builder.messages()
+    if messages[0].role == "system":  # system prompt + summary: the stable prefix
+        messages = (messages[0].model_copy(update={"cache_breakpoint": True}), *messages[1:])
     included = sorted([*recent_seqs, *(s.turn.seq for s in builder.retrieved)])
     dropped = len(ordered) - len(included)
     return PackedHandoff(

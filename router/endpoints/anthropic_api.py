@@ -333,13 +333,16 @@ def build_messages(
 
     System messages become one system text block. Consecutive messages of the
     same role are merged, as the API requires user and assistant to alternate.
-    With `caching`, the system block and the last block before the newest turn
-    (the prefix that repeats from one request to the next) are marked for the
-    prompt cache; prefixes under the model's minimum length are simply not cached.
+    With `caching`, the system block is marked for the prompt cache, and then
+    either the messages flagged `cache_breakpoint` (the handoff packer knows
+    where its stable prefix ends) or, when none is flagged, the last block
+    before the newest turn (an append-only history repeats up to there).
+    Prefixes under the model's minimum length are simply not cached.
     """
     system_text = "\n\n".join(m.content for m in messages if m.role == "system" and m.content)
     system: list[dict[str, Any]] = [{"type": "text", "text": system_text}] if system_text else []
     turns: list[dict[str, Any]] = []
+    marked: list[dict[str, Any]] = []  # turns whose last block ends a packer-marked prefix
     for m in messages:
         blocks = _blocks(m) if m.role != "system" else []
         if not blocks:
@@ -348,13 +351,20 @@ def build_messages(
             turns[-1]["content"].extend(blocks)
         else:
             turns.append({"role": m.role, "content": blocks})
+        if m.cache_breakpoint:
+            marked.append(turns[-1])
     for turn in turns:
         # Tool results must open the user turn that answers the tool calls.
         turn["content"].sort(key=lambda b: b["type"] != "tool_result")
     if caching:
         if system:
             system[-1]["cache_control"] = dict(_EPHEMERAL)
-        if len(turns) >= 2:
+        if any(m.cache_breakpoint for m in messages):
+            # The packer said where the stable prefix ends; a breakpoint after
+            # per-question context would pay a cache write every turn for nothing.
+            for turn in marked[-3:]:  # the API allows 4 breakpoints, one is the system
+                turn["content"][-1]["cache_control"] = dict(_EPHEMERAL)
+        elif len(turns) >= 2:
             turns[-2]["content"][-1]["cache_control"] = dict(_EPHEMERAL)
     return system, turns
 

@@ -500,3 +500,22 @@ async def test_lent_http_client_stays_open_after_aclose() -> None:
     assert endpoint.context_window == 200_000
     assert endpoint.kind == "cloud" and endpoint.name == "claude"
     assert Usage().cost_usd == 0.0
+
+
+def test_a_packer_marked_prefix_replaces_the_last_turn_breakpoint() -> None:
+    from router.endpoints.anthropic_api import build_messages
+
+    messages = [
+        Message(role="system", content="be brief\n\nSummary: ...", cache_breakpoint=True),
+        Message(role="user", content="Earlier, relevant to this question: ..."),
+        Message(role="assistant", content="noted"),
+        Message(role="user", content="the new question"),
+    ]
+    system, turns = build_messages(messages, caching=True)
+    assert system[-1]["cache_control"] == {"type": "ephemeral"}
+    # The retrieved block changes with every question: no breakpoint after it.
+    assert all("cache_control" not in b for t in turns for b in t["content"])
+    _, unmarked = build_messages(
+        [m.model_copy(update={"cache_breakpoint": False}) for m in messages], caching=True
+    )
+    assert "cache_control" in unmarked[-2]["content"][-1]
