@@ -4,6 +4,8 @@ tandem                      launch the GUI (desktop window, else the web view)
 tandem --web [--port N]     serve the GUI on 127.0.0.1 for a browser
 tandem chat [--once Q]      terminal chat over the same pipeline
 tandem models list|pull     see and fetch local models
+tandem memory search|rebuild|stats   search earlier conversations
+tandem router train|eval|sim|profile|convert|report   learn routers from profiled data
 tandem config path|show     where the settings live, and their values
 """
 
@@ -71,6 +73,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_privacy_parser(sub)
 
+    from app.memory_cli import add_memory_parser
+
+    add_memory_parser(sub)
+
+    from app.router_cli import add_router_parser
+
+    add_router_parser(sub)
+
     config = sub.add_parser("config", help="show the settings and where they live")
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     config_sub.add_parser("path", help="print the config file and data folder")
@@ -113,6 +123,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         from app.privacy_cli import run_privacy
 
         return run_privacy(args)
+    if args.command == "memory":
+        from app.memory_cli import run_memory
+
+        return run_memory(args)
+    if args.command == "router":
+        from app.router_cli import run_router
+
+        return run_router(args)
     if args.command == "config":
         from app.models_cli import run_config
 

@@ -1,0 +1,11 @@
+"""Learning to collaborate: routers trained on profiled data, and budgeted sequential routing.
+
+- `profile`: the JSONL profile format (one prompt, every endpoint's quality/latency/cost);
+  `profiler` writes one from the user's endpoints, `datasets` / `m4a1` from public data.
+- `train` fits single-turn routers (logistic, MLP, matrix factorisation, kNN) with numpy;
+  `artifact` saves them and loads them numpy-only (`load_router`); `metrics` and
+  `evaluation` score them with RouteLLM's APGR and CPT.
+- `m4a1` simulates every route of every M4A1 turn; `budget_env` plays budgeted
+  conversations; `budget_rl` trains the budget-aware policy; `baselines` holds the rest.
+- `report` / `report_table` run everything and print the goal table (`tandem router report`).
+"""
