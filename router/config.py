@@ -84,6 +84,13 @@ class RoutingSettings(_Section):
         description="Quality-model JSON (`tandem.linear-router`); None: the shipped hand-set "
         "default assets/routing_learned.json.",
     )
+    learned_router: str | None = Field(
+        default="bundled",
+        description="Router trained with `tandem router train` (.npz) that predicts how much "
+        "better an off-device model answers each question; `bundled`: the shipped one (trained "
+        "on RouteLLM's GSM8K + MMLU outcomes); None: the quality JSON alone. Needs the turn's "
+        "embedding, computed for the `learned` and `budget` policies when this is set.",
+    )
     budget_artifact: str | None = Field(
         default=None,
         description="Budget pacing JSON (`tandem.budget-router`); None: the shipped hand-set "

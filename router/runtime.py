@@ -123,7 +123,7 @@ def build_runtime(
         pseudonyms=PseudonymStore(paths.ledger_file),
         budget_limits=limits_of(routing),
         latency=latency,
-        embedder=shared_embedder() if routing.embed_features else None,
+        embedder=shared_embedder() if _needs_embedding(routing) else None,
         cascade_samples=routing.cascade_samples,
         # Summaries live in their own table of the ledger's file (see summary_store.py).
         context=ContextManager(
@@ -155,3 +155,9 @@ def _check_routing_targets(routing: RoutingSettings, endpoints: dict[str, Endpoi
                 f"[routing] names endpoint {name!r}, which is not configured",
                 f"use `local`, `remote`, or one of: {', '.join(endpoints)}",
             )
+
+
+def _needs_embedding(routing: RoutingSettings) -> bool:
+    """Embed each turn when asked to, or when the policy's trained router reads embeddings."""
+    uses_router = routing.policy in ("learned", "budget") and bool(routing.learned_router)
+    return routing.embed_features or uses_router

@@ -47,7 +47,7 @@ def build_policy(settings: RoutingSettings, ledger: Ledger | None = None) -> Pol
         return LocalOnlyPolicy()
     if name == "prefer_remote":
         return PreferRemotePolicy()
-    quality = load_quality_model(settings.learned_artifact)
+    quality = load_quality_model(settings.learned_artifact, settings.learned_router)
     if name == "learned":
         return LearnedPolicy(quality, weights, sticky=settings.sticky)
     if name == "budget":

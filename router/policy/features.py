@@ -138,6 +138,8 @@ class TurnFeatures:
     previous_endpoint: str | None = None
     session_id: str = ""
     embedding: Vectors | None = None
+    question: str = ""
+    """The turn's text, for routers whose features need it (cheap text statistics)."""
 
     @property
     def online(self) -> bool:
@@ -350,6 +352,7 @@ def compute_features(
             else endpoint_states({name: value}, tracker)[name]
         )
     return TurnFeatures(
+        question=text,
         chars=len(text),
         tokens=estimate_tokens(text),
         language=detect_language(text),

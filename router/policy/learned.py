@@ -27,6 +27,7 @@ from pathlib import Path
 
 from router.endpoints.base import Endpoint
 from router.errors import TandemError
+from router.learn.artifact import Router, load_router
 from router.policy.decide import local_decision
 from router.policy.estimate import (
     Estimate,
@@ -79,20 +80,40 @@ class LinearModel:
 
 @dataclass(frozen=True)
 class QualityModel:
-    """Per-endpoint (or per-kind) linear quality models from one artifact."""
+    """Per-endpoint (or per-kind) linear quality models from one artifact.
+
+    With a trained `gap_router` (`tandem router train`; the shipped one learned
+    on RouteLLM's GSM8K + MMLU outcomes) and the turn's embedding, an
+    off-device endpoint's quality is the device's plus the router's predicted
+    quality gap between a strong and a weak model for this question.
+    """
 
     models: Mapping[str, LinearModel]
     trained: bool = False
     source: str = ""
+    gap_router: Router | None = None
 
     def predict(self, state: EndpointState, features: TurnFeatures) -> float:
         """Expected quality of `state` answering this turn (0.5 when no model covers it)."""
         model = self.models.get(state.name) or self.models.get(f"kind:{state.kind}")
-        return model.predict(feature_vector(features)) if model else 0.5
+        quality = model.predict(feature_vector(features)) if model else 0.5
+        if self.gap_router is None or features.embedding is None or not state.remote:
+            return quality
+        local = self.models.get("kind:local")
+        device = local.predict(feature_vector(features)) if local else 0.5
+        # score ~ (1 + E[q_strong - q_weak]) / 2, so the expected gap is 2 * score - 1.
+        score = float(self.gap_router.score(features.embedding[None, :], [features.question])[0])
+        return min(1.0, max(0.0, device + 2.0 * score - 1.0))
 
 
-def load_quality_model(path: str | Path | None = None) -> QualityModel:
-    """Read a `tandem.linear-router` artifact; a clear `TandemError` if it is bad."""
+def load_quality_model(
+    path: str | Path | None = None, gap_router: str | None = None
+) -> QualityModel:
+    """Read a `tandem.linear-router` artifact; a clear `TandemError` if it is bad.
+
+    `gap_router`: a `tandem router train` artifact, `bundled` for the shipped one,
+    or None for the linear models alone.
+    """
     file = Path(path).expanduser() if path else DEFAULT_LEARNED
     hint = (
         "check [routing] learned_artifact in the config, or remove the key to use the "
@@ -116,7 +137,12 @@ def load_quality_model(path: str | Path | None = None) -> QualityModel:
         }
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise TandemError(f"routing artifact {file} is malformed ({exc})", hint) from exc
-    return QualityModel(models, trained=bool(data.get("trained", False)), source=str(file))
+    router = None
+    if gap_router:
+        router = load_router(None if gap_router == "bundled" else gap_router)
+    return QualityModel(
+        models, trained=bool(data.get("trained", False)), source=str(file), gap_router=router
+    )
 
 
 class LearnedPolicy:
