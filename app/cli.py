@@ -6,6 +6,7 @@ tandem chat [--once Q]      terminal chat over the same pipeline
 tandem models list|pull     see and fetch local models
 tandem memory search|rebuild|stats   search earlier conversations
 tandem router train|eval|sim|profile|convert|report   learn routers from profiled data
+tandem mcp serve|token|config   files, sensors and the assistant as MCP servers
 tandem config path|show     where the settings live, and their values
 """
 
@@ -81,6 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_router_parser(sub)
 
+    from app.mcp_cli import add_mcp_parser
+
+    add_mcp_parser(sub)
+
     config = sub.add_parser("config", help="show the settings and where they live")
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     config_sub.add_parser("path", help="print the config file and data folder")
@@ -131,6 +136,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from app.router_cli import run_router
 
         return run_router(args)
+    if args.command == "mcp":
+        from app.mcp_cli import run_mcp
+
+        return run_mcp(args)
     if args.command == "config":
         from app.models_cli import run_config
 

@@ -1,0 +1,79 @@
+"""The assistant server: ask_local on the tiny model, privacy_scan, route_preview."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from mcp import Client
+from mcp_types import TextContent
+
+from mcp_servers.assistant import AssistantService, build_assistant_server
+from router.paths import TandemPaths
+
+
+@pytest.fixture
+async def service(
+    tandem_home: TandemPaths, tiny_gguf: Path, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[AssistantService]:
+    monkeypatch.setenv("TANDEM_LOCAL__MODEL", str(tiny_gguf))
+    monkeypatch.setenv("TANDEM_GENERATION__MAX_TOKENS", "8")
+    monkeypatch.setenv("TANDEM_PRIVACY__NER", "false")  # patterns suffice; spaCy loads slowly
+    svc = AssistantService()
+    try:
+        yield svc
+    finally:
+        await svc.aclose()
+
+
+async def test_tools_and_schemas(service: AssistantService) -> None:
+    async with Client(build_assistant_server(service)) as client:
+        tools = {t.name: t for t in (await client.list_tools()).tools}
+    assert set(tools) == {"ask_local", "privacy_scan", "route_preview"}
+    assert set(tools["ask_local"].input_schema["properties"]) == {"question", "context"}
+    assert tools["ask_local"].input_schema["required"] == ["question"]
+    assert tools["privacy_scan"].output_schema is not None
+
+
+async def test_ask_local_returns_the_answer_text(service: AssistantService) -> None:
+    async with Client(build_assistant_server(service)) as client:
+        plain = await client.call_tool("ask_local", {"question": "What is 2+2?"})
+        with_context = await client.call_tool(
+            "ask_local", {"question": "Summarise.", "context": "My notes: buy milk."}
+        )
+    for result in (plain, with_context):
+        assert not result.is_error
+        assert len(result.content) == 1 and isinstance(result.content[0], TextContent)
+        assert result.structured_content == {"result": result.content[0].text}
+
+
+async def test_empty_question_is_an_error(service: AssistantService) -> None:
+    async with Client(build_assistant_server(service)) as client:
+        result = await client.call_tool("ask_local", {"question": "   "})
+    assert result.is_error and "empty" in result.content[0].text  # type: ignore[union-attr]
+
+
+async def test_privacy_scan_reports_types_and_offsets(service: AssistantService) -> None:
+    text = "write to bob@example.com today"
+    async with Client(build_assistant_server(service)) as client:
+        found = (await client.call_tool("privacy_scan", {"text": text})).structured_content
+        clean = (await client.call_tool("privacy_scan", {"text": "hello"})).structured_content
+    assert found is not None and clean is not None
+    spans = [(f["type"], text[f["start"] : f["end"]]) for f in found["findings"]]
+    assert ("EMAIL_ADDRESS", "bob@example.com") in spans
+    assert found["action"] != "allow" and clean["findings"] == [] and clean["action"] == "allow"
+
+
+async def test_route_preview_decides_without_running_a_turn(
+    service: AssistantService, tandem_home: TandemPaths
+) -> None:
+    async with Client(build_assistant_server(service)) as client:
+        preview = (
+            await client.call_tool("route_preview", {"text": "my card is 4111 1111 1111 1111"})
+        ).structured_content
+    assert preview is not None
+    assert preview["endpoint"] == "local" and preview["endpoint_kind"] == "local"
+    assert preview["policy"] and preview["reason"]
+    runtime = await service.runtime()
+    assert runtime.ledger.history("mcp-route-preview") == []
