@@ -20,6 +20,7 @@ from pydantic_settings import (
 )
 
 from router.errors import ConfigError
+from router.mcp.settings import McpSettings
 from router.paths import TandemPaths, resolve_paths
 from router.policy.rules import RoutingRule
 from router.privacy.rules import PrivacyRule
@@ -251,6 +252,9 @@ class Settings(BaseSettings):
     )
     context: ContextSettings = Field(
         default_factory=ContextSettings, description="Summary, recent and retrieved turns."
+    )
+    mcp: McpSettings = Field(
+        default_factory=McpSettings, description="MCP servers whose tools the models may use."
     )
 
     @classmethod

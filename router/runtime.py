@@ -16,6 +16,9 @@ from router.endpoints.llama_cpp import LlamaCppEndpoint
 from router.endpoints.registry import build_remote_endpoint
 from router.errors import ConfigError
 from router.ledger import Ledger
+from router.mcp.build import build_host
+from router.mcp.host import ToolHost
+from router.mcp.settings import McpSettings
 from router.memory.embedding import shared_embedder
 from router.memory.live import LiveMemory
 from router.models.bundled import Progress
@@ -58,6 +61,8 @@ class Runtime:
             self.pipeline.context.summaries.close()
         if self.memory is not None:
             self.memory.close()
+        if self.pipeline.tools is not None:
+            await self.pipeline.tools.aclose()
         self.ledger.close()
 
 
@@ -134,6 +139,10 @@ def build_runtime(
     )
     if memory is not None:
         pipeline.after_turn_hooks.append(memory.index)
+    if settings.mcp.enabled:
+        pipeline.tools = _tool_host(settings.mcp, egress)
+        pipeline.max_tool_rounds = settings.mcp.max_tool_rounds
+        pipeline.offer_all_tools = settings.mcp.offer == "all"
     return Runtime(
         paths=paths,
         settings=settings,
@@ -161,3 +170,25 @@ def _needs_embedding(routing: RoutingSettings) -> bool:
     """Embed each turn when asked to, or when the policy's trained router reads embeddings."""
     uses_router = routing.policy in ("learned", "budget") and bool(routing.learned_router)
     return routing.embed_features or uses_router
+
+
+def _tool_host(settings: McpSettings, egress: EgressPolicy) -> ToolHost:
+    """The MCP host over Tandem's own servers (in-process) and the user's; started lazily.
+
+    There is no confirmation dialog here: tools set to `ask` are refused until a
+    front end that can ask (the GUI) supplies one. The `assistant` server is not
+    offered, since its `ask_local` would call back into this pipeline.
+    """
+    # The servers import the pipeline's building blocks; imported here to keep the
+    # runtime importable without them loaded.
+    from mcp_servers.files import FilesConfig, build_files_server
+    from mcp_servers.sensors import build_sensors_server
+
+    builtin = {"sensors": build_sensors_server(location_enabled=settings.location_enabled)}
+    if settings.roots:
+        config = FilesConfig(roots=tuple(settings.roots), write_enabled=settings.files_write)
+        builtin["files"] = build_files_server(config)
+    wanted = [n for n in settings.builtin if n in builtin or n != "files"]  # files needs roots
+    return build_host(
+        settings.model_copy(update={"builtin": wanted}), builtin, egress_policy=egress
+    )

@@ -25,9 +25,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from router.context.manager import ContextManager
 from router.context.pack import pack
-from router.endpoints.base import Endpoint, StreamEnd, TokenDelta
+from router.endpoints.base import Endpoint, StreamEnd, TokenDelta, ToolCallRequested
 from router.errors import EgressBlockedError, EndpointError, TandemError
 from router.ledger import Ledger
+from router.mcp.host import ToolHost
+from router.mcp.select import relevant_servers_tools
+from router.mcp.turn import ToolCalled, ToolResultKeptLocal, exchange, restored_call
 from router.policy.cascade import ScoringEndpoint
 from router.policy.confidence import ScoredAnswer, confidence
 from router.policy.decide import Policy, local_decision
@@ -41,14 +44,19 @@ from router.policy.features import (
 from router.privacy import egress
 from router.privacy.guard import EgressPolicy
 from router.privacy.redact import Pseudonymizer, PseudonymStore, redact_attachments
+from router.privacy.rules import stricter
 from router.privacy.scan import Scanner
 from router.types import (
+    FindingAction,
     GenerationOptions,
     Message,
     PackedContext,
     PrivacyReport,
     ProtectedValue,
     RouteDecision,
+    ToolCall,
+    ToolResult,
+    ToolSpec,
     Turn,
     TurnRequest,
     TurnStatus,
@@ -101,7 +109,15 @@ class EscalationStarted(BaseModel):
     withdrawn_text: str = Field(description="The local answer; it is replaced, not kept.")
 
 
-TurnEvent = RouteChosen | TokenDelta | FallbackStarted | EscalationStarted | TurnFinished
+TurnEvent = (
+    RouteChosen
+    | TokenDelta
+    | FallbackStarted
+    | EscalationStarted
+    | ToolCalled
+    | ToolResultKeptLocal
+    | TurnFinished
+)
 
 
 @dataclass
@@ -133,6 +149,12 @@ class TurnPipeline:
     """Summary + retrieved + recent turns within the budget; None sends the newest turns."""
     after_turn_hooks: list[AfterTurnHook] = field(default_factory=list)
     """Called with each completed turn, after its last event (e.g. the memory index)."""
+    tools: ToolHost | None = None
+    """MCP tools offered to the endpoints; None offers none and ignores tool calls."""
+    max_tool_rounds: int = 4
+    offer_all_tools: bool = False
+    """Offer every tool on every turn, instead of only those the question is about."""
+    """Most rounds of tool calls in one turn; later calls are not run."""
     _background: set[asyncio.Task[None]] = field(default_factory=set, init=False, repr=False)
 
     def features(
@@ -158,6 +180,8 @@ class TurnPipeline:
         endpoint that fails, before or during its answer, hands the turn to the
         device (a `FallbackStarted` event); the ledger keeps only the final answer.
         """
+        if self.tools is not None:
+            await self.tools.ensure_started()  # connects to the MCP servers on the first turn
         history = self.ledger.history(request.session_id)
         # The summary may be packed too, so it is scanned like the history it condenses.
         report = self.scanner.scan(request, [*history, *self._summary_messages(request)])
@@ -190,7 +214,7 @@ class TurnPipeline:
         if attempt.decision.escalate_to and isinstance(attempt.endpoint, ScoringEndpoint):
             events = self._cascade(turn, request, report, history, attempt)
         else:
-            events = self._stream_and_commit(turn, request, history, attempt)
+            events = self._stream_and_commit(turn, request, history, attempt, report)
         # aclosing: when our consumer stops early, the inner generators must be closed
         # now (stopping generation, recording the cancel), not whenever GC gets to them.
         async with aclosing(events) as stream:
@@ -322,7 +346,7 @@ class TurnPipeline:
                 decision=escalation.decision, confidence=conf.score, withdrawn_text=local_text
             )
             async with aclosing(
-                self._stream_and_commit(turn, request, history, escalation)
+                self._stream_and_commit(turn, request, history, escalation, report)
             ) as events:
                 async for event in events:
                     yield event
@@ -439,47 +463,78 @@ class TurnPipeline:
         return _Attempt(endpoint, self._pack(request, history, endpoint), decision)
 
     async def _stream_and_commit(
-        self, turn: Turn, request: TurnRequest, history: Sequence[Message], attempt: _Attempt
+        self,
+        turn: Turn,
+        request: TurnRequest,
+        history: Sequence[Message],
+        attempt: _Attempt,
+        report: PrivacyReport,
     ) -> AsyncGenerator[TurnEvent, None]:
+        """Stream the attempt's answer, run the tools it asks for, and persist the turn.
+
+        Tool calls are run through the host and the results sent back, for at
+        most `max_tool_rounds` rounds. Each round's results are scanned: their
+        protected values are guarded at egress for the rest of the turn, redact
+        values reach an off-device endpoint only as placeholders, and a result
+        a rule keeps local moves the rest of the turn onto the device.
+        """
         parts: list[str] = []
         end: StreamEnd | None = None
+        rounds = _Rounds(protected=report.protected)
         try:
-            while True:
-                restorer = attempt.pseudonymizer.restorer() if attempt.pseudonymizer else None
-                try:
-                    with ExitStack() as stack:
-                        stack.enter_context(self._protection(attempt))
-                        if attempt.files is not None:
-                            stack.enter_context(attempt.files)
-                        async with aclosing(
-                            attempt.endpoint.stream(attempt.packed.messages, self.generation)
-                        ) as stream_events:
-                            async for event in stream_events:
-                                if isinstance(event, TokenDelta):
-                                    text = restorer.feed(event.text) if restorer else event.text
-                                    if text:
-                                        parts.append(text)
-                                        yield TokenDelta(text=text)
-                                elif isinstance(event, StreamEnd):
-                                    end = event
-                                # Tool calls need a tool host, which arrives with the MCP work.
-                        tail = restorer.flush() if restorer else ""
-                        if tail:
-                            parts.append(tail)
-                            yield TokenDelta(text=tail)
-                    break
-                except (EndpointError, EgressBlockedError) as exc:
-                    # Any off-device failure, a guard block included: the device can answer.
-                    reason = _failure_reason(exc)
-                    replacement = await self._fallback(request, history, attempt, reason)
-                    if replacement is None:
-                        raise
-                    yield FallbackStarted(
-                        decision=replacement.decision,
-                        reason=reason,
-                        withdrawn_text="".join(parts),
-                    )
-                    attempt, parts, end = replacement, [], None
+            # Protections a tool result adds hold until the turn ends, whichever endpoint.
+            with ExitStack() as turn_guard:
+                while True:
+                    try:
+                        with ExitStack() as stack:
+                            stack.enter_context(self._protection(attempt))
+                            if attempt.files is not None:
+                                stack.enter_context(attempt.files)
+                            while True:
+                                attempt = self._with_pseudonymizer(request, attempt, rounds, report)
+                                this = _Round()
+                                async with aclosing(
+                                    self._stream_round(attempt, rounds, report, this)
+                                ) as deltas:
+                                    async for delta in deltas:
+                                        parts.append(delta.text)
+                                        yield delta
+                                end = this.end
+                                if (
+                                    not this.calls
+                                    or end is None
+                                    or end.finish_reason == "cancelled"
+                                    or rounds.count >= self.max_tool_rounds
+                                ):
+                                    break  # answered, stopped, or out of rounds: the turn ends
+                                async for tool_event in self._run_tools(this, attempt, rounds):
+                                    yield tool_event
+                                report = self._rescan(request, history, rounds, turn_guard)
+                                attempt = _with_action(attempt, report.action)
+                                if report.keep_local and _is_remote(attempt.endpoint):
+                                    rounds.move_local = True
+                                    break  # the rest of the turn runs on the device
+                        if rounds.move_local:
+                            rounds.move_local = False
+                            attempt = await self._keep_local(request, history, attempt, report)
+                            yield ToolResultKeptLocal(
+                                decision=attempt.decision, reason=report.reason
+                            )
+                            continue
+                        break
+                    except (EndpointError, EgressBlockedError) as exc:
+                        # Any off-device failure, a guard block included: the device can answer.
+                        reason = _failure_reason(exc)
+                        replacement = await self._fallback(request, history, attempt, reason)
+                        if replacement is None:
+                            raise
+                        replacement = _with_action(replacement, report.action)
+                        yield FallbackStarted(
+                            decision=replacement.decision,
+                            reason=reason,
+                            withdrawn_text="".join(parts),
+                        )
+                        attempt, parts, end = replacement, [], None
         except (asyncio.CancelledError, GeneratorExit):
             self.ledger.finish_turn(
                 turn.id,
@@ -518,6 +573,166 @@ class TurnPipeline:
                 update={"answer": answer, "route": decision, "usage": usage, "status": status}
             )
         )
+
+    # -- the tool loop ------------------------------------------------------------------
+
+    def _offered_tools(self, attempt: _Attempt) -> tuple[ToolSpec, ...]:
+        """The tools this turn is offered (the same every round: APIs reject tool history
+        without them): all of the host's, or those its question is about."""
+        if self.tools is None:
+            return ()
+        if self.offer_all_tools:
+            return self.tools.tools()
+        question = next(
+            (m.content for m in reversed(attempt.packed.messages) if m.role == "user"), ""
+        )
+        return relevant_servers_tools(self.tools.tools(), question)
+
+    async def _stream_round(
+        self, attempt: _Attempt, rounds: _Rounds, report: PrivacyReport, out: _Round
+    ) -> AsyncGenerator[TokenDelta, None]:
+        """One generation: its text as it comes (placeholders restored); calls and end to `out`."""
+        restorer = attempt.pseudonymizer.restorer() if attempt.pseudonymizer else None
+        offered = self._offered_tools(attempt)
+        messages = self._round_messages(attempt, rounds, report)
+        # Without tools the call is exactly as before tools existed (some endpoints predate them).
+        stream = (
+            attempt.endpoint.stream(messages, self.generation, offered)
+            if offered
+            else attempt.endpoint.stream(messages, self.generation)
+        )
+        async with aclosing(stream) as events:
+            async for event in events:
+                if isinstance(event, TokenDelta):
+                    text = restorer.feed(event.text) if restorer else event.text
+                    if text:
+                        out.said.append(text)
+                        yield TokenDelta(text=text)
+                elif isinstance(event, StreamEnd):
+                    out.end = event
+                elif isinstance(event, ToolCallRequested) and offered:
+                    out.calls.append(event.call)
+        tail = restorer.flush() if restorer else ""
+        if tail:
+            out.said.append(tail)
+            yield TokenDelta(text=tail)
+
+    async def _run_tools(
+        self, this: _Round, attempt: _Attempt, rounds: _Rounds
+    ) -> AsyncGenerator[ToolCalled, None]:
+        """Run one round's calls in order and record the round; the host never raises."""
+        assert self.tools is not None  # tools were offered, so there is a host
+        ran: list[ToolCall] = []
+        results: list[ToolResult] = []
+        for requested in this.calls:
+            call = restored_call(requested, attempt.pseudonymizer)
+            # An HTTP server's guarded client blocks arguments carrying protected values.
+            with self.egress_policy.protect(rounds.protected):
+                result = await self.tools.call(call)
+            ran.append(call)
+            results.append(result)
+            yield ToolCalled(call=call, result=result)
+        rounds.count += 1
+        rounds.messages += exchange("".join(this.said), ran, results)
+
+    def _rescan(
+        self,
+        request: TurnRequest,
+        history: Sequence[Message],
+        rounds: _Rounds,
+        turn_guard: ExitStack,
+    ) -> PrivacyReport:
+        """The turn's privacy report with the tool results; their values guarded from now on."""
+        scanned = [*history, *self._summary_messages(request), *rounds.messages]
+        report = self.scanner.scan(request, scanned)
+        rounds.protected = report.protected
+        turn_guard.enter_context(self.egress_policy.protect(report.protected))
+        return report
+
+    def _with_pseudonymizer(
+        self, request: TurnRequest, attempt: _Attempt, rounds: _Rounds, report: PrivacyReport
+    ) -> _Attempt:
+        """An off-device attempt with tool rounds gets placeholders for their redact values."""
+        if not rounds.messages or not _is_remote(attempt.endpoint):
+            return attempt
+        pseudonymizer = attempt.pseudonymizer or Pseudonymizer(self.pseudonyms, request.session_id)
+        pseudonymizer.register(report.redact_values)
+        return replace(attempt, pseudonymizer=pseudonymizer)
+
+    def _round_messages(
+        self, attempt: _Attempt, rounds: _Rounds, report: PrivacyReport
+    ) -> tuple[Message, ...]:
+        """What the endpoint gets this round: the packed context, then the tool rounds.
+
+        Off-device, every message is redacted again (a tool result may have
+        brought new values) and the whole request checked before it is sent.
+        """
+        messages = (*attempt.packed.messages, *rounds.messages)
+        if not rounds.messages or not _is_remote(attempt.endpoint):
+            return messages
+        if attempt.pseudonymizer is not None:
+            messages = tuple(attempt.pseudonymizer.redact_message(m) for m in messages)
+        packed = attempt.packed.model_copy(update={"messages": messages})
+        egress.check_outbound(_outbound_bytes(packed), report)
+        return messages
+
+    async def _keep_local(
+        self,
+        request: TurnRequest,
+        history: Sequence[Message],
+        attempt: _Attempt,
+        report: PrivacyReport,
+    ) -> _Attempt:
+        """The on-device attempt that finishes a turn whose tool results must stay local."""
+        try:
+            decision = local_decision(
+                request,
+                self.endpoints,
+                attempt.decision.policy,
+                f"kept local: a tool result {report.reason}; {attempt.endpoint.name} "
+                "handed the rest of the turn to this device",
+            )
+        except TandemError:
+            raise EgressBlockedError(
+                f"a tool result must stay on this device ({report.reason}), and there is no "
+                "on-device model to finish the turn",
+                "add a local model, or deny this tool for cloud turns",
+            ) from None
+        decision = decision.model_copy(update={"privacy_action": "keep_local"})
+        endpoint = self.endpoints[decision.endpoint]
+        await endpoint.prepare()
+        return _Attempt(endpoint, self._pack(request, history, endpoint), decision)
+
+
+@dataclass
+class _Rounds:
+    """The tool rounds of one turn so far."""
+
+    count: int = 0
+    messages: list[Message] = field(default_factory=list)
+    """The rounds' calls and results, with the real values (redacted per request)."""
+    protected: tuple[ProtectedValue, ...] = ()
+    """Values the latest scan protects; tool calls run under them."""
+    move_local: bool = False
+    """Set when a result moves the rest of the turn onto the device."""
+
+
+@dataclass
+class _Round:
+    """What one generation of the tool loop produced besides its streamed text."""
+
+    said: list[str] = field(default_factory=list)
+    """The text shown to the user, placeholders restored."""
+    calls: list[ToolCall] = field(default_factory=list)
+    end: StreamEnd | None = None
+
+
+def _with_action(attempt: _Attempt, action: FindingAction) -> _Attempt:
+    """The attempt with its decision's privacy verdict made at least as strict as `action`."""
+    verdict = stricter(attempt.decision.privacy_action, action)
+    return replace(
+        attempt, decision=attempt.decision.model_copy(update={"privacy_action": verdict})
+    )
 
 
 @dataclass(frozen=True)

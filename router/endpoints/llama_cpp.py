@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import codecs
+import logging
 import os
 import random
 import threading
@@ -17,11 +18,26 @@ import time
 from collections.abc import AsyncGenerator, Callable, Sequence
 from typing import Any
 
-from router.endpoints.base import Endpoint, FinishReason, StreamEnd, StreamEvent, TokenDelta
+from router.endpoints.base import (
+    Endpoint,
+    FinishReason,
+    StreamEnd,
+    StreamEvent,
+    TokenDelta,
+    ToolCallRequested,
+)
 from router.endpoints.llama_model import LoadedModel, load_model
+from router.endpoints.llama_tools import (
+    ToolCallParser,
+    chat_messages,
+    tool_dicts,
+    tools_system_prompt,
+)
 from router.errors import PromptTooLongError
 from router.policy.confidence import ScoredAnswer
-from router.types import GenerationOptions, Message, ToolSpec, Usage
+from router.types import GenerationOptions, Message, ToolCall, ToolSpec, Usage
+
+_log = logging.getLogger(__name__)
 
 # Used only when a GGUF carries no chat template of its own.
 _CHATML = (
@@ -75,9 +91,22 @@ class LlamaCppEndpoint(Endpoint):
                     )
         return self._model
 
-    def _prompt_tokens(self, model: LoadedModel, messages: Sequence[Message]) -> list[int]:
-        chat: Any = [{"role": m.role, "content": m.content} for m in messages]
-        rendered = _formatter(model)(messages=chat)
+    def _prompt_tokens(
+        self, model: LoadedModel, messages: Sequence[Message], tools: Sequence[ToolSpec] = ()
+    ) -> list[int]:
+        # A template that mentions `tools` renders them (and tool messages) itself.
+        native = "tools" in (model.chat_template or "")
+        chat: Any = chat_messages(messages, native_tools=native)
+        extra: dict[str, Any] = {}
+        if tools and native:
+            extra["tools"] = tool_dicts(tools)
+        elif tools:
+            prompt = tools_system_prompt(tools)
+            if chat and chat[0]["role"] == "system":
+                chat[0] = {"role": "system", "content": f"{chat[0]['content']}\n\n{prompt}"}
+            else:
+                chat.insert(0, {"role": "system", "content": prompt})
+        rendered = _formatter(model)(messages=chat, **extra)
         tokens: list[int] = model.llama.tokenize(
             rendered.prompt.encode("utf-8"), add_bos=not rendered.added_special, special=True
         )
@@ -89,8 +118,10 @@ class LlamaCppEndpoint(Endpoint):
             return super().count_tokens(messages)
         return len(self._prompt_tokens(self._model, messages))
 
-    def _checked_prompt(self, model: LoadedModel, messages: Sequence[Message]) -> list[int]:
-        tokens = self._prompt_tokens(model, messages)
+    def _checked_prompt(
+        self, model: LoadedModel, messages: Sequence[Message], tools: Sequence[ToolSpec] = ()
+    ) -> list[int]:
+        tokens = self._prompt_tokens(model, messages, tools)
         if model.n_ctx - len(tokens) < 1:
             raise PromptTooLongError(
                 f"the prompt is {len(tokens)} tokens but the model's context window is "
@@ -119,10 +150,25 @@ class LlamaCppEndpoint(Endpoint):
         options: GenerationOptions,
         tools: Sequence[ToolSpec] = (),
     ) -> AsyncGenerator[StreamEvent, None]:
-        """Stream the model's answer; see `Endpoint.stream`."""
+        """Stream the model's answer; see `Endpoint.stream`.
+
+        With `tools`, calls the model writes (`<tool_call>` JSON, or bare JSON
+        naming a tool) become `ToolCallRequested` events instead of text, and
+        the stream ends with finish_reason `tool_use`.
+        """
         started = time.perf_counter()
         model = await self._ensure_model()
-        tokens = self._checked_prompt(model, messages)
+        try:
+            tokens = self._checked_prompt(model, messages, tools)
+        except PromptTooLongError:
+            if not tools:
+                raise
+            # The tool definitions did not fit beside the conversation: answer without them.
+            _log.warning(
+                "%d tool definitions did not fit in the context; offering none", len(tools)
+            )
+            tools = ()
+            tokens = self._checked_prompt(model, messages)
         room = model.n_ctx - len(tokens)
         loop = asyncio.get_running_loop()
         queue: asyncio.Queue[StreamEvent | BaseException] = asyncio.Queue()
@@ -136,16 +182,32 @@ class LlamaCppEndpoint(Endpoint):
 
         job = _Generation(model, tokens, min(options.max_tokens, room), options, started)
         model.worker.submit(job.run, stop, emit)
+        parser = ToolCallParser(tools) if tools else None
         try:
             while True:
                 item = await queue.get()
                 if isinstance(item, BaseException):
                     raise item
-                yield item
+                if parser is None:
+                    yield item
+                elif isinstance(item, TokenDelta):
+                    for event in _pieces(parser.feed(item.text)):
+                        yield event
+                elif isinstance(item, StreamEnd):
+                    for event in _pieces(parser.finish()):
+                        yield event
+                    if parser.calls and item.finish_reason != "cancelled":
+                        item = item.model_copy(update={"finish_reason": "tool_use"})
+                    yield item
                 if isinstance(item, StreamEnd):
                     return
         finally:
             stop.set()
+
+
+def _pieces(pieces: Sequence[str | ToolCall]) -> list[StreamEvent]:
+    """Parser output as stream events."""
+    return [TokenDelta(text=p) if isinstance(p, str) else ToolCallRequested(call=p) for p in pieces]
 
 
 def _formatter(model: LoadedModel) -> Any:

@@ -1,0 +1,132 @@
+"""The host against a streamable-HTTP server on loopback that requires a bearer token."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from router.ledger import Ledger
+from router.mcp.host import ToolHost
+from router.policy.decide import LocalOnlyPolicy
+from router.privacy.guard import EgressPolicy
+from router.privacy.scan import Scanner
+from router.session import ToolCalled, TurnPipeline
+from router.types import GenerationOptions, ToolCall, TurnRequest
+from tests.router.mcp.servers import Calls, sensors_server
+from tests.router.privacy.test_scan import fake_detect
+from tests.support.tool_endpoint import ToolEndpoint
+
+TOKEN = "test-token-0123456789"
+
+
+class _Bearer:
+    """Answers 401 to any HTTP request without the right bearer token."""
+
+    def __init__(self, app: Any, token: str) -> None:
+        self.app, self.expected = app, f"Bearer {token}".encode()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and dict(scope["headers"]).get(b"authorization") != (
+            self.expected
+        ):
+            await send({"type": "http.response.start", "status": 401, "headers": []})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await self.app(scope, receive, send)
+
+
+@pytest.fixture(scope="module")
+def http_server() -> Iterator[tuple[str, Calls]]:
+    calls = Calls()
+    app = _Bearer(sensors_server(calls).streamable_http_app(), TOKEN)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/mcp", calls
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+async def test_the_token_is_sent_and_tools_work_over_http(http_server: tuple[str, Calls]) -> None:
+    url, _ = http_server
+    host = ToolHost()
+    host.add_http("remote", url, token=TOKEN, permission="allow")
+    async with host:
+        assert "remote__battery" in {t.name for t in host.tools()}
+        assert host.off_device("remote__battery")
+        result = await host.call(ToolCall(id="c", name="remote__battery"))
+    assert not result.is_error and '"percent": 87.0' in result.content
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token"])
+async def test_without_the_right_token_the_server_is_skipped(
+    http_server: tuple[str, Calls], token: str | None
+) -> None:
+    url, _ = http_server
+    host = ToolHost(connect_timeout_s=10)
+    host.add_http("remote", url, token=token)
+    async with host:
+        assert host.tools() == ()
+    assert "remote" in host.errors
+
+
+async def test_the_egress_guard_blocks_arguments_carrying_protected_values(
+    http_server: tuple[str, Calls],
+) -> None:
+    url, calls = http_server
+    policy = EgressPolicy()
+    host = ToolHost(egress_policy=policy)
+    host.add_http("remote", url, token=TOKEN, permission="allow")
+    async with host:
+        before = calls.count
+        with policy.protect(["4111 1111 1111 1111"]):
+            result = await host.call(
+                ToolCall(
+                    id="c", name="remote__explode", arguments={"reason": "4111 1111 1111 1111"}
+                )
+            )
+        assert result.is_error
+        assert calls.count == before  # the request never reached the server
+        assert policy.blocked >= 1
+
+
+async def test_a_local_turn_cannot_send_its_keep_local_values_to_an_http_tool(
+    http_server: tuple[str, Calls], tmp_path: Path
+) -> None:
+    url, calls = http_server
+    policy = EgressPolicy()
+    host = ToolHost(egress_policy=policy)
+    host.add_http("remote", url, token=TOKEN, permission="allow")
+    card = "4111 1111 1111 1111"
+    local = ToolEndpoint("remote__explode", arguments={"reason": card}, name="local", kind="local")
+    pipeline = TurnPipeline(
+        offer_all_tools=True,  # these tests are about the loop, not tool choice
+        endpoints={"local": local},
+        policy=LocalOnlyPolicy(),
+        ledger=Ledger(tmp_path / "ledger.db"),
+        generation=GenerationOptions(max_tokens=100),
+        scanner=Scanner(detect=fake_detect),
+        egress_policy=policy,
+        tools=host,
+    )
+    async with host:
+        before = calls.count
+        events = [
+            e async for e in pipeline.run_turn(TurnRequest(text=f"pay with {card}", session_id="s"))
+        ]
+    [called] = [e for e in events if isinstance(e, ToolCalled)]
+    assert called.result.is_error
+    assert calls.count == before
