@@ -15,6 +15,7 @@ from app.progress import terminal_progress
 from app.turn_text import route_label, stats_line
 from router.endpoints.base import TokenDelta
 from router.errors import TandemError
+from router.mcp.turn import ToolCalled, ToolResultKeptLocal
 from router.runtime import Runtime, build_runtime
 from router.session import EscalationStarted, FallbackStarted, RouteChosen, TurnFinished
 from router.types import Turn, TurnRequest, new_id
@@ -46,6 +47,13 @@ async def answer(runtime: Runtime, request: TurnRequest, out: TextIO, info: Text
             info.flush()
         elif isinstance(event, EscalationStarted):
             info.write(f"[{event.decision.reason}]\n")
+            info.flush()
+        elif isinstance(event, ToolCalled):
+            outcome = "refused or failed" if event.result.is_error else "done"
+            info.write(f"[tool {event.call.name}: {outcome}]\n")
+            info.flush()
+        elif isinstance(event, ToolResultKeptLocal):
+            info.write(f"[a tool result {event.reason}: finishing on this device]\n")
             info.flush()
     out.write("\n")
     if finished:

@@ -15,6 +15,7 @@ from typing import Literal
 from app.turn_text import route_label, stats_line
 from router.endpoints.base import TokenDelta
 from router.errors import TandemError
+from router.mcp.turn import ToolResultKeptLocal
 from router.runtime import Runtime
 from router.session import EscalationStarted, FallbackStarted, RouteChosen, TurnFinished
 from router.types import Turn, TurnRequest, TurnStatus, new_id
@@ -184,6 +185,9 @@ class ChatViewModel:
                 # The failed (or unconfident) endpoint's text is withdrawn: the new
                 # endpoint's answer replaces it, and the route line says why.
                 reply.text = ""
+                reply.route = route_label(event.decision)
+            elif isinstance(event, ToolResultKeptLocal):
+                # The text so far stays; the device continues, and the route says why.
                 reply.route = route_label(event.decision)
             elif isinstance(event, TurnFinished):
                 turn = event.turn
