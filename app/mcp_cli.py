@@ -64,7 +64,8 @@ def _add_server_choice(parser: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="DIR",
-        help="a folder the files server shares (repeatable; overrides TANDEM_MCP_ROOTS)",
+        help="a folder the files server shares (repeatable; overrides TANDEM_MCP_ROOTS and "
+        "[mcp] roots)",
     )
 
 
@@ -87,12 +88,15 @@ def run_mcp(args: argparse.Namespace, out: TextIO | None = None) -> int:
 def run_serve(args: argparse.Namespace) -> int:
     """Start the server on the chosen transport; returns when it stops."""
     from mcp_servers.serve import ServeOptions, parse_servers, roots_from_env, serve_stdio
+    from router.config import load_settings
 
-    roots = tuple(args.root) or roots_from_env()
+    settings = load_settings().mcp
+    # Most specific first: this run's --root, then TANDEM_MCP_ROOTS, then [mcp] roots.
+    roots = tuple(args.root) or roots_from_env() or tuple(settings.roots)
     options = ServeOptions(
         servers=parse_servers(args.servers, bool(roots)),
         roots=tuple(os.path.abspath(os.path.expanduser(r)) for r in roots),
-        write_enabled=args.allow_write,
+        write_enabled=args.allow_write or settings.files_write,
         model=args.model,
     )
     if args.transport == "stdio":

@@ -166,3 +166,16 @@ def test_inspector_lists_and_calls_tools_over_http(
         env=env, cwd=ROOT, capture_output=True, text=True, timeout=90, check=False,
     )  # fmt: skip
     assert refused.returncode != 0
+
+
+async def test_serve_shares_the_roots_from_the_settings(
+    tree: Tree, env: dict[str, str], tmp_path: Path
+) -> None:
+    config = tmp_path / "home" / "config" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(f"[mcp]\nroots = [{json.dumps(str(tree.root))}]\n", encoding="utf-8")
+    args = ["-m", "app.cli", "mcp", "serve", "--transport", "stdio", "--servers", "files"]
+    params = StdioServerParameters(command=sys.executable, args=args, env=env, cwd=ROOT)
+    async with Client(params) as client:
+        read = await client.call_tool("files_read", {"path": "root/hello.txt"})
+    assert isinstance(read.content[0], TextContent) and read.content[0].text.startswith("hello")
