@@ -144,54 +144,23 @@ class NameLikeDetector:
     def detect(self, text: str) -> list[Finding]:
         """Return a `NAME_LIKE` finding per name-like word or bare domain in `text`."""
         vocab = common_words()
-        findings = [
-            Finding(
-                type=NAME_LIKE,
-                start=m.start(),
-                end=m.end(),
-                confidence=_CONFIDENCE,
-                detector=self.name,
-            )
-            for m in _DOMAIN.finditer(text)
-        ]
-        findings += [
-            Finding(
-                type=NAME_LIKE,
-                start=m.start(),
-                end=m.end(),
-                confidence=_CONFIDENCE,
-                detector=self.name,
-            )
-            for m in _DOTTED_CAPITALS.finditer(text)
-        ]
+        spans = [m.span() for m in _DOMAIN.finditer(text)]
+        spans += [m.span() for m in _DOTTED_CAPITALS.finditer(text)]
         # Sorted spans already reported; bisect keeps a large document linear-ish.
-        taken = sorted((f.start, f.end) for f in findings)
+        taken = sorted(spans)
         starts = [span[0] for span in taken]
         for match in _WORD.finditer(text):
-            start, end = match.span()
+            start = match.start()
             i = bisect.bisect_right(starts, start) - 1
             if i >= 0 and taken[i][0] <= start < taken[i][1]:
                 continue
             if _CASELESS.search(match.group()):
                 continue  # reported as a whole run below
             if _is_name_like(text, match.group(), start, vocab):
-                findings.append(
-                    Finding(
-                        type=NAME_LIKE,
-                        start=start,
-                        end=end,
-                        confidence=_CONFIDENCE,
-                        detector=self.name,
-                    )
-                )
-        findings += [
-            Finding(
-                type=UNCHECKED_SCRIPT,
-                start=m.start(),
-                end=m.end(),
-                confidence=_CONFIDENCE,
-                detector=self.name,
-            )
-            for m in _CASELESS.finditer(text)
-        ]
+                spans.append(match.span())
+        findings = [self._finding(NAME_LIKE, start, end) for start, end in spans]
+        findings += [self._finding(UNCHECKED_SCRIPT, *m.span()) for m in _CASELESS.finditer(text)]
         return sorted(findings, key=lambda f: (f.start, f.end))
+
+    def _finding(self, kind: str, start: int, end: int) -> Finding:
+        return Finding(type=kind, start=start, end=end, confidence=_CONFIDENCE, detector=self.name)
