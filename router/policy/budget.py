@@ -20,7 +20,6 @@ default (`assets/routing_budget.json`) is hand-set, not trained.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ from pathlib import Path
 
 from router.endpoints.base import Endpoint
 from router.errors import TandemError
+from router.policy.artifact_file import read_artifact
 from router.policy.decide import local_decision
 from router.policy.estimate import (
     Estimate,
@@ -59,20 +59,10 @@ class Pacing:
 
 def load_pacing(path: str | Path | None = None) -> Pacing:
     """Read a `tandem.budget-router` artifact; a clear `TandemError` if it is bad."""
-    file = Path(path).expanduser() if path else DEFAULT_BUDGET
-    hint = (
-        "check [routing] budget_artifact in the config, or remove the key to use the "
-        f"shipped default ({DEFAULT_BUDGET.name})"
+    file, data, hint = read_artifact(
+        path, DEFAULT_BUDGET, label="budget artifact", setting="budget_artifact", fmt=BUDGET_FORMAT
     )
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise TandemError(f"budget artifact {file} does not exist", hint) from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TandemError(f"budget artifact {file} is not readable JSON ({exc})", hint) from exc
-    try:
-        if data.get("format") != BUDGET_FORMAT or data.get("version") != 1:
-            raise ValueError(f"expected format {BUDGET_FORMAT!r} version 1")
         pacing = Pacing(
             expected_turns_per_day=float(data["expected_turns_per_day"]),
             expected_turns_per_conversation=float(data["expected_turns_per_conversation"]),

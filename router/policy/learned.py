@@ -19,7 +19,6 @@ switching would resend more context than it gains.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from pathlib import Path
 from router.endpoints.base import Endpoint
 from router.errors import TandemError
 from router.learn.artifact import Router, load_router
+from router.policy.artifact_file import read_artifact
 from router.policy.decide import local_decision
 from router.policy.estimate import (
     Estimate,
@@ -114,20 +114,14 @@ def load_quality_model(
     `gap_router`: a `tandem router train` artifact, `bundled` for the shipped one,
     or None for the linear models alone.
     """
-    file = Path(path).expanduser() if path else DEFAULT_LEARNED
-    hint = (
-        "check [routing] learned_artifact in the config, or remove the key to use the "
-        f"shipped default ({DEFAULT_LEARNED.name})"
+    file, data, hint = read_artifact(
+        path,
+        DEFAULT_LEARNED,
+        label="routing artifact",
+        setting="learned_artifact",
+        fmt=LINEAR_FORMAT,
     )
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise TandemError(f"routing artifact {file} does not exist", hint) from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise TandemError(f"routing artifact {file} is not readable JSON ({exc})", hint) from exc
-    try:
-        if data.get("format") != LINEAR_FORMAT or data.get("version") != 1:
-            raise ValueError(f"expected format {LINEAR_FORMAT!r} version 1")
         models = {
             key: LinearModel(
                 bias=float(spec["bias"]),
