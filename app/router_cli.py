@@ -280,10 +280,16 @@ def run_profile(args: argparse.Namespace, out: TextIO) -> int:
     from router.runtime import build_runtime
 
     runtime = build_runtime()
-    try:
-        return asyncio.run(_profile(args, runtime.pipeline.endpoints, out))
-    finally:
-        asyncio.run(runtime.aclose())
+
+    async def profile_then_close() -> int:
+        # One event loop for both: remote endpoints' HTTP clients belong to the
+        # loop that opened them and cannot be closed from a second one.
+        try:
+            return await _profile(args, runtime.pipeline.endpoints, out)
+        finally:
+            await runtime.aclose()
+
+    return asyncio.run(profile_then_close())
 
 
 async def _profile(args: argparse.Namespace, endpoints: Any, out: TextIO) -> int:

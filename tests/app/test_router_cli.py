@@ -189,3 +189,34 @@ def test_exact_judge_needs_references(tmp_path: Path) -> None:
     )  # fmt: skip
     with pytest.raises(TandemError, match="needs a 'reference'"):
         asyncio.run(_profile(args, {"local": FakeEndpoint(name="local")}, io.StringIO()))
+
+
+def test_profile_closes_the_endpoints_in_the_loop_that_used_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP clients are bound to their event loop: closing them from a second loop fails."""
+    prompts = tmp_path / "prompts.jsonl"
+    prompts.write_text(json.dumps({"prompt": "What is 6 * 7?", "reference": "42"}) + "\n")
+    loops: dict[str, asyncio.AbstractEventLoop] = {}
+
+    class LoopRecordingRuntime:
+        def __init__(self) -> None:
+            self.pipeline = type("P", (), {"endpoints": {"local": FakeEndpoint(name="local")}})()
+
+        async def aclose(self) -> None:
+            loops["closed"] = asyncio.get_running_loop()
+
+    async def recording_profile(args: object, endpoints: object, out: object) -> int:
+        loops["used"] = asyncio.get_running_loop()
+        return 0
+
+    monkeypatch.setattr("router.runtime.build_runtime", LoopRecordingRuntime)
+    monkeypatch.setattr("app.router_cli._profile", recording_profile)
+    args = build_parser().parse_args(
+        ["router", "profile", "--prompts", str(prompts), "--endpoints", "local",
+         "--out", str(tmp_path / "p.jsonl")]
+    )  # fmt: skip
+    from app.router_cli import run_profile
+
+    assert run_profile(args, io.StringIO()) == 0
+    assert loops["closed"] is loops["used"]
