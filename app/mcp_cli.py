@@ -1,6 +1,6 @@
 """`tandem mcp`: serve this device's capabilities to MCP clients.
 
-tandem mcp serve [--transport stdio|http] [--servers files,sensors,assistant]
+tandem mcp serve [--transport stdio|http] [--servers files,camera,sensors,assistant]
                  [--root DIR ...] [--allow-write] [--host H] [--port N] [--allow-host H ...]
 tandem mcp token [--rotate]                 the bearer token HTTP clients send
 tandem mcp config claude-desktop [--root DIR ...] [--servers ...]
@@ -57,7 +57,7 @@ def add_mcp_parser(subparsers: Any) -> None:
 
 def _add_server_choice(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--servers", default=None, help="comma list of files,sensors,assistant (default: all)"
+        "--servers", default=None, help="comma list of files,camera,sensors,assistant (default: all)"
     )
     parser.add_argument(
         "--root",

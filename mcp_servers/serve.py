@@ -9,6 +9,7 @@ the names the issue gave them, which no other server uses):
 - sensors:   sensors_battery, sensors_connectivity, sensors_cpu, sensors_memory,
              sensors_disk, sensors_network, sensors_temperatures, sensors_uptime,
              sensors_location
+- camera:    camera_list, camera_capture (each capture confirmed by the user)
 - assistant: ask_local, privacy_scan, route_preview
 """
 
@@ -25,11 +26,12 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 
 from mcp_servers.assistant import AssistantService, register_assistant
+from mcp_servers.camera import CameraConfig, register_camera
 from mcp_servers.files import ConfirmWrite, FilesConfig, register_files
 from mcp_servers.sensors import register_sensors
 from router.errors import TandemError
 
-SERVER_NAMES = ("files", "sensors", "assistant")
+SERVER_NAMES = ("files", "camera", "sensors", "assistant")
 ROOTS_ENV = "TANDEM_MCP_ROOTS"
 """Shared folders for the files server, separated by os.pathsep, when --root is not given."""
 
@@ -47,6 +49,8 @@ class ServeOptions:
     write_enabled: bool = False
     confirm: ConfirmWrite | None = None
     location_enabled: bool = False
+    camera: CameraConfig | None = field(default=None, compare=False)
+    """The app's camera and consent dialog; by default OpenCV on the host, with elicitation."""
     model: str | None = None
     assistant: AssistantService | None = field(default=None, compare=False)
     """A service to share (tests, the app); by default one is built lazily."""
@@ -116,11 +120,19 @@ def build_server(
             roots=options.roots, write_enabled=options.write_enabled, confirm=options.confirm
         )
         tools += register_files(server, files)
+    if "camera" in options.servers:
+        tools += register_camera(server, options.camera or _host_camera())
     if "sensors" in options.servers:
         tools += register_sensors(server, location_enabled=options.location_enabled)
     if "assistant" in options.servers:
         tools += register_assistant(server, service)
     return server, tools
+
+
+def _host_camera() -> CameraConfig:
+    from mcp_servers.camera_opencv import OpenCvBackend
+
+    return CameraConfig(backend=OpenCvBackend())
 
 
 def serve_stdio(options: ServeOptions) -> None:

@@ -67,8 +67,8 @@ def test_bad_choices_are_user_errors(
     tandem_home: object, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("TANDEM_MCP_ROOTS", raising=False)
-    assert main(["mcp", "serve", "--servers", "files,camera"]) == 2
-    assert "unknown MCP server camera" in capsys.readouterr().err
+    assert main(["mcp", "serve", "--servers", "files,printer"]) == 2
+    assert "unknown MCP server printer" in capsys.readouterr().err
     assert main(["mcp", "serve", "--servers", "files"]) == 2
     assert "--root" in capsys.readouterr().err
 

@@ -93,3 +93,15 @@ def test_a_keyword_rule_keeps_a_project_on_the_device() -> None:
     assert "PROJECT  falcon" in report.local_only_values
     clean = scanner.scan(TurnRequest(text="falconry is an old sport", session_id="s"), [])
     assert not clean.keep_local
+
+
+def test_camera_pictures_stay_on_the_device_by_default() -> None:
+    rules = build_rules()
+    camera = rules.decide(RuleSubject("TOOL_RESULT", mcp_server="camera", mcp_tool="capture"))
+    assert camera.action == "keep_local" and camera.rule is not None
+    assert camera.rule.name == "camera"
+    # Other servers' results are judged by their content, not kept local wholesale.
+    assert (
+        rules.decide(RuleSubject("TOOL_RESULT", mcp_server="sensors", mcp_tool="battery")).rule
+        is None
+    )
