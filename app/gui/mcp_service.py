@@ -70,7 +70,8 @@ class AppMcpService:
 
     def __init__(self, runtime: Runtime, *, broker: ConsentBroker | None = None) -> None:
         self.runtime = runtime
-        self.broker = broker or ConsentBroker(timeout_s=runtime.settings.mcp.confirm_timeout_s)
+        mcp = runtime.settings.mcp
+        self.broker = broker or ConsentBroker(timeout_s=mcp.confirm_timeout_s, scope=mcp.consent)
         """Where capture, write and tool-call consent requests go (the pages' dialogs)."""
         self.camera_backend: CameraBackend | None = None
         """The app's cameras (set by camera_bridge.attach_camera); None: no page yet."""

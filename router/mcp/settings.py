@@ -120,3 +120,8 @@ class McpSettings(BaseModel):
     location_enabled: bool = Field(
         default=False, description="Let the `sensors` server report the device's location."
     )
+    consent: Literal["per_call", "per_session"] = Field(
+        default="per_call",
+        description="Camera and tool consent in the app: `per_call` asks every time; "
+        "`per_session` also offers to allow a client for the rest of the session.",
+    )

@@ -170,3 +170,12 @@ async def test_without_a_browser_or_phone_page_the_host_camera_is_used() -> None
     assert [c.id for c in await cameras.list_cameras()] == ["front-1", "usb-2"]
     assert await cameras.capture("usb-2") == host_camera.picture
     assert host_camera.captured == [None, "usb-2"]
+
+
+async def test_the_consent_scope_comes_from_the_settings(
+    fake_runtime: RuntimeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TANDEM_MCP__CONSENT", "per_session")
+    async with fake_runtime(FakeEndpoint()) as runtime:
+        broker = AppMcpService(runtime).broker
+        assert broker.scope == "per_session" and broker.offers_session
