@@ -1,0 +1,199 @@
+"""The Models section's state: the local model, the routing policy and the budgets.
+
+Plain Python (no Flet). Long work (assembling, loading or downloading a model)
+runs in a worker thread and reports progress through `progress`/`progress_text`.
+The off-device endpoints have their own view-model (endpoints_vm.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import psutil  # type: ignore[import-untyped]  # no stubs installed
+
+from app.gui.settings_store import save_and_apply
+from router.errors import TandemError
+from router.models.manager import ModelEntry
+from router.runtime import Runtime
+
+POLICIES = ("local", "prefer_remote", "rules", "learned", "budget", "cascade")
+_MB = 1e6
+
+
+@dataclass
+class ModelsViewModel:
+    """State and actions of the local model and routing part of the Models section."""
+
+    runtime: Runtime
+    on_change: Callable[[], None] = field(default=lambda: None)
+    busy: str | None = None
+    """What long job is running ("loading", "downloading"), or None."""
+    progress: float | None = None
+    """Share done in [0, 1], or None when unknown (an indeterminate bar)."""
+    progress_text: str = ""
+    error: str | None = None
+    notice: str = ""
+
+    # --- local model -------------------------------------------------------------
+
+    def models(self) -> list[ModelEntry]:
+        """The models this device has (the bundled one, downloads, the active file)."""
+        return self.runtime.models.list_models()
+
+    @property
+    def active_spec(self) -> str:
+        """The model this running Tandem uses (`bundled`, a name or a path)."""
+        return self.runtime.models.active_spec
+
+    @property
+    def configured_spec(self) -> str:
+        """The model the settings name; differs from `active_spec` until a restart."""
+        return self.runtime.settings.local.model
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the local model's weights are in memory."""
+        return bool(getattr(self.runtime.local, "loaded", False))
+
+    def memory_text(self) -> str:
+        """This process's memory use, which is mostly the loaded model."""
+        rss = psutil.Process().memory_info().rss
+        return f"Tandem uses {rss / _MB:,.0f} MB of memory" + (
+            " (model loaded)" if self.loaded else " (model not loaded yet)"
+        )
+
+    def choose_model(self, spec: str) -> bool:
+        """Make `spec` (`bundled`, a model name or a .gguf path) the model used after a restart."""
+        spec = spec.strip()
+        try:
+            if not spec:
+                raise TandemError("no model given", "pick a model or type a .gguf path")
+            if spec != "bundled":
+                self.runtime.models.resolve(spec)  # fails clearly when there is no such file
+            save_and_apply(self.runtime, {"local": {"model": spec}})
+        except TandemError as exc:
+            return self._fail(exc)
+        self.notice = f"model set to {spec}; restart Tandem to load it"
+        return self._done()
+
+    async def load_model(self) -> bool:
+        """Load the local model's weights now (they otherwise load on the first message)."""
+        return await self._job("loading", "loading the model…", self._load)
+
+    async def _load(self) -> None:
+        await self.runtime.local.prepare()
+        self.notice = "model loaded"
+
+    async def pull(self, repo_id: str, filename: str) -> bool:
+        """Download `filename` (a .gguf) from Hugging Face repo `repo_id` into the models folder."""
+        if not repo_id.strip() or not filename.strip():
+            return self._fail(TandemError("give a repository and a file", "e.g. Qwen/…-GGUF"))
+        return await self._job(
+            "downloading", f"downloading {filename}…", lambda: self._pull(repo_id, filename)
+        )
+
+    async def _pull(self, repo_id: str, filename: str) -> None:
+        manager = self.runtime.models
+        stop = threading.Event()
+        watcher = asyncio.create_task(self._watch_download(manager.models_dir, stop))
+        try:
+            path = await asyncio.to_thread(manager.pull, repo_id.strip(), filename.strip())
+        finally:
+            stop.set()
+            await watcher
+        self.notice = f"downloaded {path.name}; choose it below to use it"
+
+    async def _watch_download(self, folder: Path, stop: threading.Event) -> None:
+        # huggingface_hub writes `<file>.incomplete` under the folder's .cache while it downloads.
+        while not stop.is_set():
+            partial = sum(p.stat().st_size for p in folder.glob(".cache/**/*.incomplete"))
+            if partial:
+                self.progress_text = f"downloaded {partial / _MB:,.0f} MB…"
+                self.on_change()
+            await asyncio.sleep(0.5)
+
+    async def _job(self, name: str, text: str, work: Callable[[], Any]) -> bool:
+        if self.busy:
+            return False
+        self.busy, self.progress, self.progress_text, self.error = name, None, text, None
+        self.notice = ""
+        self.on_change()
+        try:
+            await work()
+        except TandemError as exc:
+            return self._fail(exc)
+        finally:
+            self.busy, self.progress, self.progress_text = None, None, ""
+        return self._done()
+
+    # --- routing and budgets ---------------------------------------------------------
+
+    @property
+    def policy(self) -> str:
+        """The routing policy in force."""
+        return self.runtime.settings.routing.policy
+
+    def budgets(self) -> dict[str, str]:
+        """The money caps and latency target as text for the form ("" when unset)."""
+        routing = self.runtime.settings.routing
+        values = {
+            "day": routing.budget_per_day_usd,
+            "month": routing.budget_per_month_usd,
+            "latency": routing.latency_target_s,
+        }
+        return {k: "" if v is None else f"{v:g}" for k, v in values.items()}
+
+    def set_policy(self, policy: str) -> bool:
+        """Route the next turns with `policy`."""
+        try:
+            if policy not in POLICIES:
+                raise TandemError(f"unknown policy {policy!r}", f"use one of {', '.join(POLICIES)}")
+            save_and_apply(self.runtime, {"routing": {"policy": policy}})
+        except TandemError as exc:
+            return self._fail(exc)
+        self.notice = f"routing policy: {policy}; applies from the next message"
+        return self._done()
+
+    def set_budgets(self, day: str, month: str, latency: str) -> bool:
+        """Save the daily and monthly USD caps and the latency target (empty: none)."""
+        try:
+            routing = {
+                "budget_per_day_usd": _number(day, "daily budget"),
+                "budget_per_month_usd": _number(month, "monthly budget"),
+                "latency_target_s": _number(latency, "latency target"),
+            }
+            save_and_apply(self.runtime, {"routing": routing})
+        except TandemError as exc:
+            return self._fail(exc)
+        self.notice = "budgets saved; apply from the next message"
+        return self._done()
+
+    def _fail(self, exc: TandemError) -> bool:
+        self.error = f"{exc.message} ({exc.hint})" if exc.hint else exc.message
+        self.notice = ""
+        self.on_change()
+        return False
+
+    def _done(self) -> bool:
+        self.error = None
+        self.on_change()
+        return True
+
+
+def _number(text: str, what: str) -> float | None:
+    """Parse a positive number typed by the user; "" is None (no limit)."""
+    text = text.strip().lstrip("$").replace(",", ".")
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise TandemError(f"the {what} {text!r} is not a number", "type e.g. 1.50") from None
+    if value < 0:
+        raise TandemError(f"the {what} cannot be negative", "type 0 or more, or leave it empty")
+    return value

@@ -1,0 +1,131 @@
+"""The Models view-model: the local model, routing policy and budgets, saved and applied."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from app.gui.models_vm import ModelsViewModel
+from router.endpoints.fake import FakeEndpoint
+from router.paths import TandemPaths
+from router.policy.decide import LocalOnlyPolicy
+from router.runtime import build_runtime
+from tests.app.conftest import RuntimeFactory
+from tests.support.fault_server import closed_port
+
+
+def local_fake() -> FakeEndpoint:
+    return FakeEndpoint(name="local", kind="local")
+
+
+def saved(home: TandemPaths) -> dict[str, object]:
+    return tomllib.loads(home.config_file.read_text("utf-8"))
+
+
+async def test_policy_and_budgets_are_saved_and_used_by_the_next_turn(
+    tandem_home: TandemPaths, fake_runtime: RuntimeFactory
+) -> None:
+    async with fake_runtime(local_fake()) as runtime:
+        vm = ModelsViewModel(runtime)
+        assert isinstance(runtime.pipeline.policy, LocalOnlyPolicy)
+
+        assert vm.set_policy("prefer_remote")
+        assert vm.set_budgets("$1.50", "20", "4,5")
+
+        assert saved(tandem_home)["routing"] == {
+            "policy": "prefer_remote",
+            "budget_per_day_usd": 1.5,
+            "budget_per_month_usd": 20.0,
+            "latency_target_s": 4.5,
+        }
+        assert not isinstance(runtime.pipeline.policy, LocalOnlyPolicy)
+        limits = runtime.pipeline.budget_limits
+        assert (limits.per_day_usd, limits.per_month_usd, limits.latency_target_s) == (
+            1.5,
+            20.0,
+            4.5,
+        )
+        assert vm.policy == "prefer_remote"
+        assert vm.budgets() == {"day": "1.5", "month": "20", "latency": "4.5"}
+
+        assert vm.set_budgets("", "20", "")  # cleared: no daily cap, no target
+        assert runtime.pipeline.budget_limits.per_day_usd is None
+        assert "budget_per_day_usd" not in saved(tandem_home)["routing"]
+
+
+async def test_bad_budget_values_are_refused_and_nothing_changes(
+    tandem_home: TandemPaths, fake_runtime: RuntimeFactory
+) -> None:
+    async with fake_runtime(local_fake()) as runtime:
+        vm = ModelsViewModel(runtime)
+        assert not vm.set_budgets("lots", "", "")
+        assert vm.error is not None and "'lots' is not a number" in vm.error
+        assert not vm.set_budgets("-1", "", "")
+        assert vm.error is not None and "negative" in vm.error
+        assert not vm.set_budgets("", "", "0")  # a latency target must be above 0
+        assert vm.error is not None and "latency_target_s" in vm.error
+        assert not vm.set_policy("fastest")
+        assert not tandem_home.config_file.exists()
+        assert runtime.pipeline.budget_limits.per_day_usd is None
+
+
+async def test_choosing_a_model_checks_the_file_and_saves_it_for_the_next_start(
+    tandem_home: TandemPaths, fake_runtime: RuntimeFactory, tiny_gguf: Path
+) -> None:
+    async with fake_runtime(local_fake()) as runtime:
+        vm = ModelsViewModel(runtime)
+        assert not vm.choose_model("/nowhere/model.gguf")
+        assert vm.error is not None and "no model called" in vm.error
+
+        assert vm.choose_model(str(tiny_gguf))
+        assert saved(tandem_home)["local"] == {"model": str(tiny_gguf)}
+        assert vm.configured_spec == str(tiny_gguf)
+        assert "restart" in vm.notice
+
+
+async def test_load_model_loads_the_real_weights_and_reports_memory(
+    tandem_home: TandemPaths, tiny_gguf: Path
+) -> None:
+    runtime = build_runtime(tandem_home, model=str(tiny_gguf))
+    try:
+        vm = ModelsViewModel(runtime)
+        states: list[str | None] = []
+        vm.on_change = lambda: states.append(vm.busy)
+        assert not vm.loaded and "not loaded yet" in vm.memory_text()
+
+        assert await vm.load_model()
+
+        assert vm.loaded and vm.busy is None
+        assert "loading" in states  # the view showed progress while it loaded
+        assert "(model loaded)" in vm.memory_text()
+        [active] = [m for m in vm.models() if m.active]
+        assert active.ready and active.path == tiny_gguf
+    finally:
+        await runtime.aclose()
+
+
+async def test_pulling_a_model_offline_fails_with_a_clear_message(
+    fake_runtime: RuntimeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{closed_port()}")
+    async with fake_runtime(local_fake()) as runtime:
+        vm = ModelsViewModel(runtime)
+        assert not await vm.pull("someone/model-GGUF", "model.Q4_K_M.gguf")
+        assert vm.error is not None and "cannot reach 127.0.0.1" in vm.error
+        assert vm.busy is None
+        assert not await vm.pull("someone/model-GGUF", "model.bin")
+        assert vm.error is not None and "not a .gguf file" in vm.error
+
+
+async def test_switching_to_the_learned_policy_gives_the_pipeline_its_embedder(
+    fake_runtime: RuntimeFactory,
+) -> None:
+    async with fake_runtime(local_fake()) as runtime:
+        assert runtime.pipeline.embedder is None  # the `local` policy reads no embeddings
+        vm = ModelsViewModel(runtime)
+        assert vm.set_policy("learned"), vm.error
+        assert runtime.pipeline.embedder is not None
+        assert type(runtime.pipeline.policy).__name__ != "LocalOnlyPolicy"
