@@ -6,6 +6,7 @@ all drive the same pipeline with the same configuration.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from router.config import RoutingSettings, Settings, load_settings
@@ -51,6 +52,29 @@ class Runtime:
     def local(self) -> Endpoint:
         """The on-device endpoint."""
         return self.pipeline.endpoints["local"]
+
+    def apply_settings(self, settings: Settings) -> None:
+        """Use `settings`' privacy rules, detectors, routing policy and budgets from the next turn.
+
+        Endpoints, the model and MCP servers are not rebuilt: changing them needs a
+        restart. The detector (NER loads a spaCy model) is kept when its switches
+        are unchanged, so editing rules is instant.
+        """
+        routing = settings.routing
+        _check_routing_targets(routing, self.pipeline.endpoints)
+        old = self.pipeline.scanner
+        scanner = _scanner(settings)
+        if (old.ner, old.topics, old.names) == (scanner.ner, scanner.topics, scanner.names):
+            scanner.detect, scanner.extract = old.detect, old.extract
+        # Built before anything is replaced: a bad policy artifact leaves the runtime as it was.
+        policy = policy_for(routing.policy, routing, self.ledger)
+        self.pipeline.scanner = scanner
+        self.pipeline.policy = policy
+        self.pipeline.budget_limits = limits_of(routing)
+        self.pipeline.cascade_samples = routing.cascade_samples
+        if _needs_embedding(routing) and self.pipeline.embedder is None:
+            self.pipeline.embedder = shared_embedder()  # the learned router reads embeddings
+        self.settings = settings
 
     async def aclose(self) -> None:
         """Finish background work (memory index, summary), then close endpoints and the ledger."""
@@ -117,12 +141,7 @@ def build_runtime(
         generation=settings.generation,
         system_prompt=settings.chat.system_prompt,
         fallback_to_local=settings.resilience.fallback_to_local,
-        scanner=Scanner(
-            rules=build_rules(settings.privacy.rules),
-            ner=settings.privacy.ner,
-            topics=settings.privacy.topics,
-            names=settings.privacy.names == "strict",
-        ),
+        scanner=_scanner(settings),
         egress_policy=egress,
         # Placeholders live in their own table of the ledger's file (see redact.py).
         pseudonyms=PseudonymStore(paths.ledger_file),
@@ -153,7 +172,18 @@ def build_runtime(
     )
 
 
-def _check_routing_targets(routing: RoutingSettings, endpoints: dict[str, Endpoint]) -> None:
+def _scanner(settings: Settings) -> Scanner:
+    """The privacy scanner the settings describe: the user's rules first, then the defaults."""
+    privacy = settings.privacy
+    return Scanner(
+        rules=build_rules(privacy.rules),
+        ner=privacy.ner,
+        topics=privacy.topics,
+        names=privacy.names == "strict",
+    )
+
+
+def _check_routing_targets(routing: RoutingSettings, endpoints: Mapping[str, Endpoint]) -> None:
     """Fail at start-up, not mid-conversation, when routing names an unknown endpoint."""
     names = [r.action for r in routing.rules if r.action not in ("local", "remote")]
     if routing.cascade_escalate_to:
@@ -175,20 +205,27 @@ def _needs_embedding(routing: RoutingSettings) -> bool:
 def _tool_host(settings: McpSettings, egress: EgressPolicy) -> ToolHost:
     """The MCP host over Tandem's own servers (in-process) and the user's; started lazily.
 
-    There is no confirmation dialog here: tools set to `ask` are refused until a
-    front end that can ask (the GUI) supplies one. The `assistant` server is not
-    offered, since its `ask_local` would call back into this pipeline.
+    There is no confirmation dialog here: tools set to `ask`, and files writes, are
+    refused until a front end that can ask (the GUI) sets `host.confirm`. The
+    `assistant` server is not offered, since its `ask_local` would call back into
+    this pipeline.
     """
     # The servers import the pipeline's building blocks; imported here to keep the
     # runtime importable without them loaded.
     from mcp_servers.files import FilesConfig, build_files_server
     from mcp_servers.sensors import build_sensors_server
+    from router.mcp.write_confirm import HostWriteConfirm
 
+    confirm_writes = HostWriteConfirm()
     builtin = {"sensors": build_sensors_server(location_enabled=settings.location_enabled)}
     if settings.roots:
-        config = FilesConfig(roots=tuple(settings.roots), write_enabled=settings.files_write)
+        config = FilesConfig(
+            roots=tuple(settings.roots), write_enabled=settings.files_write, confirm=confirm_writes
+        )
         builtin["files"] = build_files_server(config)
     wanted = [n for n in settings.builtin if n in builtin or n != "files"]  # files needs roots
-    return build_host(
+    host = build_host(
         settings.model_copy(update={"builtin": wanted}), builtin, egress_policy=egress
     )
+    confirm_writes.host = host
+    return host
