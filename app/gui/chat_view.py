@@ -1,73 +1,46 @@
 """The Flet chat view: renders a `ChatViewModel` and forwards user events to it.
 
 Nothing here decides anything; every rule (what Send does when busy, how a
-turn's stats read) lives in the view-model, which is tested without Flet.
+turn's stats read, whether a file will be sent) lives in the view-models,
+which are tested without Flet.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from functools import partial
 
 import flet as ft
 
-from app.gui.chat_vm import ChatViewModel, DisplayMessage
+from app.gui.attachments_vm import AttachmentChip
+from app.gui.chat_bubble import Bubble, attachment_chip
+from app.gui.chat_vm import ChatViewModel
+from app.gui.labelled import icon_button
 
-_BUBBLE_COLORS = {
-    "user": ft.Colors.BLUE_50,
-    "assistant": ft.Colors.GREY_100,
-    "error": ft.Colors.RED_50,
-}
-_ROLE_NAMES = {"user": "You", "assistant": "Tandem", "error": "Error"}
 # A local model can stream a thousand tokens a second; pushing every one to the
 # browser floods the socket and delays clicks (Stop!) behind the backlog.
 _FRAME_S = 0.05
 
 
-class _Bubble:
-    """The controls of one message: who, what, and (for answers) where it ran."""
-
-    def __init__(self) -> None:
-        self.who = ft.Text(size=12, weight=ft.FontWeight.BOLD)
-        self.body = ft.Text(selectable=True)
-        self.meta = ft.Text(size=11, italic=True, color=ft.Colors.GREY_700)
-        self.box = ft.Container(
-            content=ft.Column([self.who, self.body, self.meta], spacing=4, tight=True),
-            padding=ft.Padding.symmetric(vertical=8, horizontal=12),
-            border_radius=ft.BorderRadius.all(10),
-            # Loose flex: short messages shrink-wrap, long ones wrap at the row's width.
-            expand=True,
-            expand_loose=True,
-        )
-        self.row = ft.Row([self.box])
-
-    def show(self, message: DisplayMessage, streaming: bool) -> None:
-        """Copy `message` into the controls; `streaming` adds a cursor to unfinished text."""
-        self.who.value = _ROLE_NAMES[message.role]
-        text = message.text + (" ▍" if streaming else "")
-        self.body.value = text or "…"
-        self.body.color = ft.Colors.RED_900 if message.role == "error" else None
-        meta = " · ".join(part for part in (message.route, message.stats) if part)
-        self.meta.value = meta
-        self.meta.visible = bool(meta)
-        self.box.bgcolor = _BUBBLE_COLORS[message.role]
-        # Questions sit on the right, answers on the left, like most chat apps.
-        self.row.alignment = (
-            ft.MainAxisAlignment.END if message.role == "user" else ft.MainAxisAlignment.START
-        )
-
-
 class ChatView:
-    """The chat screen of one page: message list, input, Send/Stop and a status line."""
+    """The chat column of one page: messages, attachments, input, Send/Stop and a status line."""
 
     def __init__(self, page: ft.Page, vm: ChatViewModel, *, frame_s: float = _FRAME_S) -> None:
         self.page = page
         self.vm = vm
         self.frame_s = frame_s
-        self._bubbles: list[_Bubble] = []
+        self.compact = False
+        """On a narrow screen Send and Stop share one place: only the usable one shows."""
+        self.after_render: Callable[[], None] | None = None
+        """Called by `render` before the page is pushed (the chat screen's panels)."""
+        self._bubbles: list[Bubble] = []
         self._render_pending = False
+        self._picker: ft.FilePicker | None = None
+        self._pending_shown: list[AttachmentChip] = []
         self.messages = ft.ListView(expand=True, spacing=8, auto_scroll=True, padding=8)
         self.input = ft.TextField(
-            hint_text="Ask Tandem… (Enter sends, Shift+Enter for a new line)",
+            hint_text="Ask Tandem…",
             multiline=True,
             shift_enter=True,
             min_lines=1,
@@ -78,23 +51,38 @@ class ChatView:
         )
         self.send_button = ft.FilledButton("Send", icon=ft.Icons.SEND, on_click=self._on_send)
         self.stop_button = ft.OutlinedButton("Stop", icon=ft.Icons.STOP, on_click=self._on_stop)
+        self.attach_button = icon_button(ft.Icons.ATTACH_FILE, "Attach a file", self._on_attach)
         self.new_button = ft.TextButton("New chat", icon=ft.Icons.ADD, on_click=self._on_new)
+        self.pending = ft.Row(wrap=True, spacing=4, visible=False)
         self.progress = ft.ProgressBar(visible=False)
         self.spinner = ft.ProgressRing(width=14, height=14, stroke_width=2, visible=False)
-        self.status = ft.Text(size=12, color=ft.Colors.GREY_700)
-        self.error = ft.Text(color=ft.Colors.RED_900, selectable=True, visible=False)
+        self.status = ft.Text(size=12, color=ft.Colors.ON_SURFACE_VARIANT)
+        self.error = ft.Text(color=ft.Colors.ERROR, visible=False)
+        self.shortcuts = ft.Text(
+            "Enter sends · Shift+Enter new line · Esc stops",
+            size=11,
+            color=ft.Colors.ON_SURFACE_VARIANT,
+        )
+        self.header = ft.Row(
+            [ft.Text("Chat", size=20, weight=ft.FontWeight.BOLD, expand=True), self.new_button]
+        )
         self.root = ft.Column(
             [
-                ft.Row(
-                    [ft.Text("Tandem", size=20, weight=ft.FontWeight.BOLD), self.new_button],
-                    alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
-                ),
+                self.header,
                 self.progress,
                 self.messages,
                 self.error,
-                ft.Row([self.spinner, self.status], spacing=6),
                 ft.Row(
-                    [self.input, self.send_button, self.stop_button],
+                    [
+                        self.spinner,
+                        ft.Container(self.status, expand=True),
+                        self.shortcuts,
+                    ],
+                    spacing=6,
+                ),
+                self.pending,
+                ft.Row(
+                    [self.attach_button, self.input, self.send_button, self.stop_button],
                     vertical_alignment=ft.CrossAxisAlignment.END,
                 ),
             ],
@@ -115,7 +103,8 @@ class ChatView:
         """Bring every control in line with the view-model's state and push it to the client."""
         vm = self.vm
         while len(self._bubbles) < len(vm.messages):
-            bubble = _Bubble()
+            index = len(self._bubbles)
+            bubble = Bubble(on_details=partial(vm.show_detail, index), on_chip=self._explain)
             self._bubbles.append(bubble)
             self.messages.controls.append(bubble.row)
         if len(self._bubbles) > len(vm.messages):
@@ -125,19 +114,33 @@ class ChatView:
             bubble.show(message, streaming=message.status == "in_progress" and vm.busy)
         waiting_for_model = vm.loading_model or (vm.busy and not vm.model_ready)
         self.progress.visible = waiting_for_model
-        self.spinner.visible = vm.busy or vm.loading_model
-        self.status.value = vm.status
-        self.error.value = vm.error or ""
-        self.error.visible = vm.error is not None
-        self.send_button.disabled = vm.busy
+        self.spinner.visible = vm.busy or vm.loading_model or vm.attachments.checking
+        self.status.value = "checking attachments…" if vm.attachments.checking else vm.status
+        error = vm.error or vm.attachments.error
+        self.error.value = error or ""
+        self.error.visible = error is not None
+        if vm.attachments.chips != self._pending_shown:  # not rebuilt for every token
+            self._pending_shown = list(vm.attachments.chips)
+            self.pending.controls = [
+                attachment_chip(
+                    chip, self._explain, partial(vm.attachments.remove, chip.attachment.name)
+                )
+                for chip in vm.attachments.chips
+            ]
+            self.pending.visible = bool(vm.attachments.chips)
+        self.send_button.disabled = not vm.can_send
         self.stop_button.disabled = not vm.busy
+        self.send_button.visible = not (self.compact and vm.busy)
+        self.stop_button.visible = not self.compact or vm.busy
         self.new_button.disabled = vm.busy
+        if self.after_render is not None:
+            self.after_render()
         self.page.update()
 
     async def _on_send(self) -> None:
         text = self.input.value or ""
         # Keep what was typed if the view-model would ignore it (mid-answer).
-        if not text.strip() or self.vm.busy:
+        if not text.strip() or not self.vm.can_send:
             return
         self.input.value = ""
         # Flet runs each event as its own task, so Stop stays clickable while
@@ -151,21 +154,16 @@ class ChatView:
     def _on_new(self) -> None:
         self.vm.new_conversation()
 
+    def _explain(self, chip: AttachmentChip) -> None:
+        self.page.show_dialog(ft.SnackBar(ft.Text(f"{chip.attachment.name}: {chip.note}")))
 
-async def show_chat(page: ft.Page, vm: ChatViewModel) -> ChatView:
-    """Put the chat on `page`, show the latest conversation, and start loading the model.
-
-    The model loads in a background task (its weights load in a thread), so
-    the page is interactive at once and shows "loading model…" meanwhile.
-    """
-    page.title = "Tandem"
-    page.padding = 12
-    view = ChatView(page, vm)
-    page.add(view.root)
-    vm.load_history()
-    view.render()
-    vm.on_change = view.request_render
-    page.run_task(vm.prepare_model)
-    # A closed tab cannot read the answer; stop generating it (it stays cancelled).
-    page.on_close = vm.stop
-    return view
+    async def _on_attach(self) -> None:
+        if self._picker is None:
+            # A service: created in the page's context and kept referenced, or Flet drops it.
+            self._picker = ft.FilePicker()
+        # In a browser there is no path, only the bytes; a desktop window gives the path.
+        files = await self._picker.pick_files(
+            dialog_title="Attach files", allow_multiple=True, with_data=self.page.web
+        )
+        for picked in files:
+            await self.vm.attachments.add_file(picked.name, path=picked.path, data=picked.bytes)

@@ -8,50 +8,28 @@ tested here without a browser.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
 
-from app.turn_text import route_label, stats_line
+from app.gui.attachments_vm import AttachmentsViewModel, chips_after
+from app.gui.chat_messages import (
+    DisplayMessage,
+    DisplayRole,
+    describe_end,
+    describe_route,
+    messages_for_turn,
+)
+from app.turn_text import stats_line
 from router.endpoints.base import TokenDelta
 from router.errors import TandemError
 from router.mcp.turn import ToolResultKeptLocal
+from router.privacy.redact import Pseudonymizer
 from router.runtime import Runtime
 from router.session import EscalationStarted, FallbackStarted, RouteChosen, TurnFinished
-from router.types import Turn, TurnRequest, TurnStatus, new_id
+from router.types import TurnRequest, new_id
 
-DisplayRole = Literal["user", "assistant", "error"]
-
-
-@dataclass
-class DisplayMessage:
-    """One bubble in the chat: who wrote it, its text, and for answers where it ran."""
-
-    role: DisplayRole
-    text: str
-    route: str = ""
-    """Where the turn ran and why, e.g. `on this device (local) · short question`."""
-    stats: str = ""
-    """Tokens, speed and latency of the answer, plus how it ended if not complete."""
-    status: TurnStatus | None = None
-    """The ledger status of the answer's turn; None for user messages and errors."""
-
-
-def messages_for_turn(turn: Turn) -> list[DisplayMessage]:
-    """Return the bubbles a persisted turn shows: the question, then the answer."""
-    answer = turn.answer
-    if turn.status in ("error", "incomplete") and turn.error:
-        answer = f"{answer}\n\n⚠ {turn.error}" if answer else f"⚠ {turn.error}"
-    return [
-        DisplayMessage(role="user", text=turn.user_text),
-        DisplayMessage(
-            role="assistant",
-            text=answer,
-            route=route_label(turn.route) if turn.route else "",
-            stats=stats_line(turn.usage, turn.status),
-            status=turn.status,
-        ),
-    ]
+_log = logging.getLogger(__name__)
+__all__ = ["ChatViewModel", "DisplayMessage", "DisplayRole", "messages_for_turn"]
 
 
 class ChatViewModel:
@@ -70,11 +48,21 @@ class ChatViewModel:
         self.model_ready = False
         self.error: str | None = None
         self.status = "ready"
+        self.detail_index: int | None = None
+        """Which answer's detail panel is open, as an index into `messages`."""
+        self.attachments = AttachmentsViewModel(
+            lambda: runtime.pipeline.scanner,
+            runtime.paths.data_dir / "attachments",
+            on_change=self._changed,
+        )
         # A fresh id is only persisted when its first turn runs, so opening and
         # closing the app does not leave empty conversations behind.
         self.session_id = new_id()
         self._task: asyncio.Task[None] | None = None
         self._stop_requested = False
+        self._route_event: RouteChosen | None = None
+        self._privacy_loaded: asyncio.Event | None = None
+        """Set once `prepare_privacy` ran; None if it never started (turns load on demand)."""
 
     def _changed(self) -> None:
         if self.on_change is not None:
@@ -83,11 +71,25 @@ class ChatViewModel:
     def load_history(self) -> None:
         """Show the most recent conversation from the ledger, so a restart continues it."""
         sessions = self.runtime.ledger.sessions()
-        self.messages = []
         if sessions:
-            self.session_id = sessions[0].id
-            for turn in self.runtime.ledger.turns(self.session_id):
-                self.messages.extend(messages_for_turn(turn))
+            self.open_conversation(sessions[0].id)
+        else:
+            self.messages = []
+            self._changed()
+
+    def open_conversation(self, session_id: str) -> None:
+        """Show a conversation of the ledger; later questions continue it."""
+        if self.busy:
+            return
+        self.session_id = session_id
+        placeholders = self._placeholders()
+        self.messages = []
+        for turn in self.runtime.ledger.turns(session_id):
+            sent = self._sent_text(turn.user_text)
+            self.messages.extend(messages_for_turn(turn, placeholders, sent))
+        self.detail_index = None
+        self.error = None
+        self.status = "ready"
         self._changed()
 
     def new_conversation(self) -> None:
@@ -96,9 +98,38 @@ class ChatViewModel:
             return
         self.session_id = new_id()
         self.messages = []
+        self.detail_index = None
         self.error = None
         self.status = "ready"
         self._changed()
+
+    def show_detail(self, index: int | None) -> None:
+        """Open the detail panel of the answer at `index` (None closes it)."""
+        if index is not None and not (
+            0 <= index < len(self.messages) and self.messages[index].detail is not None
+        ):
+            return
+        self.detail_index = index
+        self._changed()
+
+    @property
+    def detail(self) -> DisplayMessage | None:
+        """The answer whose detail panel is open, if any."""
+        if self.detail_index is None or self.detail_index >= len(self.messages):
+            return None
+        return self.messages[self.detail_index]
+
+    @property
+    def can_send(self) -> bool:
+        """False while an answer streams or an attached file is still being checked."""
+        return not self.busy and not self.attachments.checking
+
+    def _placeholders(self) -> dict[str, str]:
+        return self.runtime.pipeline.pseudonyms.values(self.session_id)
+
+    def _sent_text(self, text: str) -> str:
+        """The question as the pipeline redacts it for an off-device endpoint."""
+        return Pseudonymizer(self.runtime.pipeline.pseudonyms, self.session_id).redact(text)
 
     async def prepare_model(self) -> None:
         """Load the local model's weights now, so the first answer starts quickly.
@@ -125,6 +156,25 @@ class ChatViewModel:
             self.loading_model = False
             self._changed()
 
+    async def prepare_privacy(self) -> None:
+        """Load the privacy detectors (NER models: seconds) in a thread before the first turn.
+
+        The pipeline scans each turn on the event loop; the first scan would load
+        the models there and freeze the page, so they are loaded here instead
+        and turns wait for this to finish.
+        """
+        if self._privacy_loaded is not None:
+            return
+        self._privacy_loaded = asyncio.Event()
+        scanner = self.runtime.pipeline.scanner
+        probe = TurnRequest(text="Tandem warm-up", session_id=self.session_id)
+        try:
+            await asyncio.to_thread(scanner.scan, probe, [])
+        except Exception:  # the turn's own scan reports the problem to the user
+            _log.exception("loading the privacy detectors failed")
+        finally:
+            self._privacy_loaded.set()
+
     async def send(self, text: str) -> None:
         """Ask `text` in the current conversation and stream the answer into `messages`.
 
@@ -132,18 +182,20 @@ class ChatViewModel:
         end up in `error` and as an error bubble; they are never raised.
         """
         text = text.strip()
-        if not text or self.busy:
+        if not text or not self.can_send:
             return
         self.error = None
-        self.messages.append(DisplayMessage(role="user", text=text))
+        chips = self.attachments.take()
+        self.messages.append(DisplayMessage(role="user", text=text, chips=chips))
         reply = DisplayMessage(role="assistant", text="", status="in_progress")
         self.messages.append(reply)
         self.busy = True
         self._stop_requested = False
         self.status = "generating…" if self.model_ready else "loading model…"
         self._changed()
-        request = TurnRequest(text=text, session_id=self.session_id)
-        self._task = asyncio.create_task(self._run_turn(request, reply))
+        attached = tuple(c.attachment for c in chips)
+        request = TurnRequest(text=text, session_id=self.session_id, attachments=attached)
+        self._task = asyncio.create_task(self._run_turn(request, self.messages[-2], reply))
         try:
             await self._task
         except asyncio.CancelledError:
@@ -157,6 +209,7 @@ class ChatViewModel:
         except Exception as exc:
             self._fail(reply, _describe_unexpected(exc))
         finally:
+            self._record_outcome(reply)
             self._task = None
             self.busy = False
             if self.error is None:
@@ -171,13 +224,22 @@ class ChatViewModel:
             self._task.cancel()
             self._changed()
 
-    async def _run_turn(self, request: TurnRequest, reply: DisplayMessage) -> None:
+    async def _run_turn(
+        self, request: TurnRequest, question: DisplayMessage, reply: DisplayMessage
+    ) -> None:
+        if self._privacy_loaded is not None and not self._privacy_loaded.is_set():
+            self.status = "loading privacy detectors…"
+            self._changed()
+            await self._privacy_loaded.wait()
+            self.status = "generating…" if self.model_ready else "loading model…"
         async for event in self.runtime.pipeline.run_turn(request):
             if isinstance(event, RouteChosen):
                 # The pipeline prepares the endpoint before routing, so the
                 # model is loaded by now.
                 self.model_ready = True
-                reply.route = route_label(event.decision)
+                self._route_event = event
+                describe_route(reply, event.decision)
+                question.chips = chips_after(question.chips, event.decision)
                 self.status = "generating…"
             elif isinstance(event, TokenDelta):
                 reply.text += event.text
@@ -185,16 +247,30 @@ class ChatViewModel:
                 # The failed (or unconfident) endpoint's text is withdrawn: the new
                 # endpoint's answer replaces it, and the route line says why.
                 reply.text = ""
-                reply.route = route_label(event.decision)
+                describe_route(reply, event.decision)
+                question.chips = chips_after(question.chips, event.decision)
             elif isinstance(event, ToolResultKeptLocal):
                 # The text so far stays; the device continues, and the route says why.
-                reply.route = route_label(event.decision)
+                describe_route(reply, event.decision)
+                question.chips = chips_after(question.chips, event.decision)
             elif isinstance(event, TurnFinished):
                 turn = event.turn
                 reply.text = turn.answer
                 reply.status = turn.status
-                reply.stats = stats_line(turn.usage, turn.status)
+                placeholders, sent = self._placeholders(), self._sent_text(turn.user_text)
+                describe_end(reply, turn, placeholders, sent, self._route_event)
             self._changed()
+
+    def _record_outcome(self, reply: DisplayMessage) -> None:
+        """A stopped or failed turn has no `TurnFinished`: its detail comes from the ledger."""
+        event, self._route_event = self._route_event, None
+        if event is None or reply.detail is not None or reply.role != "assistant":
+            return
+        turn = next(
+            (t for t in self.runtime.ledger.turns(self.session_id) if t.id == event.turn_id), None
+        )
+        if turn is not None and turn.route is not None:
+            describe_end(reply, turn, self._placeholders(), self._sent_text(turn.user_text), event)
 
     def _finish_stopped(self, reply: DisplayMessage) -> None:
         reply.status = "cancelled"

@@ -20,8 +20,9 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import flet as ft
 
-from app.gui.chat_view import show_chat
-from app.gui.chat_vm import ChatViewModel
+from app.gui.camera_bridge import attach_camera
+from app.gui.mcp_service import AppMcpService
+from app.gui.shell import show_shell
 from app.progress import terminal_progress
 from router.errors import TandemError
 from router.runtime import Runtime, build_runtime
@@ -62,30 +63,39 @@ def browser_available() -> bool:
 
 
 def make_app(runtime: Runtime) -> Callable[[ft.Page], Awaitable[None]]:
-    """Return Flet's per-page entry point; every browser tab gets its own view-model.
+    """Return Flet's per-page entry point; every browser tab gets its own shell and view-models.
 
     All pages share `runtime`, so the model is loaded once for all of them.
     """
 
     async def main(page: ft.Page) -> None:
-        await show_chat(page, ChatViewModel(runtime))
+        await attach_camera(page, AppMcpService.for_runtime(runtime))
+        show_shell(page, runtime)
 
     return main
 
 
-def run_gui(*, web: bool = False, port: int | None = None, model: str | None = None) -> None:
+def run_gui(
+    *,
+    web: bool = False,
+    port: int | None = None,
+    model: str | None = None,
+    mcp_port: int | None = None,
+) -> None:
     """Build the runtime and run the GUI until the window closes or Ctrl-C.
 
     `web` serves the app on http://127.0.0.1:`port`/ (a free port if None)
     instead of opening a desktop window; without `flet-desktop` (it downloads
     its client on first run, so offline it is missing) the web view is used too.
-    `model` overrides the configured model spec. Raises `TandemError` if the
+    `model` overrides the configured model spec. `mcp_port` starts the app's MCP
+    server on 127.0.0.1:`mcp_port` when the first page opens. Raises `TandemError` if the
     model cannot be found.
     """
     if not web and not desktop_available():
         print("The desktop client (flet-desktop) is not available; serving the web view instead.")
         web = True
     runtime = build_runtime(model=model, progress=terminal_progress("Preparing the model"))
+    AppMcpService.for_runtime(runtime).launch_port = mcp_port
     main = make_app(runtime)
     try:
         if web:
@@ -118,9 +128,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--web", action="store_true", help="serve the app for a browser")
     parser.add_argument("--port", type=int, default=None, help="port for the web view")
     parser.add_argument("--model", default=None, help="model name or .gguf path to use")
+    parser.add_argument(
+        "--mcp-port", type=int, default=None, help="also serve MCP on 127.0.0.1:N (see MCP view)"
+    )
     args = parser.parse_args(argv)
     try:
-        run_gui(web=args.web or args.port is not None, port=args.port, model=args.model)
+        run_gui(
+            web=args.web or args.port is not None,
+            port=args.port,
+            model=args.model,
+            mcp_port=args.mcp_port,
+        )
     except TandemError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         if exc.hint:

@@ -1,6 +1,7 @@
 import asyncio
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 from typing import cast
 
 import flet as ft
@@ -88,3 +89,31 @@ async def test_a_burst_of_changes_becomes_one_update(fake_runtime: RuntimeFactor
         for _ in range(5):
             await asyncio.sleep(0)
         assert page.updates == 2
+
+
+async def test_answers_get_a_badge_and_details_and_files_get_chips(
+    fake_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    async with fake_runtime(FakeEndpoint(name="local", kind="local")) as runtime:
+        vm = ChatViewModel(runtime)
+        view = ChatView(cast(ft.Page, RecordingPage()), vm)
+        vm.on_change = view.render
+        notes = tmp_path / "notes.txt"
+        notes.write_text("meeting at noon")
+        await vm.attachments.add_file("notes.txt", path=str(notes))
+        assert view.pending.visible
+        [pending] = view.pending.controls
+        assert isinstance(pending, ft.Chip) and pending.label.value == "notes.txt · will be sent"  # type: ignore[union-attr]
+
+        await vm.send("read it")
+        assert not view.pending.visible and view.pending.controls == []
+        question, answer = view._bubbles
+        assert question.chips.visible and not question.badge.visible
+        [sent] = question.chips.controls
+        assert sent.label.value == "notes.txt · stayed on this device"  # type: ignore[attr-defined]
+        assert answer.badge.visible and answer.badge_text.value == "device"
+        assert answer.meta.value.endswith("free (on this device)")
+        assert answer.details.visible and not question.details.visible
+
+        answer.details.on_click(None)  # type: ignore[misc]
+        assert vm.detail is vm.messages[1]

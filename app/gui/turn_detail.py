@@ -1,0 +1,136 @@
+"""What a turn sent and what stayed on this device, for the chat's badge and detail panel.
+
+The pipeline does not hand out the outbound request itself, so the detail is
+derived from what it does record: the route decision (endpoint, reason,
+redacted types, attachments sent, privacy verdict), the usage, the prompt size
+and dropped turns of `RouteChosen`, and the session's placeholders. The
+question's outbound text is rebuilt with the same `Pseudonymizer` the pipeline
+uses, so it shows exactly the placeholders that left the device.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from router.types import Attachment, RouteDecision, TurnStatus, Usage
+
+_WHERE = {"local": "device", "fake": "device", "cloud": "cloud", "edge": "edge"}
+
+
+def is_remote(decision: RouteDecision) -> bool:
+    """True when the turn was answered off this device (cloud or edge)."""
+    return decision.endpoint_kind not in ("local", "fake")
+
+
+def where_badge(decision: RouteDecision) -> str:
+    """The short badge of where a turn ran: device, cloud, edge, redacted → cloud, or team."""
+    if decision.policy == "team":
+        return "team"
+    where = _WHERE.get(decision.endpoint_kind, decision.endpoint_kind)
+    if is_remote(decision) and decision.redactions:
+        return f"redacted → {where}"
+    return where
+
+
+def cost_text(usage: Usage | None, decision: RouteDecision | None) -> str:
+    """The money a turn cost; on the device it is free."""
+    if usage is None:
+        return ""
+    if usage.cost_usd > 0:
+        return f"${usage.cost_usd:.4f}"
+    return "free (on this device)" if decision and not is_remote(decision) else "$0.0000"
+
+
+@dataclass(frozen=True)
+class TurnDetail:
+    """Everything the detail panel shows about one answered turn."""
+
+    badge: str
+    endpoint: str
+    reason: str
+    policy: str
+    privacy: str
+    """The privacy verdict in words: nothing found, redacted types, or kept local and why."""
+    sent_text: str | None
+    """The question as it left the device (placeholders in place); None if nothing left."""
+    sent: tuple[str, ...]
+    """What went to the endpoint besides the question: history, attachments, prompt size."""
+    kept_local: tuple[str, ...]
+    """What did not leave the device: the whole turn, replaced values, attachments held back."""
+    numbers: tuple[str, ...]
+    """Tokens, latency and cost."""
+
+
+def build_detail(
+    *,
+    user_text: str,
+    attachments: Sequence[Attachment],
+    decision: RouteDecision,
+    usage: Usage | None,
+    status: TurnStatus | None,
+    placeholders: Mapping[str, str],
+    sent_text: str,
+    input_tokens: int | None = None,
+    dropped_turns: int | None = None,
+) -> TurnDetail:
+    """Describe one turn; `placeholders` maps the session's protected values to placeholders.
+
+    `sent_text` is the question as the pipeline redacted it for an off-device
+    endpoint (ignored for on-device turns, where nothing leaves).
+    """
+    remote = is_remote(decision)
+    names_sent = set(decision.attachments_sent)
+    held_back = [a.name for a in attachments if a.name not in names_sent]
+    replaced = [(v, p) for v, p in placeholders.items() if v and v in user_text]
+    if remote:
+        sent = [f"to {decision.endpoint} ({decision.endpoint_kind})"]
+        if input_tokens is not None:
+            sent.append(f"{input_tokens} prompt tokens in all (system prompt and history included)")
+        if dropped_turns:
+            sent.append(f"{dropped_turns} earlier turns left out to fit the context")
+        sent += [f"attachment {name}" for name in decision.attachments_sent]
+        kept = [f"{value} (sent as {ph})" for value, ph in replaced]
+        kept += [f"attachment {name} (not sent)" for name in held_back]
+        if not kept:
+            kept.append("nothing held back: no privacy rule matched this turn")
+    else:
+        sent = ["nothing: the turn was answered on this device"]
+        kept = ["the whole turn: question, history and attachments"]
+    return TurnDetail(
+        badge=where_badge(decision),
+        endpoint=decision.endpoint,
+        reason=decision.reason,
+        policy=decision.policy,
+        privacy=_privacy_text(decision, replaced),
+        sent_text=sent_text if remote else None,
+        sent=tuple(sent),
+        kept_local=tuple(kept),
+        numbers=_numbers(usage, decision, status),
+    )
+
+
+def _privacy_text(decision: RouteDecision, replaced: Sequence[tuple[str, str]]) -> str:
+    if decision.privacy_action == "keep_local":
+        return f"kept on this device: {decision.reason.removeprefix('kept local: ')}"
+    if decision.redactions:
+        return f"redacted before sending: {', '.join(decision.redactions)}"
+    if replaced:
+        return "earlier values of this conversation sent as placeholders"
+    return "no privacy rule matched"
+
+
+def _numbers(
+    usage: Usage | None, decision: RouteDecision, status: TurnStatus | None
+) -> tuple[str, ...]:
+    if usage is None:
+        return (f"no usage recorded (the turn is {status or 'unfinished'})",)
+    lines = [
+        f"{usage.input_tokens} tokens in, {usage.output_tokens} out",
+        f"latency {usage.latency_s:.2f} s"
+        + (f", first token after {usage.ttft_s:.2f} s" if usage.ttft_s is not None else ""),
+        f"cost {cost_text(usage, decision)}",
+    ]
+    if usage.cache_read_tokens:
+        lines.append(f"{usage.cache_read_tokens} prompt tokens read from the provider's cache")
+    return tuple(lines)

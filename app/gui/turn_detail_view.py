@@ -1,0 +1,82 @@
+"""The detail panel of one answer: where it ran and why, what was sent, what stayed local."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import flet as ft
+
+from app.gui.chat_bubble import badge_color
+from app.gui.labelled import icon_button
+from app.gui.turn_detail import TurnDetail
+
+
+def _heading(text: str) -> ft.Text:
+    return ft.Text(text, weight=ft.FontWeight.BOLD, size=13)
+
+
+def _lines(lines: tuple[str, ...]) -> list[ft.Control]:
+    return [ft.Text(f"• {line}", size=12) for line in lines]
+
+
+class TurnDetailPanel:
+    """A side panel (or, on narrow screens, the whole chat area) showing a `TurnDetail`."""
+
+    def __init__(self, on_close: Callable[[], None]) -> None:
+        self.body = ft.Column(spacing=6, scroll=ft.ScrollMode.AUTO, expand=True)
+        self.root = ft.Container(
+            content=ft.Column(
+                [
+                    ft.Row(
+                        [
+                            ft.Text("What was sent", size=16, weight=ft.FontWeight.BOLD),
+                            icon_button(ft.Icons.CLOSE, "Close details", lambda _: on_close()),
+                        ],
+                        alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
+                    ),
+                    self.body,
+                ],
+                expand=True,
+            ),
+            padding=12,
+            width=340,
+            bgcolor=ft.Colors.SURFACE_CONTAINER_LOW,
+            border_radius=ft.BorderRadius.all(10),
+            visible=False,
+        )
+        self._shown: TurnDetail | None = None
+
+    def show(self, detail: TurnDetail | None) -> None:
+        """Render `detail`, or hide the panel when None."""
+        self.root.visible = detail is not None
+        if detail is None or detail == self._shown:
+            return
+        self._shown = detail
+        badge = ft.Container(
+            ft.Text(detail.badge, color=ft.Colors.WHITE, size=12, weight=ft.FontWeight.BOLD),
+            bgcolor=badge_color(detail.badge),
+            padding=ft.Padding.symmetric(vertical=2, horizontal=8),
+            border_radius=ft.BorderRadius.all(8),
+        )
+        controls: list[ft.Control] = [
+            ft.Row([badge, ft.Text(f"{detail.endpoint} · policy {detail.policy}", size=12)]),
+            _heading("Why"),
+            ft.Text(detail.reason or "(no reason recorded)", size=12),
+            _heading("Privacy"),
+            ft.Text(detail.privacy, size=12),
+            _heading("Sent"),
+            *_lines(detail.sent),
+        ]
+        if detail.sent_text is not None:
+            controls.append(ft.Text("The question as it left this device:", size=12))
+            controls.append(
+                ft.Container(
+                    ft.Text(detail.sent_text, size=12, font_family="monospace"),
+                    bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
+                    padding=8,
+                    border_radius=ft.BorderRadius.all(6),
+                )
+            )
+        controls += [_heading("Stayed on this device"), *_lines(detail.kept_local)]
+        controls += [_heading("Tokens, time and cost"), *_lines(detail.numbers)]
+        self.body.controls = controls

@@ -1,0 +1,187 @@
+"""The chat's route badges, detail panel and attachment chips, against the real pipeline.
+
+The detectors are a small regex (the real NER takes seconds to load); the rules,
+the redaction, the routing and the ledger are the real ones.
+"""
+
+import re
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+
+import pytest
+
+from app.gui.chat_vm import ChatViewModel
+from router.endpoints.fake import FakeEndpoint
+from router.paths import TandemPaths
+from router.privacy.rules import PrivacyRule, build_rules
+from router.privacy.scan import Scanner
+from router.runtime import Runtime, build_runtime
+from router.types import Finding, Message
+
+EMAIL = re.compile(r"[\w.]+@[\w.]+\.\w+")
+SECRET_RULE = PrivacyRule(
+    name="bluebird",
+    keywords=["bluebird"],
+    action="keep_local",
+    reason="mentions project bluebird",
+)
+
+
+def email_detector(text: str) -> list[Finding]:
+    return [
+        Finding(type="EMAIL_ADDRESS", start=m.start(), end=m.end(), confidence=1.0, detector="re")
+        for m in EMAIL.finditer(text)
+    ]
+
+
+def sent_text(endpoint: FakeEndpoint) -> str:
+    """Everything an endpoint was sent, as one string."""
+    return "\n".join(m.content for request in endpoint.requests for m in request)
+
+
+def answer_cloud(messages: Sequence[Message]) -> str:
+    return "the cloud answers"
+
+
+@pytest.fixture
+async def cloud_runtime(
+    tandem_home: TandemPaths, monkeypatch: pytest.MonkeyPatch
+) -> AsyncIterator[Runtime]:
+    """A runtime that prefers a (fake) cloud endpoint, with the default rules plus one."""
+    monkeypatch.setenv("TANDEM_ROUTING__POLICY", "prefer_remote")
+    endpoints = {
+        "local": FakeEndpoint(name="local", kind="local"),
+        "cloud": FakeEndpoint(answer_cloud, name="cloud", kind="cloud", price_per_token_usd=1e-5),
+    }
+    runtime = build_runtime(tandem_home, endpoints=endpoints)  # type: ignore[arg-type]
+    runtime.pipeline.scanner = Scanner(rules=build_rules([SECRET_RULE]), detect=email_detector)
+    try:
+        yield runtime
+    finally:
+        await runtime.aclose()
+
+
+def cloud_of(runtime: Runtime) -> FakeEndpoint:
+    endpoint = runtime.pipeline.endpoints["cloud"]
+    assert isinstance(endpoint, FakeEndpoint)
+    return endpoint
+
+
+async def test_a_redacted_cloud_turn_shows_what_left_the_device(cloud_runtime: Runtime) -> None:
+    vm = ChatViewModel(cloud_runtime)
+    await vm.send("Write to ana.lopez@example.com about lunch")
+
+    answer = vm.messages[-1]
+    assert answer.text == "the cloud answers"
+    assert answer.badge == "redacted → cloud"
+    assert answer.cost.startswith("$") and answer.cost != "$0.0000"
+    detail = answer.detail
+    assert detail is not None
+    assert detail.endpoint == "cloud" and "redacted then sent" in detail.reason
+    assert detail.privacy == "redacted before sending: EMAIL_ADDRESS"
+    # The panel shows the question as it left: the placeholder, never the address.
+    assert detail.sent_text is not None and "ana.lopez@example.com" not in detail.sent_text
+    placeholder = re.search(r"\[EMAIL\w*_1\]", detail.sent_text)
+    assert placeholder is not None
+    # ... and it is exactly what the endpoint received.
+    assert detail.sent_text in sent_text(cloud_of(cloud_runtime))
+    assert "ana.lopez@example.com" not in sent_text(cloud_of(cloud_runtime))
+    assert detail.kept_local == (f"ana.lopez@example.com (sent as {placeholder.group(0)})",)
+    assert any(line.startswith("cost $") for line in detail.numbers)
+
+    vm.show_detail(len(vm.messages) - 1)
+    assert vm.detail is answer
+    vm.show_detail(0)  # a question has no detail: the panel stays on the answer
+    assert vm.detail is answer
+    vm.show_detail(None)
+    assert vm.detail is None
+
+
+async def test_a_keep_local_turn_says_so_and_sends_nothing(cloud_runtime: Runtime) -> None:
+    vm = ChatViewModel(cloud_runtime)
+    await vm.send("Summarise the bluebird plan")
+
+    answer = vm.messages[-1]
+    assert answer.badge == "device" and answer.cost == "free (on this device)"
+    assert "kept local: mentions project bluebird" in answer.route
+    detail = answer.detail
+    assert detail is not None and detail.sent_text is None
+    assert detail.privacy == "kept on this device: mentions project bluebird"
+    assert detail.sent == ("nothing: the turn was answered on this device",)
+    assert cloud_of(cloud_runtime).requests == []
+
+
+async def test_details_survive_a_restart(cloud_runtime: Runtime) -> None:
+    first = ChatViewModel(cloud_runtime)
+    await first.send("Mail ana.lopez@example.com")
+    again = ChatViewModel(cloud_runtime)
+    again.load_history()
+    reloaded = again.messages[-1]
+    assert reloaded.badge == "redacted → cloud"
+    assert reloaded.detail is not None
+    assert reloaded.detail.sent_text == first.messages[-1].detail.sent_text  # type: ignore[union-attr]
+
+
+async def test_attachment_chips_say_what_is_sent_and_what_stays(
+    cloud_runtime: Runtime, tmp_path: Path
+) -> None:
+    vm = ChatViewModel(cloud_runtime)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("meeting at noon")
+    await vm.attachments.add_file("notes.txt", path=str(notes))
+    await vm.attachments.add_file("plan.txt", data=b"the bluebird launch plan")
+
+    labels = [c.label for c in vm.attachments.chips]
+    assert labels == ["notes.txt · will be sent", "plan.txt · stays local"]
+    kept = vm.attachments.chips[1]
+    assert kept.note == "stays on this device: mentions project bluebird"
+    # Bytes from a browser are saved under the data folder for the pipeline to read.
+    assert kept.attachment.path is not None
+    assert Path(kept.attachment.path).read_bytes() == b"the bluebird launch plan"
+    assert Path(kept.attachment.path).is_relative_to(cloud_runtime.paths.data_dir)
+
+    await vm.send("what do these say?")
+    question = vm.messages[-2]
+    # The plan keeps the whole turn local, so neither file left the device.
+    assert [c.verdict for c in question.chips] == ["not_sent", "not_sent"]
+    assert vm.attachments.chips == []
+    assert cloud_of(cloud_runtime).requests == []
+    [turn] = cloud_runtime.ledger.turns(vm.session_id)
+    assert [a.name for a in turn.attachments] == ["notes.txt", "plan.txt"]
+
+
+async def test_a_sent_attachment_chip_says_sent(cloud_runtime: Runtime, tmp_path: Path) -> None:
+    vm = ChatViewModel(cloud_runtime)
+    notes = tmp_path / "notes.txt"
+    notes.write_text("meeting at noon")
+    await vm.attachments.add_file("notes.txt", path=str(notes))
+    vm.attachments.remove("missing.txt")  # removing an unknown name changes nothing
+    assert len(vm.attachments.chips) == 1
+
+    await vm.send("what does it say?")
+    [chip] = vm.messages[-2].chips
+    assert chip.verdict == "sent" and chip.label == "notes.txt · sent"
+    assert vm.messages[-1].detail is not None
+    assert "attachment notes.txt" in vm.messages[-1].detail.sent
+
+
+async def test_a_stopped_turn_still_gets_its_badge_and_details(
+    fake_runtime: Callable[[FakeEndpoint], AbstractAsyncContextManager[Runtime]],
+) -> None:
+    slow = FakeEndpoint(
+        lambda m: " ".join(["word"] * 200), name="local", kind="local", delay_s=0.001
+    )
+    async with fake_runtime(slow) as runtime:
+        vm = ChatViewModel(runtime)
+
+        def stop_after_first_token() -> None:
+            if vm.busy and vm.messages[-1].text:
+                vm.stop()
+
+        vm.on_change = stop_after_first_token
+        await vm.send("a long story please")
+        answer = vm.messages[-1]
+        assert answer.status == "cancelled" and answer.badge == "device"
+        assert answer.detail is not None
+        assert answer.detail.numbers == ("no usage recorded (the turn is cancelled)",)
