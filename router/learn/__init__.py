@@ -6,6 +6,9 @@
   `artifact` saves them and loads them numpy-only (`load_router`); `metrics` and
   `evaluation` score them with RouteLLM's APGR and CPT.
 - `m4a1` simulates every route of every M4A1 turn; `budget_env` plays budgeted
-  conversations; `budget_rl` trains the budget-aware policy; `baselines` holds the rest.
+  conversations; `budget_plan` solves the budget-aware plan (value iteration over
+  the remaining latency and money), `budget_tune` cross-validates its risk penalty,
+  `budget_rl` trains it (with optional policy-gradient weights), `budget_policy` is
+  the policy itself and `budget_artifact` its file; `baselines` holds the rest.
 - `report` / `report_table` run everything and print the goal table (`tandem router report`).
 """

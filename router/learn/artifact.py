@@ -110,21 +110,38 @@ class Router:
             z = (x @ a["P"]) * a["u"]
             return _sigmoid(z @ (a["V"][i] - a["V"][j]) + a["c"][i] - a["c"][j])
         if self.kind == "knn":
-            q = x @ a["P"]
-            q /= np.maximum(np.linalg.norm(q, axis=1, keepdims=True), 1e-12)
-            sims = q @ self._memory().T
-            k = min(int(self.meta["k"]), sims.shape[1])
-            nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-            return np.asarray((1.0 + a["gap"][nearest].mean(axis=1)) / 2.0, dtype=np.float64)
+            return self._knn_scores(x)
         raise ValueError(f"unknown router kind {self.kind!r}")
 
-    def _memory(self) -> Array:
-        """The kNN memory as float64, converted once (float16 on disk keeps files small)."""
-        cached = self.arrays.get("_memory64")
+    def _knn_scores(self, x: Array) -> Array:
+        """kNN scores in float32 (ranks match float64 to ~1e-3 in similarity, far below ties).
+
+        The memory is converted once to a C-contiguous float32 matrix (float16
+        on disk keeps files small; float16 arithmetic would be slow), so one
+        decision is a (n, r) x (r,) product and an `argpartition`, no sort.
+        """
+        memory, proj, gap = self._knn_arrays()
+        q = np.asarray(x, dtype=np.float32) @ proj
+        q /= np.maximum(np.linalg.norm(q, axis=1, keepdims=True), np.float32(1e-12))
+        sims = q @ memory.T
+        k = min(int(self.meta["k"]), sims.shape[1])
+        nearest = np.argpartition(-sims, k - 1, axis=1)[:, :k]
+        return np.asarray((1.0 + gap[nearest].mean(axis=1)) / 2.0, dtype=np.float64)
+
+    def _knn_arrays(
+        self,
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float64]]:
+        """Memory, projection (float32) and gaps (float64), prepared once per router."""
+        cached = self.arrays.get("_memory32")
         if cached is None:
-            cached = np.asarray(self.arrays["memory"], dtype=np.float64)
-            self.arrays = {**self.arrays, "_memory64": cached}
-        return np.asarray(cached, dtype=np.float64)
+            self.arrays = {
+                **self.arrays,
+                "_memory32": np.ascontiguousarray(self.arrays["memory"], dtype=np.float32),
+                "_proj32": np.ascontiguousarray(self.arrays["P"], dtype=np.float32),
+                "_gap64": np.asarray(self.arrays["gap"], dtype=np.float64),
+            }
+        a = self.arrays
+        return a["_memory32"], a["_proj32"], a["_gap64"]
 
     def score(self, embeddings: npt.ArrayLike, prompts: Sequence[str]) -> Array:
         """One score per prompt; higher means the strong endpoint is more worth its price."""

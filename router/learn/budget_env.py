@@ -56,16 +56,20 @@ class Predictor:
         self.k = k
         self.action_cost = self.values[:, :, 2].mean(axis=0)
 
+    def neighbours(self, embedding: Array, exclude: int | None = None) -> Array:
+        """(k, actions, 3): the simulated outcomes of the `k` most similar training turns."""
+        sims = self.memory @ embedding
+        if exclude is not None:
+            sims = np.where(self.rows == exclude, -np.inf, sims)
+        near = np.argpartition(-sims, self.k - 1)[: self.k]
+        return np.asarray(self.values[near], dtype=np.float64)
+
     def predict(self, embedding: Array, exclude: int | None = None) -> Array:
         """(actions, 4): expected score, latency, cost, and the latency's spread (std).
 
         `exclude` drops that simulator row (leave-one-out).
         """
-        sims = self.memory @ embedding
-        if exclude is not None:
-            sims = np.where(self.rows == exclude, -np.inf, sims)
-        near = np.argpartition(-sims, self.k - 1)[: self.k]
-        values = self.values[near]
+        values = self.neighbours(embedding, exclude)
         spread = values[:, :, 1].std(axis=0)[:, None]
         return np.concatenate([values.mean(axis=0), spread], axis=1).astype(np.float64)
 

@@ -1,140 +1,68 @@
-"""A budget-aware routing policy for M4A1, trained by actor-critic policy gradient (numpy).
-
-The policy is a conditional-logit model. For each action `a` it combines
-(1) the predicted outcome of `a` for this question (score, latency, cost from
-`Predictor`), relative to what is left of each budget, with shared weights, and
-optionally (2) a per-action weight vector over the turn's state (budget left,
-turn number, task, view relevance). With `budget_state=False` the budget terms
-are replaced by absolute latency and cost, which gives the "RL without budget
-state" baseline. The budget-aware policy also
-masks actions whose predicted cost or latency exceeds what is left (`shield`).
+"""Training the budget-aware M4A1 policy (`budget_policy`) by actor-critic policy gradient.
 
 Training samples a conversation and a budget from a grid, plays the episode
 with the stochastic policy, and follows REINFORCE with a learned linear value
 baseline (advantage actor-critic with Monte-Carlo returns). The reward is the
-turn's score, minus `penalty` (+ the relative overshoot) once at the end of a
-conversation that went over budget.
+turn's score, minus a penalty once at the end of a conversation that went over
+budget.
+
+The budget-aware policy is planned first (`budget_plan`: model-based RL, value
+iteration over the simulator built from the training conversations, its
+penalty and latency margin picked by cross-validation inside them); with
+`residual_episodes` > 0 the policy gradient then learns residual weights on
+top of the plan, with the reward on the plan's scale (each turn's share of the
+conversation's mean score, minus the penalty). Without the plan (`plan=False`,
+or version-1 policies) the weights alone carry the policy, as before.
+
+`BUDGET_GRID` is the training distribution of budgets: around the default
+(30 s, $0.05), kept away from the budgets the benchmark calls unseen.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from router.errors import TandemError
-from router.learn.budget_env import Observation, Predictor, task_onehot
-from router.learn.m4a1 import ACTIONS, Simulator
+from router.learn.budget_artifact import (
+    POLICY_FORMAT,
+    POLICY_VERSION,
+    READABLE_VERSIONS,
+    load_policy,
+    save_policy,
+)
+from router.learn.budget_env import Observation, Predictor, evaluate
+from router.learn.budget_plan import PENALTIES, build_plan, held_out_neighbours
+from router.learn.budget_policy import (
+    DEFAULT_POLICY,
+    N_ACTIONS,
+    BudgetPolicy,
+    pair_features,
+    shield,
+    state_features,
+)
+from router.learn.budget_tune import tune_penalty
+from router.learn.m4a1 import Simulator
 
+__all__ = [
+    "BUDGET_GRID",
+    "DEFAULT_POLICY",
+    "POLICY_FORMAT",
+    "POLICY_VERSION",
+    "READABLE_VERSIONS",
+    "BudgetPolicy",
+    "load_policy",
+    "save_policy",
+    "shield",
+    "train_policy",
+    "tune_shield",
+]
 Array = npt.NDArray[np.float64]
-POLICY_FORMAT = "tandem.learn.budget-policy"
-POLICY_VERSION = 1
-N_ACTIONS = len(ACTIONS)
-N_PAIR = 8
-EXPECTED_TURNS_LEFT = (3.5, 2.9, 2.3, 1.7, 1.0)
-"""E[turns left, this one included | turn i], i = 0..4, from M4A1's mix of 2-5 turn talks."""
-N_STATE = 11
-DEFAULT_POLICY = Path(__file__).resolve().parents[2] / "assets" / "budget_policy_default.npz"
-
-
-def pair_features(pred: Array, obs: Observation, budget_state: bool) -> Array:
-    """(actions, N_PAIR): each action's predicted outcome, relative to the budget left."""
-    score, lat, usd = pred[:, 0], pred[:, 1], pred[:, 2]
-    out = np.zeros((len(pred), N_PAIR))
-    out[:, 0] = score
-    if not budget_state:
-        out[:, 1] = lat / 10.0
-        out[:, 2] = usd * 100.0
-    else:
-        # Only costs relative to the budget left: a loose budget then costs nothing
-        # (with absolute terms too, held-out scores were lower at 35 s and 60 s budgets).
-        lat_left = max(obs.latency_left_s, 0.0)
-        usd_left = max(obs.cost_left_usd, 0.0)
-        out[:, 3] = np.minimum(lat / max(lat_left, 1.0), 3.0)
-        out[:, 4] = np.minimum(usd / max(usd_left, 1e-4), 3.0)
-        out[:, 5] = (lat > lat_left).astype(np.float64)
-        out[:, 6] = (obs.turn / 4.0) * lat / 10.0
-        # Pace: this action's latency against an even share of what is left per turn.
-        turns_left = EXPECTED_TURNS_LEFT[min(obs.turn, len(EXPECTED_TURNS_LEFT) - 1)]
-        out[:, 7] = np.minimum(lat * turns_left / max(lat_left, 1.0), 5.0)
-    return out
-
-
-MAX_TURNS = 5
-
-
-def shield(
-    pred: Array,
-    obs: Observation,
-    z: Array,
-    reserve_s: float = 0.0,
-    reserve_usd: float = 0.0,
-    caution: float = 0.0,
-) -> Array:
-    """Mask actions whose predicted cost or latency, plus a reserve, exceeds what is left.
-
-    The conversation's length is unknown, so `reserve_s` seconds and
-    `reserve_usd` dollars are kept for each turn that may still follow (up to
-    `MAX_TURNS`). An action's latency counts as its mean plus `caution` times
-    its spread among similar turns (`pred[:, 3]`, when present). Local is
-    never masked for money; if no action fits the time, only the fastest
-    affordable one remains.
-    """
-    future = max(0, MAX_TURNS - 1 - obs.turn)
-    dear = pred[:, 2] > max(obs.cost_left_usd - future * reserve_usd, 0.0)
-    dear[0] = False
-    latency = pred[:, 1] + (caution * pred[:, 3] if pred.shape[1] > 3 else 0.0)
-    slow = latency > obs.latency_left_s - future * reserve_s
-    allowed = ~dear & ~slow
-    if not allowed.any():
-        allowed = np.zeros(len(z), dtype=bool)
-        allowed[int(np.argmin(np.where(dear, np.inf, latency)))] = True
-    return np.where(allowed, z, -np.inf)
-
-
-def state_features(obs: Observation, budget_state: bool) -> Array:
-    """(N_STATE,) turn state: bias, budget left, turn number, task, view relevance."""
-    lat = obs.latency_left_s / obs.latency_budget_s if budget_state else 0.0
-    usd = obs.cost_left_usd / obs.cost_budget_usd if budget_state else 0.0
-    assoc = [5.0 * (a - 0.2) for a in obs.association]  # relevance sits near 0.2 +- 0.05
-    return np.array([1.0, lat, usd, obs.turn / 4.0, *task_onehot(obs.task), *assoc])
-
-
-@dataclass
-class BudgetPolicy:
-    """Conditional-logit policy over the 9 M4A1 actions (see the module docstring)."""
-
-    predictor: Predictor
-    budget_state: bool = True
-    mask_cost: bool = True
-    reserve_s: float = 0.0
-    reserve_usd: float = 0.0
-    caution: float = 0.0
-    w_pair: Array = field(default_factory=lambda: np.zeros(N_PAIR))
-    w_state: Array = field(default_factory=lambda: np.zeros((N_ACTIONS, N_STATE)))
-    meta: dict[str, Any] = field(default_factory=dict)
-
-    def logits(self, obs: Observation, exclude: int | None = None) -> tuple[Array, Array, Array]:
-        """Masked logits, pair features and state features of one observation."""
-        pred = self.predictor.predict(obs.embedding, exclude)
-        pair = pair_features(pred, obs, self.budget_state)
-        state = state_features(obs, self.budget_state)
-        z = pair @ self.w_pair + self.w_state @ state
-        if self.mask_cost:
-            z = shield(pred, obs, z, self.reserve_s, self.reserve_usd, self.caution)
-        return z, pair, state
-
-    def __call__(self, obs: Observation, rng: np.random.Generator) -> int:
-        """The most likely action (evaluation is deterministic)."""
-        z, _, _ = self.logits(obs)
-        return int(np.argmax(z))
+BUDGET_GRID = tuple((lat, usd) for lat in (30.0, 40.0, 50.0) for usd in (0.02, 0.05, 0.08))
 
 
 def _softmax(z: Array) -> Array:
@@ -156,10 +84,21 @@ def train_policy(
     reserve_s: float = 0.0,
     init_score_weight: float = 5.0,
     state_terms: bool = False,
+    plan: bool = True,
+    plan_penalty: float | None = None,
+    plan_margin_s: float = 0.0,
+    penalties: Sequence[float] = PENALTIES,
+    residual_episodes: int = 0,
 ) -> BudgetPolicy:
     """Fit a policy on the `train` conversations under budgets drawn from `budgets`.
 
     Without budget state the penalty is off too: that baseline maximises score alone.
+    With budget state and `plan`, the policy is planned first, with `plan_penalty`
+    and `plan_margin_s` or, if the penalty is None, the best of `penalties` and
+    `budget_plan.MARGINS_S` by cross-validation in `train`
+    (`budget_plan.tune_penalty`); the policy gradient then learns residual
+    weights on top for `residual_episodes` episodes (0 by default: on M4A1's
+    80 training conversations the residual lowered held-out scores).
     `state_terms` also learns the per-action weights over the turn state; off by
     default, as on M4A1 (80 training conversations) they overfit: with them the
     held-out score at the default budgets was lower (1.08 against 1.17-1.22).
@@ -167,13 +106,32 @@ def train_policy(
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
     predictor = predictor or Predictor(sim, train)
+    planned = budget_state and plan
     policy = BudgetPolicy(
-        predictor, budget_state=budget_state, mask_cost=budget_state, reserve_s=reserve_s
+        predictor,
+        budget_state=budget_state,
+        mask_cost=budget_state,
+        reserve_s=0.0 if planned else reserve_s,
     )
-    # Start from "prefer the best predicted score"; RL then learns what budgets cost.
-    policy.w_pair[0] = init_score_weight
+    tuning: dict[str, Any] = {}
+    # Beliefs as at test time: neighbours from a simulator without the turn's conversation.
+    beliefs = held_out_neighbours(sim, train, k=predictor.k, seed=seed)
+    if planned:
+        if plan_penalty is None:
+            (plan_penalty, plan_margin_s), tuning = tune_penalty(
+                sim, train, budgets, penalties, k=predictor.k
+            )
+        policy.plan = build_plan(
+            sim, train, plan_penalty, k=predictor.k, beliefs=beliefs, margin_s=plan_margin_s
+        )
+        penalty = plan_penalty
+    else:
+        # Start from "prefer the best predicted score"; RL then learns what budgets cost.
+        policy.w_pair[0] = init_score_weight
     value = np.zeros(6)
-    cache: dict[int, Array] = {}
+    cache: dict[int, tuple[Array, Array]] = {}
+    if planned:
+        episodes = residual_episodes
     for _ in range(episodes):
         c = int(train[int(rng.integers(len(train)))])
         lat_b, usd_b = budgets[int(rng.integers(len(budgets)))]
@@ -186,17 +144,25 @@ def train_policy(
                 lat_b - lat, usd_b - usd, lat_b, usd_b,
             )  # fmt: skip
             row = start + i
-            if row not in cache:  # leave-one-out predictions are fixed per turn
-                cache[row] = predictor.predict(obs.embedding, exclude=row)
-            pred = cache[row]
+            if row not in cache:
+                near = beliefs[row]
+                spread = near[:, :, 1].std(axis=0)[:, None]
+                cache[row] = (np.concatenate([near.mean(axis=0), spread], axis=1), near)
+            pred, near = cache[row]
+            base = np.zeros(N_ACTIONS)
+            if policy.plan is not None:
+                q = policy.plan.q_values(i, obs.latency_left_s, obs.cost_left_usd, pred)
+                base = policy.plan_scale * q
             pair = pair_features(pred, obs, budget_state)
             state = state_features(obs, budget_state)
-            z = pair @ policy.w_pair + policy.w_state @ state
+            z = base + pair @ policy.w_pair + policy.w_state @ state
             if policy.mask_cost:
-                z = shield(pred, obs, z, reserve_s)
+                z = shield(pred, obs, z, policy.reserve_s)
             probs = _softmax(z)
             a = int(rng.choice(N_ACTIONS, p=probs))
             score, dl, du = outcomes[i, a]
+            if planned:  # the plan's scale: the turn's share of the conversation's mean
+                score /= len(conv.turns)
             lat += float(dl)
             usd += float(du)
             v_in = np.array([1.0, obs.latency_left_s / lat_b, obs.cost_left_usd / usd_b,
@@ -206,7 +172,7 @@ def train_policy(
         rewards = [s[5] for s in steps]
         if budget_state and (lat > lat_b or usd > usd_b):
             over = max(lat - lat_b, 0.0) / lat_b + max(usd - usd_b, 0.0) / usd_b
-            rewards[-1] -= penalty + over
+            rewards[-1] -= penalty + (0.0 if planned else over)
         returns = np.cumsum(rewards[::-1])[::-1]
         for (pair, state, probs, a, v_in, _), ret in zip(steps, returns, strict=True):
             adv = ret - float(value @ v_in)
@@ -221,7 +187,9 @@ def train_policy(
         "budget_state": budget_state,
         "episodes": episodes,
         "penalty": penalty,
-        "reserve_s": reserve_s,
+        "reserve_s": policy.reserve_s,
+        "planned": planned,
+        "penalty_tuning": tuning,
         "train_budgets": [list(b) for b in budgets],
         "train_conversations": len(train),
         "train_seconds": round(time.perf_counter() - started, 2),
@@ -245,10 +213,17 @@ def tune_shield(
 
     The best mean score among settings whose over-budget rate, averaged over
     `budgets` (or at its worst budget, with `worst_case`), is at most
-    `max_over`; the lowest rate if none is.
+    `max_over`; the lowest rate if none is. A planned policy keeps its settings:
+    its risk is set by the plan's penalty, already cross-validated in training.
     """
-    from router.learn.budget_env import evaluate
-
+    if policy.plan is not None:
+        return {
+            "reserve_s": policy.reserve_s,
+            "reserve_usd": policy.reserve_usd,
+            "caution": policy.caution,
+            "plan_penalty": policy.plan.penalty,
+            "plan_margin_s": policy.plan.margin_s,
+        }
     best: tuple[bool, float] | None = None
     chosen = (policy.reserve_s, policy.reserve_usd, policy.caution)
     for setting in itertools.product(reserves_s, reserves_usd, cautions):
@@ -263,71 +238,3 @@ def tune_shield(
     policy.reserve_s, policy.reserve_usd, policy.caution = chosen
     policy.meta.update(reserve_s=chosen[0], reserve_usd=chosen[1], caution=chosen[2])
     return {"reserve_s": chosen[0], "reserve_usd": chosen[1], "caution": chosen[2]}
-
-
-def save_policy(policy: BudgetPolicy, path: str | Path) -> Path:
-    """Write a `tandem.learn.budget-policy` .npz (weights plus the predictor's memory)."""
-    file = Path(path)
-    file.parent.mkdir(parents=True, exist_ok=True)
-    meta = dict(
-        policy.meta,
-        format=POLICY_FORMAT,
-        version=POLICY_VERSION,
-        budget_state=policy.budget_state,
-        mask_cost=policy.mask_cost,
-        reserve_s=policy.reserve_s,
-        reserve_usd=policy.reserve_usd,
-        caution=policy.caution,
-        k=policy.predictor.k,
-        actions=[f"{r}:{','.join(map(str, v))}" for r, v in ACTIONS],
-    )
-    blob = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
-    with file.open("wb") as handle:
-        np.savez_compressed(
-            handle,
-            meta=blob,
-            w_pair=policy.w_pair,
-            w_state=policy.w_state,
-            memory=policy.predictor.memory.astype(np.float16),
-            values=policy.predictor.values.astype(np.float32),
-        )
-    return file
-
-
-class _StoredPredictor(Predictor):
-    """A predictor rebuilt from an artifact's memory (no simulator needed)."""
-
-    def __init__(self, memory: Array, values: Array, k: int) -> None:
-        self.rows = np.full(len(memory), -1, dtype=np.int64)
-        self.memory = memory
-        self.values = values
-        self.k = min(k, len(memory))
-        self.action_cost = values[:, :, 2].mean(axis=0)
-
-
-def load_policy(path: str | Path | None = None) -> BudgetPolicy:
-    """Read a budget policy artifact (default: the shipped one); `TandemError` if bad."""
-    file = Path(path).expanduser() if path else DEFAULT_POLICY
-    hint = "train one with `tandem router report`, or use `--policy default`"
-    try:
-        with np.load(file, allow_pickle=False) as data:
-            meta = json.loads(bytes(data["meta"]).decode("utf-8"))
-            arrays = {k: data[k].astype(np.float64) for k in data.files if k != "meta"}
-        if meta.get("format") != POLICY_FORMAT or meta.get("version") != POLICY_VERSION:
-            raise ValueError(f"not {POLICY_FORMAT} version {POLICY_VERSION}")
-        predictor = _StoredPredictor(arrays["memory"], arrays["values"], int(meta["k"]))
-        return BudgetPolicy(
-            predictor,
-            budget_state=bool(meta["budget_state"]),
-            mask_cost=bool(meta["mask_cost"]),
-            reserve_s=float(meta.get("reserve_s", 0.0)),
-            reserve_usd=float(meta.get("reserve_usd", 0.0)),
-            caution=float(meta.get("caution", 0.0)),
-            w_pair=arrays["w_pair"],
-            w_state=arrays["w_state"],
-            meta=meta,
-        )
-    except FileNotFoundError as exc:
-        raise TandemError(f"budget policy {file} does not exist", hint) from exc
-    except (OSError, ValueError, KeyError, UnicodeDecodeError) as exc:
-        raise TandemError(f"budget policy {file} is not readable ({exc})", hint) from exc

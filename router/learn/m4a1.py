@@ -7,7 +7,12 @@ turn and an action it did not take, the mean outcome of the `k` turns most
 similar in question embedding (same task category preferred) that did take
 that action. View sets with fewer than `min_pool` logged turns borrow from
 turns that uploaded the same number of views (then any views, then any cloud
-turn). The logged action keeps its logged outcome.
+turn) for score and latency. Cost is a property of the upload, not of the
+question (the logged cost of each view set varies by under 5%), so it comes
+from turns that uploaded exactly that view set whenever any did: borrowing it
+from other view sets made uploading view 0 cost ~13 times its logged price,
+and made the cost depend on how many conversations the simulator holds. The
+logged action keeps its logged outcome.
 
 Actions (`ACTIONS`): 0 local; 1 cloud, no view; 2-8 cloud with the view sets
 {0} {1} {2} {0,1} {0,2} {1,2} {0,1,2}.
@@ -139,6 +144,7 @@ class Simulator:
             raise ValueError("need one embedding per turn")
         starts = np.cumsum([0] + [len(c.turns) for c in self.conversations])
         self.offsets = [int(s) for s in starts[:-1]]
+        self.k, self.min_pool = k, min_pool
         self.table = self._fill(k, min_pool)
 
     def _fill(self, k: int, min_pool: int) -> Array:
@@ -167,6 +173,11 @@ class Simulator:
             kk = min(k, len(pool))
             near = np.argsort(-sims[:, pool], axis=1)[:, :kk]
             table[:, a] = outcome[pool[near]].mean(axis=1)
+            exact = np.nonzero(logged == a)[0]
+            if 0 < len(exact) < len(pool):
+                kk = min(k, len(exact))
+                near = np.argsort(-sims[:, exact], axis=1)[:, :kk]
+                table[:, a, 2] = outcome[exact[near], 2].mean(axis=1)
         table[np.arange(n), logged] = outcome
         return table
 

@@ -3,10 +3,11 @@
 Single-turn (RouteLLM data, contaminated prompts dropped): every router kind is
 scored out of fold (5-fold cross-validation within each benchmark: in-domain),
 and trained on MMLU + GSM8K then scored on MT-Bench (cross-dataset). Sequential
-(M4A1): 5-fold cross-validation over conversations; in each fold the RL
-policies, the shield and the greedy predictor learn from the training
-conversations only, and every policy plays the held-out ones at the default
-budgets and at two budgets outside the training grid. Writes `summary.json`
+(M4A1): 5-fold cross-validation over conversations; in each fold the budget
+policies and the greedy predictor learn from a simulator built from the
+training conversations alone (so no held-out outcome is imputed into training),
+and every policy plays the held-out ones at the default budgets and at three
+budgets outside the training grid. Writes `summary.json`
 and PNG plots to the output folder.
 """
 
@@ -24,7 +25,8 @@ import numpy.typing as npt
 from router.learn.artifact import KINDS, Router
 from router.learn.baselines import ALL_VIEWS, constant, greedy, prompt_policy, random_policy
 from router.learn.budget_env import Policy, Predictor, evaluate
-from router.learn.budget_rl import BudgetPolicy, train_policy, tune_shield
+from router.learn.budget_plan import sub_simulator
+from router.learn.budget_rl import BUDGET_GRID, BudgetPolicy, train_policy
 from router.learn.datasets import STRONG, WEAK, load_routellm
 from router.learn.embed_cache import EmbeddingCache, default_cache_dir
 from router.learn.evaluation import curves_plot
@@ -32,11 +34,9 @@ from router.learn.m4a1 import Simulator, load_m4a1
 from router.learn.metrics import random_summary, routing_curve, summary
 from router.learn.train import TrainingSet, train_router, training_set
 
-TRAIN_BUDGETS = tuple(
-    (lat, usd) for lat in (25.0, 30.0, 40.0, 50.0) for usd in (0.01, 0.02, 0.05, 0.08)
-)
+TRAIN_BUDGETS = BUDGET_GRID
 DEFAULT_BUDGET = (30.0, 0.05)
-UNSEEN_BUDGETS = ((35.0, 0.03), (60.0, 0.10))
+UNSEEN_BUDGETS = ((35.0, 0.03), (45.0, 0.07), (60.0, 0.10))
 ROUTELLM_PUBLISHED = {
     "mt_bench": "mf: 95% of GPT-4 quality with ~26% GPT-4 calls; cost -85% at 95% quality",
     "mmlu": "cost -45% at 95% of GPT-4 quality",
@@ -139,14 +139,17 @@ def decision_latency(router: Router, data: TrainingSet, n: int = 500) -> dict[st
 def _policies(
     sim: Simulator, train: Sequence[int], seed: int, decisions: dict[str, bool]
 ) -> tuple[dict[str, Policy], dict[str, float]]:
-    predictor = Predictor(sim, train)
+    # Learn from the training conversations alone: in the full simulator a training
+    # turn's untaken actions are imputed from neighbours that may be held-out turns.
+    train_sim = sub_simulator(sim, train)
+    rows = list(range(len(train)))
+    predictor = Predictor(train_sim, rows)
     started = time.perf_counter()
-    rl = train_policy(sim, train, TRAIN_BUDGETS, predictor=predictor, seed=seed)
-    shield = tune_shield(rl, sim, train, TRAIN_BUDGETS)
+    rl = train_policy(train_sim, rows, TRAIN_BUDGETS, predictor=predictor, seed=seed)
     rl_seconds = time.perf_counter() - started
     started = time.perf_counter()
     plain = train_policy(
-        sim, train, TRAIN_BUDGETS, predictor=predictor, seed=seed, budget_state=False
+        train_sim, rows, TRAIN_BUDGETS, predictor=predictor, seed=seed, budget_state=False
     )
     plain_seconds = time.perf_counter() - started
     policies: dict[str, Policy] = {
@@ -161,7 +164,8 @@ def _policies(
     if decisions:
         policies["prompt"] = prompt_policy(decisions, list(predictor.action_cost))
     info = {"rl_train_seconds": rl_seconds, "rl_no_budget_train_seconds": plain_seconds}
-    info.update(shield)
+    if rl.plan is not None:
+        info.update(plan_penalty=rl.plan.penalty, plan_margin_s=rl.plan.margin_s)
     return policies, info
 
 
@@ -203,8 +207,8 @@ def sequential(path: Path, cache: EmbeddingCache, out: Path, log: Log) -> dict[s
             "rl_no_budget_train_seconds_mean": float(
                 np.mean([i["rl_no_budget_train_seconds"] for i in infos])
             ),
-            "reserve_s": [i["reserve_s"] for i in infos],
-            "reserve_usd": [i["reserve_usd"] for i in infos],
+            "plan_penalty": [i.get("plan_penalty") for i in infos],
+            "plan_margin_s": [i.get("plan_margin_s") for i in infos],
             "train_budgets": [list(b) for b in TRAIN_BUDGETS],
         },
     }
@@ -276,7 +280,6 @@ def train_defaults(
     everything = list(range(len(conversations)))
     started = time.perf_counter()
     policy: BudgetPolicy = train_policy(sim, everything, TRAIN_BUDGETS)
-    tune_shield(policy, sim, everything, TRAIN_BUDGETS)
     policy_seconds = time.perf_counter() - started
     policy_file = save_policy(policy, assets / "budget_policy_default.npz")
     log(f"wrote {router_file} and {policy_file}")

@@ -38,7 +38,7 @@ def test_shield_masks_what_the_budget_cannot_pay() -> None:
 
 def test_budget_policy_stays_in_budget_and_beats_local(sim: Simulator) -> None:
     train = list(range(len(sim.conversations)))
-    policy = train_policy(sim, train, [(12.0, 0.01), (20.0, 0.02)], episodes=300, seed=0)
+    policy = train_policy(sim, train, [(12.0, 0.01), (20.0, 0.02)], seed=0, plan_penalty=10.0)
     ours = evaluate(sim, train, policy, 12.0, 0.01)
     local = evaluate(sim, train, constant(0), 12.0, 0.01)
     assert ours["over_budget_rate"] <= local["over_budget_rate"]
@@ -47,14 +47,84 @@ def test_budget_policy_stays_in_budget_and_beats_local(sim: Simulator) -> None:
 
 def test_policy_round_trip(sim: Simulator, tmp_path: Path) -> None:
     train = list(range(len(sim.conversations)))
-    policy = train_policy(sim, train, [(20.0, 0.02)], episodes=50, seed=1)
+    policy = train_policy(
+        sim, train, [(20.0, 0.02)], seed=1, plan_penalty=7.0, plan_margin_s=1.5,
+        residual_episodes=50,
+    )  # fmt: skip
     policy.reserve_s = 2.5
     loaded = load_policy(save_policy(policy, tmp_path / "p.npz"))
     assert loaded.reserve_s == 2.5 and loaded.budget_state
+    assert loaded.meta["version"] == 2
+    assert loaded.plan is not None and policy.plan is not None
+    assert (loaded.plan.penalty, loaded.plan.margin_s) == (7.0, 1.5)
+    np.testing.assert_allclose(loaded.plan.residuals, policy.plan.residuals)
+    np.testing.assert_allclose(loaded.plan.after, policy.plan.after, atol=0.02)  # float16
     np.testing.assert_allclose(loaded.w_pair, policy.w_pair)
+    for budget in ((20.0, 0.02), (35.0, 0.03)):
+        a = evaluate(sim, train, policy, *budget)
+        b = evaluate(sim, train, loaded, *budget)
+        assert a["score"] == pytest.approx(b["score"], rel=1e-3)
+
+
+def test_version_1_policy_still_loads_and_acts(sim: Simulator, tmp_path: Path) -> None:
+    import json
+
+    train = list(range(len(sim.conversations)))
+    policy = train_policy(sim, train, [(20.0, 0.02)], episodes=50, seed=1, plan=False)
+    assert policy.plan is None
+    file = save_policy(policy, tmp_path / "v1.npz")
+    with np.load(file) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = json.loads(bytes(arrays.pop("meta")).decode("utf-8"))
+    meta["version"] = 1
+    blob = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+    np.savez_compressed(tmp_path / "old.npz", meta=blob, **arrays)
+    loaded = load_policy(tmp_path / "old.npz")
+    assert loaded.plan is None
     a = evaluate(sim, train, policy, 20.0, 0.02)
-    b = evaluate(sim, train, loaded, 20.0, 0.02)
-    assert a["score"] == pytest.approx(b["score"], rel=1e-3)
+    assert evaluate(sim, train, loaded, 20.0, 0.02)["score"] == pytest.approx(a["score"])
+
+
+def test_unknown_policy_version_is_refused(sim: Simulator, tmp_path: Path) -> None:
+    import json
+
+    train = list(range(len(sim.conversations)))
+    file = save_policy(train_policy(sim, train, [(20.0, 0.02)], plan_penalty=5.0), tmp_path / "p")
+    with np.load(file) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = json.loads(bytes(arrays.pop("meta")).decode("utf-8"))
+    meta["version"] = 99
+    blob = np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)
+    np.savez_compressed(tmp_path / "new.npz", meta=blob, **arrays)
+    with pytest.raises(TandemError, match="not readable"):
+        load_policy(tmp_path / "new.npz")
+
+
+def test_policy_decision_depends_on_the_budget_left(sim: Simulator) -> None:
+    train = list(range(len(sim.conversations)))
+    policy = train_policy(sim, train, [(20.0, 0.02)], plan_penalty=10.0)
+    rng = np.random.default_rng(0)
+    emb = sim.embeddings[0]
+    rich = Observation(0, 0, emb, "Query", (0.2, 0.2, 0.2), 200.0, 1.0, 200.0, 1.0)
+    poor = Observation(0, 0, emb, "Query", (0.2, 0.2, 0.2), 200.0, 0.0003, 200.0, 1.0)
+    assert policy(rich, rng) != policy(poor, rng)
+    assert policy.predictor.predict(emb)[policy(poor, rng), 2] <= 0.0003
+
+
+@pytest.mark.parametrize("lat_left", [3.0, 4.5, 6.0, 7.5, 100.0])
+def test_shield_keeps_a_planned_policy_within_what_is_left(sim: Simulator, lat_left: float) -> None:
+    train = list(range(len(sim.conversations)))
+    policy = train_policy(
+        sim, train, [(20.0, 0.02)], plan_penalty=0.0
+    )  # the plan alone ignores risk
+    rng = np.random.default_rng(0)
+    for row, emb in enumerate(sim.embeddings):
+        obs = Observation(0, 4, emb, "Query", (0.2, 0.2, 0.2), lat_left, 0.006, 30.0, 0.05)
+        pred = policy.predictor.predict(emb)
+        fits = (pred[:, 1] <= lat_left) & ((pred[:, 2] <= 0.006) | (np.arange(len(pred)) == 0))
+        a = policy(obs, rng)
+        if fits.any():
+            assert fits[a], f"row {row}: chose {a} though {np.nonzero(fits)[0]} fit"
 
 
 def test_bad_policy_file_is_a_clear_error(tmp_path: Path) -> None:

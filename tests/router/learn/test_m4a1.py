@@ -70,6 +70,16 @@ def test_unseen_actions_come_from_neighbours_that_took_them(sim: Simulator) -> N
     assert sim.table.shape == (len(sim.turns), len(ACTIONS), 3)
 
 
+def test_cost_comes_from_the_same_view_set_when_scores_borrow(tmp_path: Path) -> None:
+    conversations = load_m4a1(write_m4a1(tmp_path / "m.json"))
+    # min_pool above every pool: score and latency borrow from wider view sets
+    sim = Simulator(conversations, _embeddings(conversations), k=3, min_pool=1000)
+    v0, v1v2 = 2, 7  # the synthetic file logs these view sets at $0.0045 and $0.009
+    assert np.allclose(sim.table[:, v0, 2], 0.0045) and np.allclose(sim.table[:, v1v2, 2], 0.009)
+    # latency did borrow: some turns mix 5 s (v0) and 6 s (v1v2) neighbours
+    assert not np.allclose(sim.table[:, v0, 1], 5.0)
+
+
 def test_episode_accounts_latency_cost_and_budget(sim: Simulator) -> None:
     rng = np.random.default_rng(0)
     seen: list[Observation] = []
