@@ -15,6 +15,7 @@ confidence is below the decision's threshold (an `EscalationStarted` event).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from dataclasses import dataclass
@@ -63,7 +64,10 @@ class TurnPipeline(CascadeStages):
             await self.tools.ensure_started()  # connects to the MCP servers on the first turn
         history = self.ledger.history(request.session_id)
         # The summary may be packed too, so it is scanned like the history it condenses.
-        report = self.scanner.scan(request, [*history, *self._summary_messages(request)])
+        # In a worker thread: NER and attachment extraction take long enough (seconds
+        # when the models first load) to freeze a GUI that shares this event loop.
+        scanned = [*history, *self._summary_messages(request)]
+        report = await asyncio.to_thread(self.scanner.scan, request, scanned)
         features = self.features(request, report, history)
         decision = self.policy.decide(request, report, self.endpoints, features)
         decision = self._enforce_privacy(request, report, decision)

@@ -215,3 +215,29 @@ async def test_a_known_down_endpoint_is_skipped_without_a_request(tmp_path: Path
     assert events[0].decision.endpoint == "local"
     assert events[0].decision.reason == "cloud unreachable right now"
     assert remote.calls == 0
+
+
+async def test_the_privacy_scan_runs_off_the_event_loop(tmp_path: Path) -> None:
+    """A GUI shares the pipeline's loop: a slow scan (NER loading) must not freeze it."""
+    import threading
+
+    from router.privacy.scan import Scanner
+    from router.types import PrivacyReport
+
+    class RecordingScanner(Scanner):
+        def __init__(self) -> None:
+            super().__init__()
+            self.threads: list[threading.Thread] = []
+
+        def scan(
+            self, request: TurnRequest, history: Sequence[Message], session_id: str | None = None
+        ) -> PrivacyReport:
+            self.threads.append(threading.current_thread())
+            return super().scan(request, history, session_id)
+
+    pipeline = _pipeline(tmp_path, FakeEndpoint())
+    scanner = RecordingScanner()
+    pipeline.scanner = scanner
+    events = await _collect(pipeline, "hello there")
+    assert isinstance(events[-1], TurnFinished)
+    assert scanner.threads and threading.main_thread() not in scanner.threads
