@@ -6,6 +6,7 @@ all drive the same pipeline with the same configuration.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -34,6 +35,8 @@ from router.privacy.redact import PseudonymStore
 from router.privacy.rules import build_rules
 from router.privacy.scan import Scanner
 from router.session import TurnPipeline
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -80,7 +83,13 @@ class Runtime:
         """Finish background work (memory index, summary), then close endpoints and the ledger."""
         await self.pipeline.drain()
         for endpoint in self.pipeline.endpoints.values():
-            await endpoint.aclose()
+            try:
+                await endpoint.aclose()
+            except RuntimeError as exc:
+                # A GUI's loop has ended by the time it closes the runtime from a new
+                # one; HTTP clients bound to the old loop cannot close, and their
+                # sockets go with the process anyway. Keep closing the rest.
+                _log.debug("could not close endpoint %s: %s", endpoint.name, exc)
         if self.pipeline.context is not None:
             self.pipeline.context.summaries.close()
         if self.memory is not None:

@@ -48,3 +48,21 @@ def test_shipped_config_parses_with_the_routing_examples(tandem_home: TandemPath
     settings = load_settings(tandem_home)
     assert settings.routing.policy == "local" and settings.routing.rules == []
     assert settings.routing.cascade_threshold == 0.6
+
+
+def test_closing_goes_on_past_an_endpoint_bound_to_an_ended_loop(
+    tandem_home: TandemPaths,
+) -> None:
+    """The GUI closes the runtime from a new loop after Flet's has ended."""
+    import asyncio
+    import sqlite3
+
+    class BoundToAnEndedLoop(FakeEndpoint):
+        async def aclose(self) -> None:
+            raise RuntimeError("Event loop is closed")
+
+    endpoints = {"local": FakeEndpoint(name="local"), "claude": BoundToAnEndedLoop(name="claude")}
+    runtime = build_runtime(tandem_home, endpoints=endpoints)
+    asyncio.run(runtime.aclose())
+    with pytest.raises(sqlite3.ProgrammingError):  # the ledger was still closed
+        runtime.ledger.history("s1")
