@@ -61,6 +61,10 @@ class SessionInfo(BaseModel):
     turns: int = Field(description="Number of turns in it.")
 
 
+# Per-session tables that other stores keep in the ledger's file (pseudonyms, summaries).
+_SESSION_TABLES = ("privacy_pseudonyms", "context_summaries")
+
+
 class Ledger:
     """SQLite-backed store of sessions and turns; safe to share between threads."""
 
@@ -100,6 +104,35 @@ class Ledger:
         """Close the database connection."""
         with self._lock:
             self._conn.close()
+
+    def rename_session(self, session_id: str, title: str) -> bool:
+        """Give a conversation a new title; False if it does not exist (yet).
+
+        Raises `ValueError` for a title that is empty once whitespace is folded.
+        """
+        title = " ".join(title.split())
+        if not title:
+            raise ValueError("a conversation's title cannot be empty")
+        with self._tx() as conn:
+            cur = conn.execute("UPDATE sessions SET title = ? WHERE id = ?", (title, session_id))
+            return cur.rowcount > 0
+
+    def delete_session(self, session_id: str) -> bool:
+        """Remove a conversation with its turns, placeholders and summary, in one transaction.
+
+        Placeholders and summaries live in tables other stores keep in this file;
+        tables not created yet are skipped. False if there was no such conversation.
+        """
+        with self._tx() as conn:
+            tables = {
+                row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+            for table in _SESSION_TABLES:
+                if table in tables:
+                    conn.execute(f"DELETE FROM {table} WHERE session_id = ?", (session_id,))
+            conn.execute("DELETE FROM turns WHERE session_id = ?", (session_id,))
+            cur = conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+            return cur.rowcount > 0
 
     def create_session(self, title: str = "New conversation") -> str:
         """Start a new conversation and return its id."""

@@ -12,7 +12,6 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.gui.conversation_store import ConversationStore
 from app.memory_cli import snippet
 from router.errors import TandemError
 from router.ledger import SessionInfo
@@ -41,11 +40,9 @@ class ConversationsViewModel:
     def __init__(
         self,
         runtime: Runtime,
-        store: ConversationStore | None = None,
         on_change: Callable[[], None] | None = None,
     ) -> None:
         self.runtime = runtime
-        self.store = store or ConversationStore(runtime.paths.ledger_file)
         self.on_change = on_change
         self.items: list[ConversationItem] = []
         self.query = ""
@@ -96,13 +93,13 @@ class ConversationsViewModel:
     def rename(self, session_id: str, title: str) -> None:
         """Retitle a conversation; a blank title keeps the old one."""
         self.renaming = None
-        if title.strip() and not self.store.rename(session_id, title):
+        if title.strip() and not self.runtime.ledger.rename_session(session_id, title):
             self.error = "that conversation has no turns yet; ask something first"
         self.refresh()
 
     async def delete(self, session_id: str) -> None:
         """Delete a conversation from the ledger and from the memory index."""
-        self.store.delete(session_id)
+        self.runtime.ledger.delete_session(session_id)
         memory = self.runtime.memory
         if memory is not None:
             try:

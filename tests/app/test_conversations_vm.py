@@ -6,7 +6,6 @@ from contextlib import AbstractAsyncContextManager
 import pytest
 
 from app.gui.chat_vm import ChatViewModel
-from app.gui.conversation_store import ConversationStore
 from app.gui.conversations_vm import ConversationsViewModel
 from router.endpoints.fake import FakeEndpoint
 from router.paths import TandemPaths
@@ -70,7 +69,7 @@ async def test_rename_retitles_and_rejects_blank_titles(fake_runtime: RuntimeFac
         vm.rename("not-saved-yet", "Draft")
         assert vm.error is not None and "no turns yet" in vm.error
         with pytest.raises(ValueError, match="cannot be empty"):
-            ConversationStore(runtime.paths.ledger_file).rename(trip, " ")
+            runtime.ledger.rename_session(trip, " ")
 
 
 async def test_delete_removes_the_turns_and_everything_kept_per_session(
@@ -86,7 +85,7 @@ async def test_delete_removes_the_turns_and_everything_kept_per_session(
         assert runtime.ledger.turns(trip) == []
         assert runtime.pipeline.pseudonyms.values(trip) == {}
         assert len(runtime.ledger.turns(bread)) == 1
-        assert not ConversationStore(runtime.paths.ledger_file).delete(trip)  # already gone
+        assert not runtime.ledger.delete_session(trip)  # already gone
     finally:
         await runtime.aclose()
 

@@ -80,3 +80,28 @@ def test_wal_mode_is_on(tmp_path: Path) -> None:
 
     mode = sqlite3.connect(tmp_path / "l.db").execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
+
+
+def test_rename_and_delete_a_session(tmp_path: Path) -> None:
+    import pytest
+
+    from router.privacy.redact import PseudonymStore
+
+    ledger = Ledger(tmp_path / "ledger.db")
+    keep, gone = ledger.create_session("keep"), ledger.create_session("trip")
+    for sid in (keep, gone):
+        ledger.begin_turn(sid, "a question")
+    pseudonyms = PseudonymStore(tmp_path / "ledger.db")  # its table lives in the same file
+    pseudonyms.placeholder(gone, "PERSON", "Ana Silva")
+    pseudonyms.placeholder(keep, "PERSON", "Rui Costa")
+    assert ledger.rename_session(gone, "  Lisbon   trip ")
+    assert {s.title for s in ledger.sessions()} == {"keep", "Lisbon trip"}
+    with pytest.raises(ValueError):
+        ledger.rename_session(gone, "   ")
+    assert not ledger.rename_session("no-such-session", "x")
+    assert ledger.delete_session(gone)
+    assert [s.id for s in ledger.sessions()] == [keep]
+    assert ledger.turns(gone) == [] and len(ledger.turns(keep)) == 1
+    assert not ledger.delete_session(gone)  # already gone
+    assert pseudonyms.values(gone) == {} and pseudonyms.values(keep) != {}
+    pseudonyms.close()
