@@ -93,6 +93,7 @@ class TurnPipeline(CascadeStages):
             decision=attempt.decision,
             input_tokens=attempt.packed.input_tokens,
             dropped_turns=attempt.packed.dropped_turns,
+            sent_messages=attempt.packed.messages if is_remote(attempt.endpoint) else (),
         )
         if attempt.decision.escalate_to and isinstance(attempt.endpoint, ScoringEndpoint):
             events = self._cascade(turn, request, report, history, attempt)

@@ -6,6 +6,7 @@ No Flet here; `chat_vm.py` fills these while a turn streams, and
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -13,7 +14,7 @@ from app.gui.attachments_vm import AttachmentChip, chips_after
 from app.gui.turn_detail import TurnDetail, build_detail, cost_text, where_badge
 from app.turn_text import route_label, stats_line
 from router.session import RouteChosen
-from router.types import RouteDecision, Turn, TurnStatus, Usage
+from router.types import Message, RouteDecision, Turn, TurnStatus, Usage
 
 DisplayRole = Literal["user", "assistant", "error"]
 
@@ -76,6 +77,7 @@ def describe_end(
     placeholders: dict[str, str],
     sent_text: str,
     route_event: RouteChosen | None = None,
+    sent_messages: Sequence[Message] = (),
 ) -> None:
     """Fill the answer's stats, cost and detail from its finished turn."""
     assert turn.route is not None
@@ -92,4 +94,5 @@ def describe_end(
         sent_text=sent_text,
         input_tokens=route_event.input_tokens if route_event else None,
         dropped_turns=route_event.dropped_turns if route_event else None,
+        sent_messages=sent_messages or (route_event.sent_messages if route_event else ()),
     )

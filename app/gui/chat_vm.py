@@ -26,7 +26,7 @@ from router.mcp.turn import ToolResultKeptLocal
 from router.privacy.redact import Pseudonymizer
 from router.runtime import Runtime
 from router.session import EscalationStarted, FallbackStarted, RouteChosen, TurnFinished
-from router.types import TurnRequest, new_id
+from router.types import Message, TurnRequest, new_id
 
 _log = logging.getLogger(__name__)
 __all__ = ["ChatViewModel", "DisplayMessage", "DisplayRole", "messages_for_turn"]
@@ -61,6 +61,8 @@ class ChatViewModel:
         self._task: asyncio.Task[None] | None = None
         self._stop_requested = False
         self._route_event: RouteChosen | None = None
+        self._sent_messages: tuple[Message, ...] = ()
+        """What the running turn's request carried off the device (empty: nothing)."""
         self._privacy_loaded: asyncio.Event | None = None
         """Set once `prepare_privacy` ran; None if it never started (turns load on demand)."""
 
@@ -238,12 +240,15 @@ class ChatViewModel:
                 # model is loaded by now.
                 self.model_ready = True
                 self._route_event = event
+                self._sent_messages = event.sent_messages
                 describe_route(reply, event.decision)
                 question.chips = chips_after(question.chips, event.decision)
                 self.status = "generating…"
             elif isinstance(event, TokenDelta):
                 reply.text += event.text
             elif isinstance(event, FallbackStarted | EscalationStarted):
+                if isinstance(event, EscalationStarted):  # the draft never left; this does
+                    self._sent_messages = event.sent_messages
                 # The failed (or unconfident) endpoint's text is withdrawn: the new
                 # endpoint's answer replaces it, and the route line says why.
                 reply.text = ""
@@ -258,7 +263,9 @@ class ChatViewModel:
                 reply.text = turn.answer
                 reply.status = turn.status
                 placeholders, sent = self._placeholders(), self._sent_text(turn.user_text)
-                describe_end(reply, turn, placeholders, sent, self._route_event)
+                describe_end(
+                    reply, turn, placeholders, sent, self._route_event, self._sent_messages
+                )
             self._changed()
 
     def _record_outcome(self, reply: DisplayMessage) -> None:

@@ -1,11 +1,12 @@
 """What a turn sent and what stayed on this device, for the chat's badge and detail panel.
 
-The pipeline does not hand out the outbound request itself, so the detail is
-derived from what it does record: the route decision (endpoint, reason,
-redacted types, attachments sent, privacy verdict), the usage, the prompt size
-and dropped turns of `RouteChosen`, and the session's placeholders. The
-question's outbound text is rebuilt with the same `Pseudonymizer` the pipeline
-uses, so it shows exactly the placeholders that left the device.
+While a turn is watched live, `RouteChosen` carries the request exactly as it
+left the device, and the panel lists it message by message. The rest comes from
+what the ledger records, so it survives a restart: the route decision
+(endpoint, reason, redacted types, attachments sent, privacy verdict), the
+usage, and the session's placeholders. The question's outbound text is rebuilt
+with the same `Pseudonymizer` the pipeline uses, so it shows exactly the
+placeholders that left the device.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from router.types import Attachment, RouteDecision, TurnStatus, Usage
+from router.types import Attachment, Message, RouteDecision, TurnStatus, Usage
 
 _WHERE = {"local": "device", "fake": "device", "cloud": "cloud", "edge": "edge"}
 
@@ -56,6 +57,8 @@ class TurnDetail:
     """The question as it left the device (placeholders in place); None if nothing left."""
     sent: tuple[str, ...]
     """What went to the endpoint besides the question: history, attachments, prompt size."""
+    sent_messages: tuple[str, ...]
+    """Every message of the request exactly as it left the device, as `role: text`."""
     kept_local: tuple[str, ...]
     """What did not leave the device: the whole turn, replaced values, attachments held back."""
     numbers: tuple[str, ...]
@@ -73,11 +76,14 @@ def build_detail(
     sent_text: str,
     input_tokens: int | None = None,
     dropped_turns: int | None = None,
+    sent_messages: Sequence[Message] = (),
 ) -> TurnDetail:
     """Describe one turn; `placeholders` maps the session's protected values to placeholders.
 
     `sent_text` is the question as the pipeline redacted it for an off-device
     endpoint (ignored for on-device turns, where nothing leaves).
+    `sent_messages` is the request as it left the device (from `RouteChosen`),
+    when the turn was watched live; turns read back from the ledger have none.
     """
     remote = is_remote(decision)
     names_sent = set(decision.attachments_sent)
@@ -105,6 +111,7 @@ def build_detail(
         privacy=_privacy_text(decision, replaced),
         sent_text=sent_text if remote else None,
         sent=tuple(sent),
+        sent_messages=tuple(f"{m.role}: {m.content}" for m in sent_messages) if remote else (),
         kept_local=tuple(kept),
         numbers=_numbers(usage, decision, status),
     )

@@ -19,6 +19,15 @@ def _lines(lines: tuple[str, ...]) -> list[ft.Control]:
     return [ft.Text(f"• {line}", size=12) for line in lines]
 
 
+def _monospace(text: str) -> ft.Control:
+    return ft.Container(
+        ft.Text(text, size=12, font_family="monospace"),
+        bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
+        padding=8,
+        border_radius=ft.BorderRadius.all(6),
+    )
+
+
 class TurnDetailPanel:
     """A side panel (or, on narrow screens, the whole chat area) showing a `TurnDetail`."""
 
@@ -69,14 +78,10 @@ class TurnDetailPanel:
         ]
         if detail.sent_text is not None:
             controls.append(ft.Text("The question as it left this device:", size=12))
-            controls.append(
-                ft.Container(
-                    ft.Text(detail.sent_text, size=12, font_family="monospace"),
-                    bgcolor=ft.Colors.SURFACE_CONTAINER_HIGHEST,
-                    padding=8,
-                    border_radius=ft.BorderRadius.all(6),
-                )
-            )
+            controls.append(_monospace(detail.sent_text))
+        if detail.sent_messages:
+            controls.append(ft.Text("The whole request, exactly as it left:", size=12))
+            controls += [_monospace(line) for line in detail.sent_messages]
         controls += [_heading("Stayed on this device"), *_lines(detail.kept_local)]
         controls += [_heading("Tokens, time and cost"), *_lines(detail.numbers)]
         self.body.controls = controls

@@ -80,7 +80,10 @@ class CascadeStages(StreamingStages):
                 )
         if escalation is not None:
             yield EscalationStarted(
-                decision=escalation.decision, confidence=conf.score, withdrawn_text=local_text
+                decision=escalation.decision,
+                confidence=conf.score,
+                withdrawn_text=local_text,
+                sent_messages=escalation.packed.messages,
             )
             async with aclosing(
                 self._stream_and_commit(turn, request, history, escalation, report)

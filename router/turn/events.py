@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from router.endpoints.base import TokenDelta
 from router.mcp.turn import ToolCalled, ToolResultKeptLocal
-from router.types import RouteDecision, Turn
+from router.types import Message, RouteDecision, Turn
 
 AfterTurnHook = Callable[[Turn], Awaitable[None]]
 """Async callback given each completed turn (the memory index registers one)."""
@@ -23,6 +23,11 @@ class RouteChosen(BaseModel):
     decision: RouteDecision = Field(description="The policy's decision, with its reason.")
     input_tokens: int = Field(description="Prompt tokens sent to the endpoint.")
     dropped_turns: int = Field(description="Earlier turns left out of the context.")
+    sent_messages: tuple[Message, ...] = Field(
+        default=(),
+        description="The messages exactly as they leave the device (placeholders in place) "
+        "for an off-device endpoint; empty when the turn runs on the device.",
+    )
 
 
 class FallbackStarted(BaseModel):
@@ -53,6 +58,9 @@ class EscalationStarted(BaseModel):
     decision: RouteDecision = Field(description="The escalated route, its reason naming why.")
     confidence: float = Field(description="The local answer's confidence in [0, 1].")
     withdrawn_text: str = Field(description="The local answer; it is replaced, not kept.")
+    sent_messages: tuple[Message, ...] = Field(
+        default=(), description="The messages as they leave the device for the escalation."
+    )
 
 
 TurnEvent = (

@@ -88,6 +88,10 @@ async def test_a_redacted_cloud_turn_shows_what_left_the_device(cloud_runtime: R
     assert detail.sent_text in sent_text(cloud_of(cloud_runtime))
     assert "ana.lopez@example.com" not in sent_text(cloud_of(cloud_runtime))
     assert detail.kept_local == (f"ana.lopez@example.com (sent as {placeholder.group(0)})",)
+    # The whole request is listed too, message for message as the endpoint got it.
+    [request] = cloud_of(cloud_runtime).requests
+    assert detail.sent_messages == tuple(f"{m.role}: {m.content}" for m in request)
+    assert not any("ana.lopez@example.com" in line for line in detail.sent_messages)
     assert any(line.startswith("cost $") for line in detail.numbers)
 
     vm.show_detail(len(vm.messages) - 1)
@@ -109,6 +113,7 @@ async def test_a_keep_local_turn_says_so_and_sends_nothing(cloud_runtime: Runtim
     assert detail is not None and detail.sent_text is None
     assert detail.privacy == "kept on this device: mentions project bluebird"
     assert detail.sent == ("nothing: the turn was answered on this device",)
+    assert detail.sent_messages == ()
     assert cloud_of(cloud_runtime).requests == []
 
 

@@ -44,6 +44,7 @@ async def test_a_card_number_never_leaves_the_device(
     route = events[0]
     assert isinstance(route, RouteChosen) and route.decision.endpoint == "local"
     assert route.decision.reason == "kept local: contains a card number"
+    assert route.sent_messages == ()  # nothing left the device
     assert server.requests == 0
 
 
@@ -60,6 +61,10 @@ async def test_a_name_is_redacted_on_the_way_out_and_restored_on_the_way_back(
     assert route.decision.reason.startswith("redacted then sent")
     sent = b"".join(server.bodies)
     assert server.requests == 1 and b"John Smith" not in sent and b"[PERSON_1]" in sent
+    # The event the detail panel shows carries exactly what the server received.
+    shown = route.sent_messages[-1].content
+    assert "[PERSON_1]" in shown and "John Smith" not in shown
+    assert shown.encode() in sent.decode("unicode_escape").encode()
     finished = events[-1]
     assert isinstance(finished, TurnFinished) and finished.turn.answer == "cloud answer"
 
