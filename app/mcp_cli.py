@@ -57,7 +57,9 @@ def add_mcp_parser(subparsers: Any) -> None:
 
 def _add_server_choice(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--servers", default=None, help="comma list of files,camera,sensors,assistant (default: all)"
+        "--servers",
+        default=None,
+        help="comma list of files,camera,sensors,assistant (default: all)",
     )
     parser.add_argument(
         "--root",

@@ -119,9 +119,15 @@ def gui_app_mcp(start_gui: Callable[..., GuiApp]) -> GuiApp:
     return start_gui("--mcp-port", str(free_port()))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Headless Debian Chromium with a fake camera whose permission is granted."""
+    """Headless Debian Chromium with a fake camera whose permission is granted.
+
+    Module-scoped, not session-scoped: Playwright's sync API keeps an event loop
+    running in the main thread while it is open, and every asyncio test after
+    the browser tests would then fail with "cannot be called from a running
+    event loop".
+    """
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing; install Debian's chromium (apt-get install chromium)")
     with sync_playwright() as playwright:
