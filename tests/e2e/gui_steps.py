@@ -8,6 +8,8 @@ from playwright.sync_api import Locator, Page, expect
 
 ANSWER_TIMEOUT_MS = 90_000
 """The first turn waits for the privacy detectors to load: seconds on a slow machine."""
+FOCUS_ATTEMPTS = 3
+FOCUS_TIMEOUT_MS = 10_000
 
 
 def type_into(page: Page, field: Locator, text: str) -> None:
@@ -15,8 +17,15 @@ def type_into(page: Page, field: Locator, text: str) -> None:
 
     Keys typed before Flutter has moved the focus are lost, so this waits for it.
     """
-    field.click()
-    expect(field).to_be_focused()
+    for attempt in range(FOCUS_ATTEMPTS):
+        field.click()
+        try:
+            # A busy machine (the first turn loads the model) can take seconds to focus.
+            expect(field).to_be_focused(timeout=FOCUS_TIMEOUT_MS)
+            break
+        except AssertionError:
+            if attempt == FOCUS_ATTEMPTS - 1:
+                raise
     page.keyboard.type(text)
 
 
