@@ -28,7 +28,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp_servers.assistant import AssistantService, register_assistant
 from mcp_servers.camera import CameraConfig, register_camera
 from mcp_servers.files import ConfirmWrite, FilesConfig, register_files
-from mcp_servers.sensors import register_sensors
+from mcp_servers.sensors import SensorsBackend, register_sensors
 from router.errors import TandemError
 
 SERVER_NAMES = ("files", "camera", "sensors", "assistant")
@@ -51,6 +51,8 @@ class ServeOptions:
     location_enabled: bool = False
     camera: CameraConfig | None = field(default=None, compare=False)
     """The app's camera and consent dialog; by default OpenCV on the host, with elicitation."""
+    sensors: SensorsBackend | None = field(default=None, compare=False)
+    """The app's client sensors (battery, connectivity, motion, location); by default the host's."""
     model: str | None = None
     assistant: AssistantService | None = field(default=None, compare=False)
     """A service to share (tests, the app); by default one is built lazily."""
@@ -123,7 +125,9 @@ def build_server(
     if "camera" in options.servers:
         tools += register_camera(server, options.camera or _host_camera())
     if "sensors" in options.servers:
-        tools += register_sensors(server, location_enabled=options.location_enabled)
+        tools += register_sensors(
+            server, location_enabled=options.location_enabled, backend=options.sensors
+        )
     if "assistant" in options.servers:
         tools += register_assistant(server, service)
     return server, tools

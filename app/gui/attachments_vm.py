@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
@@ -77,6 +78,16 @@ def chips_after(chips: Sequence[AttachmentChip], decision: RouteDecision) -> lis
     return out
 
 
+def photo_name(when: datetime, taken: Sequence[str] = ()) -> str:
+    """A camera still's file name, e.g. `photo-20261127-141503.jpg`, unique among `taken`."""
+    stem = f"photo-{when:%Y%m%d-%H%M%S}"
+    name, count = f"{stem}.jpg", 1
+    while name in taken:  # two stills in one second must not replace each other
+        count += 1
+        name = f"{stem}-{count}.jpg"
+    return name
+
+
 class AttachmentsViewModel:
     """The files waiting to go with the next question."""
 
@@ -129,6 +140,31 @@ class AttachmentsViewModel:
             chip_for(attachment, report) if c.attachment == attachment else c for c in self.chips
         ]
         self._changed()
+
+    async def attach_photo(
+        self, capture: Callable[[], Awaitable[bytes | None]], when: datetime | None = None
+    ) -> str | None:
+        """Attach the still `capture()` returns, as `photo-<time>.jpg`; return its name.
+
+        `capture` returns None when the user cancelled. When it raises (no camera,
+        access refused) `error` says why and nothing else changes: the chips stay
+        and the question being typed is not touched. Pressing the camera button is
+        the user's consent for their own chat; the photo is checked against the
+        privacy rules like any file (the default `images` rule keeps it local).
+        """
+        try:
+            data = await capture()
+        except Exception as exc:
+            why = str(exc) if isinstance(exc, TandemError) else f"{type(exc).__name__}: {exc}"
+            self.error = f"No photo was taken: {why}"
+            self._changed()
+            return None
+        if data is None:
+            return None
+        taken = [c.attachment.name for c in self.chips]
+        name = photo_name(when or datetime.now(), taken)
+        await self.add_file(name, data=data)
+        return name
 
     def remove(self, name: str) -> None:
         """Drop the attached file called `name`."""

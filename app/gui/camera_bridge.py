@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import flet as ft
@@ -72,38 +73,80 @@ class AppCameras:
         page = self._page()
         if page is None:
             return await self._fallback.capture(camera_id)
-        try:
-            async with (
-                self._lock,
-                asyncio.timeout(CAPTURE_TIMEOUT_S),
-                _camera_on(page, preview=True) as camera,
-            ):
-                cameras = await camera.get_available_cameras()
-                chosen = _choose(cameras, camera_id)
-                await camera.initialize(chosen, fc.ResolutionPreset.HIGH, enable_audio=False)
-                data = await camera.take_picture()
-        except TimeoutError:
-            raise CameraError(
-                f"the camera did not deliver a picture within {CAPTURE_TIMEOUT_S:g} s",
-                "check that the browser may use the camera and no other program holds it",
-            ) from None
-        except CameraError:
-            raise
-        except Exception as exc:
-            raise CameraError(
-                f"the app's camera failed: {exc}",
-                "allow camera access for this page in the browser, then try again",
-            ) from exc
-        if not data:
-            raise CameraError("the app's camera returned an empty picture", "try again")
-        return bytes(data)
+        async with self._lock, _camera_on(page, preview=True) as camera:
+            await open_camera(camera, camera_id)
+            return await take_still(camera)
 
     def _page(self) -> ft.Page | None:
         """The newest page whose client has flet-camera; None means use the host."""
         for page in reversed(self._pages):
-            if page.web or page.platform in (ft.PagePlatform.ANDROID, ft.PagePlatform.IOS):
+            if has_flet_camera(page):
                 return page
         return None
+
+
+def has_flet_camera(page: ft.Page) -> bool:
+    """True when `page`'s client can run flet-camera (a browser, Android, iOS)."""
+    return bool(page.web) or page.platform in (ft.PagePlatform.ANDROID, ft.PagePlatform.IOS)
+
+
+async def open_camera(camera: fc.Camera, camera_id: str | None = None) -> None:
+    """Start `camera` (a `flet_camera.Camera` already on the page) on a device.
+
+    The first camera is used unless `camera_id` names another. Raises
+    `CameraError` with a hint when there is none, the browser refuses, or it
+    takes longer than `CAPTURE_TIMEOUT_S`. Shared by MCP captures and the chat.
+    """
+    async with _camera_errors():
+        cameras = await camera.get_available_cameras()
+        chosen = _choose(cameras, camera_id)
+        await camera.initialize(chosen, fc.ResolutionPreset.HIGH, enable_audio=False)
+
+
+async def take_still(camera: fc.Camera) -> bytes:
+    """One encoded still (JPEG in a browser) from a camera `open_camera` started."""
+    async with _camera_errors():
+        data = await camera.take_picture()
+    if not data:
+        raise CameraError("the app's camera returned an empty picture", "try again")
+    return bytes(data)
+
+
+@contextlib.asynccontextmanager
+async def _camera_errors() -> AsyncIterator[None]:
+    """Turn a stuck or failing flet-camera call into a `CameraError` that says what to do."""
+    try:
+        async with asyncio.timeout(CAPTURE_TIMEOUT_S):
+            yield
+    except TimeoutError:
+        raise CameraError(
+            f"the camera did not deliver a picture within {CAPTURE_TIMEOUT_S:g} s",
+            "check that the browser may use the camera and no other program holds it",
+        ) from None
+    except CameraError:
+        raise
+    except Exception as exc:
+        raise _explained(exc) from exc
+
+
+def _explained(exc: Exception) -> CameraError:
+    """A `CameraError` for a flet-camera failure, in words where the plugin's code is known."""
+    code = str(exc).lower()
+    if "notfound" in code:  # e.g. CameraException(cameraNotFound, …) in a browser
+        return CameraError(
+            "no camera was found on this device",
+            "connect a camera (or close the program that holds it), then try again",
+        )
+    if "denied" in code or "permission" in code or "notallowed" in code:
+        return CameraError(
+            "the browser did not allow this page to use the camera",
+            "allow the camera in the browser's site settings (the icon left of the address), "
+            "then try again",
+        )
+    return CameraError(
+        f"the app's camera failed: {exc}",
+        "allow camera access for this page in the browser, then try again",
+    )
 
 
 @contextlib.asynccontextmanager
@@ -162,12 +205,12 @@ async def attach_camera(page: ft.Page, service: AppMcpService) -> None:
         cameras.remove_page(page)
         dialog.detach()
 
-    _chain(page, "on_disconnect", closed)
-    _chain(page, "on_close", closed)
+    chain_page_event(page, "on_disconnect", closed)
+    chain_page_event(page, "on_close", closed)
     await service.page_attached()
 
 
-def _chain(page: ft.Page, event: str, handler: Any) -> None:
+def chain_page_event(page: ft.Page, event: str, handler: Any) -> None:
     """Add `handler` to a page event without replacing a handler another view set."""
     previous = getattr(page, event)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import flet as ft
 
+from app.gui.chat_camera import ChatCamera
 from app.gui.chat_view import ChatView
 from app.gui.chat_vm import ChatViewModel
 from app.gui.conversations_view import ConversationsPanel
@@ -39,6 +40,14 @@ class ChatScreen:
             ft.Icons.MENU, "Show or hide conversations", lambda _: self._toggle_list()
         )
         self.chat.header.controls.insert(0, self.list_button)
+        # The camera button sits beside "Attach a file" in the input row.
+        self.camera = ChatCamera(page, self.vm.attachments)
+        input_row = next(
+            c
+            for c in self.chat.root.controls
+            if isinstance(c, ft.Row) and self.chat.attach_button in c.controls
+        )
+        input_row.controls.insert(1, self.camera.button)
         # On a phone the list replaces the chat, so it needs its own way back.
         self.back_button = icon_button(
             ft.Icons.ARROW_BACK, "Back to the chat", lambda _: self._toggle_list()

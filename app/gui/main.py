@@ -22,6 +22,7 @@ import flet as ft
 
 from app.gui.camera_bridge import attach_camera
 from app.gui.mcp_service import AppMcpService
+from app.gui.sensors_bridge import attach_sensors
 from app.gui.shell import show_shell
 from app.progress import terminal_progress
 from router.errors import TandemError
@@ -69,6 +70,7 @@ def make_app(runtime: Runtime) -> Callable[[ft.Page], Awaitable[None]]:
     """
 
     async def main(page: ft.Page) -> None:
+        attach_sensors(page, AppMcpService.for_runtime(runtime))
         await attach_camera(page, AppMcpService.for_runtime(runtime))
         show_shell(page, runtime)
 

@@ -34,6 +34,8 @@ from mcp_servers.camera import (
 )
 from mcp_servers.files import WriteRequest
 from mcp_servers.http_serve import MCP_PATH, http_app, load_or_create_token
+from mcp_servers.sensors import HostSensors, SensorsBackend
+from mcp_servers.sensors_models import Battery, Connectivity, Location, Motion
 from mcp_servers.serve import ServeOptions
 from router.errors import TandemError
 from router.mcp.host import ToolRequest
@@ -75,6 +77,8 @@ class AppMcpService:
         """Where capture, write and tool-call consent requests go (the pages' dialogs)."""
         self.camera_backend: CameraBackend | None = None
         """The app's cameras (set by camera_bridge.attach_camera); None: no page yet."""
+        self.sensors_backend: SensorsBackend | None = None
+        """The app client's sensors (set by sensors_bridge.attach_sensors); None: the host's."""
         self.launch_port: int | None = None
         """Set by `--mcp-port`: start on this port when the first page opens."""
         self.last_error: str | None = None
@@ -188,6 +192,7 @@ class AppMcpService:
             confirm=self._consent_to_write,
             location_enabled=settings.location_enabled,
             camera=camera,
+            sensors=_ServiceSensors(self),
             assistant=_AppAssistant(self.runtime),
         )
 
@@ -229,6 +234,29 @@ class _ServiceCamera:
 
     async def capture(self, camera_id: str | None) -> bytes:
         return await self._backend().capture(camera_id)
+
+
+class _ServiceSensors:
+    """The service's current sensors backend, looked up at each call (pages come and go)."""
+
+    def __init__(self, service: AppMcpService) -> None:
+        self._service = service
+        self._host = HostSensors()
+
+    def _backend(self) -> SensorsBackend:
+        return self._service.sensors_backend or self._host
+
+    async def battery(self) -> Battery:
+        return await self._backend().battery()
+
+    async def connectivity(self) -> Connectivity:
+        return await self._backend().connectivity()
+
+    async def motion(self) -> Motion:
+        return await self._backend().motion()
+
+    async def location(self) -> Location:
+        return await self._backend().location()
 
 
 def tool_consent(request: ToolRequest) -> ConsentRequest:

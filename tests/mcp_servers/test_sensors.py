@@ -19,6 +19,7 @@ TOOLS = {
     "sensors_network",
     "sensors_temperatures",
     "sensors_uptime",
+    "sensors_motion",
     "sensors_location",
 }
 
