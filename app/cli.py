@@ -7,6 +7,7 @@ tandem models list|pull     see and fetch local models
 tandem memory search|rebuild|stats   search earlier conversations
 tandem router train|eval|sim|profile|convert|report   learn routers from profiled data
 tandem mcp serve|token|config   files, sensors and the assistant as MCP servers
+tandem team run "Q"           several agents (device, cloud, edge) collaborate on Q
 tandem config path|show     where the settings live, and their values
 """
 
@@ -86,6 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_mcp_parser(sub)
 
+    from app.team_cli import add_team_parser
+
+    add_team_parser(sub)
+
     config = sub.add_parser("config", help="show the settings and where they live")
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     config_sub.add_parser("path", help="print the config file and data folder")
@@ -140,6 +145,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from app.mcp_cli import run_mcp
 
         return run_mcp(args)
+    if args.command == "team":
+        from app.team_cli import run_team_command
+
+        return run_team_command(args)
     if args.command == "config":
         from app.models_cli import run_config
 
