@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 import flet as ft
 
 from app.gui.conversations_vm import ConversationItem, ConversationsViewModel
+from app.gui.labelled import icon_button
 
 
 class ConversationsPanel:
@@ -38,10 +39,13 @@ class ConversationsPanel:
             [
                 ft.FilledTonalButton(
                     "New conversation", icon=ft.Icons.ADD, on_click=lambda _: on_new()
-                )
+                ),
+                icon_button(ft.Icons.MANAGE_SEARCH, "Rebuild search index", self._on_rebuild),
             ]
         )
         self.searching = ft.ProgressBar(visible=False)
+        self.rebuilding = ft.ProgressBar(visible=False)
+        self.notice = ft.Text(size=12, visible=False)
         self.error = ft.Text(size=12, color=ft.Colors.ERROR, visible=False)
         self.list = ft.ListView(expand=True, spacing=2)
         self.root = ft.Container(
@@ -50,6 +54,8 @@ class ConversationsPanel:
                     self.header,
                     self.search,
                     self.searching,
+                    self.rebuilding,
+                    self.notice,
                     self.error,
                     self.list,
                 ],
@@ -63,6 +69,10 @@ class ConversationsPanel:
         """Copy the view-model's list into the controls (the caller pushes the page)."""
         vm = self.vm
         self.searching.visible = vm.searching
+        self.rebuilding.visible = vm.rebuild_progress is not None
+        self.rebuilding.value = vm.rebuild_progress or None  # None: indeterminate at first
+        self.notice.value = vm.notice or ""
+        self.notice.visible = vm.notice is not None
         self.error.value = vm.error or ""
         self.error.visible = vm.error is not None
         shown = (list(vm.items), vm.renaming, self.current, vm.query)
@@ -103,6 +113,9 @@ class ConversationsPanel:
                 ],
             ),
         )
+
+    async def _on_rebuild(self, _: object) -> None:
+        await self.vm.rebuild_index()
 
     async def _on_search(self) -> None:
         await self.vm.search(self.search.value or "")

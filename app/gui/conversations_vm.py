@@ -50,6 +50,10 @@ class ConversationsViewModel:
         self.error: str | None = None
         self.renaming: str | None = None
         """Id of the conversation whose title is being edited, if any."""
+        self.rebuild_progress: float | None = None
+        """While the search index is rebuilt: the share done (0 before the count is known)."""
+        self.notice: str | None = None
+        """A finished action's outcome, e.g. how many turns the rebuild indexed."""
 
     def _changed(self) -> None:
         if self.on_change is not None:
@@ -136,6 +140,40 @@ class ConversationsViewModel:
             seen.add(hit.session_id)
             found.append(_item(session, snippet(hit, 80)))
         return found
+
+    async def rebuild_index(self) -> None:
+        """Recreate the search index from the ledger in a worker thread, showing progress.
+
+        The ledger holds every turn, so nothing is lost; searches meanwhile see a
+        partial index. A failure leaves a message saying what to do.
+        """
+        memory = self.runtime.memory
+        self.notice = self.error = None
+        if memory is None:
+            self.error = "the search index is off; set [memory] enabled = true to use it"
+            self._changed()
+            return
+        loop = asyncio.get_running_loop()
+
+        def progress(done: int, total: int) -> None:  # called from the worker thread
+            loop.call_soon_threadsafe(self._rebuilt_so_far, done, total)
+
+        self.rebuild_progress = 0.0
+        self._changed()
+        try:
+            ledger = self.runtime.ledger
+            count = await asyncio.to_thread(lambda: memory.store().rebuild(ledger, progress))
+            self.notice = f"search index rebuilt: {count} turns indexed"
+        except TandemError as exc:
+            self.error = f"the search index could not be rebuilt: {exc.message}"
+        finally:
+            self.rebuild_progress = None
+        self._changed()
+
+    def _rebuilt_so_far(self, done: int, total: int) -> None:
+        if self.rebuild_progress is not None and total > 0:
+            self.rebuild_progress = min(done / total, 1.0)
+            self._changed()
 
 
 def _item(session: SessionInfo, match: str = "") -> ConversationItem:

@@ -153,3 +153,26 @@ async def test_a_failing_memory_index_still_matches_titles_and_says_why(
         assert vm.error == (
             "only titles were searched; the memory index failed: RuntimeError: index is locked"
         )
+
+
+async def test_rebuilding_the_index_shows_progress_and_brings_search_back(
+    fake_runtime: RuntimeFactory,
+) -> None:
+    async with fake_runtime(local()) as runtime:
+        trip, bread = await two_conversations(runtime)
+        await runtime.pipeline.drain()
+        assert runtime.memory is not None
+        for session in (trip, bread):  # an index that lost its entries (e.g. damaged, removed)
+            runtime.memory.store().delete_session(session)
+        seen: list[float | None] = []
+        vm = ConversationsViewModel(runtime)
+        vm.on_change = lambda: seen.append(vm.rebuild_progress)
+        await vm.search("holiday in Portugal")
+        assert trip not in [i.id for i in vm.items]  # the emptied index finds nothing
+
+        seen.clear()
+        await vm.rebuild_index()
+        assert vm.notice == "search index rebuilt: 2 turns indexed" and vm.error is None
+        assert seen[0] == 0.0 and 1.0 in seen and vm.rebuild_progress is None
+        await vm.search("holiday in Portugal")
+        assert vm.items[0].id == trip
