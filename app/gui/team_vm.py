@@ -21,12 +21,14 @@ from router.collab.events import (
     TeamFinished,
     TeamStarted,
 )
+from router.collab.ledger_record import record_team_turn
 from router.collab.records import DebateEnding, PatternName, TeamResult
 from router.collab.run import TeamPlan, stream_team
 from router.collab.setup import prepare_agents, team_agents, team_privacy
 from router.collab.traffic import Budget
 from router.errors import TandemError
 from router.runtime import Runtime
+from router.types import new_id
 
 PATTERNS: tuple[PatternName, ...] = ("debate", "divide", "hierarchical")
 TOPOLOGIES = ("mesh", "star", "ring", "tree")
@@ -83,6 +85,8 @@ class TeamViewModel:
         self.error: str | None = None
         self.busy = False
         self.result: TeamResult | None = None
+        self.session_id = new_id()
+        """The conversation team runs are recorded in (chat history shows them, badged `team`)."""
         self._task: asyncio.Task[Any] | None = None
 
     def _changed(self) -> None:
@@ -165,6 +169,8 @@ class TeamViewModel:
             question, agents, topology, plan, team_privacy(self.runtime)
         ):
             self.apply(event)
+        if self.result is not None:
+            record_team_turn(self.runtime.ledger, self.session_id, question, self.result, agents)
         return self.result
 
     def apply(self, event: TeamEvent) -> None:

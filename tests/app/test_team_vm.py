@@ -165,3 +165,26 @@ async def test_the_view_forwards_picks_to_the_view_model(fake_runtime: RuntimeFa
         )
         view._on_budget(event("lots"))
         assert vm.max_tokens is None
+
+
+async def test_a_team_run_is_recorded_as_a_team_turn_the_chat_shows(
+    fake_runtime: RuntimeFactory,
+) -> None:
+    from app.gui.chat_vm import ChatViewModel
+
+    async with fake_runtime(local()) as runtime:
+        vm = TeamViewModel(runtime)
+        result = await vm.run("What is 3+4?")
+        assert result is not None
+        [turn] = runtime.ledger.turns(vm.session_id)
+        assert (turn.user_text, turn.answer, turn.status) == (
+            "What is 3+4?",
+            "the answer is 7",
+            "complete",
+        )
+        assert turn.route is not None and turn.route.policy == "team"
+        assert turn.route.reason.startswith("debate over mesh with 3 agents")
+        assert turn.usage is not None and turn.usage.output_tokens == result.traffic.output_tokens
+        chat = ChatViewModel(runtime)
+        chat.open_conversation(vm.session_id)
+        assert chat.messages[-1].badge == "team"

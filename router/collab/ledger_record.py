@@ -1,0 +1,50 @@
+"""A finished team run as a turn of the ledger, so chat history, search and the
+dashboard show it like any other turn, with its route marked `team`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from router.collab.agents import Agent
+from router.collab.records import TeamResult
+from router.ledger import Ledger
+from router.types import EndpointKind, FindingAction, RouteDecision, Turn, Usage
+
+_FARTHEST: tuple[EndpointKind, ...] = ("cloud", "edge")
+
+
+def team_route(result: TeamResult, agents: Sequence[Agent]) -> RouteDecision:
+    """The route a team turn records: the farthest place any taking-part agent ran."""
+    active = [a for i, a in enumerate(agents) if i not in result.excluded_agents]
+    kinds = {a.endpoint.kind for a in active}
+    kind: EndpointKind = next((k for k in _FARTHEST if k in kinds), "local")
+    action: FindingAction = "keep_local" if result.excluded_agents else "allow"
+    privacy = f"; {result.privacy}" if result.privacy else ""
+    return RouteDecision(
+        endpoint="team",
+        endpoint_kind=kind,
+        policy="team",
+        reason=f"{result.pattern} over {result.topology} with {len(active)} agents: "
+        f"{result.reason}{privacy}",
+        privacy_action=action,
+    )
+
+
+def record_team_turn(
+    ledger: Ledger, session_id: str, question: str, result: TeamResult, agents: Sequence[Agent]
+) -> Turn:
+    """Store the question and the team's answer as one complete turn of `session_id`."""
+    traffic = result.traffic
+    usage = Usage(
+        input_tokens=traffic.input_tokens,
+        output_tokens=traffic.output_tokens,
+        latency_s=result.wall_s,
+        cost_usd=traffic.cost_usd,
+    )
+    route = team_route(result, agents)
+    ledger.ensure_session(session_id, title=f"Team: {' '.join(question.split())[:50]}")
+    turn = ledger.begin_turn(session_id, question)
+    ledger.finish_turn(turn.id, status="complete", answer=result.answer, route=route, usage=usage)
+    return turn.model_copy(
+        update={"answer": result.answer, "route": route, "usage": usage, "status": "complete"}
+    )
