@@ -18,6 +18,10 @@ def type_into(page: Page, field: Locator, text: str) -> None:
     Keys typed before Flutter has moved the focus are lost, so this waits for it.
     """
     for attempt in range(FOCUS_ATTEMPTS):
+        if field.evaluate("element => element === document.activeElement"):
+            break  # the app already put the cursor here (it does after each answer)
+        if attempt:
+            page.mouse.click(1, 1)  # a fresh click after moving focus away, not a repeat
         field.click()
         try:
             # A busy machine (the first turn loads the model) can take seconds to focus.
