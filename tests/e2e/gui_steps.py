@@ -8,7 +8,7 @@ from playwright.sync_api import Locator, Page, expect
 
 ANSWER_TIMEOUT_MS = 90_000
 """The first turn waits for the privacy detectors to load: seconds on a slow machine."""
-FOCUS_ATTEMPTS = 3
+FOCUS_ATTEMPTS = 4
 FOCUS_TIMEOUT_MS = 10_000
 
 
@@ -20,9 +20,11 @@ def type_into(page: Page, field: Locator, text: str) -> None:
     for attempt in range(FOCUS_ATTEMPTS):
         if field.evaluate("element => element === document.activeElement"):
             break  # the app already put the cursor here (it does after each answer)
-        if attempt:
-            page.mouse.click(1, 1)  # a fresh click after moving focus away, not a repeat
-        field.click()
+        page.bring_to_front()
+        if attempt % 2:
+            field.focus()  # the DOM focus event also makes Flutter focus its field
+        else:
+            field.click()
         try:
             # A busy machine (the first turn loads the model) can take seconds to focus.
             expect(field).to_be_focused(timeout=FOCUS_TIMEOUT_MS)
