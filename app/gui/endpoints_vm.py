@@ -15,6 +15,7 @@ from typing import Any, Literal, cast
 
 from pydantic import ValidationError
 
+from app.gui.outcome import ActionOutcome
 from app.gui.settings_store import read_toml_file, save_and_apply, write_toml
 from app.turn_text import stats_line
 from router.config import RemoteEndpointSettings, ResilienceSettings
@@ -83,7 +84,7 @@ class EndpointRow:
 
 
 @dataclass
-class EndpointsViewModel:
+class EndpointsViewModel(ActionOutcome):
     """State and actions of the endpoints list for one page."""
 
     runtime: Runtime
@@ -234,17 +235,6 @@ class EndpointsViewModel:
         data.setdefault("models", {})[model] = price
         write_toml(path, data)
         PriceTable.load(self.runtime.paths)  # raises a clear ConfigError if it is not valid
-
-    def _fail(self, exc: TandemError) -> bool:
-        self.error = f"{exc.message} ({exc.hint})" if exc.hint else exc.message
-        self.notice = ""
-        self.on_change()
-        return False
-
-    def _done(self) -> bool:
-        self.error = None
-        self.on_change()
-        return True
 
 
 def _quick(resilience: ResilienceSettings, timeout_s: float) -> ResilienceSettings:

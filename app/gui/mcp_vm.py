@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from app.gui.outcome import ActionOutcome
 from app.gui.settings_store import save_and_apply
 from app.mcp_cli import claude_desktop_config
 from router.errors import TandemError
@@ -56,7 +57,7 @@ def _service_class() -> Any:
 
 
 @dataclass
-class McpViewModel:
+class McpViewModel(ActionOutcome):
     """State and actions of the MCP section for one page."""
 
     runtime: Runtime
@@ -267,14 +268,3 @@ class McpViewModel:
         ]
         self.notice = f"{tool}: {permission}"
         return self._done()
-
-    def _fail(self, exc: TandemError) -> bool:
-        self.error = f"{exc.message} ({exc.hint})" if exc.hint else exc.message
-        self.notice = ""
-        self.on_change()
-        return False
-
-    def _done(self) -> bool:
-        self.error = None
-        self.on_change()
-        return True

@@ -16,6 +16,7 @@ from typing import Any
 
 import psutil  # type: ignore[import-untyped]  # no stubs installed
 
+from app.gui.outcome import ActionOutcome
 from app.gui.settings_store import save_and_apply
 from router.errors import TandemError
 from router.models.manager import ModelEntry
@@ -26,7 +27,7 @@ _MB = 1e6
 
 
 @dataclass
-class ModelsViewModel:
+class ModelsViewModel(ActionOutcome):
     """State and actions of the local model and routing part of the Models section."""
 
     runtime: Runtime
@@ -172,17 +173,6 @@ class ModelsViewModel:
             return self._fail(exc)
         self.notice = "budgets saved; apply from the next message"
         return self._done()
-
-    def _fail(self, exc: TandemError) -> bool:
-        self.error = f"{exc.message} ({exc.hint})" if exc.hint else exc.message
-        self.notice = ""
-        self.on_change()
-        return False
-
-    def _done(self) -> bool:
-        self.error = None
-        self.on_change()
-        return True
 
 
 def _number(text: str, what: str) -> float | None:
