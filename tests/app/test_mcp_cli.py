@@ -18,6 +18,7 @@ from mcp_types import TextContent
 from app.cli import main
 from tests.app.cli_support import run_tandem, tandem_env
 from tests.mcp_servers.support import SECRET, Tree, free_port, make_tree
+from tests.support.missing import missing
 
 ROOT = Path(__file__).resolve().parents[2]
 # What `npx @modelcontextprotocol/inspector --cli` runs, from the project-local install: no fetch.
@@ -91,9 +92,9 @@ async def test_stdio_subprocess_serves_every_server(tree: Tree, env: dict[str, s
 
 def inspector(*args: str, env: dict[str, str]) -> dict[str, object]:
     if shutil.which("node") is None:
-        pytest.skip("node is not installed; .ci/run installs node and the MCP Inspector")
+        missing("node is not installed; .ci/run installs node and the MCP Inspector")
     if not INSPECTOR.exists():
-        pytest.skip(
+        missing(
             "MCP Inspector not installed: npm install --prefix .ci/node "
             "@modelcontextprotocol/inspector@0.21.2 (done by .ci/run)"
         )

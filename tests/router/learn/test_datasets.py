@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from router.learn.datasets import STRONG, WEAK, load_routellm
+from tests.support.missing import missing
 
 SHARED = Path(__file__).resolve().parents[4] / "shared" / "data" / "routellm"
 
@@ -52,7 +53,6 @@ def test_unknown_benchmark(tmp_path: Path) -> None:
         load_routellm(tmp_path, "hellaswag")
 
 
-@pytest.mark.skipif(not SHARED.exists(), reason="../shared/data/routellm is not present")
 @pytest.mark.parametrize(
     ("bench", "n_all", "weak", "strong"),
     [("gsm8k", 1319, 0.638, 0.857), ("mmlu", 14042, 0.681, 0.806), ("mt_bench", 80, None, None)],
@@ -60,6 +60,8 @@ def test_unknown_benchmark(tmp_path: Path) -> None:
 def test_public_files_match_their_readme(
     bench: str, n_all: int, weak: float | None, strong: float | None
 ) -> None:
+    if not SHARED.exists():
+        missing("../shared/data/routellm is not present")
     records = load_routellm(SHARED, bench, drop_contaminated=False)
     assert len(records) == n_all
     if weak is not None and strong is not None:

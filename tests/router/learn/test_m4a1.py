@@ -7,6 +7,7 @@ import pytest
 from router.learn.budget_env import Observation, Predictor, evaluate, run_episode
 from router.learn.m4a1 import ACTIONS, Simulator, action_name, load_m4a1, to_profile
 from tests.router.learn.synthetic import write_m4a1
+from tests.support.missing import missing
 
 SHARED = Path(__file__).resolve().parents[4] / "shared" / "data" / "m4a1" / "M4A1.json"
 
@@ -119,8 +120,9 @@ def test_predictor_leaves_the_turn_itself_out(sim: Simulator) -> None:
     np.testing.assert_allclose(without[:, :3], sim.table[1])
 
 
-@pytest.mark.skipif(not SHARED.exists(), reason="../shared/data/m4a1/M4A1.json is not present")
 def test_public_m4a1_file_loads() -> None:
+    if not SHARED.exists():
+        missing("../shared/data/m4a1/M4A1.json is not present")
     conversations = load_m4a1(SHARED)
     assert len(conversations) == 100
     assert sum(len(c.turns) for c in conversations) == 352

@@ -20,6 +20,7 @@ from router.memory.index import chroma_settings
 from router.memory.store import memory_folder, open_memory
 from router.paths import TandemPaths
 from tests.router.memory.conftest import make_turn
+from tests.support.missing import missing
 
 CHROMA = Path(sys.executable).parent / "chroma"
 
@@ -34,7 +35,7 @@ def _free_port() -> int:
 def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real `chroma run` server on a free loopback port; yields its URL."""
     if not CHROMA.exists():
-        pytest.skip(f"the `chroma` command is not installed next to {sys.executable}")
+        missing(f"the `chroma` command is not installed next to {sys.executable}")
     port = _free_port()
     data = tmp_path_factory.mktemp("chroma-server")
     proc = subprocess.Popen(
