@@ -84,13 +84,19 @@ async def _test_all(settings: Settings, paths: TandemPaths, only: str | None) ->
     return 1 if failures else 0
 
 
-async def _test_one(endpoint: Endpoint) -> str:
+async def ping(endpoint: Endpoint) -> tuple[str, StreamEnd | None]:
+    """Send the one-word test request; return the answer and how the stream ended."""
     text, end = "", None
     async for event in endpoint.stream(_PING, GenerationOptions(max_tokens=8, temperature=0)):
         if isinstance(event, TokenDelta):
             text += event.text
         elif isinstance(event, StreamEnd):
             end = event
+    return text, end
+
+
+async def _test_one(endpoint: Endpoint) -> str:
+    text, end = await ping(endpoint)
     stats = stats_line(end.usage if end else None, "complete")
     return f"ok, answered {text.strip()[:40]!r} · {stats} · ${end.usage.cost_usd if end else 0:.6f}"
 

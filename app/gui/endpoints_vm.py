@@ -15,20 +15,19 @@ from typing import Any, Literal, cast
 
 from pydantic import ValidationError
 
+from app.endpoints_cli import ping
 from app.gui.outcome import ActionOutcome
 from app.gui.settings_store import read_toml_file, save_and_apply, write_toml
 from app.turn_text import stats_line
 from router.config import RemoteEndpointSettings, ResilienceSettings
-from router.endpoints.base import Endpoint, StreamEnd, TokenDelta
+from router.endpoints.base import Endpoint
 from router.endpoints.registry import build_remote_endpoint
 from router.errors import TandemError
 from router.pricing import PriceTable
 from router.runtime import Runtime
 from router.secrets import get_api_key, key_env_var, set_api_key
-from router.types import GenerationOptions, Message
 
 TEST_TIMEOUT_S = 15.0
-_PING = [Message(role="user", content="Reply with the single word OK.")]
 
 
 def mask_key(key: str | None) -> str:
@@ -251,11 +250,6 @@ def _quick(resilience: ResilienceSettings, timeout_s: float) -> ResilienceSettin
 
 
 async def _ping(endpoint: Endpoint) -> str:
-    text, end = "", None
-    async for event in endpoint.stream(_PING, GenerationOptions(max_tokens=8, temperature=0)):
-        if isinstance(event, TokenDelta):
-            text += event.text
-        elif isinstance(event, StreamEnd):
-            end = event
+    text, end = await ping(endpoint)
     stats = stats_line(end.usage if end else None, "complete")
     return f"ok: answered {text.strip()[:40]!r} · {stats}"
