@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -133,6 +134,11 @@ def detect_dataset(path: str | Path) -> str:
     raise ValueError(f"cannot tell which dataset {path} is")
 
 
+def _type_score(scores: ev.SpanScores, entity: str) -> ev.TypeScore:
+    """One entity type's scores, empty when a system never saw the type."""
+    return scores.per_type.get(entity, ev.TypeScore())
+
+
 def format_span_table(results: dict[str, ev.SpanScores]) -> str:
     """Render per-type P/R/F1 with support for each system side by side."""
     names = list(results)
@@ -150,7 +156,7 @@ def format_span_table(results: dict[str, ev.SpanScores]) -> str:
         return f"{label:<18} {support:>7}{cells}"
 
     for t in types:
-        lines.append(row(t, lambda s, t=t: s.per_type.get(t, ev.TypeScore())))
+        lines.append(row(t, partial(_type_score, entity=t)))
     lines.append("-" * len(sub))
     lines.append(row("OVERALL (micro)", lambda s: s.overall))
     return "\n".join(lines)

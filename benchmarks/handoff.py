@@ -42,7 +42,7 @@ from router.context.pack import pack  # noqa: E402
 from router.context.retrieval import EmbeddingRetriever  # noqa: E402
 from router.context.turns import HistoryTurn, ScoredTurn  # noqa: E402
 from router.endpoints.base import Endpoint, StreamEvent, TokenDelta  # noqa: E402
-from router.types import GenerationOptions, Message, ToolSpec, TurnRequest  # noqa: E402
+from router.types import GenerationOptions, Message, Role, ToolSpec, TurnRequest  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "locomo" / "locomo_dev2.json"
 BUDGETS = (500, 1000, 2000)
@@ -60,7 +60,7 @@ class Utterance:
     text: str
     date: str
     seq: int
-    role: str
+    role: Role
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ def load_conversations(path: Path) -> list[Conversation]:
                     continue
                 speaker = str(turn.get("speaker") or "")
                 speaker_a = speaker_a or speaker
-                role = "user" if speaker == speaker_a else "assistant"
+                role: Role = "user" if speaker == speaker_a else "assistant"
                 if caption:  # the photo a speaker shared, as LoCoMo describes it
                     text = f"{text} [shares a photo: {caption}]".strip()
                 utterances.append(
@@ -161,7 +161,7 @@ def history_of(conversation: Conversation) -> list[HistoryTurn]:
     return [
         HistoryTurn(
             seq=u.seq,
-            messages=(Message(role=u.role, content=f"{u.speaker}: {u.text}"),),  # type: ignore[arg-type]
+            messages=(Message(role=u.role, content=f"{u.speaker}: {u.text}"),),
             turn_id=u.dia_id,
             label=u.date,
             compact=f"{u.speaker}: {u.text}",

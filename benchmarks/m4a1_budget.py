@@ -238,8 +238,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, policy in policies.items():
             timed = Timed(policy)
             for (lat, usd), _ in budgets:
-                result = evaluate(sim, test, timed, lat, usd, seed=f)
-                rows.setdefault(f"{lat:g}s/${usd:g}", {}).setdefault(name, []).append(result)
+                row = evaluate(sim, test, timed, lat, usd, seed=f)
+                rows.setdefault(f"{lat:g}s/${usd:g}", {}).setdefault(name, []).append(row)
             timers.setdefault(name, []).extend(timed.ms)
         tuning = info["penalty_tuning"]
         print(
@@ -279,7 +279,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     training["penalty_tuning"] = [i["penalty_tuning"] for i in infos]
     result.update(decision_latency=latency, training=training)
     print(
-        f"training per fold (80 conversations, this machine): rl_budget "
+        f"training per split ({len(splits[0][0])} conversations, this machine): rl_budget "
         f"{training['rl_budget_train_s']:.1f} s (penalty cross-validation, plan, RL), "
         f"rl_no_budget {training['rl_no_budget_train_s']:.1f} s; "
         f"penalties {training['penalties']}, margins {training['margins_s']} s"
@@ -289,7 +289,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"decision latency {name}: median {d['median_ms']:.3f} ms, p99 {d['p99_ms']:.3f} ms")
     if args.write_asset:
         started_asset = time.perf_counter()
-        everything = list(range(len(conversations)))
         policy = train_policy(sim, everything, BUDGET_GRID)
         policy.meta["note"] = "trained on all 100 M4A1 conversations (benchmarks/m4a1_budget.py)"
         path = save_policy(policy, ROOT / "assets" / "budget_policy_default.npz")

@@ -48,6 +48,7 @@ import time
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -182,13 +183,12 @@ async def main() -> int:
                     hc = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"})
                     return Client(streamable_http_client(url, http_client=hc))
 
-                for side, make in (("http", http_client), ("inproc", lambda: Client(server))):
-                    level = await with_clients(
-                        count,
-                        make,
-                        lambda cs, side=side: run_level(side, cs, opts.calls, opts.tool, args),
-                    )
-                    levels.append(level)
+                def inproc_client() -> Client:
+                    return Client(server)
+
+                for side, make in (("http", http_client), ("inproc", inproc_client)):
+                    work = partial(run_level, side, calls=opts.calls, tool=opts.tool, args=args)
+                    levels.append(await with_clients(count, make, work))
         finally:
             proc.terminate()
             proc.wait(timeout=20)

@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from router.collab.agents import Agent  # noqa: E402
 from router.collab.prompts import answer_key  # noqa: E402
+from router.collab.records import TeamResult  # noqa: E402
 from router.collab.run import TeamPlan, run_team  # noqa: E402
 from router.collab.topology import mesh, ring, star  # noqa: E402
 from router.endpoints.llama_cpp import LlamaCppEndpoint  # noqa: E402
@@ -71,7 +72,7 @@ def load_sample(path: Path, n: int, seed: int) -> list[tuple[str, str]]:
 async def run_setup(
     setup: str, endpoint: LlamaCppEndpoint, n_agents: int, rounds: int, options: GenerationOptions,
     question: str,
-):  # fmt: skip
+) -> TeamResult:  # fmt: skip
     if setup == "single":
         agents = [Agent(name="a1", endpoint=endpoint)]
         return await run_team(question, agents, mesh(1), TeamPlan(rounds=0, generation=options))

@@ -22,6 +22,7 @@ import asyncio
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -38,7 +39,7 @@ QUESTION = "A farmer has 12 cows and buys 5 more. How many cows does the farmer 
 OUT = ROOT / "benchmarks" / "out"
 
 
-async def measure(topology: str, n: int, rounds: int) -> dict[str, float]:
+async def measure(topology: str, n: int, rounds: int) -> dict[str, Any]:
     endpoint = FakeEndpoint(growing_responder(), kind="local", context_window=1 << 20)
     agents = [Agent(name=f"a{i + 1}", endpoint=endpoint) for i in range(n)]
     result = await run_team(QUESTION, agents, build_topology(topology, n), TeamPlan(rounds=rounds))
@@ -58,7 +59,7 @@ def worst_case(n: int, rounds: int, c: float) -> tuple[int, float]:
     return n * (n - 1) * rounds, c * n * (n - 1) * rounds * (rounds + 1) / 2
 
 
-def plot(rows: list[dict[str, float]], c: float, path: Path) -> None:
+def plot(rows: list[dict[str, Any]], c: float, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
