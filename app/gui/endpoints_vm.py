@@ -17,9 +17,9 @@ from pydantic import ValidationError
 
 from app.endpoints_cli import ping
 from app.gui.outcome import ActionOutcome
-from app.gui.settings_store import read_toml_file, save_and_apply, write_toml
 from app.turn_text import stats_line
 from router.config import RemoteEndpointSettings, ResilienceSettings
+from router.config_store import read_toml_file, save_and_apply, write_toml
 from router.endpoints.base import Endpoint
 from router.endpoints.registry import build_remote_endpoint
 from router.errors import TandemError

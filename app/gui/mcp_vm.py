@@ -16,8 +16,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from app.gui.outcome import ActionOutcome
-from app.gui.settings_store import save_and_apply
 from app.mcp_cli import claude_desktop_config
+from router.config_store import save_and_apply
 from router.errors import TandemError
 from router.mcp.build import build_host
 from router.mcp.host import ToolHost

@@ -17,7 +17,7 @@ from typing import Any
 import psutil  # type: ignore[import-untyped]  # no stubs installed
 
 from app.gui.outcome import ActionOutcome
-from app.gui.settings_store import save_and_apply
+from router.config_store import save_and_apply
 from router.errors import TandemError
 from router.models.manager import ModelEntry
 from router.runtime import Runtime

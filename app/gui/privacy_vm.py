@@ -15,7 +15,7 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from app.gui.settings_store import save_and_apply
+from router.config_store import save_and_apply
 from router.errors import TandemError
 from router.privacy.rules import PrivacyRule, RuleSubject, default_rules
 from router.runtime import Runtime

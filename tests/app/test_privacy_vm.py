@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 
 from app.gui.privacy_vm import PrivacyViewModel, RuleForm
-from app.gui.settings_store import write_toml
+from router.config_store import write_toml
 from router.endpoints.fake import FakeEndpoint
 from router.paths import TandemPaths
 from router.types import TurnRequest

@@ -1,4 +1,4 @@
-"""Saving settings from the GUI: TOML written back exactly, validated before writing."""
+"""Saving settings: TOML written back exactly, comments kept, validated before writing."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from app.gui.settings_store import dumps_toml, update_settings, write_toml
 from router.config import load_settings
+from router.config_store import dumps_toml, update_settings, write_toml
 from router.errors import ConfigError
 from router.paths import TandemPaths
 
@@ -61,3 +61,46 @@ def test_a_broken_user_file_is_not_overwritten(tandem_home: TandemPaths) -> None
     with pytest.raises(ConfigError, match="not valid TOML"):
         update_settings(tandem_home, {"privacy": {"ner": False}})
     assert tandem_home.config_file.read_text("utf-8") == "[chat\nsystem_prompt = 1"
+
+
+def test_comments_order_and_untouched_keys_survive_a_save(tandem_home: TandemPaths) -> None:
+    original = (
+        "# my settings, hand-written\n"
+        "[chat]\n"
+        'system_prompt = "Be brief."  # short answers on the phone\n'
+        "\n"
+        "# budgets I agreed with myself\n"
+        "[routing]\n"
+        "budget_per_day_usd = 2.0\n"
+        'policy = "rules"\n'
+    )
+    tandem_home.config_file.write_text(original, "utf-8")
+    update_settings(
+        tandem_home, {"routing": {"policy": "prefer_remote"}, "privacy": {"ner": False}}
+    )
+    text = tandem_home.config_file.read_text("utf-8")
+    for kept in (
+        "# my settings, hand-written",
+        "# short answers on the phone",
+        "# budgets I agreed with myself",
+        "budget_per_day_usd = 2.0",
+    ):
+        assert kept in text
+    assert text.index("[chat]") < text.index("[routing]") < text.index("[privacy]")
+    assert tomllib.loads(text) == {
+        "chat": {"system_prompt": "Be brief."},
+        "routing": {"budget_per_day_usd": 2.0, "policy": "prefer_remote"},
+        "privacy": {"ner": False},
+    }
+
+
+def test_replacing_a_list_of_tables_drops_none_fields(tandem_home: TandemPaths) -> None:
+    tandem_home.config_file.write_text("# endpoints below\n", "utf-8")
+    endpoint = {"name": "box", "kind": "edge", "api": "openai", "base_url": "http://127.0.0.1:9/v1",
+                "model": "m", "api_key_env": None}  # fmt: skip
+    update_settings(tandem_home, {"endpoints": [endpoint]})
+    text = tandem_home.config_file.read_text("utf-8")
+    assert text.startswith("# endpoints below")
+    assert tomllib.loads(text)["endpoints"] == [
+        {k: v for k, v in endpoint.items() if v is not None}
+    ]
