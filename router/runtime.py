@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from router.config import RoutingSettings, Settings, load_settings
 from router.context.manager import ContextManager
@@ -18,9 +18,7 @@ from router.endpoints.llama_cpp import LlamaCppEndpoint
 from router.endpoints.registry import build_remote_endpoint
 from router.errors import ConfigError
 from router.ledger import Ledger
-from router.mcp.build import build_host
-from router.mcp.host import ToolHost
-from router.mcp.settings import McpSettings
+from router.mcp.chat_host import DeviceBackends, build_chat_host
 from router.memory.embedding import shared_embedder
 from router.memory.live import LiveMemory
 from router.models.bundled import Progress
@@ -50,6 +48,8 @@ class Runtime:
     pipeline: TurnPipeline
     memory: LiveMemory | None = None
     """The Chroma index of every turn, when `[memory] enabled`."""
+    devices: DeviceBackends = field(default_factory=DeviceBackends)
+    """Where the chat's built-in device tools read from; kept for rebuilt tool hosts."""
 
     @property
     def local(self) -> Endpoint:
@@ -106,15 +106,18 @@ def build_runtime(
     model: str | None = None,
     progress: Progress | None = None,
     endpoints: dict[str, Endpoint] | None = None,
+    devices: DeviceBackends | None = None,
 ) -> Runtime:
     """Create the runtime; `model` overrides the configured model spec.
 
     Resolving the bundled model may assemble it (about 500 MB written once), so
     `progress` is called with (bytes done, total). Loading weights is deferred
     to the first turn or to an explicit `await runtime.local.prepare()`.
+    `devices`: where the chat's built-in device tools read from (default: this host).
     """
     paths = (paths or resolve_paths()).ensure()
     settings = settings or load_settings(paths)
+    devices = devices or DeviceBackends()
     manager = ModelManager(paths.models_dir, model or settings.local.model)
     egress = EgressPolicy()
     if endpoints is None:
@@ -168,7 +171,7 @@ def build_runtime(
     if memory is not None:
         pipeline.after_turn_hooks.append(memory.index)
     if settings.mcp.enabled:
-        pipeline.tools = _tool_host(settings.mcp, egress)
+        pipeline.tools = build_chat_host(settings.mcp, egress, devices)
         pipeline.max_tool_rounds = settings.mcp.max_tool_rounds
         pipeline.offer_all_tools = settings.mcp.offer == "all"
     return Runtime(
@@ -178,6 +181,7 @@ def build_runtime(
         models=manager,
         pipeline=pipeline,
         memory=memory,
+        devices=devices,
     )
 
 
@@ -209,32 +213,3 @@ def _needs_embedding(routing: RoutingSettings) -> bool:
     """Embed each turn when asked to, or when the policy's trained router reads embeddings."""
     uses_router = routing.policy in ("learned", "budget") and bool(routing.learned_router)
     return routing.embed_features or uses_router
-
-
-def _tool_host(settings: McpSettings, egress: EgressPolicy) -> ToolHost:
-    """The MCP host over Tandem's own servers (in-process) and the user's; started lazily.
-
-    There is no confirmation dialog here: tools set to `ask`, and files writes, are
-    refused until a front end that can ask (the GUI) sets `host.confirm`. The
-    `assistant` server is not offered, since its `ask_local` would call back into
-    this pipeline.
-    """
-    # The servers import the pipeline's building blocks; imported here to keep the
-    # runtime importable without them loaded.
-    from mcp_servers.files import FilesConfig, build_files_server
-    from mcp_servers.sensors import build_sensors_server
-    from router.mcp.write_confirm import HostWriteConfirm
-
-    confirm_writes = HostWriteConfirm()
-    builtin = {"sensors": build_sensors_server(location_enabled=settings.location_enabled)}
-    if settings.roots:
-        config = FilesConfig(
-            roots=tuple(settings.roots), write_enabled=settings.files_write, confirm=confirm_writes
-        )
-        builtin["files"] = build_files_server(config)
-    wanted = [n for n in settings.builtin if n in builtin or n != "files"]  # files needs roots
-    host = build_host(
-        settings.model_copy(update={"builtin": wanted}), builtin, egress_policy=egress
-    )
-    confirm_writes.host = host
-    return host
