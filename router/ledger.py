@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from router.ledger_sent import SentRecord, delete_session_sent
 from router.types import (
     Attachment,
     Message,
@@ -77,6 +78,8 @@ class Ledger:
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
+        self.sent = SentRecord(self._conn, self._lock)
+        """The requests each turn sent off the device, as they left it."""
         self.recovered = self._mark_interrupted()
 
     @contextmanager
@@ -118,10 +121,11 @@ class Ledger:
             return cur.rowcount > 0
 
     def delete_session(self, session_id: str) -> bool:
-        """Remove a conversation with its turns, placeholders and summary, in one transaction.
+        """Remove a conversation and all it left: turns, sent requests, placeholders, summary.
 
-        Placeholders and summaries live in tables other stores keep in this file;
-        tables not created yet are skipped. False if there was no such conversation.
+        All in one transaction. Placeholders and summaries live in tables other
+        stores keep in this file; tables not created yet are skipped. False if
+        there was no such conversation.
         """
         with self._tx() as conn:
             tables = {
@@ -130,6 +134,7 @@ class Ledger:
             for table in _SESSION_TABLES:
                 if table in tables:
                     conn.execute(f"DELETE FROM {table} WHERE session_id = ?", (session_id,))
+            delete_session_sent(conn, session_id)
             conn.execute("DELETE FROM turns WHERE session_id = ?", (session_id,))
             cur = conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
             return cur.rowcount > 0

@@ -1,7 +1,8 @@
 """The chat's bubbles: what each message shows, built from live events or the ledger.
 
 No Flet here; `chat_vm.py` fills these while a turn streams, and
-`messages_for_turn` rebuilds them from a persisted turn after a restart.
+`messages_for_turn` rebuilds them from a persisted turn after a restart, with
+the ledger's record of the requests the turn sent off the device.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Literal
 from app.gui.attachments_vm import AttachmentChip, chips_after
 from app.gui.turn_detail import TurnDetail, build_detail, cost_text, where_badge
 from app.turn_text import route_label, stats_line
+from router.ledger_sent import SentRequest
 from router.session import RouteChosen
 from router.types import Message, RouteDecision, Turn, TurnStatus, Usage
 
@@ -42,12 +44,17 @@ class DisplayMessage:
 
 
 def messages_for_turn(
-    turn: Turn, placeholders: dict[str, str] | None = None, sent_text: str = ""
+    turn: Turn,
+    placeholders: dict[str, str] | None = None,
+    sent_text: str = "",
+    recorded: Sequence[SentRequest] = (),
 ) -> list[DisplayMessage]:
     """Return the bubbles a persisted turn shows: the question, then the answer.
 
     `placeholders` and `sent_text` (the session's protected values and the
-    question as redacted for sending) feed the answer's detail panel.
+    question as redacted for sending) feed the answer's detail panel, with
+    `recorded`, the requests the turn sent (`Ledger.sent`): the panel lists the
+    last exactly as it left. Without a record it shows only the rebuilt question.
     """
     answer = turn.answer
     if turn.status in ("error", "incomplete") and turn.error:
@@ -56,7 +63,9 @@ def messages_for_turn(
     question = DisplayMessage(role="user", text=turn.user_text)
     if turn.route is not None:
         describe_route(reply, turn.route)
-        describe_end(reply, turn, placeholders or {}, sent_text or turn.user_text)
+        describe_end(
+            reply, turn, placeholders or {}, sent_text or turn.user_text, recorded=recorded
+        )
         question.chips = chips_after(
             [AttachmentChip(a, "send", "attached") for a in turn.attachments], turn.route
         )
@@ -78,8 +87,13 @@ def describe_end(
     sent_text: str,
     route_event: RouteChosen | None = None,
     sent_messages: Sequence[Message] = (),
+    recorded: Sequence[SentRequest] = (),
 ) -> None:
-    """Fill the answer's stats, cost and detail from its finished turn."""
+    """Fill the answer's stats, cost and detail from its finished turn.
+
+    `sent_messages` is what a turn watched live sent off the device;
+    `recorded` is the ledger's record of it, for a turn read back later.
+    """
     assert turn.route is not None
     usage: Usage | None = turn.usage
     reply.stats = stats_line(usage, turn.status)
@@ -95,4 +109,5 @@ def describe_end(
         input_tokens=route_event.input_tokens if route_event else None,
         dropped_turns=route_event.dropped_turns if route_event else None,
         sent_messages=sent_messages or (route_event.sent_messages if route_event else ()),
+        recorded=recorded,
     )

@@ -86,9 +86,12 @@ class ChatViewModel:
         self.session_id = session_id
         placeholders = self._placeholders()
         self.messages = []
+        recorded = self.runtime.ledger.sent.for_session(session_id)
         for turn in self.runtime.ledger.turns(session_id):
             sent = self._sent_text(turn.user_text)
-            self.messages.extend(messages_for_turn(turn, placeholders, sent))
+            self.messages.extend(
+                messages_for_turn(turn, placeholders, sent, recorded.get(turn.id, ()))
+            )
         self.detail_index = None
         self.error = None
         self.status = "ready"
@@ -264,7 +267,13 @@ class ChatViewModel:
                 reply.status = turn.status
                 placeholders, sent = self._placeholders(), self._sent_text(turn.user_text)
                 describe_end(
-                    reply, turn, placeholders, sent, self._route_event, self._sent_messages
+                    reply,
+                    turn,
+                    placeholders,
+                    sent,
+                    self._route_event,
+                    self._sent_messages,
+                    recorded=self.runtime.ledger.sent.for_turn(turn.id),
                 )
             self._changed()
 
@@ -277,7 +286,9 @@ class ChatViewModel:
             (t for t in self.runtime.ledger.turns(self.session_id) if t.id == event.turn_id), None
         )
         if turn is not None and turn.route is not None:
-            describe_end(reply, turn, self._placeholders(), self._sent_text(turn.user_text), event)
+            sent = self._sent_text(turn.user_text)
+            recorded = self.runtime.ledger.sent.for_turn(turn.id)
+            describe_end(reply, turn, self._placeholders(), sent, event, recorded=recorded)
 
     def _finish_stopped(self, reply: DisplayMessage) -> None:
         reply.status = "cancelled"

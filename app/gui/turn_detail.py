@@ -1,22 +1,27 @@
 """What a turn sent and what stayed on this device, for the chat's badge and detail panel.
 
-While a turn is watched live, `RouteChosen` carries the request exactly as it
-left the device, and the panel lists it message by message. The rest comes from
-what the ledger records, so it survives a restart: the route decision
-(endpoint, reason, redacted types, attachments sent, privacy verdict), the
-usage, and the session's placeholders. The question's outbound text is rebuilt
-with the same `Pseudonymizer` the pipeline uses, so it shows exactly the
-placeholders that left the device.
+The panel lists the request exactly as it left the device, message by message:
+while a turn is watched live from `RouteChosen` (or `EscalationStarted`), and
+afterwards from the ledger's record of sent requests (`Ledger.sent`), so it
+survives a restart. The rest comes from what the ledger records too: the route
+decision (endpoint, reason, redacted types, attachments sent, privacy verdict),
+the usage, and the session's placeholders. The question's outbound text is
+rebuilt with the same `Pseudonymizer` the pipeline uses, so it shows exactly the
+placeholders that left the device; turns older than the record of sent requests
+show only that, labelled as rebuilt.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from router.ledger_sent import SentRequest
 from router.types import Attachment, Message, RouteDecision, TurnStatus, Usage
 
 _WHERE = {"local": "device", "fake": "device", "cloud": "cloud", "edge": "edge"}
+_CAPTION = "The whole request, exactly as it left"
 
 
 def is_remote(decision: RouteDecision) -> bool:
@@ -55,10 +60,14 @@ class TurnDetail:
     """The privacy verdict in words: nothing found, redacted types, or kept local and why."""
     sent_text: str | None
     """The question as it left the device (placeholders in place); None if nothing left."""
+    sent_text_rebuilt: bool
+    """True when `sent_text` is all there is: rebuilt, as no record of the request exists."""
     sent: tuple[str, ...]
     """What went to the endpoint besides the question: history, attachments, prompt size."""
     sent_messages: tuple[str, ...]
     """Every message of the request exactly as it left the device, as `role: text`."""
+    sent_caption: str
+    """What `sent_messages` is, e.g. the last of several requests; empty when there is none."""
     kept_local: tuple[str, ...]
     """What did not leave the device: the whole turn, replaced values, attachments held back."""
     numbers: tuple[str, ...]
@@ -77,13 +86,16 @@ def build_detail(
     input_tokens: int | None = None,
     dropped_turns: int | None = None,
     sent_messages: Sequence[Message] = (),
+    recorded: Sequence[SentRequest] = (),
 ) -> TurnDetail:
     """Describe one turn; `placeholders` maps the session's protected values to placeholders.
 
     `sent_text` is the question as the pipeline redacted it for an off-device
     endpoint (ignored for on-device turns, where nothing leaves).
     `sent_messages` is the request as it left the device (from `RouteChosen`),
-    when the turn was watched live; turns read back from the ledger have none.
+    when the turn was watched live; `recorded` is the ledger's record of the
+    requests it sent (`Ledger.sent`), which is listed instead when given. Without
+    either, an off-device turn shows only its rebuilt question.
     """
     remote = is_remote(decision)
     names_sent = set(decision.attachments_sent)
@@ -103,6 +115,7 @@ def build_detail(
     else:
         sent = ["nothing: the turn was answered on this device"]
         kept = ["the whole turn: question, history and attachments"]
+    lines, caption = _request(sent_messages, recorded) if remote else ((), "")
     return TurnDetail(
         badge=where_badge(decision),
         endpoint=decision.endpoint,
@@ -110,11 +123,46 @@ def build_detail(
         policy=decision.policy,
         privacy=_privacy_text(decision, replaced),
         sent_text=sent_text if remote else None,
+        sent_text_rebuilt=remote and not lines,
         sent=tuple(sent),
-        sent_messages=tuple(f"{m.role}: {m.content}" for m in sent_messages) if remote else (),
+        sent_messages=lines,
+        sent_caption=caption,
         kept_local=tuple(kept),
         numbers=_numbers(usage, decision, status),
     )
+
+
+def message_lines(messages: Sequence[Message]) -> tuple[str, ...]:
+    """A request's messages as the panel lists them: `role: text`, then what they carry."""
+    lines = []
+    for m in messages:
+        parts = [f"{m.role}: {m.content}"]
+        parts += [
+            f"[attached {f.name}, {f.mime_type}, {f.size_bytes} bytes]" for f in m.attachments
+        ]
+        parts += [f"[tool call {c.name} {json.dumps(c.arguments)}]" for c in m.tool_calls]
+        parts += [f"[tool result: {r.content}]" for r in m.tool_results]
+        lines.append("\n".join(parts))
+    return tuple(lines)
+
+
+def _request(
+    live: Sequence[Message], recorded: Sequence[SentRequest]
+) -> tuple[tuple[str, ...], str]:
+    """The request to list, and its caption: the last one recorded, else the live one.
+
+    The record wins because it also holds the requests of later tool rounds.
+    """
+    if not recorded:
+        return (message_lines(live), _CAPTION + ":") if live else ((), "")
+    caption = _CAPTION
+    if len(recorded) > 1:
+        # Each tool round resends the whole request plus the round, so the last holds them all.
+        caption += (
+            f" (the last of {len(recorded)} requests: each resent the one before, "
+            "with a tool round added)"
+        )
+    return message_lines(recorded[-1].messages), caption + ":"
 
 
 def _privacy_text(decision: RouteDecision, replaced: Sequence[tuple[str, str]]) -> str:

@@ -28,6 +28,16 @@ def _monospace(text: str) -> ft.Control:
     )
 
 
+def _sent_text_caption(detail: TurnDetail) -> str:
+    if detail.sent_text_rebuilt:
+        # Turns older than the record of sent requests: only the question can be rebuilt.
+        return (
+            "The question as it left this device, rebuilt from this conversation's "
+            "placeholders (no record of the whole request was kept for this turn):"
+        )
+    return "The question as it left this device:"
+
+
 class TurnDetailPanel:
     """A side panel (or, on narrow screens, the whole chat area) showing a `TurnDetail`."""
 
@@ -77,10 +87,10 @@ class TurnDetailPanel:
             *_lines(detail.sent),
         ]
         if detail.sent_text is not None:
-            controls.append(ft.Text("The question as it left this device:", size=12))
+            controls.append(ft.Text(_sent_text_caption(detail), size=12))
             controls.append(_monospace(detail.sent_text))
         if detail.sent_messages:
-            controls.append(ft.Text("The whole request, exactly as it left:", size=12))
+            controls.append(ft.Text(detail.sent_caption, size=12))
             controls += [_monospace(line) for line in detail.sent_messages]
         controls += [_heading("Stayed on this device"), *_lines(detail.kept_local)]
         controls += [_heading("Tokens, time and cost"), *_lines(detail.numbers)]

@@ -86,7 +86,9 @@ class CascadeStages(StreamingStages):
                 sent_messages=escalation.packed.messages,
             )
             async with aclosing(
-                self._stream_and_commit(turn, request, history, escalation, report)
+                self._stream_and_commit(
+                    turn, request, history, escalation, report, kind="escalation"
+                )
             ) as events:
                 async for event in events:
                     yield event

@@ -5,6 +5,9 @@ Tool calls are run through the host and the results sent back, for at most
 values are guarded at egress for the rest of the turn, redact values reach an
 off-device endpoint only as placeholders, and a result a rule keeps local
 moves the rest of the turn onto the device.
+
+Each request to an off-device endpoint is recorded in the ledger once it has
+left (`Ledger.sent`), exactly as it was sent, for the chat's detail panel.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import replace
 
 from router.endpoints.base import StreamEnd, TokenDelta, ToolCallRequested
 from router.errors import EgressBlockedError, EndpointError, TandemError
+from router.ledger_sent import SentKind, recorded_when_sent
 from router.mcp.select import relevant_servers_tools
 from router.mcp.turn import ToolCalled, ToolResultKeptLocal, exchange, restored_call
 from router.privacy import egress
@@ -53,11 +57,17 @@ class StreamingStages(PipelineCore):
         history: Sequence[Message],
         attempt: Attempt,
         report: PrivacyReport,
+        kind: SentKind = "route",
     ) -> AsyncGenerator[TurnEvent, None]:
-        """Stream the attempt's answer, run the tools it asks for, and persist the turn."""
+        """Stream the attempt's answer, run the tools it asks for, and persist the turn.
+
+        `kind` says, for the record of what left the device, whether the attempt
+        is the turn's first route or a cascade's escalation.
+        """
         parts: list[str] = []
         end: StreamEnd | None = None
         rounds = Rounds(protected=report.protected)
+        sent = (turn.id, kind)
         try:
             # Protections a tool result adds hold until the turn ends, whichever endpoint.
             with ExitStack() as turn_guard:
@@ -71,7 +81,7 @@ class StreamingStages(PipelineCore):
                                 attempt = self._with_pseudonymizer(request, attempt, rounds, report)
                                 this = Round()
                                 async with aclosing(
-                                    self._stream_round(attempt, rounds, report, this)
+                                    self._stream_round(attempt, rounds, report, this, sent)
                                 ) as deltas:
                                     async for delta in deltas:
                                         parts.append(delta.text)
@@ -164,9 +174,17 @@ class StreamingStages(PipelineCore):
         return relevant_servers_tools(self.tools.tools(), question)
 
     async def _stream_round(
-        self, attempt: Attempt, rounds: Rounds, report: PrivacyReport, out: Round
+        self,
+        attempt: Attempt,
+        rounds: Rounds,
+        report: PrivacyReport,
+        out: Round,
+        sent: tuple[str, SentKind],
     ) -> AsyncGenerator[TokenDelta, None]:
-        """One generation: its text as it comes (placeholders restored); calls and end to `out`."""
+        """One generation: its text as it comes (placeholders restored); calls and end to `out`.
+
+        `sent` (turn id, kind) names the record an off-device request is added to.
+        """
         restorer = attempt.pseudonymizer.restorer() if attempt.pseudonymizer else None
         offered = self._offered_tools(attempt)
         messages = self._round_messages(attempt, rounds, report)
@@ -176,6 +194,15 @@ class StreamingStages(PipelineCore):
             if offered
             else attempt.endpoint.stream(messages, self.generation)
         )
+        if is_remote(attempt.endpoint):
+            turn_id, kind = sent
+            name, tool_round = attempt.endpoint.name, rounds.count
+            stream = recorded_when_sent(
+                stream,
+                lambda: self.ledger.sent.record(
+                    turn_id, endpoint=name, kind=kind, tool_round=tool_round, messages=messages
+                ),
+            )
         async with aclosing(stream) as events:
             async for event in events:
                 if isinstance(event, TokenDelta):

@@ -5,19 +5,29 @@ the redaction, the routing and the ledger are the real ones.
 """
 
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
+import flet as ft
 import pytest
 
+from app.gui.chat_messages import DisplayMessage, messages_for_turn
 from app.gui.chat_vm import ChatViewModel
+from app.gui.turn_detail import build_detail
+from app.gui.turn_detail_view import TurnDetailPanel
 from router.endpoints.fake import FakeEndpoint
+from router.ledger import Ledger
+from router.ledger_sent import SentRequest
 from router.paths import TandemPaths
+from router.privacy.redact import Pseudonymizer
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
 from router.runtime import Runtime, build_runtime
-from router.types import Finding, Message
+from router.types import Finding, Message, RouteDecision, ToolCall, ToolResult
 
 EMAIL = re.compile(r"[\w.]+@[\w.]+\.\w+")
 SECRET_RULE = PrivacyRule(
@@ -126,6 +136,146 @@ async def test_details_survive_a_restart(cloud_runtime: Runtime) -> None:
     assert reloaded.badge == "redacted → cloud"
     assert reloaded.detail is not None
     assert reloaded.detail.sent_text == first.messages[-1].detail.sent_text  # type: ignore[union-attr]
+
+
+def _reloaded(runtime: Runtime, session_id: str) -> list[DisplayMessage]:
+    """The conversation's bubbles as a restarted Tandem builds them, from a fresh ledger."""
+    ledger = Ledger(runtime.ledger.path)
+    recorded = ledger.sent.for_session(session_id)
+    shown = [
+        bubble
+        for turn in ledger.turns(session_id)
+        for bubble in messages_for_turn(
+            turn,
+            runtime.pipeline.pseudonyms.values(session_id),
+            Pseudonymizer(runtime.pipeline.pseudonyms, session_id).redact(turn.user_text),
+            recorded.get(turn.id, ()),
+        )
+    ]
+    ledger.close()
+    return shown
+
+
+async def test_a_reloaded_turn_lists_the_recorded_request_like_a_live_one(
+    cloud_runtime: Runtime,
+) -> None:
+    vm = ChatViewModel(cloud_runtime)
+    await vm.send("Write to ana.lopez@example.com about lunch")
+    await vm.send("and invite her team")
+    live = vm.messages[-1].detail
+    assert live is not None and live.sent_messages
+
+    reloaded = _reloaded(cloud_runtime, vm.session_id)[-1].detail
+    assert reloaded is not None
+    # The same request, message by message, as the endpoint got it: history redacted too.
+    assert reloaded.sent_messages == live.sent_messages
+    assert reloaded.sent_messages == tuple(
+        f"{m.role}: {m.content}" for m in cloud_of(cloud_runtime).requests[-1]
+    )
+    assert not any("ana.lopez@example.com" in line for line in reloaded.sent_messages)
+    assert reloaded.sent_caption == live.sent_caption == "The whole request, exactly as it left:"
+    assert not reloaded.sent_text_rebuilt and not live.sent_text_rebuilt
+    # Nothing else the panel shows differs, but the prompt's size (only the live event has it).
+    assert replace(reloaded, sent=live.sent) == live
+
+
+async def test_a_new_chat_view_opening_the_conversation_shows_the_recorded_request(
+    cloud_runtime: Runtime,
+) -> None:
+    vm = ChatViewModel(cloud_runtime)
+    await vm.send("Write to ana.lopez@example.com about lunch")
+    live = vm.messages[-1].detail
+    assert live is not None and live.sent_messages
+
+    after_restart = ChatViewModel(cloud_runtime)  # a new window reads the ledger
+    after_restart.load_history()
+    reopened = after_restart.messages[-1].detail
+    assert reopened is not None
+    assert reopened.sent_messages == live.sent_messages
+    assert not reopened.sent_text_rebuilt
+    assert not any("ana.lopez@example.com" in line for line in reopened.sent_messages)
+
+
+async def test_a_turn_from_before_the_record_shows_its_question_as_rebuilt(
+    cloud_runtime: Runtime,
+) -> None:
+    vm = ChatViewModel(cloud_runtime)
+    await vm.send("Mail ana.lopez@example.com")
+    with sqlite3.connect(cloud_runtime.ledger.path) as conn:  # as an older Tandem left it
+        conn.execute("DELETE FROM sent_requests")
+    detail = _reloaded(cloud_runtime, vm.session_id)[-1].detail
+    assert detail is not None and detail.sent_messages == () and detail.sent_caption == ""
+    assert detail.sent_text_rebuilt
+    assert detail.sent_text is not None and "ana.lopez@example.com" not in detail.sent_text
+    panel = TurnDetailPanel(on_close=lambda: None)
+    panel.show(detail)
+    texts = _panel_texts(panel)
+    assert any(t.startswith("The question as it left this device, rebuilt") for t in texts)
+    assert detail.sent_text in texts
+    assert not any(t.startswith("The whole request") for t in texts)
+
+
+async def test_the_panel_renders_a_reloaded_request_message_by_message(
+    cloud_runtime: Runtime,
+) -> None:
+    vm = ChatViewModel(cloud_runtime)
+    await vm.send("Write to ana.lopez@example.com about lunch")
+    detail = _reloaded(cloud_runtime, vm.session_id)[-1].detail
+    assert detail is not None
+    panel = TurnDetailPanel(on_close=lambda: None)
+    panel.show(detail)
+    texts = _panel_texts(panel)
+    start = texts.index("The whole request, exactly as it left:")
+    assert tuple(texts[start + 1 : start + 1 + len(detail.sent_messages)]) == detail.sent_messages
+    assert "The question as it left this device:" in texts
+
+
+def test_a_turn_with_tool_rounds_lists_its_last_recorded_request_and_says_so() -> None:
+    decision = RouteDecision(endpoint="claude", endpoint_kind="cloud", policy="p", reason="r")
+    asked = (Message(role="user", content="what is Alice's address?"),)
+    call = ToolCall(id="c1", name="contacts__read", arguments={"who": "Alice"})
+    answered = (
+        *asked,
+        Message(role="assistant", content="Let me check.", tool_calls=(call,)),
+        Message(role="user", content="", tool_results=(ToolResult(call_id="c1", content="x"),)),
+    )
+    recorded = [
+        SentRequest(
+            turn_id="t", seq=i, endpoint="claude", kind="route", tool_round=i,
+            sent_at=datetime.now(UTC), messages=messages,
+        )
+        for i, messages in enumerate((asked, answered))
+    ]  # fmt: skip
+    detail = build_detail(
+        user_text="what is Alice's address?",
+        attachments=(),
+        decision=decision,
+        usage=None,
+        status="complete",
+        placeholders={},
+        sent_text="what is Alice's address?",
+        sent_messages=asked,  # the live event has only the first request
+        recorded=recorded,
+    )
+    assert detail.sent_messages == (
+        "user: what is Alice's address?",
+        'assistant: Let me check.\n[tool call contacts__read {"who": "Alice"}]',
+        "user: \n[tool result: x]",
+    )
+    assert detail.sent_caption == (
+        "The whole request, exactly as it left "
+        "(the last of 2 requests: each resent the one before, with a tool round added):"
+    )
+
+
+def _panel_texts(panel: TurnDetailPanel) -> list[str]:
+    """Every text the panel shows, in order, whether plain or in a monospace box."""
+    texts = []
+    for control in panel.body.controls:
+        inner = control.content if isinstance(control, ft.Container) else control
+        if isinstance(inner, ft.Text) and isinstance(inner.value, str):
+            texts.append(inner.value)
+    return texts
 
 
 async def test_attachment_chips_say_what_is_sent_and_what_stays(

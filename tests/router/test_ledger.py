@@ -1,8 +1,13 @@
+import json
+import sqlite3
 import threading
 from pathlib import Path
 
+from router.context.summary_store import SessionSummary, SummaryStore
 from router.ledger import Ledger
-from router.types import Attachment, RouteDecision, Usage
+from router.ledger_sent import as_recorded
+from router.privacy.redact import PseudonymStore
+from router.types import Attachment, Message, RouteDecision, ToolCall, ToolResult, Usage
 
 ROUTE = RouteDecision(endpoint="local", endpoint_kind="local", policy="local", reason="test")
 
@@ -105,3 +110,105 @@ def test_rename_and_delete_a_session(tmp_path: Path) -> None:
     assert not ledger.delete_session(gone)  # already gone
     assert pseudonyms.values(gone) == {} and pseudonyms.values(keep) != {}
     pseudonyms.close()
+
+
+# --- the record of what left the device (router/ledger_sent.py) ----------------------
+
+
+def _sent_turn(ledger: Ledger, sid: str, *requests: tuple[Message, ...]) -> str:
+    turn = ledger.begin_turn(sid, "question")
+    for i, messages in enumerate(requests):
+        ledger.sent.record(
+            turn.id, endpoint="claude", kind="route", tool_round=i, messages=messages
+        )
+    return turn.id
+
+
+def test_sent_requests_round_trip_without_attachment_paths(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "l.db")
+    sid = ledger.create_session()
+    notes = Attachment(
+        name="notes.txt", mime_type="text/plain", size_bytes=12, path=str(tmp_path / "notes.txt")
+    )
+    first = (
+        Message(role="system", content="be brief"),
+        Message(role="user", content="Mail [EMAIL_1] about élan", attachments=(notes,)),
+    )
+    call = ToolCall(id="c1", name="notes__read", arguments={"day": "friday"})
+    second = (
+        *first,
+        Message(role="assistant", content="Let me check.", tool_calls=(call,)),
+        Message(role="user", content="", tool_results=(ToolResult(call_id="c1", content="ok"),)),
+    )
+    turn_id = _sent_turn(ledger, sid, first, second)
+    ledger.close()
+
+    reopened = Ledger(tmp_path / "l.db")
+    stored = reopened.sent.for_turn(turn_id)
+    assert [(r.seq, r.endpoint, r.kind, r.tool_round) for r in stored] == [
+        (0, "claude", "route", 0),
+        (1, "claude", "route", 1),
+    ]
+    # Exactly the messages, except that an attachment keeps only its name, type and size.
+    assert stored[0].messages == as_recorded(first) and stored[1].messages == as_recorded(second)
+    assert stored[0].messages[1].attachments == (notes.model_copy(update={"path": None}),)
+    assert stored[1].messages[2].tool_calls == (call,)
+    assert reopened.sent.for_session(sid) == {turn_id: stored}
+    raw = sqlite3.connect(tmp_path / "l.db").execute("SELECT messages FROM sent_requests")
+    assert not any(str(tmp_path) in row[0] for row in raw)
+
+
+def test_a_turn_without_sent_requests_has_an_empty_record(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "l.db")
+    sid = ledger.create_session()
+    turn = ledger.begin_turn(sid, "stays here")
+    assert ledger.sent.for_turn(turn.id) == ()
+    assert ledger.sent.for_session(sid) == {}
+
+
+def test_a_ledger_from_before_the_record_opens_and_gains_it(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "l.db")
+    sid = ledger.create_session()
+    old = ledger.begin_turn(sid, "an old question")
+    ledger.close()
+    with sqlite3.connect(tmp_path / "l.db") as conn:  # as an older Tandem left it
+        conn.execute("DROP TABLE sent_requests")
+    reopened = Ledger(tmp_path / "l.db")
+    assert [t.id for t in reopened.turns(sid)] == [old.id]
+    assert reopened.sent.for_turn(old.id) == ()
+    new = _sent_turn(reopened, sid, (Message(role="user", content="hi"),))
+    assert [r.messages[0].content for r in reopened.sent.for_turn(new)] == ["hi"]
+
+
+def test_deleting_a_session_deletes_everything_it_left_in_the_ledger(tmp_path: Path) -> None:
+    ledger = Ledger(tmp_path / "ledger.db")
+    keep, gone = ledger.create_session("keep"), ledger.create_session("gone")
+    turns = {
+        sid: _sent_turn(ledger, sid, (Message(role="user", content=sid),)) for sid in (keep, gone)
+    }
+    pseudonyms = PseudonymStore(tmp_path / "ledger.db")
+    summaries = SummaryStore(tmp_path / "ledger.db")
+    for sid in (keep, gone):
+        pseudonyms.placeholder(sid, "PERSON", f"Ana {sid}")
+        summaries.put(SessionSummary(session_id=sid, covers_up_to_seq=0, text="so far"))
+
+    assert ledger.delete_session(gone)
+    # Every table of the file that holds session data: nothing of `gone` is left anywhere.
+    tables = [
+        row[0] for row in ledger._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+    ]
+    assert set(tables) == {
+        "sessions",
+        "turns",
+        "sent_requests",
+        "privacy_pseudonyms",
+        "context_summaries",
+    }
+    for table in tables:
+        dump = json.dumps(ledger._conn.execute(f"SELECT * FROM {table}").fetchall())
+        assert gone not in dump and turns[gone] not in dump, table
+    assert ledger.sent.for_turn(turns[gone]) == ()
+    assert [r.messages[0].content for r in ledger.sent.for_turn(turns[keep])] == [keep]
+    assert pseudonyms.values(keep) != {} and summaries.get(keep) is not None
+    pseudonyms.close()
+    summaries.close()
