@@ -1,7 +1,10 @@
 """Assembles a ready-to-use Tandem from settings: paths, ledger, endpoints, pipeline.
 
 Every front end (terminal chat, GUI, MCP `assistant` server) starts here, so they
-all drive the same pipeline with the same configuration.
+all drive the same pipeline with the same configuration. A running runtime takes
+settings changes live: `apply_settings` (privacy, routing, budgets),
+`switch_model` (the local model) and `reload_tools` (the MCP servers); the last
+two wait for in-flight turns first (see router/turn_gate.py).
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ from router.endpoints.llama_cpp import LlamaCppEndpoint
 from router.endpoints.registry import build_remote_endpoint
 from router.errors import ConfigError
 from router.ledger import Ledger
+from router.live_swap import reload_tool_host, switch_local_model
 from router.mcp.chat_host import DeviceBackends, build_chat_host
+from router.mcp.host import Confirm
+from router.mcp.settings import McpSettings
 from router.memory.embedding import shared_embedder
 from router.memory.live import LiveMemory
 from router.models.bundled import Progress
@@ -33,8 +39,12 @@ from router.privacy.redact import PseudonymStore
 from router.privacy.rules import build_rules
 from router.privacy.scan import Scanner
 from router.session import TurnPipeline
+from router.turn_gate import GatedPipeline, TurnGate
 
 _log = logging.getLogger(__name__)
+
+TURN_WAIT_S = 60.0
+"""How long a model switch or tool reload waits for in-flight turns before it is refused."""
 
 
 @dataclass
@@ -50,18 +60,32 @@ class Runtime:
     """The Chroma index of every turn, when `[memory] enabled`."""
     devices: DeviceBackends = field(default_factory=DeviceBackends)
     """Where the chat's built-in device tools read from; kept for rebuilt tool hosts."""
+    tool_confirm: Confirm | None = field(default=None, repr=False)
+    """The consent callback the chat's tool host had last; `reload_tools` carries it over."""
+    _spare_gate: TurnGate = field(default_factory=TurnGate, init=False, repr=False)
 
     @property
     def local(self) -> Endpoint:
         """The on-device endpoint."""
         return self.pipeline.endpoints["local"]
 
+    @property
+    def turns(self) -> TurnGate:
+        """The gate every turn passes (build_runtime's pipeline); live swaps take it exclusively.
+
+        A runtime assembled around a plain `TurnPipeline` counts no turns, so its
+        swaps do not wait.
+        """
+        pipeline = self.pipeline
+        return pipeline.gate if isinstance(pipeline, GatedPipeline) else self._spare_gate
+
     def apply_settings(self, settings: Settings) -> None:
         """Use `settings`' privacy rules, detectors, routing policy and budgets from the next turn.
 
-        Endpoints, the model and MCP servers are not rebuilt: changing them needs a
-        restart. The detector (NER loads a spaCy model) is kept when its switches
-        are unchanged, so editing rules is instant.
+        Endpoints, the model and MCP servers are not rebuilt here: the GUI replaces
+        off-device endpoints itself, and `switch_model` / `reload_tools` swap the
+        model and the MCP servers. The detector (NER loads a spaCy model) is kept
+        when its switches are unchanged, so editing rules is instant.
         """
         routing = settings.routing
         _check_routing_targets(routing, self.pipeline.endpoints)
@@ -78,6 +102,44 @@ class Runtime:
         if _needs_embedding(routing) and self.pipeline.embedder is None:
             self.pipeline.embedder = shared_embedder()  # the learned router reads embeddings
         self.settings = settings
+
+    async def switch_model(
+        self, spec: str, progress: Progress | None = None, *, wait_s: float = TURN_WAIT_S
+    ) -> None:
+        """Answer on-device turns with model `spec` from now on, without a restart.
+
+        `spec` is `bundled`, the name of a model in the models folder, or a .gguf
+        path. It is resolved (the bundled model may be assembled first; `progress`
+        gets (bytes done, total), from a worker thread) and its header checked
+        before anything changes. Then, with no turn in flight (waiting at most
+        `wait_s`, see `TurnGate.exclusive`), the old model's memory is freed and
+        the new one loaded, so only one model is in memory at a time. If llama.cpp
+        refuses the new file, the old model is put back (reloaded if it was
+        loaded) and `ModelLoadError` is raised; a bad spec or a damaged file
+        raises `ModelNotFoundError` / `ModelFormatError` with nothing changed.
+        `models.active_spec` follows; the settings file is not written (that is
+        `save_and_apply`'s job).
+        """
+        await switch_local_model(self, spec, progress, wait_s)
+
+    async def reload_tools(
+        self, settings: McpSettings | Settings, *, wait_s: float = TURN_WAIT_S
+    ) -> None:
+        """Offer the tools of the MCP servers `settings` lists from the next turn, no restart.
+
+        A new host is built with `build_chat_host` (the pipeline's egress policy,
+        this runtime's `devices`) and connected first (every server, the unchanged
+        ones too: a host's server list is fixed once built), so its `errors` say at once
+        which servers failed. It gets the old host's `confirm` callback (the GUI's
+        consent dialog; kept in `tool_confirm`, so it also survives `[mcp] enabled
+        = false` and back). It is swapped in with no turn in flight (waiting at most
+        `wait_s`; turns that start meanwhile wait for the swap), with
+        `max_tool_rounds` and `offer`; the old host is closed after
+        (its stdio servers stop). `enabled = false` removes the tools. A host that
+        cannot be built raises `ConfigError`, a refused swap `TandemError`, and the
+        runtime is unchanged then. `settings.mcp` is updated to match.
+        """
+        await reload_tool_host(self, settings, wait_s)
 
     async def aclose(self) -> None:
         """Finish background work (memory index, summary), then close endpoints and the ledger."""
@@ -146,7 +208,7 @@ def build_runtime(
     _check_routing_targets(routing, endpoints)
     latency = LatencyTracker()
     latency.seed(ledger)  # start from measured latencies, not defaults, after a restart
-    pipeline = TurnPipeline(
+    pipeline = GatedPipeline(
         endpoints=endpoints,
         policy=policy_for(routing.policy, routing, ledger),
         ledger=ledger,

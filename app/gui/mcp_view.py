@@ -1,5 +1,6 @@
 """The MCP section: Tandem's own servers (start/stop, address, token, snippets) and the
-external servers with their tools and per-tool permissions. Renders `McpViewModel`."""
+external servers (added, removed, switched on and off live) with their tools and
+per-tool permissions. Renders `McpViewModel`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import flet as ft
 
 from app.gui import widgets as w
 from app.gui.labelled import icon_button
-from app.gui.mcp_vm import PERMISSIONS, McpViewModel, ToolRow
+from app.gui.mcp_vm import PERMISSIONS, McpViewModel, ServerRow, ToolRow
 from router.mcp.settings import Permission
 from router.runtime import Runtime
 
@@ -44,6 +45,7 @@ class McpView:
             label="https://… URL, or a command and its arguments", expand=True, dense=True
         )
         self.new_token_env = ft.TextField(label="Token variable (URL only)", width=200, dense=True)
+        self.add_button = ft.FilledTonalButton("Add", icon=ft.Icons.ADD, on_click=self._add)
         self.tool_list = ft.Column(spacing=2)
         self.tools_button = ft.OutlinedButton(
             "List tools", icon=ft.Icons.BUILD, on_click=self._load_tools
@@ -87,7 +89,7 @@ class McpView:
                     (self.new_name, 2),
                     (self.new_target, 5),
                     (self.new_token_env, 3),
-                    (ft.FilledTonalButton("Add", icon=ft.Icons.ADD, on_click=self._add), 2),
+                    (self.add_button, 2),
                 ),
             ),
             w.card(
@@ -113,23 +115,11 @@ class McpView:
         self.http_snippet.visible = self.http_hint.visible = bool(snippet)
         cast(ft.Text, self.http_snippet.content).value = snippet
         cast(ft.Text, self.desktop_snippet.content).value = vm.claude_desktop_snippet()
-        self.server_list.controls = [
-            ft.Row(
-                [
-                    ft.Text(s.name, weight=ft.FontWeight.BOLD),
-                    ft.Text(s.transport, size=12, expand=True),
-                    w.hint(s.status),
-                    icon_button(
-                        ft.Icons.DELETE,
-                        f"Remove {s.name}",
-                        lambda _, name=s.name: vm.remove_server(name),
-                    ),
-                ]
-            )
-            for s in vm.servers()
-        ] or [w.hint("None yet. Tandem's own sensors and files are always available.")]
+        self.server_list.controls = [self._server_row(s) for s in vm.servers()] or [
+            w.hint("None yet. Tandem's own sensors and files are always available.")
+        ]
         self.tools_progress.visible = vm.busy
-        self.tools_button.disabled = vm.busy
+        self.tools_button.disabled = self.add_button.disabled = vm.busy
         if vm.tools_loaded:
             self.tool_list.controls = [self._tool_row(t) for t in vm.tools] or [
                 w.hint("No tools found.")
@@ -137,6 +127,31 @@ class McpView:
         else:
             self.tool_list.controls = [w.hint("Press “List tools” to connect and see them.")]
         w.refresh(self.root)
+
+    def _server_row(self, server: ServerRow) -> ft.Control:
+        async def toggle(e: ft.Event[ft.Switch]) -> None:
+            await self.vm.set_server_enabled(server.name, bool(e.control.value))
+
+        async def remove() -> None:
+            await self.vm.remove_server(server.name)
+
+        failed = server.status.startswith("failed")
+        delete = icon_button(ft.Icons.DELETE, f"Remove {server.name}", remove)
+        delete.disabled = self.vm.busy
+        return ft.Row(
+            [
+                ft.Switch(
+                    value=server.enabled,
+                    on_change=toggle,
+                    tooltip="Connected to the chat",
+                    disabled=self.vm.busy,
+                ),
+                ft.Text(server.name, weight=ft.FontWeight.BOLD),
+                ft.Text(server.transport, size=12, expand=True),
+                ft.Text(server.status, size=12, color=ft.Colors.ERROR if failed else None),
+                delete,
+            ]
+        )
 
     def _tool_row(self, tool: ToolRow) -> ft.Control:
         def choose(value: str) -> None:
@@ -162,8 +177,8 @@ class McpView:
     async def _stop(self) -> None:
         await self.vm.stop()
 
-    def _add(self) -> None:
-        ok = self.vm.add_server(
+    async def _add(self) -> None:
+        ok = await self.vm.add_server(
             self.new_name.value or "", self.new_target.value or "", self.new_token_env.value or ""
         )
         if ok:

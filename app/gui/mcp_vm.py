@@ -3,8 +3,9 @@
 Plain Python (no Flet). Tandem's servers run inside the app through
 `AppMcpService` (app/gui/mcp_service.py, imported lazily: the section still
 shows the snippet and external servers without it). External servers and
-per-tool permissions are saved to the `[mcp]` settings; a permission applies
-to the running tool host at once, a new server is connected after a restart.
+per-tool permissions are saved to the `[mcp]` settings and apply at once: adding,
+removing, enabling or disabling a server reconnects the chat's tool host
+(`Runtime.reload_tools`), so its tools are offered, or gone, from the next message.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from pydantic import ValidationError
 
 from app.gui.outcome import ActionOutcome
 from app.mcp_cli import claude_desktop_config
-from router.config_store import save_and_apply
+from router.config_store import save_and_apply, updated_document
 from router.errors import TandemError
-from router.mcp.build import build_host
 from router.mcp.host import ToolHost
 from router.mcp.settings import McpServerSettings, Permission
 from router.runtime import Runtime
@@ -46,6 +46,17 @@ class ServerRow:
     transport: str
     enabled: bool
     status: str
+
+
+def _status(entry: McpServerSettings, host: ToolHost | None) -> str:
+    """Whether the chat's tool host reached server `entry`, as the server list says it."""
+    if host is None:
+        return "off: MCP tools are turned off ([mcp] enabled = false)"
+    if not entry.enabled:
+        return "disabled"
+    if entry.name in host.errors:
+        return f"failed: {host.errors[entry.name]}"
+    return "connected" if host.started else "connects with the first message"
 
 
 def _service_class() -> Any:
@@ -142,20 +153,11 @@ class McpViewModel(ActionOutcome):
             transport = f"http {entry.url}" if entry.url else f"stdio {entry.command}"
             if entry.args:
                 transport += " " + " ".join(entry.args)
-            status = "disabled" if not entry.enabled else "connects after a restart"
-            if host is not None and entry.name in host.errors:
-                status = f"error: {host.errors[entry.name]}"
-            elif (
-                host is not None
-                and host.started
-                and any(t.server == entry.name for t in self.tools)
-            ):
-                status = "connected"
-            rows.append(ServerRow(entry.name, transport, entry.enabled, status))
+            rows.append(ServerRow(entry.name, transport, entry.enabled, _status(entry, host)))
         return rows
 
-    def add_server(self, name: str, target: str, token_env: str = "") -> bool:
-        """Add an external server: `target` is an http(s) URL, or a command and its arguments."""
+    async def add_server(self, name: str, target: str, token_env: str = "") -> bool:
+        """Add an external server and connect it: `target` is an http(s) URL, or a command."""
         target = target.strip()
         try:
             if not target:
@@ -175,54 +177,73 @@ class McpViewModel(ActionOutcome):
             existing = self.runtime.settings.mcp.servers
             if any(s.name == entry.name for s in existing):
                 raise TandemError(f"a server is already named {entry.name!r}", "pick another name")
-            self._save_servers([*existing, entry])
+            await self._apply_servers([*existing, entry])
         except TandemError as exc:
             return self._fail(exc)
-        self.notice = f"server {entry.name} added; restart Tandem to connect it"
+        self.notice = f"server {entry.name} added: {_status(entry, self.runtime.pipeline.tools)}"
         return self._done()
 
-    def remove_server(self, name: str) -> bool:
-        """Remove external server `name` from the settings."""
+    async def remove_server(self, name: str) -> bool:
+        """Remove external server `name`; its tools are gone from the next message."""
         kept = [s for s in self.runtime.settings.mcp.servers if s.name != name]
         try:
-            self._save_servers(kept)
+            await self._apply_servers(kept)
         except TandemError as exc:
             return self._fail(exc)
-        self.notice = f"server {name} removed; restart Tandem to disconnect it"
+        self.notice = f"server {name} removed and disconnected"
         return self._done()
 
-    def _save_servers(self, servers: list[McpServerSettings]) -> None:
+    async def set_server_enabled(self, name: str, enabled: bool) -> bool:
+        """Connect (`enabled`) or disconnect external server `name`, keeping its settings."""
+        servers = self.runtime.settings.mcp.servers
+        try:
+            if not any(s.name == name for s in servers):
+                raise TandemError(f"no server named {name!r}", "reopen the MCP section")
+            await self._apply_servers(
+                [
+                    s.model_copy(update={"enabled": enabled}) if s.name == name else s
+                    for s in servers
+                ]
+            )
+        except TandemError as exc:
+            return self._fail(exc)
+        entry = next(s for s in self.runtime.settings.mcp.servers if s.name == name)
+        self.notice = f"server {name}: {_status(entry, self.runtime.pipeline.tools)}"
+        return self._done()
+
+    async def _apply_servers(self, servers: list[McpServerSettings]) -> None:
+        """Reconnect the chat's tool host to `servers`, then save them (neither on failure)."""
         dumped = [s.model_dump(exclude_defaults=True, exclude_none=True) for s in servers]
-        save_and_apply(self.runtime, {"mcp": {"servers": dumped}})
+        change = {"mcp": {"servers": dumped}}
+        runtime = self.runtime
+        _, settings = updated_document(runtime.paths, change)  # refused values fail here
+        previous = runtime.settings.mcp
+        self.busy = True
+        self.on_change()
+        try:
+            await runtime.reload_tools(settings)
+            try:
+                save_and_apply(runtime, change)
+            except TandemError:
+                await runtime.reload_tools(previous)  # not saved, so back to what is saved
+                raise
+        finally:
+            self.busy = False
+        if self.tools_loaded:
+            self.tools = self._rows(runtime.pipeline.tools) if runtime.pipeline.tools else []
 
     # --- tools and permissions ------------------------------------------------------------
 
     async def load_tools(self) -> list[ToolRow]:
-        """Connect the chat's tool host (if not yet) and list every tool with its permission.
-
-        Servers added since the start are connected on their own, briefly, to list theirs.
-        """
+        """Connect the chat's tool host (if not yet) and list every tool with its permission."""
         self.busy = True
         self.on_change()
         try:
-            rows: list[ToolRow] = []
             host = self.runtime.pipeline.tools
+            rows: list[ToolRow] = []
             if host is not None:
                 await host.ensure_started()
-                rows += self._rows(host)
-            known = {r.server for r in rows} | set(host.errors if host else ())
-            new = [
-                s for s in self.runtime.settings.mcp.servers if s.enabled and s.name not in known
-            ]
-            if new:
-                settings = self.runtime.settings.mcp.model_copy(
-                    update={"builtin": [], "servers": new}
-                )
-                probe = build_host(settings, {}, egress_policy=self.runtime.pipeline.egress_policy)
-                async with probe:
-                    rows += self._rows(probe)
-                if host is not None:
-                    host.errors.update(probe.errors)
+                rows = self._rows(host)
             self.tools, self.tools_loaded = rows, True
         except TandemError as exc:
             self._fail(exc)

@@ -1,7 +1,7 @@
 """The Models and endpoints section: the local model, the off-device endpoints, routing.
 
 Renders `ModelsViewModel` and `EndpointsViewModel` and forwards clicks; long
-work (loading, downloading, connection tests) runs as page tasks, so the page
+work (switching models, loading, downloading, connection tests) runs as page tasks, so the page
 stays responsive and shows progress meanwhile.
 """
 
@@ -42,6 +42,7 @@ class ModelsView:
             "Load now", icon=ft.Icons.MEMORY, on_click=self._on_load
         )
         self.spec = ft.TextField(label="Model: bundled, a name, or a .gguf path", expand=True)
+        self.use_button = ft.FilledButton("Use", icon=ft.Icons.CHECK, on_click=self._on_choose)
         self.repo = ft.TextField(label="Hugging Face repository", expand=True)
         self.file = ft.TextField(label="GGUF file in it", expand=True)
         self.pull_button = ft.OutlinedButton(
@@ -65,7 +66,7 @@ class ModelsView:
                 self.model_list,
                 w.form_row(
                     (self.spec, 10),
-                    (ft.FilledButton("Use", icon=ft.Icons.CHECK, on_click=self._on_choose), 2),
+                    (self.use_button, 2),
                 ),
                 w.form_row((self.repo, 5), (self.file, 5), (self.pull_button, 2)),
             ),
@@ -94,18 +95,29 @@ class ModelsView:
         """Bring the controls in line with the view-models and push them to the browser."""
         vm = self.vm
         w.show_messages(self.notice, self.error, vm.notice, vm.error)
-        restart = vm.configured_spec != vm.active_spec
+        # They differ only when Tandem started with another model (--model, TANDEM_LOCAL__MODEL).
+        overridden = vm.configured_spec != vm.active_spec
         self.state.value = (
             f"Model: {vm.active_spec} — "
-            + ("loaded" if vm.loaded else "loads with the first message")
-            + (f" (after a restart: {vm.configured_spec})" if restart else "")
+            + (
+                "switching…"
+                if vm.busy == "switching"
+                else "loaded"
+                if vm.loaded
+                else "loads with the first message"
+            )
+            + (
+                f" (the settings name {vm.configured_spec}; press Use to switch)"
+                if overridden
+                else ""
+            )
         )
         self.memory.value = vm.memory_text()
         self.progress.visible = vm.busy is not None
         self.progress.value = vm.progress
         self.progress_text.value = vm.progress_text
         self.load_button.disabled = vm.busy is not None or vm.loaded
-        self.pull_button.disabled = vm.busy is not None
+        self.pull_button.disabled = self.use_button.disabled = vm.busy is not None
         self.model_list.controls = [
             ft.Row(
                 [
@@ -134,8 +146,8 @@ class ModelsView:
     async def _on_pull(self) -> None:
         await self.vm.pull(self.repo.value or "", self.file.value or "")
 
-    def _on_choose(self) -> None:
-        self.vm.choose_model(self.spec.value or "")
+    async def _on_choose(self) -> None:
+        await self.vm.choose_model(self.spec.value or "")
 
     def _on_policy(self, policy: str) -> None:
         self.vm.set_policy(policy)

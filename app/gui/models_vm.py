@@ -1,7 +1,9 @@
 """The Models section's state: the local model, the routing policy and the budgets.
 
-Plain Python (no Flet). Long work (assembling, loading or downloading a model)
-runs in a worker thread and reports progress through `progress`/`progress_text`.
+Plain Python (no Flet). Long work (switching to, assembling, loading or
+downloading a model) runs off the GUI's loop and reports progress through
+`busy`/`progress`/`progress_text`. A chosen model is switched to at once, no
+restart (`Runtime.switch_model`).
 The off-device endpoints have their own view-model (endpoints_vm.py).
 """
 
@@ -17,7 +19,7 @@ from typing import Any
 import psutil  # type: ignore[import-untyped]  # no stubs installed
 
 from app.gui.outcome import ActionOutcome
-from router.config_store import save_and_apply
+from router.config_store import save_and_apply, updated_document
 from router.errors import TandemError
 from router.models.manager import ModelEntry
 from router.runtime import Runtime
@@ -33,7 +35,7 @@ class ModelsViewModel(ActionOutcome):
     runtime: Runtime
     on_change: Callable[[], None] = field(default=lambda: None)
     busy: str | None = None
-    """What long job is running ("loading", "downloading"), or None."""
+    """What long job is running ("switching", "loading", "downloading"), or None."""
     progress: float | None = None
     """Share done in [0, 1], or None when unknown (an indeterminate bar)."""
     progress_text: str = ""
@@ -53,7 +55,7 @@ class ModelsViewModel(ActionOutcome):
 
     @property
     def configured_spec(self) -> str:
-        """The model the settings name; differs from `active_spec` until a restart."""
+        """The model the settings name; differs from `active_spec` only when overridden at start."""
         return self.runtime.settings.local.model
 
     @property
@@ -68,19 +70,46 @@ class ModelsViewModel(ActionOutcome):
             " (model loaded)" if self.loaded else " (model not loaded yet)"
         )
 
-    def choose_model(self, spec: str) -> bool:
-        """Make `spec` (`bundled`, a model name or a .gguf path) the model used after a restart."""
+    async def choose_model(self, spec: str) -> bool:
+        """Switch to model `spec` (`bundled`, a model name or a .gguf path) now, and save it.
+
+        The switch waits for replies being written (see `Runtime.switch_model`);
+        when it fails, the model in use stays and nothing is saved.
+        """
         spec = spec.strip()
+        if not spec:
+            return self._fail(TandemError("no model given", "pick a model or type a .gguf path"))
+        return await self._job("switching", f"switching to {spec}…", lambda: self._switch(spec))
+
+    async def _switch(self, spec: str) -> None:
+        runtime = self.runtime
+        change = {"local": {"model": spec}}
+        updated_document(runtime.paths, change)  # a value the settings refuse fails before
+        previous = runtime.models.active_spec
+        await runtime.switch_model(spec, progress=self._thread_progress(spec))
         try:
-            if not spec:
-                raise TandemError("no model given", "pick a model or type a .gguf path")
-            if spec != "bundled":
-                self.runtime.models.resolve(spec)  # fails clearly when there is no such file
-            save_and_apply(self.runtime, {"local": {"model": spec}})
-        except TandemError as exc:
-            return self._fail(exc)
-        self.notice = f"model set to {spec}; restart Tandem to load it"
-        return self._done()
+            save_and_apply(runtime, change)
+        except TandemError:
+            await runtime.switch_model(previous)  # unsaved, so back to the model saved
+            raise
+        self.notice = f"now using {spec}"
+
+    def _thread_progress(self, spec: str) -> Callable[[int, int], None]:
+        """A progress callback for the worker thread that shows it on the GUI's loop."""
+        loop = asyncio.get_running_loop()
+
+        def show(done: int, total: int) -> None:
+            if total and done < total:
+                self.progress = done / total
+                self.progress_text = f"preparing {spec}: {done / _MB:,.0f} of {total / _MB:,.0f} MB"
+            else:
+                self.progress, self.progress_text = None, f"loading {spec}…"
+            self.on_change()
+
+        def from_thread(done: int, total: int) -> None:
+            loop.call_soon_threadsafe(show, done, total)
+
+        return from_thread
 
     async def load_model(self) -> bool:
         """Load the local model's weights now (they otherwise load on the first message)."""

@@ -7,6 +7,7 @@ import socket
 import sys
 import tomllib
 from pathlib import Path
+from unittest.mock import AsyncMock
 
 import httpx
 
@@ -14,6 +15,7 @@ from app.gui.mcp_vm import McpViewModel
 from mcp_servers.http_serve import load_or_create_token
 from router.endpoints.fake import FakeEndpoint
 from router.paths import TandemPaths
+from router.runtime import Runtime
 from tests.app.conftest import RuntimeFactory
 
 STDIO_SERVER = Path(__file__).parents[1] / "support" / "mcp_stdio_server.py"
@@ -29,19 +31,32 @@ def saved_mcp(home: TandemPaths) -> dict[str, object]:
     return mcp
 
 
-async def test_external_server_is_saved_and_its_tools_listed_before_a_restart(
+def offered(runtime: Runtime) -> set[str]:
+    """The tools the chat's host offers the models now."""
+    host = runtime.pipeline.tools
+    assert host is not None
+    return {t.name for t in host.tools()}
+
+
+async def test_an_external_server_connects_at_once_and_can_be_disabled_and_removed(
     tandem_home: TandemPaths, fake_runtime: RuntimeFactory
 ) -> None:
     async with fake_runtime(local_fake()) as runtime:
         vm = McpViewModel(runtime)
-        assert vm.add_server("echo", f"{sys.executable} {STDIO_SERVER}")
+        consent = AsyncMock(return_value=True)
+        assert runtime.pipeline.tools is not None
+        runtime.pipeline.tools.confirm = consent  # the app's consent dialog
+        assert await vm.add_server("echo", f"{sys.executable} {STDIO_SERVER}")
 
+        assert vm.notice == "server echo added: connected"
         assert saved_mcp(tandem_home)["servers"] == [
             {"name": "echo", "command": sys.executable, "args": [str(STDIO_SERVER)]}
         ]
         [row] = vm.servers()
-        assert (row.name, row.enabled) == ("echo", True)
+        assert (row.name, row.enabled, row.status) == ("echo", True, "connected")
         assert row.transport == f"stdio {sys.executable} {STDIO_SERVER}"
+        assert {"echo__battery", "echo__shout"} <= offered(runtime)  # no restart needed
+        assert runtime.pipeline.tools.confirm is consent
 
         tools = await vm.load_tools()
         echo = {t.name: t for t in tools if t.server == "echo"}
@@ -50,8 +65,38 @@ async def test_external_server_is_saved_and_its_tools_listed_before_a_restart(
         assert echo["echo__shout"].permission == "ask"  # the [mcp] default for external tools
         assert any(t.server == "sensors" for t in tools)  # the built-in server, in-process
 
-        assert vm.remove_server("echo")
+        assert await vm.set_server_enabled("echo", False)
+        assert [r.status for r in vm.servers()] == ["disabled"]
+        assert saved_mcp(tandem_home)["servers"][0]["enabled"] is False  # type: ignore[index]
+        assert not any(n.startswith("echo__") for n in offered(runtime))
+        assert not any(t.server == "echo" for t in vm.tools)  # the listed tools follow
+        assert await vm.set_server_enabled("echo", True)
+        assert vm.notice == "server echo: connected"
+        assert "echo__shout" in offered(runtime)
+
+        assert await vm.remove_server("echo")
+        assert vm.notice == "server echo removed and disconnected"
         assert saved_mcp(tandem_home)["servers"] == []
+        assert not any(n.startswith("echo__") for n in offered(runtime))
+        assert runtime.pipeline.tools.confirm is consent
+
+
+async def test_a_server_that_cannot_connect_is_listed_as_failed(
+    tandem_home: TandemPaths, fake_runtime: RuntimeFactory
+) -> None:
+    async with fake_runtime(local_fake()) as runtime:
+        vm = McpViewModel(runtime)
+        states: list[bool] = []
+        vm.on_change = lambda: states.append(vm.busy)
+        assert await vm.add_server("gone", "/nonexistent/mcp-server --flag")
+        [row] = vm.servers()
+        assert row.status.startswith("failed: ") and vm.notice.startswith(
+            "server gone added: failed"
+        )
+        assert True in states and not vm.busy  # busy while it connected
+        assert "sensors__battery" in offered(runtime)  # the other servers still work
+        assert not await vm.set_server_enabled("nothere", True)
+        assert vm.error is not None and "no server named 'nothere'" in vm.error
 
 
 async def test_permission_is_saved_and_applies_to_the_running_tool_host(
@@ -81,12 +126,13 @@ async def test_bad_servers_are_refused_with_a_clear_error(
 ) -> None:
     async with fake_runtime(local_fake()) as runtime:
         vm = McpViewModel(runtime)
-        assert not vm.add_server("two__underscores", "notes-mcp")
+        assert not await vm.add_server("two__underscores", "notes-mcp")
         assert vm.error is not None and "use letters, digits" in vm.error
-        assert not vm.add_server("notes", "  ")
+        assert not await vm.add_server("notes", "  ")
         assert vm.error is not None and "give a URL or a command" in vm.error
-        assert vm.add_server("notes", "https://example.invalid/mcp", "NOTES_TOKEN")
-        assert not vm.add_server("notes", "notes-mcp")
+        assert await vm.add_server("notes", "https://example.invalid/mcp", "NOTES_TOKEN")
+        assert vm.notice.endswith("failed: the environment variable NOTES_TOKEN is not set")
+        assert not await vm.add_server("notes", "notes-mcp")
         assert vm.error is not None and "already named 'notes'" in vm.error
         assert saved_mcp(tandem_home)["servers"] == [
             {"name": "notes", "url": "https://example.invalid/mcp", "token_env": "NOTES_TOKEN"}

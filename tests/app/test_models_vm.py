@@ -9,6 +9,7 @@ import pytest
 
 from app.gui.models_vm import ModelsViewModel
 from router.endpoints.fake import FakeEndpoint
+from router.models.bundled import Progress
 from router.paths import TandemPaths
 from router.policy.decide import LocalOnlyPolicy
 from router.runtime import build_runtime
@@ -71,18 +72,66 @@ async def test_bad_budget_values_are_refused_and_nothing_changes(
         assert runtime.pipeline.budget_limits.per_day_usd is None
 
 
-async def test_choosing_a_model_checks_the_file_and_saves_it_for_the_next_start(
+async def test_choosing_a_model_switches_to_it_at_once_and_saves_it(
     tandem_home: TandemPaths, fake_runtime: RuntimeFactory, tiny_gguf: Path
 ) -> None:
-    async with fake_runtime(local_fake()) as runtime:
+    fake = local_fake()
+    async with fake_runtime(fake) as runtime:
         vm = ModelsViewModel(runtime)
-        assert not vm.choose_model("/nowhere/model.gguf")
+        states: list[str | None] = []
+        vm.on_change = lambda: states.append(vm.busy)
+        assert not await vm.choose_model("/nowhere/model.gguf")
         assert vm.error is not None and "no model called" in vm.error
+        assert not tandem_home.config_file.exists()
+        assert runtime.local is fake and vm.active_spec == "bundled"
 
-        assert vm.choose_model(str(tiny_gguf))
+        assert await vm.choose_model(str(tiny_gguf))
+
         assert saved(tandem_home)["local"] == {"model": str(tiny_gguf)}
-        assert vm.configured_spec == str(tiny_gguf)
-        assert "restart" in vm.notice
+        assert vm.active_spec == vm.configured_spec == str(tiny_gguf)
+        assert vm.loaded and vm.busy is None and vm.error is None
+        assert "switching" in states  # the view showed the switch in progress
+        assert vm.notice == f"now using {tiny_gguf}"
+        [active] = [m for m in vm.models() if m.active]
+        assert active.path == tiny_gguf
+
+
+async def test_a_model_that_fails_to_load_is_not_saved_and_the_old_one_stays(
+    tandem_home: TandemPaths, fake_runtime: RuntimeFactory, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + b"\0" * 10)  # the magic, then nothing usable
+    fake = local_fake()
+    async with fake_runtime(fake) as runtime:
+        vm = ModelsViewModel(runtime)
+        assert not await vm.choose_model(str(broken))
+        assert vm.error is not None and "damaged GGUF" in vm.error
+        assert runtime.local is fake and vm.busy is None
+        assert not tandem_home.config_file.exists()
+
+
+async def test_switch_progress_from_the_worker_thread_reaches_the_view(
+    fake_runtime: RuntimeFactory, tiny_gguf: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with fake_runtime(local_fake()) as runtime:
+        real = runtime.models.resolve
+
+        def resolve(spec: str, progress: Progress | None = None) -> Path:
+            assert progress is not None  # as the bundled model's assembly reports it
+            progress(250_000_000, 1_000_000_000)
+            progress(1_000_000_000, 1_000_000_000)
+            return real(spec)
+
+        monkeypatch.setattr(runtime.models, "resolve", resolve)
+        vm = ModelsViewModel(runtime)
+        seen: list[tuple[float | None, str]] = []
+        vm.on_change = lambda: seen.append((vm.progress, vm.progress_text))
+
+        assert await vm.choose_model(str(tiny_gguf))
+
+        assert (0.25, f"preparing {tiny_gguf}: 250 of 1,000 MB") in seen
+        assert (None, f"loading {tiny_gguf}…") in seen
+        assert vm.progress is None and vm.progress_text == ""
 
 
 async def test_load_model_loads_the_real_weights_and_reports_memory(
