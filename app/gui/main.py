@@ -97,6 +97,8 @@ def run_gui(
         print("The desktop client (flet-desktop) is not available; serving the web view instead.")
         web = True
     runtime = build_runtime(model=model, progress=terminal_progress("Preparing the model"))
+    # Created before any page: it lends the chat's own tools (runtime.devices) the app's
+    # sensors and camera, so the chat reads the phone a page runs on.
     AppMcpService.for_runtime(runtime).launch_port = mcp_port
     main = make_app(runtime)
     try:

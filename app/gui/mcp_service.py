@@ -8,6 +8,10 @@ limit are those of `tandem mcp serve --transport http`. The camera is the app's
 own (see camera_bridge.py), and every capture, file write and `ask` tool call is
 put to the user through the consent broker (app/gui/consent.py).
 
+The service also lends the chat's own tools (the runtime's `devices`) the same
+sensors and camera: the chat reads the phone's battery when the page is on a
+phone, and its captures ask the user in the same dialog, as "Tandem's assistant".
+
 One service per runtime (`AppMcpService.for_runtime`); it runs on the GUI's
 event loop, so consent dialogs and camera calls need no thread hand-offs.
 """
@@ -38,6 +42,7 @@ from mcp_servers.sensors import HostSensors, SensorsBackend
 from mcp_servers.sensors_models import Battery, Connectivity, Location, Motion
 from mcp_servers.serve import ServeOptions
 from router.errors import TandemError
+from router.mcp.chat_host import build_chat_host
 from router.mcp.host import ToolRequest
 from router.runtime import Runtime
 
@@ -86,6 +91,7 @@ class AppMcpService:
         self._server: _QuietServer | None = None
         self._task: asyncio.Task[None] | None = None
         self._port: int | None = None
+        self._lend_devices_to_chat()
         self._wire_tool_consent()
 
     @classmethod
@@ -208,8 +214,28 @@ class AppMcpService:
     async def _consent_to_tool(self, request: ToolRequest) -> bool:
         return await self.broker.ask(tool_consent(request))
 
+    def _lend_devices_to_chat(self) -> None:
+        """The chat's tools use the app's sensors and camera, each capture asked in the dialog."""
+        runtime, mcp = self.runtime, self.runtime.settings.mcp
+        devices = runtime.devices
+        had_camera = devices.camera is not None
+        devices.sensors = _ServiceSensors(self)
+        devices.camera = _ServiceCamera(self)
+        devices.camera_consent = self._consent_to_capture
+        host = runtime.pipeline.tools
+        if host is not None and not host.started and not had_camera and "camera" in mcp.builtin:
+            # Built before the app lent a camera, so without the camera server; nothing
+            # has connected yet, so the same build over the same devices replaces it.
+            runtime.pipeline.tools = build_chat_host(mcp, runtime.pipeline.egress_policy, devices)
+
     def _wire_tool_consent(self) -> None:
-        """Tools set to `ask` in the chat's tool host are put to the user by the broker."""
+        """Tools set to `ask` in the chat's tool host are put to the user by the broker.
+
+        Kept on the runtime too, so a host built later (MCP switched on in the
+        app, a server added) asks the same way.
+        """
+        if self.runtime.tool_confirm is None:
+            self.runtime.tool_confirm = self._consent_to_tool
         host = self.runtime.pipeline.tools
         if host is not None and host.confirm is None:
             host.confirm = self._consent_to_tool

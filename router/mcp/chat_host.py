@@ -1,15 +1,17 @@
 """The chat's own MCP tool host: Tandem's built-in servers in-process, plus the user's.
 
 A front end with device access of its own (the app, whose client may be a
-phone) passes `DeviceBackends`, so the chat's tools read that device's sensors
-instead of the host's. The runtime keeps them, so a host rebuilt after a
-settings change uses the same devices.
+phone) sets `DeviceBackends`, so the chat's tools read that device's sensors
+and take pictures with its camera instead of the host's. The runtime keeps the
+one `DeviceBackends` object, and the servers consult it on every call
+(`ChatSensors`, `ChatCamera`), so a front end may fill it in after the runtime
+is built, and a host rebuilt after a settings change uses the same devices.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from router.mcp.build import build_host
 from router.mcp.host import ToolHost
@@ -17,14 +19,114 @@ from router.mcp.settings import McpSettings
 from router.privacy.guard import EgressPolicy
 
 if TYPE_CHECKING:
+    from mcp.server.mcpserver import MCPServer
+
+    from mcp_servers.camera import CameraBackend, CameraInfo, CaptureConsent, CaptureRequest
     from mcp_servers.sensors import SensorsBackend
+    from mcp_servers.sensors_models import Battery, Connectivity, Location, Motion
+
+ASSISTANT = "Tandem's assistant"
+"""Who asks for a capture in the consent dialog when the chat's model calls the camera."""
+_CONSENT_MARGIN_S = 5.0  # the capture itself must still fit in the host's call timeout
 
 
 @dataclass
 class DeviceBackends:
-    """Where the chat's built-in device tools read from; None means this host's own."""
+    """Where the chat's built-in device tools read from; read at each call, not at build."""
 
     sensors: SensorsBackend | None = None
+    """The device's sensors; None: this host's own (psutil)."""
+    camera: CameraBackend | None = None
+    """The device's camera; None when the host is built: the chat gets no camera tools."""
+    camera_consent: CaptureConsent | None = None
+    """Asks the user before each capture (the app's dialog); None: every capture is refused."""
+
+
+class ChatSensors:
+    """A `SensorsBackend` that reads `devices.sensors` at each call, else this host's."""
+
+    def __init__(self, devices: DeviceBackends) -> None:
+        from mcp_servers.sensors import HostSensors
+
+        self._devices = devices
+        self._host = HostSensors()
+
+    def _backend(self) -> SensorsBackend:
+        return self._devices.sensors or self._host
+
+    async def battery(self) -> Battery:
+        """The current device's battery."""
+        return await self._backend().battery()
+
+    async def connectivity(self) -> Connectivity:
+        """The current device's connectivity."""
+        return await self._backend().connectivity()
+
+    async def motion(self) -> Motion:
+        """The current device's motion sensors."""
+        return await self._backend().motion()
+
+    async def location(self) -> Location:
+        """The current device's location (the server checks that the user enabled it)."""
+        return await self._backend().location()
+
+
+class ChatCamera:
+    """A `CameraBackend` that uses `devices.camera` at each call; a clear error when unset."""
+
+    def __init__(self, devices: DeviceBackends) -> None:
+        self._devices = devices
+
+    @property
+    def source(self) -> str:
+        """The current camera's source (`app`, `opencv`), `none` when there is none."""
+        camera = self._devices.camera
+        return camera.source if camera is not None else "none"
+
+    @source.setter
+    def source(self, _value: str) -> None:
+        # Only so the property satisfies the protocol's plain attribute; nothing sets it.
+        raise AttributeError("the chat camera's source is its current camera's")
+
+    def _backend(self) -> CameraBackend:
+        from mcp_servers.camera import CameraError
+
+        camera = self._devices.camera
+        if camera is None:
+            raise CameraError(
+                "this device has no camera the assistant may use",
+                "use the Tandem app, which lends the assistant its camera",
+            )
+        return camera
+
+    async def list_cameras(self) -> list[CameraInfo]:
+        """The current device's cameras."""
+        return await self._backend().list_cameras()
+
+    async def capture(self, camera_id: str | None) -> bytes:
+        """One still from the current device (the server has the user's consent by now)."""
+        return await self._backend().capture(camera_id)
+
+
+class ChatCaptureConsent:
+    """The camera server's consent callback: `devices.camera_consent`, asked as the assistant.
+
+    No callback means no: the chat has no MCP client to elicit from, and the
+    camera never captures without the user's go-ahead.
+    """
+
+    def __init__(self, devices: DeviceBackends) -> None:
+        self._devices = devices
+
+    async def __call__(self, request: CaptureRequest) -> bool:
+        """True only when the user allowed this one capture."""
+        from mcp_servers.camera import CaptureRequest
+
+        consent = self._devices.camera_consent
+        if consent is None:
+            return False
+        # The in-process MCP client's own name means nothing to the user.
+        return bool(await consent(CaptureRequest(client=ASSISTANT, camera=request.camera)))
 
 
 def build_chat_host(
@@ -33,9 +135,11 @@ def build_chat_host(
     """The MCP host over Tandem's own servers (in-process) and the user's; started lazily.
 
     There is no confirmation dialog here: tools set to `ask`, and files writes, are
-    refused until a front end that can ask (the GUI) sets `host.confirm`. The
-    `assistant` server is not offered, since its `ask_local` would call back into
-    this pipeline.
+    refused until a front end that can ask (the GUI) sets `host.confirm`; camera
+    captures are refused unless `devices.camera_consent` says yes. The `camera`
+    server is offered only when `devices.camera` is set (and `camera` is in
+    `builtin`). The `assistant` server is not offered, since its `ask_local` would
+    call back into this pipeline.
     """
     # The servers import the pipeline's building blocks; imported here to keep the
     # runtime importable without them loaded.
@@ -45,9 +149,9 @@ def build_chat_host(
 
     devices = devices or DeviceBackends()
     confirm_writes = HostWriteConfirm()
-    builtin = {
+    builtin: dict[str, MCPServer[Any]] = {
         "sensors": build_sensors_server(
-            location_enabled=settings.location_enabled, backend=devices.sensors
+            location_enabled=settings.location_enabled, backend=ChatSensors(devices)
         )
     }
     if settings.roots:
@@ -55,9 +159,27 @@ def build_chat_host(
             roots=tuple(settings.roots), write_enabled=settings.files_write, confirm=confirm_writes
         )
         builtin["files"] = build_files_server(config)
-    wanted = [n for n in settings.builtin if n in builtin or n != "files"]  # files needs roots
+    if "camera" in settings.builtin and devices.camera is not None:
+        builtin["camera"] = _camera_server(settings, devices)
+    # files needs roots and camera a device camera: without them they are left out quietly.
+    wanted = [n for n in settings.builtin if n in builtin or n not in ("files", "camera")]
     host = build_host(
         settings.model_copy(update={"builtin": wanted}), builtin, egress_policy=egress
     )
     confirm_writes.host = host
     return host
+
+
+def _camera_server(settings: McpSettings, devices: DeviceBackends) -> MCPServer[Any]:
+    from mcp_servers.camera import CameraConfig, build_camera_server
+
+    # The dialog's wait runs inside the host's call timeout; give up on it first, so a
+    # user who does not answer reads as a refusal rather than a timed-out tool.
+    wait = min(settings.confirm_timeout_s, settings.call_timeout_s - _CONSENT_MARGIN_S)
+    config = CameraConfig(
+        backend=ChatCamera(devices),
+        consent=ChatCaptureConsent(devices),
+        elicit=False,
+        consent_timeout_s=max(wait, 1.0),
+    )
+    return build_camera_server(config)

@@ -4,7 +4,7 @@
 example config:
 
     [mcp]
-    builtin = ["sensors", "files"]
+    builtin = ["sensors", "files", "camera"]
     default_permission = "ask"
 
     [[mcp.servers]]
@@ -75,9 +75,10 @@ class McpSettings(BaseModel):
 
     enabled: bool = Field(default=True, description="Offer MCP tools to the models at all.")
     builtin: list[str] = Field(
-        default=["sensors", "files"],
-        description="Tandem's own servers the host connects to in-process (`sensors`, "
-        "`files`; `files` only when `roots` are set).",
+        default=["sensors", "files", "camera"],
+        description="Tandem's own servers the chat's host connects to in-process (`sensors`, "
+        "`files` only when `roots` are set, `camera` only in the app, which asks the user "
+        "before every capture).",
     )
     builtin_permission: Permission = Field(
         default="allow", description="Permission for the built-in servers' tools, unless set."
