@@ -21,7 +21,6 @@ from router.config import Settings
 from router.endpoints.base import Endpoint
 from router.endpoints.gguf_file import inspect_gguf
 from router.endpoints.llama_cpp import LlamaCppEndpoint
-from router.endpoints.llama_model import unload_all
 from router.errors import ConfigError, ModelLoadError, TandemError
 from router.mcp.chat_host import build_chat_host
 from router.mcp.host import ToolHost
@@ -58,7 +57,7 @@ async def switch_local_model(
         was_loaded = bool(getattr(old, "loaded", False))
         if isinstance(old, LlamaCppEndpoint):
             # Frees the old weights before the new ones load: one model in memory at a time.
-            await asyncio.to_thread(unload_all)
+            await asyncio.to_thread(old.unload)
         try:
             await new.prepare()
         except Exception as exc:

@@ -26,7 +26,7 @@ from router.endpoints.base import (
     TokenDelta,
     ToolCallRequested,
 )
-from router.endpoints.llama_model import LoadedModel, load_model
+from router.endpoints.llama_model import LoadedModel, load_model, unload_model
 from router.endpoints.llama_tools import (
     ToolCallParser,
     chat_messages,
@@ -77,6 +77,15 @@ class LlamaCppEndpoint(Endpoint):
     def loaded(self) -> bool:
         """True once the model is in memory."""
         return self._model is not None
+
+    def unload(self) -> bool:
+        """Free this endpoint's weights (blocking: call off the loop); False if none were loaded.
+
+        Only this endpoint's model is dropped from the process's cache; a later
+        turn would load it again.
+        """
+        self._model = None
+        return unload_model(self.model_path, self._n_ctx, self._n_threads)
 
     async def prepare(self) -> None:
         """Load the model off the event loop, if it is not loaded yet."""

@@ -99,11 +99,29 @@ def _chat_tokens(llama: Any) -> tuple[str, str, str]:
     )
 
 
+def _close(model: LoadedModel) -> None:
+    model.worker.shutdown(wait=True)
+    with model.lock:
+        model.llama.close()
+
+
+def unload_model(path: str | os.PathLike[str], n_ctx: int, n_threads: int = 0) -> bool:
+    """Drop the cached model loaded with these arguments; False if none was loaded.
+
+    The model switcher frees only the model it replaces: other models this
+    process loaded (an edge server's, a benchmark's) stay loaded.
+    """
+    key = (str(Path(path).expanduser().resolve()), n_ctx, n_threads)
+    with _cache_lock:
+        model = _cache.pop(key, None)
+        if model is not None:
+            _close(model)
+    return model is not None
+
+
 def unload_all() -> None:
     """Drop every cached model (tests and the model switcher use this)."""
     with _cache_lock:
         for model in _cache.values():
-            model.worker.shutdown(wait=True)
-            with model.lock:
-                model.llama.close()
+            _close(model)
         _cache.clear()

@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from router.config import Settings, load_settings
+from router.endpoints import llama_model
 from router.endpoints.fake import FakeEndpoint
 from router.endpoints.llama_cpp import LlamaCppEndpoint
+from router.endpoints.llama_model import load_model
 from router.errors import ModelFormatError, ModelLoadError, ModelNotFoundError, TandemError
 from router.paths import TandemPaths
 from router.runtime import Runtime, build_runtime
@@ -64,6 +66,23 @@ async def test_switching_between_two_real_models_answers_with_the_new_one(
 
     await runtime.switch_model(str(tiny_gguf))  # and back again
     assert await answer(runtime) == before
+
+
+async def test_a_switch_frees_the_old_model_and_no_other(
+    tiny_runtime: Runtime, endless_gguf: Path, tmp_path: Path
+) -> None:
+    runtime = tiny_runtime
+    await runtime.local.prepare()
+    old = runtime.local
+    assert isinstance(old, LlamaCppEndpoint)
+    bystander = load_model(endless_gguf, 256)  # loaded by someone else in this process
+
+    await runtime.switch_model(str(endless_gguf))
+
+    assert not old.loaded
+    cached = llama_model._cache  # what the process still holds in memory
+    assert (str(Path(old.model_path).resolve()), old.context_window, 0) not in cached
+    assert load_model(endless_gguf, 256) is bystander  # still loaded, not reloaded
 
 
 async def test_a_failed_switch_leaves_the_old_model_answering(
