@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from app.gui.attachments_vm import AttachmentChip, chips_after
+from app.gui.chat_team_detail import team_detail
 from app.gui.turn_detail import TurnDetail, build_detail, cost_text, where_badge
 from app.turn_text import route_label, stats_line
 from router.ledger_sent import SentRequest
@@ -69,6 +70,8 @@ def messages_for_turn(
         question.chips = chips_after(
             [AttachmentChip(a, "send", "attached") for a in turn.attachments], turn.route
         )
+        if turn.route.policy == "team":  # one request's panel does not fit a team's many
+            reply.detail = team_detail(turn)
     else:
         reply.stats = stats_line(turn.usage, turn.status)
     return [question, reply]

@@ -14,6 +14,7 @@ from app.gui.chat_vm import ChatViewModel
 from app.gui.conversations_view import ConversationsPanel
 from app.gui.conversations_vm import ConversationsViewModel
 from app.gui.labelled import icon_button
+from app.gui.team_vm import TeamConfig
 from app.gui.turn_detail_view import TurnDetailPanel
 from router.runtime import Runtime
 
@@ -21,9 +22,12 @@ from router.runtime import Runtime
 class ChatScreen:
     """The Chat section of one page, wired to its view-models."""
 
-    def __init__(self, page: ft.Page, runtime: Runtime) -> None:
+    def __init__(
+        self, page: ft.Page, runtime: Runtime, team_config: TeamConfig | None = None
+    ) -> None:
         self.page = page
-        self.vm = ChatViewModel(runtime)
+        # `team_config`: the page's team, set up in the Team section, for the Team switch.
+        self.vm = ChatViewModel(runtime, team_config=team_config)
         self.conversations = ConversationsViewModel(runtime)
         self.chat = ChatView(page, self.vm)
         self.list_panel = ConversationsPanel(

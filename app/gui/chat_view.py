@@ -15,6 +15,7 @@ import flet as ft
 
 from app.gui.attachments_vm import AttachmentChip
 from app.gui.chat_bubble import Bubble, attachment_chip
+from app.gui.chat_team import SWITCH_HELP
 from app.gui.chat_vm import ChatViewModel
 from app.gui.labelled import icon_button
 
@@ -53,6 +54,9 @@ class ChatView:
         self.stop_button = ft.OutlinedButton("Stop", icon=ft.Icons.STOP, on_click=self._on_stop)
         self.attach_button = icon_button(ft.Icons.ATTACH_FILE, "Attach a file", self._on_attach)
         self.new_button = ft.TextButton("New chat", icon=ft.Icons.ADD, on_click=self._on_new)
+        self.team_switch = ft.Switch(
+            label="Team", value=False, tooltip=SWITCH_HELP, on_change=self._on_team
+        )
         self.pending = ft.Row(wrap=True, spacing=4, visible=False)
         self.progress = ft.ProgressBar(visible=False)
         self.spinner = ft.ProgressRing(width=14, height=14, stroke_width=2, visible=False)
@@ -77,6 +81,7 @@ class ChatView:
                         self.spinner,
                         ft.Container(self.status, expand=True),
                         self.shortcuts,
+                        self.team_switch,
                     ],
                     spacing=6,
                 ),
@@ -133,6 +138,9 @@ class ChatView:
         self.send_button.visible = not (self.compact and vm.busy)
         self.stop_button.visible = not self.compact or vm.busy
         self.new_button.disabled = vm.busy
+        self.team_switch.value = vm.team.enabled
+        self.team_switch.disabled = vm.busy
+        self.input.hint_text = vm.team.placeholder if vm.team.enabled else "Ask Tandem…"
         if self.after_render is not None:
             self.after_render()
         self.page.update()
@@ -147,6 +155,9 @@ class ChatView:
         # this one waits for the whole answer.
         await self.vm.send(text)
         await self.input.focus()  # type: ignore[no-untyped-call]  # untyped in Flet 1.0
+
+    def _on_team(self, event: ft.Event[ft.Switch]) -> None:
+        self.vm.set_team_mode(bool(event.control.value))
 
     def _on_stop(self) -> None:
         self.vm.stop()

@@ -8,7 +8,6 @@ tested here without a browser.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 
 from app.gui.attachments_vm import AttachmentsViewModel, chips_after
@@ -19,6 +18,9 @@ from app.gui.chat_messages import (
     describe_route,
     messages_for_turn,
 )
+from app.gui.chat_startup import ChatStartup, describe_error, describe_unexpected
+from app.gui.chat_team import TEAM_TEXT_ONLY, ChatTeam
+from app.gui.team_vm import TeamConfig
 from app.turn_text import stats_line
 from router.endpoints.base import TokenDelta
 from router.errors import TandemError
@@ -28,18 +30,22 @@ from router.runtime import Runtime
 from router.session import EscalationStarted, FallbackStarted, RouteChosen, TurnFinished
 from router.types import Message, TurnRequest, new_id
 
-_log = logging.getLogger(__name__)
 __all__ = ["ChatViewModel", "DisplayMessage", "DisplayRole", "messages_for_turn"]
 
 
-class ChatViewModel:
+class ChatViewModel(ChatStartup):
     """State and actions of the chat view, driving the turn pipeline of a `Runtime`.
 
     `on_change` is called after every state change (each streamed token
     included) so a view can re-render; it must not block.
     """
 
-    def __init__(self, runtime: Runtime, on_change: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        on_change: Callable[[], None] | None = None,
+        team_config: TeamConfig | None = None,
+    ) -> None:
         self.runtime = runtime
         self.on_change = on_change
         self.messages: list[DisplayMessage] = []
@@ -58,6 +64,8 @@ class ChatViewModel:
         # A fresh id is only persisted when its first turn runs, so opening and
         # closing the app does not leave empty conversations behind.
         self.session_id = new_id()
+        self.team = ChatTeam(runtime, team_config)
+        """Team mode: off by default; on, the Team section's team answers (`set_team_mode`)."""
         self._task: asyncio.Task[None] | None = None
         self._stop_requested = False
         self._route_event: RouteChosen | None = None
@@ -136,58 +144,19 @@ class ChatViewModel:
         """The question as the pipeline redacts it for an off-device endpoint."""
         return Pseudonymizer(self.runtime.pipeline.pseudonyms, self.session_id).redact(text)
 
-    async def prepare_model(self) -> None:
-        """Load the local model's weights now, so the first answer starts quickly.
-
-        Loading runs off the event loop (the endpoint uses a thread), so the
-        view stays responsive; a failure is shown, never raised.
-        """
-        if self.model_ready:
-            return
-        self.loading_model = True
-        self.status = "loading model…"
-        self._changed()
-        try:
-            await self.runtime.local.prepare()
-        except TandemError as exc:
-            self._show_error(_describe(exc))
-        except Exception as exc:
-            self._show_error(_describe_unexpected(exc))
-        else:
-            self.model_ready = True
-            if not self.busy:
-                self.status = "ready"
-        finally:
-            self.loading_model = False
-            self._changed()
-
-    async def prepare_privacy(self) -> None:
-        """Load the privacy detectors (NER models: seconds) in a thread before the first turn.
-
-        The pipeline scans each turn on the event loop; the first scan would load
-        the models there and freeze the page, so they are loaded here instead
-        and turns wait for this to finish.
-        """
-        if self._privacy_loaded is not None:
-            return
-        self._privacy_loaded = asyncio.Event()
-        scanner = self.runtime.pipeline.scanner
-        probe = TurnRequest(text="Tandem warm-up", session_id=self.session_id)
-        try:
-            await asyncio.to_thread(scanner.scan, probe, [])
-        except Exception:  # the turn's own scan reports the problem to the user
-            _log.exception("loading the privacy detectors failed")
-        finally:
-            self._privacy_loaded.set()
-
     async def send(self, text: str) -> None:
         """Ask `text` in the current conversation and stream the answer into `messages`.
 
         Blank input, or input while an answer is streaming, is ignored. Errors
-        end up in `error` and as an error bubble; they are never raised.
+        end up in `error` and as an error bubble; they are never raised. In team
+        mode the page's team answers instead of one model (`chat_team.py`).
         """
         text = text.strip()
         if not text or not self.can_send:
+            return
+        if self.team.enabled and self.attachments.chips:
+            self._show_error(TEAM_TEXT_ONLY)
+            self._changed()
             return
         self.error = None
         chips = self.attachments.take()
@@ -200,7 +169,8 @@ class ChatViewModel:
         self._changed()
         attached = tuple(c.attachment for c in chips)
         request = TurnRequest(text=text, session_id=self.session_id, attachments=attached)
-        self._task = asyncio.create_task(self._run_turn(request, self.messages[-2], reply))
+        run = self._team_turn if self.team.enabled else self._run_turn
+        self._task = asyncio.create_task(run(request, self.messages[-2], reply))
         try:
             await self._task
         except asyncio.CancelledError:
@@ -210,9 +180,9 @@ class ChatViewModel:
                 raise
             self._finish_stopped(reply)
         except TandemError as exc:
-            self._fail(reply, _describe(exc))
+            self._fail(reply, describe_error(exc))
         except Exception as exc:
-            self._fail(reply, _describe_unexpected(exc))
+            self._fail(reply, describe_unexpected(exc))
         finally:
             self._record_outcome(reply)
             self._task = None
@@ -221,22 +191,36 @@ class ChatViewModel:
                 self.status = "ready"
             self._changed()
 
+    def set_team_mode(self, on: bool) -> None:
+        """Switch team mode (ignored mid-answer): on, a team answers each question."""
+        if not self.busy and on != self.team.enabled:
+            self.team.enabled = on
+            self._changed()
+
     def stop(self) -> None:
-        """Stop the answer being streamed; the ledger keeps it as cancelled."""
+        """Stop the answer being streamed; the ledger keeps it cancelled (team runs: not kept)."""
         if self._task is not None and not self._task.done() and not self._stop_requested:
             self._stop_requested = True
             self.status = "stopping…"
             self._task.cancel()
             self._changed()
 
+    async def _team_turn(
+        self, request: TurnRequest, _question: DisplayMessage, reply: DisplayMessage
+    ) -> None:
+        """Team mode: the page's team answers, recorded in this conversation (`chat_team`)."""
+        await self._privacy_ready()  # the team's privacy scan needs the detectors too
+
+        def progress(step: str) -> None:
+            self.status = f"team: {step}"
+            self._changed()
+
+        await self.team.answer(request.text, self.session_id, reply, progress)
+
     async def _run_turn(
         self, request: TurnRequest, question: DisplayMessage, reply: DisplayMessage
     ) -> None:
-        if self._privacy_loaded is not None and not self._privacy_loaded.is_set():
-            self.status = "loading privacy detectors…"
-            self._changed()
-            await self._privacy_loaded.wait()
-            self.status = "generating…" if self.model_ready else "loading model…"
+        await self._privacy_ready()
         async for event in self.runtime.pipeline.run_turn(request):
             if isinstance(event, RouteChosen):
                 # The pipeline prepares the endpoint before routing, so the
@@ -306,15 +290,3 @@ class ChatViewModel:
             reply.text = message
             reply.status = None
         self._show_error(message)
-
-    def _show_error(self, message: str) -> None:
-        self.error = message
-        self.status = "error"
-
-
-def _describe(exc: TandemError) -> str:
-    return f"{exc.message} — {exc.hint}" if exc.hint else exc.message
-
-
-def _describe_unexpected(exc: Exception) -> str:
-    return f"unexpected error: {type(exc).__name__}: {exc} — try again, or restart Tandem"

@@ -17,6 +17,8 @@ import flet as ft
 from app.gui.chat_screen import ChatScreen
 from app.gui.labelled import icon_button, set_icon
 from app.gui.shell_vm import Section, ShellViewModel
+from app.gui.team_view import build_team_view
+from app.gui.team_vm import TeamConfig
 from router.runtime import Runtime
 
 _log = logging.getLogger(__name__)
@@ -55,7 +57,9 @@ class Shell:
         self.page = page
         self.runtime = runtime
         self.vm = vm or ShellViewModel()
-        self.chat = ChatScreen(page, runtime)
+        # One team setup per page: the Team section edits it, the chat's Team switch uses it.
+        self.team_config = TeamConfig()
+        self.chat = ChatScreen(page, runtime, team_config=self.team_config)
         self._built: dict[str, ft.Control] = {"chat": self.chat.root}
         destinations = [
             (s.label, getattr(ft.Icons, s.icon), getattr(ft.Icons, s.selected_icon))
@@ -136,7 +140,7 @@ class Shell:
                 control = placeholder(section, builder)
             else:
                 try:
-                    control = builder(self.page, self.runtime)
+                    control = self._build(section, builder)
                 except Exception as exc:  # one broken section must not take the app down
                     _log.exception("building the %s section failed", section.label)
                     control = placeholder(
@@ -144,6 +148,11 @@ class Shell:
                     )
             self._built[section.key] = control
         return self._built[section.key]
+
+    def _build(self, section: Section, builder: SectionBuilder) -> ft.Control:
+        if section.key == "team":  # it shares the page's team setup with the chat
+            return build_team_view(self.page, self.runtime, config=self.team_config)
+        return builder(self.page, self.runtime)
 
 
 def show_shell(page: ft.Page, runtime: Runtime) -> Shell:

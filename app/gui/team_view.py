@@ -12,7 +12,7 @@ from typing import Any
 
 import flet as ft
 
-from app.gui.team_vm import ENDINGS, PATTERNS, TOPOLOGIES, TeamRow, TeamViewModel
+from app.gui.team_vm import ENDINGS, PATTERNS, TOPOLOGIES, TeamConfig, TeamRow, TeamViewModel
 from router.runtime import Runtime
 
 _FRAME_S = 0.05  # coalesce bursts of events (a mesh round sends N(N-1) messages at once)
@@ -176,9 +176,14 @@ class TeamView:
         self.vm.stop()
 
 
-def build_team_view(page: ft.Page, runtime: Runtime) -> ft.Control:
-    """The team section for the app shell: its view-model, controls and live updates."""
-    vm = TeamViewModel(runtime)
+def build_team_view(
+    page: ft.Page, runtime: Runtime, config: TeamConfig | None = None
+) -> ft.Control:
+    """The team section for the app shell: its view-model, controls and live updates.
+
+    `config` is the page's team setup, shared with the chat's Team switch.
+    """
+    vm = TeamViewModel(runtime, config=config)
     view = TeamView(page, vm)
     vm.on_change = view.request_render
     view.sync()

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Any, Generic, Literal, TypeVar
 
 from app.team_cli import summary_line, topology_for
 from router.collab.events import (
@@ -28,7 +28,7 @@ from router.collab.setup import prepare_agents, team_agents, team_privacy
 from router.collab.traffic import Budget
 from router.errors import TandemError
 from router.runtime import Runtime
-from router.types import new_id
+from router.types import Turn, new_id
 
 PATTERNS: tuple[PatternName, ...] = ("debate", "divide", "hierarchical")
 TOPOLOGIES = ("mesh", "star", "ring", "tree")
@@ -37,6 +37,36 @@ MAX_AGENTS = 8
 PREVIEW_CHARS = 160
 
 RowKind = Literal["step", "answer", "message", "error"]
+T = TypeVar("T")
+
+
+@dataclass
+class TeamConfig:
+    """How a team is set up: one per page, shared by the Team section and the chat's Team switch."""
+
+    pattern: PatternName = "debate"
+    topology: str = "mesh"
+    ending: DebateEnding = "majority"
+    rounds: int = 1
+    max_tokens: int | None = None
+    agents: list[str] = field(default_factory=lambda: ["local", "local", "local"])
+
+    def describe(self) -> str:
+        """One line for people, e.g. `debate over mesh · local, local, cloud`."""
+        return f"{self.pattern} over {self.topology} · {', '.join(self.agents)}"
+
+
+class _Shared(Generic[T]):
+    """A view-model attribute stored in its `TeamConfig`, so every user of the config sees it."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, vm: TeamViewModel, owner: type) -> T:
+        return getattr(vm.config, self.name)  # type: ignore[no-any-return]
+
+    def __set__(self, vm: TeamViewModel, value: T) -> None:
+        setattr(vm.config, self.name, value)
 
 
 @dataclass
@@ -63,18 +93,27 @@ class TeamViewModel:
     """State and actions of the team screen over a `Runtime`.
 
     `on_change` is called after every state change so a view can re-render; it
-    must not block.
+    must not block. `pattern`, `topology`, `ending`, `rounds`, `max_tokens` and
+    `agents` live in `config`.
     """
 
-    def __init__(self, runtime: Runtime, on_change: Callable[[], None] | None = None) -> None:
+    pattern = _Shared[PatternName]()
+    topology = _Shared[str]()
+    ending = _Shared[DebateEnding]()
+    rounds = _Shared[int]()
+    max_tokens = _Shared[int | None]()
+    agents = _Shared[list[str]]()
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        on_change: Callable[[], None] | None = None,
+        config: TeamConfig | None = None,
+    ) -> None:
         self.runtime = runtime
         self.on_change = on_change
-        self.pattern: PatternName = "debate"
-        self.topology = "mesh"
-        self.ending: DebateEnding = "majority"
-        self.rounds = 1
-        self.max_tokens: int | None = None
-        self.agents: list[str] = ["local", "local", "local"]
+        self.config = config or TeamConfig()
+        """The team's setup (pattern, topology, agents…), shared with the chat's Team switch."""
         self.rows: list[TeamRow] = []
         self.edges: dict[tuple[int, int], EdgeRow] = {}
         self.labels: tuple[str, ...] = ()
@@ -85,6 +124,8 @@ class TeamViewModel:
         self.error: str | None = None
         self.busy = False
         self.result: TeamResult | None = None
+        self.turn: Turn | None = None
+        """The ledger turn the last finished run was recorded as."""
         self.session_id = new_id()
         """The conversation team runs are recorded in (chat history shows them, badged `team`)."""
         self._task: asyncio.Task[Any] | None = None
@@ -146,6 +187,7 @@ class TeamViewModel:
         self.busy = True
         self.rows, self.edges, self.thinking = [], {}, set()
         self.answer, self.summary, self.error, self.result = "", "", None, None
+        self.turn = None
         self.status = "preparing agents…"
         self._changed()
 
@@ -169,8 +211,14 @@ class TeamViewModel:
             question, agents, topology, plan, team_privacy(self.runtime)
         ):
             self.apply(event)
+        if self.result is not None and self.result.status == "failed":
+            # Nothing to keep: the chat would otherwise show an empty "complete" answer.
+            self._fail(f"the team found no answer: {self.result.reason}")
+            return None
         if self.result is not None:
-            record_team_turn(self.runtime.ledger, self.session_id, question, self.result, agents)
+            self.turn = record_team_turn(
+                self.runtime.ledger, self.session_id, question, self.result, agents
+            )
         return self.result
 
     def apply(self, event: TeamEvent) -> None:

@@ -72,6 +72,10 @@ class TurnDetail:
     """What did not leave the device: the whole turn, replaced values, attachments held back."""
     numbers: tuple[str, ...]
     """Tokens, latency and cost."""
+    team_messages: tuple[str, ...] = ()
+    """For a team answer: each message between its agents, e.g. `a1 -> a2 · 12 tok: ...`."""
+    team_caption: str = ""
+    """What `team_messages` is, or why it is empty (e.g. the run was before a restart)."""
 
 
 def build_detail(

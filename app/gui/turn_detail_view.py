@@ -92,6 +92,9 @@ class TurnDetailPanel:
         if detail.sent_messages:
             controls.append(ft.Text(detail.sent_caption, size=12))
             controls += [_monospace(line) for line in detail.sent_messages]
+        if detail.team_caption:
+            controls += [_heading("Messages between agents"), ft.Text(detail.team_caption, size=12)]
+            controls += [_monospace(line) for line in detail.team_messages]
         controls += [_heading("Stayed on this device"), *_lines(detail.kept_local)]
         controls += [_heading("Tokens, time and cost"), *_lines(detail.numbers)]
         self.body.controls = controls
