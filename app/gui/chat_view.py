@@ -140,7 +140,10 @@ class ChatView:
         self.new_button.disabled = vm.busy
         self.team_switch.value = vm.team.enabled
         self.team_switch.disabled = vm.busy
-        self.input.hint_text = vm.team.placeholder if vm.team.enabled else "Ask Tandem…"
+        hint = vm.team.placeholder if vm.team.enabled else "Ask Tandem…"
+        if self.input.hint_text != hint:
+            # Only on a change: any assignment resends the field, which can drop its focus.
+            self.input.hint_text = hint
         if self.after_render is not None:
             self.after_render()
         self.page.update()
