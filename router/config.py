@@ -8,6 +8,7 @@ Precedence, lowest to highest: `assets/default_config.toml`, the user's
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -284,11 +285,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
         ) from exc
 
 
-def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+def merge_tables(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """`base` with `override`'s keys laid over it, tables merged key by key (TOML layering)."""
     merged = dict(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge_tables(merged[key], value)
         else:
             merged[key] = value
     return merged
@@ -299,7 +301,7 @@ def load_settings(paths: TandemPaths | None = None) -> Settings:
     paths = paths or resolve_paths()
     data = tomllib.loads(default_config_text())
     if paths.config_file.exists():
-        data = _merge(data, _read_toml(paths.config_file))
+        data = merge_tables(data, _read_toml(paths.config_file))
     try:
         return Settings(**data)
     except ValidationError as exc:

@@ -22,7 +22,7 @@ from pydantic import ValidationError
 from tomlkit.exceptions import TOMLKitError
 from tomlkit.toml_document import TOMLDocument
 
-from router.config import Settings, default_config_text
+from router.config import Settings, default_config_text, merge_tables
 from router.errors import ConfigError
 from router.paths import TandemPaths
 from router.runtime import Runtime
@@ -51,20 +51,10 @@ def read_user_config(paths: TandemPaths) -> dict[str, Any]:
     return read_toml_file(paths.config_file)
 
 
-def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
-    merged = dict(base)
-    for key, value in override.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def validate_user_config(data: Mapping[str, Any]) -> Settings:
     """Return the settings `data` (a user config) gives, or raise `ConfigError` saying why not."""
     try:
-        return Settings(**_merge(tomllib.loads(default_config_text()), data))
+        return Settings(**merge_tables(tomllib.loads(default_config_text()), data))
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()

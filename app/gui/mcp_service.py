@@ -33,13 +33,12 @@ from mcp_servers.camera import (
     CameraBackend,
     CameraConfig,
     CameraError,
-    CameraInfo,
     CaptureRequest,
 )
+from mcp_servers.current_devices import CurrentCamera, CurrentSensors
 from mcp_servers.files import WriteRequest
 from mcp_servers.http_serve import MCP_PATH, http_app, load_or_create_token
-from mcp_servers.sensors import HostSensors, SensorsBackend
-from mcp_servers.sensors_models import Battery, Connectivity, Location, Motion
+from mcp_servers.sensors import SensorsBackend
 from mcp_servers.serve import ServeOptions
 from router.errors import TandemError
 from router.mcp.chat_host import build_chat_host
@@ -187,7 +186,7 @@ class AppMcpService:
     def _options(self) -> ServeOptions:
         settings = self.runtime.settings.mcp
         camera = CameraConfig(
-            backend=_ServiceCamera(self),
+            backend=self._current_camera(),
             consent=self._consent_to_capture,
             consent_timeout_s=self.broker.timeout_s,
         )
@@ -198,7 +197,7 @@ class AppMcpService:
             confirm=self._consent_to_write,
             location_enabled=settings.location_enabled,
             camera=camera,
-            sensors=_ServiceSensors(self),
+            sensors=CurrentSensors(lambda: self.sensors_backend),
             assistant=_AppAssistant(self.runtime),
         )
 
@@ -219,14 +218,22 @@ class AppMcpService:
         runtime, mcp = self.runtime, self.runtime.settings.mcp
         devices = runtime.devices
         had_camera = devices.camera is not None
-        devices.sensors = _ServiceSensors(self)
-        devices.camera = _ServiceCamera(self)
+        devices.sensors = CurrentSensors(lambda: self.sensors_backend)
+        devices.camera = self._current_camera()
         devices.camera_consent = self._consent_to_capture
         host = runtime.pipeline.tools
         if host is not None and not host.started and not had_camera and "camera" in mcp.builtin:
             # Built before the app lent a camera, so without the camera server; nothing
             # has connected yet, so the same build over the same devices replaces it.
             runtime.pipeline.tools = build_chat_host(mcp, runtime.pipeline.egress_policy, devices)
+
+    def _current_camera(self) -> CurrentCamera:
+        """The camera of the page open now; an error while no window is open."""
+
+        def no_window() -> CameraError:
+            return CameraError("the Tandem app has no open window", "open the app and try again")
+
+        return CurrentCamera(lambda: self.camera_backend, no_window, fallback_source="app")
 
     def _wire_tool_consent(self) -> None:
         """Tools set to `ask` in the chat's tool host are put to the user by the broker.
@@ -239,50 +246,6 @@ class AppMcpService:
         host = self.runtime.pipeline.tools
         if host is not None and host.confirm is None:
             host.confirm = self._consent_to_tool
-
-
-class _ServiceCamera:
-    """The service's current camera backend, looked up at each call (pages come and go)."""
-
-    source = "app"
-
-    def __init__(self, service: AppMcpService) -> None:
-        self._service = service
-
-    def _backend(self) -> CameraBackend:
-        backend = self._service.camera_backend
-        if backend is None:
-            raise CameraError("the Tandem app has no open window", "open the app and try again")
-        return backend
-
-    async def list_cameras(self) -> list[CameraInfo]:
-        return await self._backend().list_cameras()
-
-    async def capture(self, camera_id: str | None) -> bytes:
-        return await self._backend().capture(camera_id)
-
-
-class _ServiceSensors:
-    """The service's current sensors backend, looked up at each call (pages come and go)."""
-
-    def __init__(self, service: AppMcpService) -> None:
-        self._service = service
-        self._host = HostSensors()
-
-    def _backend(self) -> SensorsBackend:
-        return self._service.sensors_backend or self._host
-
-    async def battery(self) -> Battery:
-        return await self._backend().battery()
-
-    async def connectivity(self) -> Connectivity:
-        return await self._backend().connectivity()
-
-    async def motion(self) -> Motion:
-        return await self._backend().motion()
-
-    async def location(self) -> Location:
-        return await self._backend().location()
 
 
 def tool_consent(request: ToolRequest) -> ConsentRequest:

@@ -4,7 +4,7 @@ A front end with device access of its own (the app, whose client may be a
 phone) sets `DeviceBackends`, so the chat's tools read that device's sensors
 and take pictures with its camera instead of the host's. The runtime keeps the
 one `DeviceBackends` object, and the servers consult it on every call
-(`ChatSensors`, `ChatCamera`), so a front end may fill it in after the runtime
+(`mcp_servers.current_devices`), so a front end may fill it in after the runtime
 is built, and a host rebuilt after a settings change uses the same devices.
 """
 
@@ -21,9 +21,8 @@ from router.privacy.guard import EgressPolicy
 if TYPE_CHECKING:
     from mcp.server.mcpserver import MCPServer
 
-    from mcp_servers.camera import CameraBackend, CameraInfo, CaptureConsent, CaptureRequest
+    from mcp_servers.camera import CameraBackend, CameraError, CaptureConsent, CaptureRequest
     from mcp_servers.sensors import SensorsBackend
-    from mcp_servers.sensors_models import Battery, Connectivity, Location, Motion
 
 ASSISTANT = "Tandem's assistant"
 """Who asks for a capture in the consent dialog when the chat's model calls the camera."""
@@ -40,72 +39,6 @@ class DeviceBackends:
     """The device's camera; None when the host is built: the chat gets no camera tools."""
     camera_consent: CaptureConsent | None = None
     """Asks the user before each capture (the app's dialog); None: every capture is refused."""
-
-
-class ChatSensors:
-    """A `SensorsBackend` that reads `devices.sensors` at each call, else this host's."""
-
-    def __init__(self, devices: DeviceBackends) -> None:
-        from mcp_servers.sensors import HostSensors
-
-        self._devices = devices
-        self._host = HostSensors()
-
-    def _backend(self) -> SensorsBackend:
-        return self._devices.sensors or self._host
-
-    async def battery(self) -> Battery:
-        """The current device's battery."""
-        return await self._backend().battery()
-
-    async def connectivity(self) -> Connectivity:
-        """The current device's connectivity."""
-        return await self._backend().connectivity()
-
-    async def motion(self) -> Motion:
-        """The current device's motion sensors."""
-        return await self._backend().motion()
-
-    async def location(self) -> Location:
-        """The current device's location (the server checks that the user enabled it)."""
-        return await self._backend().location()
-
-
-class ChatCamera:
-    """A `CameraBackend` that uses `devices.camera` at each call; a clear error when unset."""
-
-    def __init__(self, devices: DeviceBackends) -> None:
-        self._devices = devices
-
-    @property
-    def source(self) -> str:
-        """The current camera's source (`app`, `opencv`), `none` when there is none."""
-        camera = self._devices.camera
-        return camera.source if camera is not None else "none"
-
-    @source.setter
-    def source(self, _value: str) -> None:
-        # Only so the property satisfies the protocol's plain attribute; nothing sets it.
-        raise AttributeError("the chat camera's source is its current camera's")
-
-    def _backend(self) -> CameraBackend:
-        from mcp_servers.camera import CameraError
-
-        camera = self._devices.camera
-        if camera is None:
-            raise CameraError(
-                "this device has no camera the assistant may use",
-                "use the Tandem app, which lends the assistant its camera",
-            )
-        return camera
-
-    async def list_cameras(self) -> list[CameraInfo]:
-        """The current device's cameras."""
-        return await self._backend().list_cameras()
-
-    async def capture(self, camera_id: str | None) -> bytes:
-        """One still from the current device (the server has the user's consent by now)."""
-        return await self._backend().capture(camera_id)
 
 
 class ChatCaptureConsent:
@@ -143,6 +76,7 @@ def build_chat_host(
     """
     # The servers import the pipeline's building blocks; imported here to keep the
     # runtime importable without them loaded.
+    from mcp_servers.current_devices import CurrentSensors
     from mcp_servers.files import FilesConfig, build_files_server
     from mcp_servers.sensors import build_sensors_server
     from router.mcp.write_confirm import HostWriteConfirm
@@ -151,7 +85,8 @@ def build_chat_host(
     confirm_writes = HostWriteConfirm()
     builtin: dict[str, MCPServer[Any]] = {
         "sensors": build_sensors_server(
-            location_enabled=settings.location_enabled, backend=ChatSensors(devices)
+            location_enabled=settings.location_enabled,
+            backend=CurrentSensors(lambda: devices.sensors),
         )
     }
     if settings.roots:
@@ -172,14 +107,24 @@ def build_chat_host(
 
 def _camera_server(settings: McpSettings, devices: DeviceBackends) -> MCPServer[Any]:
     from mcp_servers.camera import CameraConfig, build_camera_server
+    from mcp_servers.current_devices import CurrentCamera
 
     # The dialog's wait runs inside the host's call timeout; give up on it first, so a
     # user who does not answer reads as a refusal rather than a timed-out tool.
     wait = min(settings.confirm_timeout_s, settings.call_timeout_s - _CONSENT_MARGIN_S)
     config = CameraConfig(
-        backend=ChatCamera(devices),
+        backend=CurrentCamera(lambda: devices.camera, _no_camera, fallback_source="none"),
         consent=ChatCaptureConsent(devices),
         elicit=False,
         consent_timeout_s=max(wait, 1.0),
     )
     return build_camera_server(config)
+
+
+def _no_camera() -> CameraError:
+    from mcp_servers.camera import CameraError
+
+    return CameraError(
+        "this device has no camera the assistant may use",
+        "use the Tandem app, which lends the assistant its camera",
+    )

@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 
-from mcp_servers.camera import CaptureRequest
+from mcp_servers.camera import CameraError, CaptureRequest
+from mcp_servers.current_devices import CurrentCamera
 from mcp_servers.sensors import HostSensors
-from router.mcp.chat_host import ASSISTANT, ChatCamera, DeviceBackends, build_chat_host
+from router.mcp.chat_host import ASSISTANT, DeviceBackends, build_chat_host
 from router.mcp.host import ToolHost
 from router.mcp.settings import McpSettings
 from router.privacy.guard import EgressPolicy
@@ -124,9 +125,9 @@ async def test_an_unanswered_dialog_is_a_refusal_before_the_call_times_out() -> 
     assert camera.captured == []
 
 
-def test_the_chat_camera_reports_its_current_cameras_source() -> None:
+def test_a_current_camera_reports_its_current_cameras_source() -> None:
     devices = DeviceBackends()
-    camera = ChatCamera(devices)
+    camera = CurrentCamera(lambda: devices.camera, lambda: CameraError("none"), "none")
     assert camera.source == "none"
     devices.camera = FakeCamera()
     assert camera.source == "fake"
