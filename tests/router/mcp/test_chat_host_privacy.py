@@ -7,18 +7,18 @@ import base64
 import io
 from collections.abc import AsyncGenerator, Sequence
 
-import httpx
 from PIL import Image
 
 from mcp_servers.camera import CameraInfo, CaptureRequest, as_jpeg
 from router.endpoints.base import StreamEvent
 from router.mcp.chat_host import ASSISTANT, DeviceBackends
 from router.paths import TandemPaths
-from router.privacy.guard import EgressPolicy, guarded_httpx_client
+from router.privacy.guard import EgressPolicy
 from router.runtime import build_runtime
 from router.session import ToolCalled, ToolResultKeptLocal, TurnFinished
 from router.types import GenerationOptions, Message, ToolSpec, TurnRequest
 from tests.support.tool_endpoint import ToolEndpoint
+from tests.support.wire import Wire
 
 JPEG_BASE64_START = "/9j/"
 """How every base64-encoded JPEG begins (its magic bytes FF D8 FF)."""
@@ -57,16 +57,11 @@ class RecordingCloud(ToolEndpoint):
     def __init__(self) -> None:
         super().__init__("camera__capture", name="cloud", kind="cloud", preamble="One moment.")
         self.sent: list[bytes] = []
-        self.client: httpx.AsyncClient | None = None
+        self._wire: Wire | None = None
 
     def wire(self, policy: EgressPolicy) -> None:
-        self.client = guarded_httpx_client(
-            policy, "cloud", transport=httpx.MockTransport(self._recv)
-        )
-
-    def _recv(self, request: httpx.Request) -> httpx.Response:
-        self.sent.append(request.content)
-        return httpx.Response(200)
+        self._wire = Wire(policy)
+        self.sent = self._wire.sent
 
     async def stream(
         self,
@@ -74,12 +69,12 @@ class RecordingCloud(ToolEndpoint):
         options: GenerationOptions,
         tools: Sequence[ToolSpec] = (),
     ) -> AsyncGenerator[StreamEvent, None]:
-        assert self.client is not None
+        assert self._wire is not None
         body = {
             "messages": [m.model_dump(mode="json") for m in messages],
             "tools": [t.model_dump(mode="json") for t in tools],
         }
-        await self.client.post("https://api.example/v1/messages", json=body)
+        await self._wire.post(body)
         async for event in super().stream(messages, options, tools):
             yield event
 

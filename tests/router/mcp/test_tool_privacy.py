@@ -7,13 +7,11 @@ import json
 from collections.abc import AsyncGenerator, Sequence
 from pathlib import Path
 
-import httpx
-
 from router.endpoints.base import StreamEvent
 from router.ledger import Ledger
 from router.mcp.host import ToolHost
 from router.policy.decide import PreferRemotePolicy
-from router.privacy.guard import EgressPolicy, guarded_httpx_client
+from router.privacy.guard import EgressPolicy
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
 from router.session import ToolCalled, ToolResultKeptLocal, TurnFinished, TurnPipeline
@@ -21,6 +19,7 @@ from router.types import GenerationOptions, Message, ToolSpec, TurnRequest
 from tests.router.mcp.servers import notes_server, text_server
 from tests.router.privacy.test_scan import fake_detect
 from tests.support.tool_endpoint import ToolEndpoint
+from tests.support.wire import Wire
 
 CARD = "4111 1111 1111 1111"
 EMAIL = "alice@example.org"
@@ -31,14 +30,8 @@ class WireToolEndpoint(ToolEndpoint):
 
     def __init__(self, policy: EgressPolicy, tool: str) -> None:
         super().__init__(tool, name="cloud", kind="cloud")
-        self.sent: list[bytes] = []
-        self.client = guarded_httpx_client(
-            policy, "cloud", transport=httpx.MockTransport(self._recv)
-        )
-
-    def _recv(self, request: httpx.Request) -> httpx.Response:
-        self.sent.append(request.content)
-        return httpx.Response(200)
+        self.wire = Wire(policy)
+        self.sent = self.wire.sent
 
     async def stream(
         self,
@@ -47,7 +40,7 @@ class WireToolEndpoint(ToolEndpoint):
         tools: Sequence[ToolSpec] = (),
     ) -> AsyncGenerator[StreamEvent, None]:
         body = [m.model_dump(mode="json") for m in messages]
-        await self.client.post("https://api.example/v1/messages", json={"messages": body})
+        await self.wire.post({"messages": body})
         async for event in super().stream(messages, options, tools):
             yield event
 

@@ -5,7 +5,6 @@ import json
 from collections.abc import AsyncGenerator, Sequence
 from pathlib import Path
 
-import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,11 +13,12 @@ from router.endpoints.fake import FakeEndpoint
 from router.endpoints.remote_common import ImagePart, load_attachment
 from router.ledger import Ledger
 from router.policy.decide import PreferRemotePolicy
-from router.privacy.guard import EgressPolicy, guarded_httpx_client
+from router.privacy.guard import EgressPolicy
 from router.privacy.scan import Scanner
 from router.session import FallbackStarted, TurnFinished, TurnPipeline
 from router.types import Attachment, GenerationOptions, Message, ToolResult, ToolSpec, TurnRequest
 from tests.router.privacy.test_scan import NAMES, fake_detect
+from tests.support.wire import Wire
 
 CARDS = ("4111 1111 1111 1111", "5500 0000 0000 0004")
 KEYS = ("sk-abcdefghijklmnopqrstuv", "sk-ZYXWVUTSRQPONMLKJIHGF123")
@@ -31,14 +31,8 @@ class WireEndpoint(FakeEndpoint):
 
     def __init__(self, policy: EgressPolicy) -> None:
         super().__init__(name="cloud", kind="cloud")
-        self.sent: list[bytes] = []
-        self.client = guarded_httpx_client(
-            policy, "cloud", transport=httpx.MockTransport(self._recv)
-        )
-
-    def _recv(self, request: httpx.Request) -> httpx.Response:
-        self.sent.append(request.content)
-        return httpx.Response(200)
+        self.wire = Wire(policy)
+        self.sent = self.wire.sent
 
     async def stream(
         self,
@@ -57,7 +51,7 @@ class WireEndpoint(FakeEndpoint):
                     "files": [f.data_b64 if isinstance(f, ImagePart) else f.text for f in files],
                 }
             )
-        await self.client.post("https://api.example/v1/messages", json={"messages": body})
+        await self.wire.post({"messages": body})
         async for event in super().stream(messages, options, tools):
             yield event
 
