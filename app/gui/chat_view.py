@@ -7,7 +7,6 @@ which are tested without Flet.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from functools import partial
 
@@ -17,17 +16,17 @@ from app.gui.attachments_vm import AttachmentChip
 from app.gui.chat_bubble import Bubble, attachment_chip
 from app.gui.chat_team import SWITCH_HELP
 from app.gui.chat_vm import ChatViewModel
+from app.gui.coalesced import FRAME_S, CoalescedRender
 from app.gui.labelled import icon_button
 
 # A local model can stream a thousand tokens a second; pushing every one to the
 # browser floods the socket and delays clicks (Stop!) behind the backlog.
-_FRAME_S = 0.05
 
 
-class ChatView:
+class ChatView(CoalescedRender):
     """The chat column of one page: messages, attachments, input, Send/Stop and a status line."""
 
-    def __init__(self, page: ft.Page, vm: ChatViewModel, *, frame_s: float = _FRAME_S) -> None:
+    def __init__(self, page: ft.Page, vm: ChatViewModel, *, frame_s: float = FRAME_S) -> None:
         self.page = page
         self.vm = vm
         self.frame_s = frame_s
@@ -36,7 +35,6 @@ class ChatView:
         self.after_render: Callable[[], None] | None = None
         """Called by `render` before the page is pushed (the chat screen's panels)."""
         self._bubbles: list[Bubble] = []
-        self._render_pending = False
         self._picker: ft.FilePicker | None = None
         self._pending_shown: list[AttachmentChip] = []
         self.messages = ft.ListView(expand=True, spacing=8, auto_scroll=True, padding=8)
@@ -93,16 +91,6 @@ class ChatView:
             ],
             expand=True,
         )
-
-    def request_render(self) -> None:
-        """Schedule a `render` soon, coalescing a burst of changes into one update."""
-        if not self._render_pending:
-            self._render_pending = True
-            asyncio.get_running_loop().call_later(self.frame_s, self._flush)
-
-    def _flush(self) -> None:
-        self._render_pending = False
-        self.render()
 
     def render(self) -> None:
         """Bring every control in line with the view-model's state and push it to the client."""

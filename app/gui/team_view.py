@@ -7,15 +7,14 @@ here decides anything; the rules live in the view-model.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import flet as ft
 
+from app.gui.coalesced import FRAME_S, CoalescedRender
 from app.gui.team_vm import ENDINGS, PATTERNS, TOPOLOGIES, TeamConfig, TeamRow, TeamViewModel
 from router.runtime import Runtime
 
-_FRAME_S = 0.05  # coalesce bursts of events (a mesh round sends N(N-1) messages at once)
 _ROW_COLORS = {"step": ft.Colors.BLUE_800, "error": ft.Colors.RED_900}
 
 
@@ -39,14 +38,13 @@ def _row_control(row: TeamRow) -> ft.Control:
     return ft.Row([ft.Icon(icon, size=14), who, body, tokens], spacing=6)
 
 
-class TeamView:
+class TeamView(CoalescedRender):
     """The team screen of one page."""
 
-    def __init__(self, page: ft.Page, vm: TeamViewModel, *, frame_s: float = _FRAME_S) -> None:
+    def __init__(self, page: ft.Page, vm: TeamViewModel, *, frame_s: float = FRAME_S) -> None:
         self.page = page
         self.vm = vm
         self.frame_s = frame_s
-        self._render_pending = False
         self._shown_agents: tuple[str, ...] = ()
         self.pattern = _dropdown("Pattern", vm.pattern, PATTERNS, self._on_pattern)
         self.topology = _dropdown("Topology", vm.topology, TOPOLOGIES, self._on_topology)
@@ -93,16 +91,6 @@ class TeamView:
             ],
             expand=True,
         )
-
-    def request_render(self) -> None:
-        """Schedule a `render` soon, coalescing a burst of changes into one update."""
-        if not self._render_pending:
-            self._render_pending = True
-            asyncio.get_running_loop().call_later(self.frame_s, self._flush)
-
-    def _flush(self) -> None:
-        self._render_pending = False
-        self.render()
 
     def render(self) -> None:
         """Bring every control in line with the view-model and push it to the client."""
