@@ -64,7 +64,7 @@ class ChatScreen:
             expand=True,
             vertical_alignment=ft.CrossAxisAlignment.STRETCH,
         )
-        self._was_busy = False
+        self._turns_listed = 0
         self.chat.after_render = self._sync
         self.vm.on_change = self.chat.request_render
         self.conversations.on_change = self.chat.request_render
@@ -89,9 +89,11 @@ class ChatScreen:
 
     def _sync(self) -> None:
         """Bring the list and the detail panel in line with the view-models (each render)."""
-        if self._was_busy and not self.vm.busy:
-            self.conversations.refresh()  # a first turn creates (and titles) the conversation
-        self._was_busy = self.vm.busy
+        if self.vm.turns_ended != self._turns_listed:
+            # A first turn creates (and titles) the conversation. Counted, not inferred from
+            # `busy`: a fast answer can start and end within one coalesced render.
+            self._turns_listed = self.vm.turns_ended
+            self.conversations.refresh()
         self.list_panel.current = self.vm.session_id
         self.list_panel.render()
         detail = self.vm.detail

@@ -19,12 +19,14 @@ from app.gui.chat_vm import ChatViewModel
 from app.gui.coalesced import FRAME_S, CoalescedRender
 from app.gui.labelled import icon_button
 
-# A local model can stream a thousand tokens a second; pushing every one to the
-# browser floods the socket and delays clicks (Stop!) behind the backlog.
-
 
 class ChatView(CoalescedRender):
-    """The chat column of one page: messages, attachments, input, Send/Stop and a status line."""
+    """The chat column of one page: messages, attachments, input, Send/Stop and a status line.
+
+    A local model can stream a thousand tokens a second; pushing every one to the
+    browser would flood the socket and delay clicks (Stop!) behind the backlog, so
+    renders are coalesced (`CoalescedRender`).
+    """
 
     def __init__(self, page: ft.Page, vm: ChatViewModel, *, frame_s: float = FRAME_S) -> None:
         self.page = page

@@ -50,6 +50,8 @@ class ChatViewModel(ChatStartup):
         self.on_change = on_change
         self.messages: list[DisplayMessage] = []
         self.busy = False
+        self.turns_ended = 0
+        """How many questions have ended (answered, stopped or failed) in this view."""
         self.loading_model = False
         self.model_ready = False
         self.error: str | None = None
@@ -187,6 +189,7 @@ class ChatViewModel(ChatStartup):
             self._record_outcome(reply)
             self._task = None
             self.busy = False
+            self.turns_ended += 1
             if self.error is None:
                 self.status = "ready"
             self._changed()

@@ -6,6 +6,7 @@ from typing import cast
 
 import flet as ft
 
+from app.gui.chat_screen import ChatScreen
 from app.gui.chat_view import ChatView
 from app.gui.chat_vm import ChatViewModel
 from router.endpoints.fake import FakeEndpoint
@@ -117,3 +118,17 @@ async def test_answers_get_a_badge_and_details_and_files_get_chips(
 
         answer.details.on_click(None)  # type: ignore[misc]
         assert vm.detail is vm.messages[1]
+
+
+async def test_a_turn_that_ends_between_two_renders_still_lists_its_conversation(
+    fake_runtime: RuntimeFactory,
+) -> None:
+    async with fake_runtime(FakeEndpoint(name="local", kind="local")) as runtime:
+        screen = ChatScreen(cast(ft.Page, RecordingPage()), runtime)
+        screen.chat.render()
+        assert screen.conversations.items == []
+        # A fast answer starts and ends within one coalesced frame: no render sees it busy.
+        screen.vm.on_change = lambda: None
+        await screen.vm.send("Bake sourdough bread")
+        screen.chat.render()
+        assert [item.id for item in screen.conversations.items] == [screen.vm.session_id]
