@@ -57,6 +57,8 @@ def run_edge(args: argparse.Namespace) -> int:
         name="edge",
         n_ctx=settings.local.n_ctx,
         n_threads=settings.local.n_threads,
+        extra_buffers=settings.local.cpu_extra_buffers,
+        stall_timeout_s=settings.local.stall_timeout_s,
     )
     made = datetime.fromtimestamp(model_path.stat().st_mtime, UTC)
     api_key = args.api_key or os.environ.get(KEY_ENV, "").strip() or None

@@ -39,6 +39,16 @@ class LocalModelSettings(_Section):
     model: str = Field(description="`bundled`, a model name, or a path to a .gguf file.")
     n_ctx: int = Field(ge=256, description="Context window in tokens.")
     n_threads: int = Field(ge=0, description="CPU threads; 0 lets llama.cpp pick.")
+    cpu_extra_buffers: Literal["auto", "on", "off"] = Field(
+        default="auto",
+        description="llama.cpp extra CPU buffer types (repacking, AMX): `auto` self-tests "
+        "and turns them off where they crash; `on`/`off` force it.",
+    )
+    stall_timeout_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="Prior: seconds without a token before a running answer counts as hung.",
+    )
 
 
 class ChatSettings(_Section):

@@ -55,6 +55,10 @@ class EndpointError(TandemError):
     """An endpoint failed while serving a turn."""
 
 
+class LocalModelCrashedError(EndpointError):
+    """The local model's worker process died (native crash, out of memory) or hung."""
+
+
 class EndpointRequestError(EndpointError):
     """The endpoint refused the request itself (bad key, malformed request): retrying won't help."""
 

@@ -48,7 +48,14 @@ async def switch_local_model(
         runtime.models.active_spec = spec  # already answering with this file
         return
     local = runtime.settings.local
-    new = LlamaCppEndpoint(path, name="local", n_ctx=local.n_ctx, n_threads=local.n_threads)
+    new = LlamaCppEndpoint(
+        path,
+        name="local",
+        n_ctx=local.n_ctx,
+        n_threads=local.n_threads,
+        extra_buffers=local.cpu_extra_buffers,
+        stall_timeout_s=local.stall_timeout_s,
+    )
     live = cast(MutableMapping[str, Endpoint], runtime.pipeline.endpoints)
     async with runtime.turns.exclusive("switch the model", wait_s):
         # Summaries may still be generating with the old model in the background.
@@ -127,9 +134,7 @@ async def _restored(old: Endpoint, was_loaded: bool, n_threads: int) -> Endpoint
     """The old local endpoint back after a failed switch, loaded again if it was loaded."""
     if not isinstance(old, LlamaCppEndpoint):
         return old  # its model was never unloaded
-    again = LlamaCppEndpoint(
-        old.model_path, name=old.name, n_ctx=old.context_window, n_threads=n_threads
-    )
+    again = old.fresh(n_threads=n_threads)
     if was_loaded:
         try:
             await again.prepare()

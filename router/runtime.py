@@ -190,6 +190,8 @@ def build_runtime(
                 name="local",
                 n_ctx=settings.local.n_ctx,
                 n_threads=settings.local.n_threads,
+                extra_buffers=settings.local.cpu_extra_buffers,
+                stall_timeout_s=settings.local.stall_timeout_s,
             )
         }
         prices = PriceTable.load(paths)

@@ -1,23 +1,25 @@
-"""The on-device endpoint: llama.cpp in-process through llama-cpp-python.
+"""The on-device endpoint: llama.cpp through llama-cpp-python, in a supervised worker process.
 
-Generation runs on the model's worker thread so the event loop (and the GUI) never
-blocks; tokens cross back through an asyncio queue. Closing the stream sets a
-flag the worker checks after every token, which stops generation within one
-token and frees the shared model for the next caller.
+The model runs in a worker process (`llama_model`, `llama_supervisor`), so a
+native crash, an out-of-memory kill or a hang costs the turn it happened in,
+with a message saying so, and the next turn finds a fresh worker. Tokens cross
+back from the worker's reader thread through an asyncio queue, so the event
+loop (and the GUI) never blocks. Closing the stream sends a cancel the worker
+checks after every token, which stops generation within one token.
 """
 
 from __future__ import annotations
 
 import asyncio
-import codecs
+import contextlib
+import itertools
 import logging
 import os
-import random
-import threading
 import time
-from collections.abc import AsyncGenerator, Callable, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
+from router.endpoints import llama_protocol as proto
 from router.endpoints.base import (
     Endpoint,
     FinishReason,
@@ -26,16 +28,22 @@ from router.endpoints.base import (
     TokenDelta,
     ToolCallRequested,
 )
+from router.endpoints.llama_checks import ExtraBuffers
 from router.endpoints.llama_model import LoadedModel, load_model, unload_model
+from router.endpoints.llama_process import DIED, WorkerProcess
 from router.endpoints.llama_tools import (
     ToolCallParser,
     chat_messages,
     tool_dicts,
     tools_system_prompt,
 )
-from router.errors import PromptTooLongError
+from router.endpoints.llama_worker import MIN_P as _MIN_P
+from router.endpoints.llama_worker import TOP_K as _TOP_K
+from router.errors import EndpointError, LocalModelCrashedError, PromptTooLongError, TandemError
 from router.policy.confidence import ScoredAnswer
 from router.types import GenerationOptions, Message, ToolCall, ToolSpec, Usage
+
+__all__ = ["_MIN_P", "_TOP_K", "LlamaCppEndpoint"]
 
 _log = logging.getLogger(__name__)
 
@@ -44,12 +52,14 @@ _CHATML = (
     "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}"
     "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
 )
-# llama.cpp's defaults for the samplers create_completion also uses.
-_TOP_K, _MIN_P = 40, 0.05
+STALL_TIMEOUT_S = 300.0
+"""Prior: a running generation with no token for this long counts as hung (the worker is killed)."""
+
+_job_ids = itertools.count(1)
 
 
 class LlamaCppEndpoint(Endpoint):
-    """Streams answers from a GGUF model running on this device."""
+    """Streams answers from a GGUF model running on this device, in a worker process."""
 
     kind = "local"
 
@@ -60,11 +70,16 @@ class LlamaCppEndpoint(Endpoint):
         name: str = "local",
         n_ctx: int = 4096,
         n_threads: int = 0,
+        extra_buffers: ExtraBuffers = "auto",
+        stall_timeout_s: float = STALL_TIMEOUT_S,
     ) -> None:
+        """Serve `model_path`; `extra_buffers` is `[local] cpu_extra_buffers`."""
         self.name = name
         self.model_path = model_path
         self._n_ctx = n_ctx
         self._n_threads = n_threads
+        self._extra_buffers: ExtraBuffers = extra_buffers
+        self._stall_timeout_s = stall_timeout_s
         self._model: LoadedModel | None = None
         self._load_lock = asyncio.Lock()
 
@@ -73,32 +88,56 @@ class LlamaCppEndpoint(Endpoint):
         """The context size the model was (or will be) loaded with."""
         return self._n_ctx
 
+    def fresh(self, *, n_threads: int | None = None) -> LlamaCppEndpoint:
+        """A new, unloaded endpoint for the same model and settings."""
+        return LlamaCppEndpoint(
+            self.model_path,
+            name=self.name,
+            n_ctx=self._n_ctx,
+            n_threads=self._n_threads if n_threads is None else n_threads,
+            extra_buffers=self._extra_buffers,
+            stall_timeout_s=self._stall_timeout_s,
+        )
+
     @property
     def loaded(self) -> bool:
         """True once the model is in memory."""
         return self._model is not None
 
-    def unload(self) -> bool:
-        """Free this endpoint's weights (blocking: call off the loop); False if none were loaded.
+    @property
+    def model(self) -> LoadedModel | None:
+        """The loaded model (its worker host, format and notices), once loaded."""
+        return self._model
 
-        Only this endpoint's model is dropped from the process's cache; a later
-        turn would load it again.
+    def unload(self) -> bool:
+        """Stop this endpoint's worker (blocking: call off the loop); False if none ran.
+
+        Only this endpoint's model is stopped; a later turn would load it again.
         """
         self._model = None
         return unload_model(self.model_path, self._n_ctx, self._n_threads)
 
     async def prepare(self) -> None:
-        """Load the model off the event loop, if it is not loaded yet."""
-        await self._ensure_model()
+        """Start the model's worker off the event loop (or wait for its restart)."""
+        await self._worker(await self._ensure_model())
 
     async def _ensure_model(self) -> LoadedModel:
         if self._model is None:
             async with self._load_lock:
                 if self._model is None:
                     self._model = await asyncio.to_thread(
-                        load_model, self.model_path, self._n_ctx, self._n_threads
+                        load_model,
+                        self.model_path,
+                        self._n_ctx,
+                        self._n_threads,
+                        extra_buffers=self._extra_buffers,
                     )
         return self._model
+
+    async def _worker(self, model: LoadedModel) -> WorkerProcess:
+        """The live worker; after a crash this waits for the restart (off the loop)."""
+        worker = model.host.worker
+        return worker if worker is not None else await asyncio.to_thread(model.worker)
 
     def _prompt_tokens(
         self, model: LoadedModel, messages: Sequence[Message], tools: Sequence[ToolSpec] = ()
@@ -116,16 +155,16 @@ class LlamaCppEndpoint(Endpoint):
             else:
                 chat.insert(0, {"role": "system", "content": prompt})
         rendered = _formatter(model)(messages=chat, **extra)
-        tokens: list[int] = model.llama.tokenize(
-            rendered.prompt.encode("utf-8"), add_bos=not rendered.added_special, special=True
-        )
-        return tokens
+        return model.tokenize(rendered.prompt, add_bos=not rendered.added_special, special=True)
 
     def count_tokens(self, messages: Sequence[Message]) -> int:
-        """Exact prompt tokens once the model is loaded; an estimate before."""
-        if self._model is None:
+        """Exact prompt tokens once the model is loaded; an estimate before (or mid-restart)."""
+        if self._model is None or self._model.host.worker is None:
             return super().count_tokens(messages)
-        return len(self._prompt_tokens(self._model, messages))
+        try:
+            return len(self._prompt_tokens(self._model, messages))
+        except (TandemError, TimeoutError):
+            return super().count_tokens(messages)
 
     def _checked_prompt(
         self, model: LoadedModel, messages: Sequence[Message], tools: Sequence[ToolSpec] = ()
@@ -149,9 +188,27 @@ class LlamaCppEndpoint(Endpoint):
         """
         started = time.perf_counter()
         model = await self._ensure_model()
-        tokens = self._checked_prompt(model, messages)
-        job = _ScoredGeneration(model, tokens, min(options.max_tokens, model.n_ctx - len(tokens)))
-        return await asyncio.wrap_future(model.worker.submit(job.run, options, started))
+        await self._worker(model)
+        tokens = await asyncio.to_thread(self._checked_prompt, model, messages)
+        room = min(options.max_tokens, model.n_ctx - len(tokens))
+        job = _request(tokens, room, options, scored=True)
+        async for message in self._run(model, job, started):
+            if message[0] == proto.SCORED:
+                scored: proto.ScoredResult = message[2]
+                return ScoredAnswer(
+                    text=scored.text,
+                    token_logprobs=tuple(scored.logprobs),
+                    token_entropies=tuple(scored.entropies),
+                    usage=Usage(
+                        input_tokens=len(tokens),
+                        output_tokens=scored.n_out,
+                        ttft_s=message[3] + scored.first_token_s
+                        if scored.first_token_s is not None
+                        else None,
+                        latency_s=time.perf_counter() - started,
+                    ),
+                )
+        raise EndpointError("the local model ended without an answer", "ask again")
 
     async def stream(
         self,
@@ -167,6 +224,7 @@ class LlamaCppEndpoint(Endpoint):
         """
         started = time.perf_counter()
         model = await self._ensure_model()
+        await self._worker(model)
         try:
             tokens = self._checked_prompt(model, messages, tools)
         except PromptTooLongError:
@@ -178,40 +236,99 @@ class LlamaCppEndpoint(Endpoint):
             )
             tools = ()
             tokens = self._checked_prompt(model, messages)
-        room = model.n_ctx - len(tokens)
-        loop = asyncio.get_running_loop()
-        queue: asyncio.Queue[StreamEvent | BaseException] = asyncio.Queue()
-        stop = threading.Event()
-
-        def emit(item: StreamEvent | BaseException) -> None:
-            try:
-                loop.call_soon_threadsafe(queue.put_nowait, item)
-            except RuntimeError:  # the loop closed: nobody is listening any more
-                stop.set()
-
-        job = _Generation(model, tokens, min(options.max_tokens, room), options, started)
-        model.worker.submit(job.run, stop, emit)
+        job = _request(tokens, min(options.max_tokens, model.n_ctx - len(tokens)), options)
         parser = ToolCallParser(tools) if tools else None
+        first: float | None = None
+        async for message in self._run(model, job, started):
+            if message[0] == proto.TOKEN:
+                if first is None:
+                    first = time.perf_counter() - started
+                if not message[2]:
+                    continue
+                if parser is None:
+                    yield TokenDelta(text=message[2])
+                else:
+                    for event in _pieces(parser.feed(message[2])):
+                        yield event
+                continue
+            finish: FinishReason = message[3]
+            if parser is not None:
+                for event in _pieces(parser.finish()):
+                    yield event
+                if parser.calls and finish != "cancelled":
+                    finish = "tool_use"
+            usage = Usage(
+                input_tokens=len(tokens),
+                output_tokens=message[2],
+                ttft_s=first,
+                latency_s=time.perf_counter() - started,
+            )
+            yield StreamEnd(usage=usage, finish_reason=finish)
+            return
+
+    async def _run(
+        self, model: LoadedModel, job: proto.GenerateRequest, started: float
+    ) -> AsyncGenerator[tuple[Any, ...], None]:
+        """Run `job` on the worker: yields TOKEN, then END or SCORED (with its start time).
+
+        A worker that dies under the job fails it with the host's message; a
+        running job silent for `stall_timeout_s` gets its worker killed as hung.
+        Leaving early cancels the job in the worker.
+        """
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
+
+        def sink(message: tuple[Any, ...]) -> None:
+            # RuntimeError: the loop closed, so nobody is listening any more.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(queue.put_nowait, message)
+
+        worker = await self._worker(model)
+        worker.submit(job, sink)
+        running_since: float | None = None
+        done = False
         try:
             while True:
-                item = await queue.get()
-                if isinstance(item, BaseException):
-                    raise item
-                if parser is None:
-                    yield item
-                elif isinstance(item, TokenDelta):
-                    for event in _pieces(parser.feed(item.text)):
-                        yield event
-                elif isinstance(item, StreamEnd):
-                    for event in _pieces(parser.finish()):
-                        yield event
-                    if parser.calls and item.finish_reason != "cancelled":
-                        item = item.model_copy(update={"finish_reason": "tool_use"})
-                    yield item
-                if isinstance(item, StreamEnd):
+                # Only a running job can stall: one queued behind another turn just waits.
+                timeout = self._stall_timeout_s if running_since is not None else None
+                try:
+                    message = await asyncio.wait_for(queue.get(), timeout)
+                except TimeoutError:
+                    worker.kill(f"no token for {self._stall_timeout_s:.0f} s; it hung")
+                    continue
+                kind = message[0]
+                if kind == proto.STARTED:
+                    running_since = time.perf_counter() - started
+                    continue
+                if kind == DIED:
+                    done = True
+                    raise LocalModelCrashedError(message[2], "ask again: the next turn works")
+                if kind == proto.ERROR:
+                    done = True
+                    raise EndpointError(f"the local model failed: {message[2]}", "ask again")
+                done = kind in (proto.END, proto.SCORED)
+                if kind == proto.SCORED:
+                    message = (*message, running_since or 0.0)
+                yield message
+                if done:
                     return
         finally:
-            stop.set()
+            if not done:
+                worker.cancel(job.job_id)
+
+
+def _request(
+    tokens: list[int], max_new: int, options: GenerationOptions, *, scored: bool = False
+) -> proto.GenerateRequest:
+    return proto.GenerateRequest(
+        scored=scored,
+        job_id=next(_job_ids),
+        tokens=tokens,
+        max_new=max_new,
+        temperature=options.temperature,
+        top_p=options.top_p,
+        seed=options.seed,
+    )
 
 
 def _pieces(pieces: Sequence[str | ToolCall]) -> list[StreamEvent]:
@@ -230,133 +347,3 @@ def _formatter(model: LoadedModel) -> Any:
             bos_token=model.bos_token,
         )
     return model.formatter
-
-
-class _Generation:
-    """One generation on the worker thread, holding the model's lock throughout."""
-
-    def __init__(
-        self,
-        model: LoadedModel,
-        tokens: list[int],
-        max_new: int,
-        options: GenerationOptions,
-        started: float,
-    ) -> None:
-        self.model, self.tokens, self.max_new = model, tokens, max_new
-        self.options, self.started = options, started
-
-    def run(
-        self, stop: threading.Event, emit: Callable[[StreamEvent | BaseException], None]
-    ) -> None:
-        with self.model.lock:
-            if stop.is_set():
-                return
-            try:
-                emit(self._generate(stop, emit))
-            except Exception as exc:
-                emit(exc)
-
-    def _generate(
-        self, stop: threading.Event, emit: Callable[[StreamEvent | BaseException], None]
-    ) -> StreamEnd:
-        import llama_cpp
-
-        llama: Any = self.model.llama
-        opts = self.options
-        llama.set_seed(opts.seed if opts.seed is not None else random.randrange(2**31))
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        vocab = llama._model.vocab  # llama_cpp keeps the vocab handle on its internal model
-        first: float | None = None
-        n_out = 0
-        finish: FinishReason = "length"
-        for token in llama.generate(
-            self.tokens,
-            top_k=_TOP_K,
-            top_p=opts.top_p,
-            min_p=_MIN_P,
-            temp=opts.temperature,
-            repeat_penalty=1.0,
-        ):
-            if stop.is_set():
-                finish = "cancelled"
-                break
-            if llama_cpp.llama_vocab_is_eog(vocab, token):
-                finish = "stop"
-                break
-            n_out += 1
-            if first is None:
-                first = time.perf_counter() - self.started
-            text = decoder.decode(llama.detokenize([token]))
-            if text:
-                emit(TokenDelta(text=text))
-            if n_out >= self.max_new:
-                break
-        tail = decoder.decode(b"", final=True)
-        if tail:
-            emit(TokenDelta(text=tail))
-        return StreamEnd(
-            usage=Usage(
-                input_tokens=len(self.tokens),
-                output_tokens=n_out,
-                ttft_s=first,
-                latency_s=time.perf_counter() - self.started,
-            ),
-            finish_reason=finish,
-        )
-
-
-class _ScoredGeneration:
-    """A whole generation on the worker thread that also records token log-probs."""
-
-    def __init__(self, model: LoadedModel, tokens: list[int], max_new: int) -> None:
-        self.model, self.tokens, self.max_new = model, tokens, max_new
-
-    def run(self, options: GenerationOptions, started: float) -> ScoredAnswer:
-        import llama_cpp
-        import numpy as np
-
-        with self.model.lock:
-            llama: Any = self.model.llama
-            llama.set_seed(options.seed if options.seed is not None else random.randrange(2**31))
-            vocab = llama._model.vocab
-            n_vocab = llama.n_vocab()
-            out: list[int] = []
-            logprobs: list[float] = []
-            entropies: list[float] = []
-            first: float | None = None
-            for token in llama.generate(
-                self.tokens,
-                top_k=_TOP_K,
-                top_p=options.top_p,
-                min_p=_MIN_P,
-                temp=options.temperature,
-                repeat_penalty=1.0,
-            ):
-                # Without logits_all llama.cpp keeps only the last position's logits: the
-                # distribution this token was sampled from (before sampler truncation).
-                logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(n_vocab,))
-                shifted = logits.astype(np.float64) - float(logits.max())
-                log_z = float(np.log(np.exp(shifted).sum()))
-                log_p = shifted - log_z
-                if llama_cpp.llama_vocab_is_eog(vocab, token):
-                    break
-                if first is None:
-                    first = time.perf_counter() - started
-                out.append(token)
-                logprobs.append(float(log_p[token]))
-                entropies.append(float(-(np.exp(log_p) * log_p).sum()))
-                if len(out) >= self.max_new:
-                    break
-            text = llama.detokenize(out).decode("utf-8", errors="replace")
-        return ScoredAnswer(
-            text=text,
-            token_logprobs=tuple(logprobs),
-            token_entropies=tuple(entropies),
-            usage=Usage(
-                input_tokens=len(self.tokens),
-                output_tokens=len(out),
-                ttft_s=first,
-                latency_s=time.perf_counter() - started,
-            ),
-        )

@@ -18,15 +18,11 @@ LONG = 16_000  # far more tokens than are generated before the server notices
 
 async def _generated_tokens(endpoint: SpyEndpoint) -> int:
     """Tokens the model generated for HELLO, read once the worker has let go of the model."""
-    model = endpoint._model
+    model = endpoint.model
     assert model is not None
-    assert await asyncio.to_thread(model.lock.acquire, True, 30)
-    try:
-        return int(model.llama.n_tokens) - endpoint.count_tokens(
-            [Message(role="user", content="hello")]
-        )
-    finally:
-        model.lock.release()
+    stats = await asyncio.to_thread(model.wait_idle, 30)
+    assert not stats["busy"]
+    return int(stats["n_tokens"]) - endpoint.count_tokens([Message(role="user", content="hello")])
 
 
 async def test_leaving_mid_stream_stops_generation(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 
@@ -11,6 +10,8 @@ import httpx
 import pytest
 
 from router.endpoints.llama_cpp import LlamaCppEndpoint
+from router.endpoints.llama_faults import ENV
+from router.endpoints.llama_model import unload_all
 from tests.router.edge.conftest import StartServer
 from tests.router.edge.support import HELLO, KEY, sse_events
 
@@ -91,15 +92,21 @@ def test_the_key_is_never_logged_nor_echoed(
         assert all(secret not in body for body in bodies)
 
 
-async def test_a_full_queue_answers_529(start_server: StartServer, endless_gguf: Path) -> None:
-    endpoint = LlamaCppEndpoint(endless_gguf, n_ctx=1024)
+async def test_a_full_queue_answers_529(
+    start_server: StartServer,
+    endless_gguf: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Hold the model: the worker waits before decoding while this file exists.
+    hold = tmp_path / "hold"
+    hold.touch()
+    monkeypatch.setenv(ENV, f"hold:{hold}")
+    unload_all()  # a worker started before would not see the fault
+    endpoint = LlamaCppEndpoint(endless_gguf, n_ctx=1024, extra_buffers="off")
     url = start_server(endpoint, max_queue=1, ping_interval_s=0.02)
     client = anthropic.AsyncAnthropic(base_url=url, api_key=KEY, max_retries=0)
     await endpoint.prepare()
-    model = endpoint._model
-    assert model is not None
-    # Hold the model, so the first request occupies it until the test lets go.
-    assert await asyncio.to_thread(model.lock.acquire, True, 30)
     held = True
     try:
         async with client.messages.stream(model="m", max_tokens=5, messages=HELLO) as first:
@@ -126,13 +133,13 @@ async def test_a_full_queue_answers_529(start_server: StartServer, endless_gguf:
                 )  # fmt: skip
                 assert openai.status_code == 503 and "busy" in openai.json()["error"]["message"]
 
-                model.lock.release()
+                hold.unlink()
                 held = False
                 rest = [(name, data) async for name, data in events if name != "ping"]
             final = await first.get_final_message()
     finally:
         if held:
-            model.lock.release()
+            hold.unlink()
     text = "".join(d["delta"]["text"] for name, d in rest if name == "content_block_delta")
     assert text == "!!!!!" and rest[-1][0] == "message_stop"
     assert final.content[0].text == "!!!!!"

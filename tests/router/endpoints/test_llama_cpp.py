@@ -45,14 +45,15 @@ async def test_streams_tokens_then_one_end_with_usage(endless_gguf: Path) -> Non
 async def test_prompt_uses_the_gguf_chat_template(tiny_gguf: Path) -> None:
     endpoint = LlamaCppEndpoint(tiny_gguf, n_ctx=512)
     await endpoint.prepare()
-    llama = endpoint._model.llama  # type: ignore[union-attr]
+    model = endpoint.model
+    assert model is not None
     expected = (
         "<|im_start|>system\nbe nice<|im_end|>\n<|im_start|>user\nhello<|im_end|>\n"
         "<|im_start|>assistant\n"
     )
-    tokens = llama.tokenize(expected.encode(), add_bos=False, special=True)
+    tokens = model.tokenize(expected, add_bos=False, special=True)
     assert endpoint.count_tokens(HELLO) == len(tokens)
-    im_start = llama.tokenize(b"<|im_start|>", add_bos=False, special=True)
+    im_start = model.tokenize("<|im_start|>", add_bos=False, special=True)
     assert len(im_start) == 1  # a single control token: the template's markup was honoured
 
 
@@ -73,13 +74,12 @@ async def test_closing_the_stream_stops_generation_and_frees_the_model(endless_g
         if received == 3:
             break
     await stream.aclose()
-    model = endpoint._model
+    model = endpoint.model
     assert model is not None
-    # The worker releases the lock once it notices the stop flag.
-    acquired = await asyncio.to_thread(model.lock.acquire, True, 30)
-    assert acquired
-    generated = model.llama.n_tokens - endpoint.count_tokens(HELLO)
-    model.lock.release()
+    # The worker goes idle once it notices the cancel.
+    stats = await asyncio.to_thread(model.wait_idle, 30)
+    assert not stats["busy"]
+    generated = stats["n_tokens"] - endpoint.count_tokens(HELLO)
     assert generated < 2000 // 2
     text, end = await _run(endpoint, GenerationOptions(max_tokens=5, temperature=0.0))
     assert (text, end.usage.output_tokens) == ("!!!!!", 5)

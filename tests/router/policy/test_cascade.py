@@ -126,7 +126,8 @@ async def test_real_gguf_answers_with_token_log_probs(tiny_gguf: Path) -> None:
     again = await endpoint.answer_scored(messages, greedy)
     n = len(answer.token_logprobs)
     assert n == len(answer.token_entropies) == answer.usage.output_tokens > 0
-    n_vocab = endpoint._model.llama.n_vocab()  # type: ignore[union-attr]
+    assert endpoint.model is not None
+    n_vocab = endpoint.model.n_vocab
     for logprob, entropy in zip(answer.token_logprobs, answer.token_entropies, strict=True):
         # Greedy picks the most likely token, whose probability is at least 1/vocab.
         assert -math.log(n_vocab) - 1e-6 <= logprob <= 0.0
