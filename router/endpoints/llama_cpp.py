@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import logging
 import os
 import time
@@ -30,7 +29,7 @@ from router.endpoints.base import (
 )
 from router.endpoints.llama_checks import ExtraBuffers
 from router.endpoints.llama_model import LoadedModel, load_model, unload_model
-from router.endpoints.llama_process import DIED, WorkerProcess
+from router.endpoints.llama_process import DIED, WorkerProcess, next_id
 from router.endpoints.llama_tools import (
     ToolCallParser,
     chat_messages,
@@ -54,8 +53,6 @@ _CHATML = (
 )
 STALL_TIMEOUT_S = 300.0
 """Prior: a running generation with no token for this long counts as hung (the worker is killed)."""
-
-_job_ids = itertools.count(1)
 
 
 class LlamaCppEndpoint(Endpoint):
@@ -322,7 +319,7 @@ def _request(
 ) -> proto.GenerateRequest:
     return proto.GenerateRequest(
         scored=scored,
-        job_id=next(_job_ids),
+        job_id=next_id(),
         tokens=tokens,
         max_new=max_new,
         temperature=options.temperature,

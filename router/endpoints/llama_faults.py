@@ -6,21 +6,32 @@
   buffers are off (what llama.cpp's AMX path does on Sapphire Rapids).
 - `nan-with-extra-buffers`: the self-test sees NaN logits unless they are off.
 - `segv-once:PATH` / `hang-once:PATH` / `exit-once:PATH`: if PATH exists,
-  delete it and crash (SIGSEGV), hang, or exit at the next decode; one turn
-  is lost and the restarted worker runs normally.
+  delete it and crash (SIGSEGV), hang, or exit at the next turn's decode (not
+  the self-test's); one turn is lost and the restarted worker runs normally.
 - `hold:PATH`: every decode waits while PATH exists (a test holds the model busy).
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
-import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 ENV = "TANDEM_LLAMA_FAULT"
+
+
+def _segfault() -> None:
+    """Read address 0: a real, synchronous SIGSEGV in this thread, like a native crash.
+
+    (A signal sent with os.kill may land on another thread while this one
+    finishes the generation first.)
+    """
+    ctypes.string_at(0)
+    while True:  # never reached
+        time.sleep(3600)
 
 
 class _Profile(Protocol):
@@ -47,11 +58,13 @@ class FaultPlan:
                 plan.faults.add(name)
         return plan
 
-    def before_decode(self, profile: _Profile | None) -> None:
+    def before_decode(self, profile: _Profile | None, *, selftest: bool = False) -> None:
         """Crash or hang here if a fault says so."""
         extra = profile is None or profile.extra_buffers
         if "segv-with-extra-buffers" in self.faults and extra:
-            os.kill(os.getpid(), signal.SIGSEGV)
+            _segfault()
+        if selftest:
+            return
         for name, path in self.once.items():
             if name == "hold":
                 while path.exists():
@@ -62,7 +75,7 @@ class FaultPlan:
             except FileNotFoundError:
                 continue
             if name == "segv-once":
-                os.kill(os.getpid(), signal.SIGSEGV)
+                _segfault()
             elif name == "exit-once":
                 os._exit(3)
             elif name == "hang-once":

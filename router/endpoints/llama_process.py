@@ -36,6 +36,13 @@ DIED = "died"
 """Kind of the message a sink gets when the worker died under its job: (DIED, 0, message)."""
 
 _ids = itertools.count(1)
+
+
+def next_id() -> int:
+    """A fresh id for a request or a generation (one sequence: their replies share a channel)."""
+    return next(_ids)
+
+
 _spawns: queue.Queue[tuple[Callable[[], subprocess.Popen[bytes]], Future[Any]]] = queue.Queue()
 _spawner_lock = threading.Lock()
 _spawner: threading.Thread | None = None
@@ -180,7 +187,7 @@ class WorkerProcess:
 
     def call(self, kind: str, *args: Any, timeout_s: float = 30.0) -> Any:
         """Send a request and wait for its answer (tokenize, stats, selftest)."""
-        req_id = next(_ids)
+        req_id = next_id()
         reply: Future[Any] = Future()
         with self._state_lock:
             if self.dead.is_set():

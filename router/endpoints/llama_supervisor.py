@@ -212,7 +212,14 @@ class LocalModelHost:
             if worker is not self._worker or self._closed:
                 return f"the local model crashed ({death})"
             self._worker = None
-            safer = death in _NATIVE_CRASHES and self.setting == "auto" and len(self._profiles) > 1
+            # Extra buffers are the known native-crash path; a crash without them is not
+            # blamed on the CPU settings (one-thread decoding would cost every later turn).
+            safer = (
+                death in _NATIVE_CRASHES
+                and self.setting == "auto"
+                and self.profile.extra_buffers
+                and len(self._profiles) > 1
+            )
             if safer:
                 old = self.profile
                 self._failures.append(f"{old.describe()}: crashed during a turn ({death})")
@@ -227,7 +234,7 @@ class LocalModelHost:
             message = f"the local model stopped responding ({death}); restarted it"
         else:
             message = f"the local model crashed ({death}); restarted it"
-        _log.warning("%s", message)
+        _log.info("%s", message)  # the failed turn reports it to the user
         threading.Thread(target=self._restart, name="llama-restart", daemon=True).start()
         return message
 

@@ -233,7 +233,7 @@ class Worker:
         import numpy as np
 
         llama = self.llama
-        self.faults.before_decode(self.profile)
+        self.faults.before_decode(self.profile, selftest=True)
         prompt = llama.tokenize(proto.SELFTEST_PROMPT.encode(), add_bos=True, special=False)
         n_vocab, vocab = llama.n_vocab(), llama._model.vocab
         llama.reset()
