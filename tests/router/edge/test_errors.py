@@ -146,3 +146,25 @@ async def test_a_full_queue_answers_529(
     # Both finished, so the queue is empty again.
     again = await client.messages.create(model="m", max_tokens=2, messages=HELLO)
     assert again.content[0].text == "!!"
+
+
+async def test_a_worker_crash_costs_one_request(
+    start_server: StartServer, tiny_gguf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    crash = tmp_path / "crash"
+    monkeypatch.setenv(ENV, f"segv-once:{crash}")
+    unload_all()  # the worker must start with the fault plan
+    endpoint = LlamaCppEndpoint(tiny_gguf, n_ctx=1024, extra_buffers="off")
+    url = start_server(endpoint)
+    client = anthropic.AsyncAnthropic(base_url=url, api_key=KEY, max_retries=0)
+    before = await client.messages.create(model="m", max_tokens=4, messages=HELLO)
+
+    crash.touch()
+    with pytest.raises(anthropic.APIStatusError) as caught:
+        await client.messages.create(model="m", max_tokens=4, messages=HELLO)
+    assert caught.value.status_code >= 500
+    assert "SIGSEGV" in str(caught.value.body)
+
+    after = await client.messages.create(model="m", max_tokens=4, messages=HELLO)
+    assert after.content[0].text == before.content[0].text  # greedy: the same answer
+    unload_all()
