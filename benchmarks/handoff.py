@@ -195,9 +195,9 @@ def bundled_tokenizer(model: str | None) -> tuple[Tokenize, str]:
 
         return count, f"{path.name} vocabulary via llama.cpp (ChatML framing)"
     except Exception as exc:  # no bundled model installed: still a real tokenizer
-        from router.memory.embedding import _load_tokenizer
+        from router.memory.embedding import load_tokenizer
 
-        tokenizer = _load_tokenizer()
+        tokenizer = load_tokenizer()
         tokenizer.no_truncation()
         tokenizer.no_padding()
 

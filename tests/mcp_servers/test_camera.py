@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
+import sys
 from typing import Any
 
 import pytest
@@ -210,6 +211,17 @@ async def test_opencv_without_a_camera_gives_a_clear_error() -> None:
     message = text_of(result)
     assert "no camera could be opened (tried video device 99)" in message
     assert "run the Tandem app" in message
+
+
+async def test_opencv_missing_names_the_install_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "cv2", None)  # as without the `camera` extra
+    result = await call(CameraConfig(backend=OpenCvBackend(indexes=[0]), consent=Consent(True)))
+    assert result.is_error
+    message = text_of(result)
+    assert "needs OpenCV, which is not installed" in message
+    assert "'.[camera]'" in message
 
 
 async def test_opencv_with_no_video_devices_says_so() -> None:

