@@ -289,7 +289,10 @@ class LlamaCppEndpoint(Endpoint):
                 # Only a running job can stall: one queued behind another turn just waits.
                 timeout = self._stall_timeout_s if running_since is not None else None
                 try:
-                    message = await asyncio.wait_for(queue.get(), timeout)
+                    # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a
+                    # cancellation that lands as a token arrives.
+                    async with asyncio.timeout(timeout):
+                        message = await queue.get()
                 except TimeoutError:
                     worker.kill(f"no token for {self._stall_timeout_s:.0f} s; it hung")
                     continue
