@@ -2,7 +2,8 @@
 
 Tokens stream to stdout as they come; after each answer a stats line shows where
 the turn ran and its tokens, speed and latency. Ctrl-C stops the answer being
-generated (the turn is kept as cancelled); Ctrl-C or Ctrl-D at the prompt quits.
+generated (the turn is kept as cancelled); Ctrl-C or Ctrl-D at the prompt quits. SIGTERM
+stops the answer and quits.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import sys
 from typing import TextIO
 
 from app.progress import terminal_progress
+from app.shutdown import STOPPER, input_line
 from app.turn_text import route_label, stats_line
 from router.endpoints.base import TokenDelta
 from router.errors import TandemError
@@ -76,8 +78,13 @@ def run_chat(
     *, once: str | None = None, model: str | None = None, session: str | None = None,
     new: bool = False,
 ) -> int:  # fmt: skip
-    """Run the terminal chat; with `once`, answer that one question (or stdin for '-')."""
+    """Run the terminal chat; with `once`, answer that one question (or stdin for '-').
+
+    SIGTERM stops it as Ctrl-C would and then quits (see app/shutdown.py).
+    """
+    STOPPER.sigterm_as_ctrl_c()
     runtime = build_runtime(model=model, progress=terminal_progress("preparing bundled model"))
+    STOPPER.add_last_words(runtime.ledger.interrupt_open_turns)
     if runtime.ledger.recovered:
         print(
             f"[recovered {runtime.ledger.recovered} turn(s) interrupted by a crash]",
@@ -103,7 +110,7 @@ def _interactive(runner: asyncio.Runner, runtime: Runtime, session_id: str) -> i
         print(f"[continuing a conversation of {len(previous)} turn(s); /new starts afresh]")
     while True:
         try:
-            text = input("you> ")
+            text = input_line("you> ")
         except (EOFError, KeyboardInterrupt):
             print()
             return 0
@@ -124,5 +131,7 @@ def _interactive(runner: asyncio.Runner, runtime: Runtime, session_id: str) -> i
             )
         except KeyboardInterrupt:
             print("\n[stopped]", file=sys.stderr)
+            if STOPPER.stopping:  # SIGTERM: the answer is stopped, and so is the chat
+                return 0
         except TandemError as exc:
             print(f"tandem: {exc}", file=sys.stderr)

@@ -9,11 +9,13 @@ tandem router train|eval|sim|profile|convert|report   learn routers from profile
 tandem mcp serve|token|config   files, sensors and the assistant as MCP servers
 tandem team run "Q"           several agents (device, cloud, edge) collaborate on Q
 tandem config path|show     where the settings live, and their values
+tandem doctor [--json]      check this setup and say how to fix what is wrong
 """
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -30,6 +32,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--web", action="store_true", help="serve the app for a browser")
     parser.add_argument("--port", type=int, default=None, help="port for --web (default: free)")
     parser.add_argument("--model", default=None, help="model spec: bundled, a name, or a .gguf")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also show libraries' log messages (they always go to the log file in the data "
+        "folder); accepted after a subcommand too",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     chat = sub.add_parser("chat", help="chat in the terminal")
@@ -91,6 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_team_parser(sub)
 
+    from app.doctor_cli import add_doctor_parser
+
+    add_doctor_parser(sub)
+
     config = sub.add_parser("config", help="show the settings and where they live")
     config_sub = config.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     config_sub.add_parser("path", help="print the config file and data folder")
@@ -100,16 +112,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the `tandem` command and return its exit code."""
-    args = build_parser().parse_args(argv)
-    try:
-        return _dispatch(args)
-    except TandemError as exc:
-        print(f"tandem: {exc.message}", file=sys.stderr)
-        if exc.hint:
-            print(f"  → {exc.hint}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        return 130
+    args = _parse(build_parser(), argv)
+    from app.logs import routed_logs
+    from app.shutdown import STOPPER
+
+    with routed_logs(verbose=args.verbose):
+        try:
+            code = _dispatch(args)
+        except TandemError as exc:
+            print(f"tandem: {exc.message}", file=sys.stderr)
+            if exc.hint:
+                print(f"  → {exc.hint}", file=sys.stderr)
+            code = 2
+        except KeyboardInterrupt:
+            code = 128 + (STOPPER.signum or signal.SIGINT)
+    STOPPER.finish(code)  # stopped by a signal: leave now, not when libraries' threads end
+    return code
+
+
+def _parse(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
+    # `--verbose` is global but people type it last (`tandem chat --once hi --verbose`);
+    # argparse only knows it before the subcommand, so a trailing one is taken here.
+    args, extra = parser.parse_known_args(argv)
+    unknown = [arg for arg in extra if arg != "--verbose"]
+    if unknown:
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    args.verbose = args.verbose or bool(extra)
+    return args
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -149,6 +178,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from app.team_cli import run_team_command
 
         return run_team_command(args)
+    if args.command == "doctor":
+        from app.doctor_cli import run_doctor
+
+        return run_doctor(args)
     if args.command == "config":
         from app.models_cli import run_config
 

@@ -12,13 +12,11 @@ import argparse
 import asyncio
 import contextlib
 import os
-import signal
 import sys
-import threading
 from datetime import UTC, datetime
-from types import FrameType
 
 from app.progress import terminal_progress
+from app.shutdown import STOPPER
 from router.config import load_settings
 from router.edge.server import serve
 from router.endpoints.llama_cpp import LlamaCppEndpoint
@@ -30,16 +28,6 @@ MODEL_ID = "tandem-edge"
 """The name clients use: stable across model changes, so their configs keep working."""
 KEY_ENV = "TANDEM_EDGE_API_KEY"
 """Where the key may come from instead of --api-key, which other users can see in `ps`."""
-
-
-def _stop_on_sigterm() -> None:
-    # uvicorn shuts down gracefully on SIGTERM, then re-raises it; with the default
-    # handler the process would die there, before saying it stopped.
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise KeyboardInterrupt
-
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, interrupt)
 
 
 def run_edge(args: argparse.Namespace) -> int:
@@ -82,7 +70,9 @@ def run_edge(args: argparse.Namespace) -> int:
         finally:
             await endpoint.aclose()
 
-    _stop_on_sigterm()
+    # uvicorn shuts down gracefully on SIGTERM and SIGINT, then raises them again: with the
+    # default handlers the process would die there, before saying it stopped.
+    STOPPER.raise_keyboard_interrupt()
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how the server is stopped
         asyncio.run(main())
     print("edge server stopped", file=sys.stderr, flush=True)

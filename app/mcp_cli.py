@@ -15,12 +15,20 @@ when the client supports it, and refused otherwise.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import dataclasses
 import json
 import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
+
+from app.shutdown import STOPPER
+
+if TYPE_CHECKING:
+    from mcp_servers.serve import ServeOptions
 
 DEFAULT_PORT = 8765
 
@@ -89,7 +97,7 @@ def run_mcp(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 def run_serve(args: argparse.Namespace) -> int:
     """Start the server on the chosen transport; returns when it stops."""
-    from mcp_servers.serve import ServeOptions, parse_servers, roots_from_env, serve_stdio
+    from mcp_servers.serve import ServeOptions, parse_servers, roots_from_env
     from router.config import load_settings
 
     settings = load_settings().mcp
@@ -102,8 +110,7 @@ def run_serve(args: argparse.Namespace) -> int:
         model=args.model,
     )
     if args.transport == "stdio":
-        serve_stdio(options)
-        return 0
+        return _serve_stdio(options)
     from mcp_servers.http_serve import MCP_PATH, load_or_create_token, serve_http
 
     token = load_or_create_token()
@@ -112,7 +119,42 @@ def run_serve(args: argparse.Namespace) -> int:
         f"http://{args.host}:{args.port}{MCP_PATH} (bearer token: `tandem mcp token`)",
         file=sys.stderr,
     )
-    serve_http(options, token=token, host=args.host, port=args.port, allowed_hosts=args.allow_host)
+    # uvicorn stops gracefully on SIGTERM or SIGINT and raises it again: exit 0, not by signal.
+    STOPPER.raise_keyboard_interrupt()
+    with contextlib.suppress(KeyboardInterrupt):
+        serve_http(
+            options, token=token, host=args.host, port=args.port, allowed_hosts=args.allow_host
+        )
+    return 0
+
+
+def _serve_stdio(options: ServeOptions) -> int:
+    """Serve over stdin/stdout until the client closes the pipe or a stop signal comes.
+
+    A signal cannot end the serving itself: the SDK reads stdin in a thread that nothing
+    interrupts until the client writes or closes. So the stop closes the assistant's runtime
+    (model, ledger) from the event loop and then ends the process (app/shutdown.py).
+    """
+    from mcp_servers.assistant import AssistantService
+    from mcp_servers.serve import build_server
+
+    service = options.assistant or AssistantService(options.model)
+    server, _tools = build_server(dataclasses.replace(options, assistant=service))
+
+    async def stop() -> None:
+        await service.aclose()
+        STOPPER.finish(0)
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        stopping: set[asyncio.Task[None]] = set()  # a reference, so the task is not collected
+        STOPPER.listen(loop, lambda: stopping.add(loop.create_task(stop())))
+        try:
+            await server.run_stdio_async()
+        finally:
+            await service.aclose()
+
+    asyncio.run(serve())
     return 0
 
 

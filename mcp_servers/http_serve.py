@@ -31,6 +31,8 @@ TOKEN_FILE_NAME = "mcp-token"
 MAX_REQUEST_BYTES = 2 * 1024 * 1024
 """Largest request body: room for the files server's 1 MiB write limit once JSON-escaped."""
 MCP_PATH = "/mcp"
+STOP_CLIENTS_S = 2
+"""On shutdown, how long open client requests and streams get before they are cut off."""
 _LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 
@@ -149,4 +151,14 @@ def serve_http(
     import uvicorn
 
     app = http_app(options, token=token, host=host, port=port, allowed_hosts=allowed_hosts)
-    uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning")).run()
+    # log_config=None: uvicorn's records go through the root logger (to `tandem`'s log file);
+    # the timeout: an MCP client's open event stream would otherwise hold the shutdown forever.
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        log_level="warning",
+        timeout_graceful_shutdown=STOP_CLIENTS_S,
+    )
+    uvicorn.Server(config).run()

@@ -62,6 +62,9 @@ class SessionInfo(BaseModel):
     turns: int = Field(description="Number of turns in it.")
 
 
+INTERRUPTED = "interrupted: Tandem stopped before the answer finished"
+"""The error recorded on a turn whose process ended while it was in progress."""
+
 # Per-session tables that other stores keep in the ledger's file (pseudonyms, summaries).
 _SESSION_TABLES = ("privacy_pseudonyms", "context_summaries")
 
@@ -80,6 +83,7 @@ class Ledger:
         self._conn.executescript(_SCHEMA)
         self.sent = SentRecord(self._conn, self._lock)
         """The requests each turn sent off the device, as they left it."""
+        self._open: set[str] = set()  # turns begun through this object and not finished
         self.recovered = self._mark_interrupted()
 
     @contextmanager
@@ -97,11 +101,40 @@ class Ledger:
         # Rows still in progress at open belong to a process that died mid-turn.
         with self._tx() as conn:
             cur = conn.execute(
-                "UPDATE turns SET status='incomplete', "
-                "error=COALESCE(error, 'interrupted: Tandem stopped before the answer finished') "
-                "WHERE status='in_progress'"
+                "UPDATE turns SET status='incomplete', error=COALESCE(error, ?) "
+                "WHERE status='in_progress'",
+                (INTERRUPTED,),
             )
             return cur.rowcount
+
+    def interrupt_open_turns(self, *, wait_s: float = 1.0) -> int:
+        """Mark the turns begun here and not finished as interrupted; return how many.
+
+        For a process that is exiting before they finish (a stop that ran out of time).
+        Opening the ledger marks such rows too, but only when it is next opened; until then
+        another process sharing the file would show them as still running. This may run on
+        another thread while this one is stuck in a transaction: it waits at most `wait_s`
+        for it, and does nothing on a closed ledger.
+        """
+        if not self._lock.acquire(timeout=wait_s):
+            return 0
+        try:
+            ids = sorted(self._open)
+            if not ids:
+                return 0
+            marks = ", ".join("?" * len(ids))
+            try:
+                cur = self._conn.execute(
+                    "UPDATE turns SET status='incomplete', error=COALESCE(error, ?) "
+                    f"WHERE status='in_progress' AND id IN ({marks})",
+                    (INTERRUPTED, *ids),
+                )
+            except sqlite3.Error:  # closed, or busy past the timeout: the next open marks them
+                return 0
+            self._open.clear()
+            return cur.rowcount
+        finally:
+            self._lock.release()
 
     def close(self) -> None:
         """Close the database connection."""
@@ -193,6 +226,7 @@ class Ledger:
                     json.dumps([a.model_dump() for a in attachments]),
                 ),
             )
+            self._open.add(turn.id)
         return turn
 
     def finish_turn(
@@ -218,6 +252,7 @@ class Ledger:
                     turn_id,
                 ),
             )
+            self._open.discard(turn_id)
 
     def turns(self, session_id: str) -> list[Turn]:
         """Return every turn of a session in order, whatever its status."""

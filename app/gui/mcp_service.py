@@ -37,7 +37,7 @@ from mcp_servers.camera import (
 )
 from mcp_servers.current_devices import CurrentCamera, CurrentSensors
 from mcp_servers.files import WriteRequest
-from mcp_servers.http_serve import MCP_PATH, http_app, load_or_create_token
+from mcp_servers.http_serve import MCP_PATH, STOP_CLIENTS_S, http_app, load_or_create_token
 from mcp_servers.sensors import SensorsBackend
 from mcp_servers.serve import ServeOptions
 from router.errors import TandemError
@@ -151,7 +151,14 @@ class AppMcpService:
             ) from None
         bound: int = sock.getsockname()[1]
         app = http_app(self._options(), token=self.token, host=HOST, port=bound)
-        config = uvicorn.Config(app, log_level="warning", lifespan="on")
+        config = uvicorn.Config(
+            app,
+            log_config=None,  # its records go to the log file with the rest (app/logs.py)
+            log_level="warning",
+            lifespan="on",
+            # A client's open event stream must not hold the app's stop (app/shutdown.py).
+            timeout_graceful_shutdown=STOP_CLIENTS_S,
+        )
         self._server = _QuietServer(config)
         self._port = bound
         self.last_error = None

@@ -197,7 +197,9 @@ async def serve(
         endpoint, model_id=model_id, api_key=api_key, max_queue=max_queue, defaults=defaults,
         display_name=display_name, created_at=created_at,
     )  # fmt: skip
-    config = uvicorn.Config(app, log_level="info", timeout_graceful_shutdown=3)
+    # log_config=None: uvicorn's records (requests, a stream cut off by the shutdown) go
+    # through the root logger, to `tandem`'s log file rather than the terminal.
+    config = uvicorn.Config(app, log_config=None, log_level="info", timeout_graceful_shutdown=3)
     sock = bind(host, port)
     announce(banner(host, sock.getsockname()[1], model_id, api_key, endpoint.context_window))
     log.info("edge server: model %s, key required: %s", model_id, "yes" if api_key else "no")

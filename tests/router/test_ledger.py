@@ -212,3 +212,23 @@ def test_deleting_a_session_deletes_everything_it_left_in_the_ledger(tmp_path: P
     assert pseudonyms.values(keep) != {} and summaries.get(keep) is not None
     pseudonyms.close()
     summaries.close()
+
+
+def test_a_stopping_process_marks_only_its_own_open_turns_interrupted(tmp_path: Path) -> None:
+    ours, theirs = Ledger(tmp_path / "l.db"), Ledger(tmp_path / "l.db")
+    sid = ours.create_session()
+    done = ours.begin_turn(sid, "finished")
+    ours.finish_turn(done.id, status="complete", answer="yes", route=ROUTE, usage=None)
+    ours.begin_turn(sid, "cut off")
+    theirs.begin_turn(sid, "another process's, still running")
+    assert ours.interrupt_open_turns() == 1
+    assert ours.interrupt_open_turns() == 0
+    assert [(t.user_text, t.status) for t in theirs.turns(sid)] == [
+        ("finished", "complete"),
+        ("cut off", "incomplete"),
+        ("another process's, still running", "in_progress"),
+    ]
+    assert "interrupted" in (theirs.turns(sid)[1].error or "")
+    ours.close()
+    assert ours.interrupt_open_turns() == 0  # closed: nothing to do, no error
+    theirs.close()
