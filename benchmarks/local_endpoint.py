@@ -134,7 +134,9 @@ from router.endpoints.llama_checks import LoadProfile
 from router.endpoints.llama_cpp import _MIN_P, _TOP_K, LlamaCppEndpoint, _formatter, _request
 from router.endpoints.llama_faults import ENV as FAULT_ENV
 from router.endpoints.llama_model import LoadedModel, unload_all
+from router.endpoints.llama_protocol import LoadRequest
 from router.endpoints.llama_tools import chat_messages
+from router.endpoints.llama_worker import open_llama
 from router.errors import LocalModelCrashedError
 from router.types import GenerationOptions, Message
 
@@ -220,28 +222,15 @@ def token_pieces(llama: Any, ids: list[int], *, final: bool) -> list[str]:
 
 def load_raw(path: Path, n_ctx: int, n_threads: int, profile: LoadProfile) -> Any:
     """A `llama_cpp.Llama` in this process, with the settings the worker loaded its own with."""
-    import llama_cpp
-
-    kwargs: dict[str, Any] = {"n_ctx": n_ctx, "verbose": False, "use_mmap": profile.use_mmap}
-    threads = 1 if profile.single_thread else n_threads
-    if threads:
-        kwargs["n_threads"] = threads
-        kwargs["n_threads_batch"] = threads
-    # As llama_worker does: Llama() has no argument for use_extra_bufts.
-    low: Any = importlib.import_module("llama_cpp.llama").llama_cpp
-    original = low.llama_model_default_params
-
-    def params() -> Any:
-        p = original()
-        if hasattr(p, "use_extra_bufts"):
-            p.use_extra_bufts = profile.extra_buffers
-        return p
-
-    low.llama_model_default_params = params
-    try:
-        return llama_cpp.Llama(model_path=str(path), **kwargs)
-    finally:
-        low.llama_model_default_params = original
+    request = LoadRequest(
+        path=str(path),
+        n_ctx=n_ctx,
+        n_threads=n_threads,
+        extra_buffers=profile.extra_buffers,
+        use_mmap=profile.use_mmap,
+        single_thread=profile.single_thread,
+    )
+    return open_llama(request)
 
 
 # -- the two sides ----------------------------------------------------------------------

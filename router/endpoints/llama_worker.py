@@ -56,33 +56,8 @@ class Worker:
 
     def load(self, req: proto.LoadRequest) -> proto.LoadedInfo:
         """Load the model with the request's profile and describe it."""
-        import importlib
-
-        import llama_cpp
-
         self.profile = req
-        kwargs: dict[str, Any] = {"n_ctx": req.n_ctx, "verbose": False, "use_mmap": req.use_mmap}
-        threads = 1 if req.single_thread else req.n_threads
-        if threads:
-            kwargs["n_threads"] = threads
-            kwargs["n_threads_batch"] = threads
-        # The ctypes bindings that the Llama class calls.
-        low: Any = importlib.import_module("llama_cpp.llama").llama_cpp
-        original = low.llama_model_default_params
-
-        def params() -> Any:
-            # Llama() has no argument for use_extra_bufts; set it on the params it builds.
-            p = original()
-            if hasattr(p, "use_extra_bufts"):
-                p.use_extra_bufts = req.extra_buffers
-            return p
-
-        low.llama_model_default_params = params
-        try:
-            self.llama = llama_cpp.Llama(model_path=req.path, **kwargs)
-        finally:
-            low.llama_model_default_params = original
-        llama = self.llama
+        self.llama = llama = open_llama(req)
         metadata: dict[str, str] = llama.metadata
         eos_id, bos_id = llama.token_eos(), llama.token_bos()
         text = llama._model.token_get_text  # token text lives on the internal model object
@@ -146,18 +121,10 @@ class Worker:
         import llama_cpp
 
         llama = self.llama
-        llama.set_seed(job.seed if job.seed is not None else random.randrange(2**31))
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         vocab = llama._model.vocab  # llama_cpp keeps the vocab handle on its internal model
         n_out, finish = 0, "length"
-        for token in llama.generate(
-            job.tokens,
-            top_k=TOP_K,
-            top_p=job.top_p,
-            min_p=MIN_P,
-            temp=job.temperature,
-            repeat_penalty=1.0,
-        ):
+        for token in _sampled(llama, job):
             if stop.is_set():
                 finish = "cancelled"
                 break
@@ -179,21 +146,13 @@ class Worker:
         import numpy as np
 
         llama = self.llama
-        llama.set_seed(job.seed if job.seed is not None else random.randrange(2**31))
         vocab, n_vocab = llama._model.vocab, llama.n_vocab()
         out: list[int] = []
         logprobs: list[float] = []
         entropies: list[float] = []
         first: float | None = None
         started = time.perf_counter()
-        for token in llama.generate(
-            job.tokens,
-            top_k=TOP_K,
-            top_p=job.top_p,
-            min_p=MIN_P,
-            temp=job.temperature,
-            repeat_penalty=1.0,
-        ):
+        for token in _sampled(llama, job):
             # Without logits_all llama.cpp keeps only the last position's logits: the
             # distribution this token was sampled from (before sampler truncation).
             logits = np.ctypeslib.as_array(llama._ctx.get_logits(), shape=(n_vocab,))
@@ -252,6 +211,48 @@ class Worker:
         llama.reset()
         text = llama.detokenize(out).decode("utf-8", errors="replace")
         return proto.SelfTestResult(ok=True, detail=f"greedy decode: {text!r}")
+
+
+def open_llama(req: proto.LoadRequest) -> Any:
+    """A `llama_cpp.Llama` for `req`, with its profile's settings (the benchmark uses it too)."""
+    import importlib
+
+    import llama_cpp
+
+    kwargs: dict[str, Any] = {"n_ctx": req.n_ctx, "verbose": False, "use_mmap": req.use_mmap}
+    threads = 1 if req.single_thread else req.n_threads
+    if threads:
+        kwargs["n_threads"] = threads
+        kwargs["n_threads_batch"] = threads
+    # The ctypes bindings that the Llama class calls.
+    low: Any = importlib.import_module("llama_cpp.llama").llama_cpp
+    original = low.llama_model_default_params
+
+    def params() -> Any:
+        # Llama() has no argument for use_extra_bufts; set it on the params it builds.
+        p = original()
+        if hasattr(p, "use_extra_bufts"):
+            p.use_extra_bufts = req.extra_buffers
+        return p
+
+    low.llama_model_default_params = params
+    try:
+        return llama_cpp.Llama(model_path=req.path, **kwargs)
+    finally:
+        low.llama_model_default_params = original
+
+
+def _sampled(llama: Any, job: proto.GenerateRequest) -> Any:
+    """The tokens llama.cpp samples for `job`, seeded, with llama.cpp's default samplers."""
+    llama.set_seed(job.seed if job.seed is not None else random.randrange(2**31))
+    return llama.generate(
+        job.tokens,
+        top_k=TOP_K,
+        top_p=job.top_p,
+        min_p=MIN_P,
+        temp=job.temperature,
+        repeat_penalty=1.0,
+    )
 
 
 def _die_with_parent(parent: int) -> None:
