@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,20 @@ from router.endpoints.llama_model import unload_all
 from router.models.bundled import assemble_bundled
 from router.paths import TandemPaths, resolve_paths
 from tests.support.tiny_gguf import write_tiny_gguf
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_user_data(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Tests that do not ask for `tandem_home` still never write the user's own data folder.
+
+    (Model workers record their CPU self-test there, for one.)
+    """
+    saved = os.environ.get("TANDEM_HOME")
+    if saved is None:
+        os.environ["TANDEM_HOME"] = str(tmp_path_factory.mktemp("session-home"))
+    yield
+    if saved is None:
+        os.environ.pop("TANDEM_HOME", None)
 
 
 @pytest.fixture

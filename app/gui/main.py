@@ -170,6 +170,7 @@ def _listen(port: int) -> socket.socket:
     try:
         # Bound here, not by uvicorn: its bind failure exits the process without a word of ours.
         sock.bind((HOST, port))
+        sock.listen(2048)  # a browser that connects before uvicorn is up waits, not refused
     except OSError as exc:
         sock.close()
         raise TandemError(

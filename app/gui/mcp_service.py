@@ -143,6 +143,7 @@ class AppMcpService:
         try:
             # Bound here, not by uvicorn: its bind failure exits the process.
             sock.bind((HOST, wanted))
+            sock.listen(2048)  # a client that connects before uvicorn is up waits
         except OSError as exc:
             sock.close()
             self.last_error = f"port {wanted} on {HOST} is not free ({exc.strerror})"

@@ -165,6 +165,9 @@ def bind(host: str, port: int) -> socket.socket:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        # Listening before the banner is printed: a client that connects at once is queued
+        # until the server starts accepting, not refused.
+        sock.listen(2048)
     except OSError as exc:
         sock.close()
         raise TandemError(
