@@ -20,6 +20,7 @@ from router.install_hints import pip_install_command
 from router.paths import TandemPaths
 from router.privacy.detectors import ner
 from tests.app.cli_support import run_tandem, tandem_env
+from tests.support.missing import missing
 
 
 @pytest.fixture
@@ -100,7 +101,7 @@ def test_missing_ner_switched_off_in_the_settings_is_not_a_problem(
 
 def test_ner_that_is_installed_is_loaded_and_reported_working(tandem_home: TandemPaths) -> None:
     if not ner.dependencies_available():
-        pytest.skip("the ner extra is not installed here")
+        missing("the ner extra is not installed here")
     check = by_id(run_checks(tandem_home))["ner"]
     assert check.status == "ok", check
     assert "working" in check.detail and "presidio-analyzer" in check.detail
