@@ -32,7 +32,8 @@ from router.config import RoutingSettings
 from router.endpoints.fake import FakeEndpoint
 from router.ledger import Ledger
 from router.memory.embedding import shared_embedder
-from router.policy.decide import PreferRemotePolicy, policy_for
+from router.policy.decide import PreferRemotePolicy
+from router.policy.factory import policy_for
 from router.privacy.scan import Scanner
 from router.session import TurnPipeline
 from router.types import Attachment, GenerationOptions, RouteDecision, TurnRequest, Usage

@@ -23,7 +23,7 @@ from pydantic_settings import (
 from router.errors import ConfigError
 from router.mcp.settings import McpSettings
 from router.paths import TandemPaths, resolve_paths
-from router.policy.rules import RoutingRule
+from router.policy.routing_rule import RoutingRule
 from router.privacy.rules import PrivacyRule
 from router.types import GenerationOptions
 

@@ -15,21 +15,40 @@ import logging
 import os
 from collections.abc import MutableMapping
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import Protocol, cast
 
 from router.config import Settings
 from router.endpoints.base import Endpoint
 from router.endpoints.gguf_file import inspect_gguf
 from router.endpoints.llama_cpp import LlamaCppEndpoint
 from router.errors import ConfigError, ModelLoadError, TandemError
-from router.mcp.chat_host import build_chat_host
-from router.mcp.host import ToolHost
+from router.mcp.chat_host import DeviceBackends, build_chat_host
+from router.mcp.host import Confirm, ToolHost
 from router.mcp.settings import McpSettings
 from router.models.bundled import Progress
+from router.models.manager import ModelManager
 from router.session import TurnPipeline
+from router.turn_gate import TurnGate
 
-if TYPE_CHECKING:
-    from router.runtime import Runtime
+
+class Runtime(Protocol):
+    """What a live swap reads and replaces of `router.runtime.Runtime`.
+
+    A protocol rather than an import: the runtime calls these functions, so
+    importing it back would make the two modules a cycle.
+    """
+
+    settings: Settings
+    models: ModelManager
+    pipeline: TurnPipeline
+    devices: DeviceBackends
+    tool_confirm: Confirm | None
+
+    @property
+    def turns(self) -> TurnGate:
+        """The gate every turn passes; a swap takes it exclusively."""
+        ...
+
 
 _log = logging.getLogger(__name__)
 

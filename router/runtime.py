@@ -30,8 +30,7 @@ from router.memory.live import LiveMemory
 from router.models.bundled import Progress
 from router.models.manager import ModelManager
 from router.paths import TandemPaths, resolve_paths
-from router.policy.decide import policy_for
-from router.policy.factory import limits_of
+from router.policy.factory import limits_of, policy_for
 from router.policy.features import LatencyTracker
 from router.pricing import PriceTable
 from router.privacy.guard import EgressPolicy

@@ -19,8 +19,7 @@ from router.policy.features import TurnFeatures
 from router.types import PrivacyReport, RouteDecision, TurnRequest
 
 if TYPE_CHECKING:
-    from router.config import RoutingSettings
-    from router.ledger import Ledger
+    pass
 
 
 class Policy(Protocol):
@@ -111,23 +110,3 @@ class PreferRemotePolicy:
             else "no off-device endpoint configured"
         )
         return local_decision(request, endpoints, self.name, reason)
-
-
-POLICY_NAMES = ("local", "prefer_remote", "rules", "learned", "budget", "cascade")
-
-
-def policy_for(
-    name: str, routing: RoutingSettings | None = None, ledger: Ledger | None = None
-) -> Policy:
-    """Return the policy configured under `name`, built from `routing` settings if given."""
-    if name == "local":
-        return LocalOnlyPolicy()
-    if name == "prefer_remote":
-        return PreferRemotePolicy()
-    if name in POLICY_NAMES:
-        from router.config import RoutingSettings
-        from router.policy.factory import build_policy
-
-        settings = (routing or RoutingSettings(policy="local")).model_copy(update={"policy": name})
-        return build_policy(settings, ledger)
-    raise TandemError(f"unknown routing policy {name!r}", f"use one of: {', '.join(POLICY_NAMES)}")

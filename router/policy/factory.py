@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from router.config import RoutingSettings
+from router.errors import TandemError
 from router.policy.budget import BudgetPolicy, load_pacing
 from router.policy.cascade import CascadePolicy
 from router.policy.decide import LocalOnlyPolicy, Policy, PreferRemotePolicy
@@ -13,7 +15,6 @@ from router.policy.learned import LearnedPolicy, load_quality_model
 from router.policy.rules import RulesPolicy
 
 if TYPE_CHECKING:
-    from router.config import RoutingSettings
     from router.ledger import Ledger
 
 
@@ -59,3 +60,20 @@ def build_policy(settings: RoutingSettings, ledger: Ledger | None = None) -> Pol
         )
     fallback = build_policy(settings.model_copy(update={"policy": settings.rules_fallback}))
     return RulesPolicy(tuple(settings.rules), fallback, weights, quality)
+
+
+POLICY_NAMES = ("local", "prefer_remote", "rules", "learned", "budget", "cascade")
+
+
+def policy_for(
+    name: str, routing: RoutingSettings | None = None, ledger: Ledger | None = None
+) -> Policy:
+    """Return the policy configured under `name`, built from `routing` settings if given."""
+    if name == "local":
+        return LocalOnlyPolicy()
+    if name == "prefer_remote":
+        return PreferRemotePolicy()
+    if name in POLICY_NAMES:
+        settings = (routing or RoutingSettings(policy="local")).model_copy(update={"policy": name})
+        return build_policy(settings, ledger)
+    raise TandemError(f"unknown routing policy {name!r}", f"use one of: {', '.join(POLICY_NAMES)}")

@@ -9,7 +9,7 @@ from router.endpoints.fake import FakeEndpoint
 from router.errors import ConfigError
 from router.paths import TandemPaths
 from router.policy.budget import BudgetPolicy
-from router.policy.rules import RoutingRule
+from router.policy.routing_rule import RoutingRule
 from router.runtime import build_runtime
 
 

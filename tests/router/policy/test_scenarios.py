@@ -11,8 +11,8 @@ import pytest
 from router.config import RoutingSettings
 from router.ledger import Ledger
 from router.policy.budget import BudgetPolicy, Pacing
-from router.policy.decide import policy_for
 from router.policy.estimate import Weights
+from router.policy.factory import policy_for
 from router.policy.features import BudgetLimits, Budgets
 from router.policy.learned import LearnedPolicy, load_quality_model
 from router.privacy.rules import PrivacyRule, build_rules
