@@ -13,14 +13,12 @@ itself and any exception it raises becomes a `problem` line, never a crash.
 from __future__ import annotations
 
 import importlib.metadata
-import logging
 import math
 import os
 import shlex
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -275,11 +273,11 @@ def _ner(context: Context) -> Check:
     if not context.load:
         return Check("ner", "Names (NER)", "ok", f"installed ({versions})")
     try:
-        with _quiet("presidio-analyzer"):
-            detector = ner.ner_detector()
-            if detector is None:
-                raise ImportError("the NER packages cannot be imported")
-            detector.detect("Alice Smith lives in Paris.")
+        # Presidio's load-time warnings go to the log file (app/logs.py), not the report.
+        detector = ner.ner_detector()
+        if detector is None:
+            raise ImportError("the NER packages cannot be imported")
+        detector.detect("Alice Smith lives in Paris.")
     except Exception as exc:
         return Check(
             "ner",
@@ -516,23 +514,6 @@ def _version(distribution: str) -> str:
 
 def _q(path: str | Path) -> str:
     return shlex.quote(str(path))
-
-
-@contextmanager
-def _quiet(*loggers: str) -> Iterator[None]:
-    """Hide libraries' warnings while they load, so they do not bury the report.
-
-    Presidio logs one per unsupported language while its analyzer is built.
-    """
-    logs = [logging.getLogger(name) for name in loggers]
-    levels = [log.level for log in logs]
-    for log in logs:
-        log.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        for log, level in zip(logs, levels, strict=True):
-            log.setLevel(level)
 
 
 _TITLES = {

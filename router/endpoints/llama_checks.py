@@ -107,11 +107,6 @@ def cpu_summary() -> str:
     return f"{name} [{flags}]" if flags else name
 
 
-def has_amx() -> bool:
-    """Whether this CPU advertises AMX tiles (where extra buffers have crashed)."""
-    return "amx_tile" in cpu_summary()
-
-
 def check_key(model_path: str | os.PathLike[str], build: str, cpu: str) -> str:
     """The record key: the model file's identity (path, size, mtime), the build, the CPU."""
     path = Path(model_path).expanduser().resolve()
@@ -156,13 +151,6 @@ class CheckStore:
             payload = {k: r.model_dump() for k, r in stored.items()}
             tmp.write_text(json.dumps(payload, indent=2), encoding="utf-8")
             os.replace(tmp, self.path)
-
-    def forget(self) -> int:
-        """Drop every record (the next load self-tests again); returns how many there were."""
-        with self._lock:
-            count = len(self._read())
-            self.path.unlink(missing_ok=True)
-            return count
 
     def _read(self) -> dict[str, CheckRecord]:
         try:

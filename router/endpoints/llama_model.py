@@ -149,12 +149,5 @@ def unload_all() -> None:
         model.host.close()
 
 
-def running_workers() -> list[tuple[str, int | None]]:
-    """(model file, worker pid) for each model this process serves."""
-    with _cache_lock:
-        models = list(_cache.values())
-    return [(m.host.path, w.pid if (w := m.host.worker) else None) for m in models]
-
-
 # A clean exit stops the workers; a kill -9 of the app is covered by the worker itself.
 atexit.register(unload_all)

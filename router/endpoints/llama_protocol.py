@@ -52,7 +52,6 @@ class LoadedInfo:
     chat_template: str
     bos_token: str
     eos_token: str
-    pid: int
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ starts a new worker at once, a safer profile if the death was a native crash.
 from __future__ import annotations
 
 import logging
-import signal
 import threading
 from pathlib import Path
 
@@ -36,8 +35,7 @@ LOAD_TIMEOUT_S = 600.0
 SELFTEST_TIMEOUT_S = 120.0
 """Prior: the longest the eight-token self-test may take before the worker counts as hung."""
 
-_NATIVE_CRASHES = {s.name for s in (signal.SIGSEGV, signal.SIGILL, signal.SIGBUS, signal.SIGFPE)}
-_NATIVE_CRASHES.add(signal.SIGABRT.name)
+_NATIVE_CRASHES = {"SIGSEGV", "SIGILL", "SIGBUS", "SIGFPE", "SIGABRT"}
 
 
 class LocalModelHost:

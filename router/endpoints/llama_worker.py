@@ -67,7 +67,6 @@ class Worker:
             chat_template=metadata.get("tokenizer.chat_template", ""),
             bos_token=text(bos_id) if bos_id != -1 else "",
             eos_token=text(eos_id) if eos_id != -1 else "",
-            pid=os.getpid(),
         )
 
     # -- requests from the main thread --------------------------------------------------
