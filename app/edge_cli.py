@@ -40,14 +40,7 @@ def run_edge(args: argparse.Namespace) -> int:
     settings = load_settings(paths)
     manager = ModelManager(paths.models_dir, settings.local.model)
     model_path = manager.resolve(args.model, progress=terminal_progress("preparing bundled model"))
-    endpoint = LlamaCppEndpoint(
-        model_path,
-        name="edge",
-        n_ctx=settings.local.n_ctx,
-        n_threads=settings.local.n_threads,
-        extra_buffers=settings.local.cpu_extra_buffers,
-        stall_timeout_s=settings.local.stall_timeout_s,
-    )
+    endpoint = LlamaCppEndpoint.from_settings(model_path, settings.local, name="edge")
     made = datetime.fromtimestamp(model_path.stat().st_mtime, UTC)
     api_key = args.api_key or os.environ.get(KEY_ENV, "").strip() or None
 

@@ -67,14 +67,7 @@ async def switch_local_model(
         runtime.models.active_spec = spec  # already answering with this file
         return
     local = runtime.settings.local
-    new = LlamaCppEndpoint(
-        path,
-        name="local",
-        n_ctx=local.n_ctx,
-        n_threads=local.n_threads,
-        extra_buffers=local.cpu_extra_buffers,
-        stall_timeout_s=local.stall_timeout_s,
-    )
+    new = LlamaCppEndpoint.from_settings(path, local)
     live = cast(MutableMapping[str, Endpoint], runtime.pipeline.endpoints)
     async with runtime.turns.exclusive("switch the model", wait_s):
         # Summaries may still be generating with the old model in the background.

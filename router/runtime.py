@@ -182,29 +182,32 @@ def build_runtime(
     manager = ModelManager(paths.models_dir, model or settings.local.model)
     egress = EgressPolicy()
     if endpoints is None:
-        model_path = manager.resolve(progress=progress)
-        endpoints = {
-            "local": LlamaCppEndpoint(
-                model_path,
-                name="local",
-                n_ctx=settings.local.n_ctx,
-                n_threads=settings.local.n_threads,
-                extra_buffers=settings.local.cpu_extra_buffers,
-                stall_timeout_s=settings.local.stall_timeout_s,
-            )
-        }
-        prices = PriceTable.load(paths)
-        for remote in settings.endpoints:
-            if remote.name in endpoints:
-                raise ConfigError(
-                    f"two endpoints are named {remote.name!r}",
-                    "give each [[endpoints]] entry its own name ('local' is the device)",
-                )
-            endpoints[remote.name] = build_remote_endpoint(
-                remote, settings.resilience, paths, prices, egress
-            )
+        local = LlamaCppEndpoint.from_settings(manager.resolve(progress=progress), settings.local)
+        endpoints = _with_remotes({"local": local}, paths, settings, egress)
     ledger = Ledger(paths.ledger_file)
     memory = LiveMemory(paths, settings.memory) if settings.memory.enabled else None
+    pipeline = _pipeline(paths, settings, endpoints, ledger, egress, memory, devices)
+    return Runtime(
+        paths=paths,
+        settings=settings,
+        ledger=ledger,
+        models=manager,
+        pipeline=pipeline,
+        memory=memory,
+        devices=devices,
+    )
+
+
+def _pipeline(
+    paths: TandemPaths,
+    settings: Settings,
+    endpoints: dict[str, Endpoint],
+    ledger: Ledger,
+    egress: EgressPolicy,
+    memory: LiveMemory | None,
+    devices: DeviceBackends,
+) -> GatedPipeline:
+    """The turn pipeline the settings describe, over `endpoints`."""
     routing = settings.routing
     _check_routing_targets(routing, endpoints)
     latency = LatencyTracker()
@@ -237,15 +240,24 @@ def build_runtime(
         pipeline.tools = build_chat_host(settings.mcp, egress, devices)
         pipeline.max_tool_rounds = settings.mcp.max_tool_rounds
         pipeline.offer_all_tools = settings.mcp.offer == "all"
-    return Runtime(
-        paths=paths,
-        settings=settings,
-        ledger=ledger,
-        models=manager,
-        pipeline=pipeline,
-        memory=memory,
-        devices=devices,
-    )
+    return pipeline
+
+
+def _with_remotes(
+    endpoints: dict[str, Endpoint], paths: TandemPaths, settings: Settings, egress: EgressPolicy
+) -> dict[str, Endpoint]:
+    """`endpoints` plus every configured `[[endpoints]]` entry, behind the egress guard."""
+    prices = PriceTable.load(paths)
+    for remote in settings.endpoints:
+        if remote.name in endpoints:
+            raise ConfigError(
+                f"two endpoints are named {remote.name!r}",
+                "give each [[endpoints]] entry its own name ('local' is the device)",
+            )
+        endpoints[remote.name] = build_remote_endpoint(
+            remote, settings.resilience, paths, prices, egress
+        )
+    return endpoints
 
 
 def _scanner(settings: Settings) -> Scanner:

@@ -16,7 +16,7 @@ import logging
 import os
 import time
 from collections.abc import AsyncGenerator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from router.endpoints import llama_protocol as proto
 from router.endpoints.base import (
@@ -41,6 +41,9 @@ from router.endpoints.llama_worker import TOP_K as _TOP_K
 from router.errors import EndpointError, LocalModelCrashedError, PromptTooLongError, TandemError
 from router.policy.confidence import ScoredAnswer
 from router.types import GenerationOptions, Message, ToolCall, ToolSpec, Usage
+
+if TYPE_CHECKING:
+    from router.config import LocalModelSettings
 
 __all__ = ["_MIN_P", "_TOP_K", "LlamaCppEndpoint"]
 
@@ -84,6 +87,20 @@ class LlamaCppEndpoint(Endpoint):
     def context_window(self) -> int:
         """The context size the model was (or will be) loaded with."""
         return self._n_ctx
+
+    @classmethod
+    def from_settings(
+        cls, model_path: str | os.PathLike[str], local: LocalModelSettings, *, name: str = "local"
+    ) -> LlamaCppEndpoint:
+        """The endpoint `[local]` describes, serving `model_path`."""
+        return cls(
+            model_path,
+            name=name,
+            n_ctx=local.n_ctx,
+            n_threads=local.n_threads,
+            extra_buffers=local.cpu_extra_buffers,
+            stall_timeout_s=local.stall_timeout_s,
+        )
 
     def fresh(self, *, n_threads: int | None = None) -> LlamaCppEndpoint:
         """A new, unloaded endpoint for the same model and settings."""
