@@ -110,21 +110,7 @@ class OpenAICompatEndpoint(Endpoint):
         tools: Sequence[ToolSpec] = (),
     ) -> AsyncGenerator[StreamEvent, None]:
         """Stream the answer; see `Endpoint.stream`."""
-        body: dict[str, Any] = {
-            "model": self.settings.model,
-            "messages": build_messages(messages),
-            "stream": True,
-            "stream_options": {"include_usage": True},
-            # `max_tokens`, not OpenAI's newer `max_completion_tokens`: the compatible
-            # servers this targets (Ollama, llama.cpp, vLLM) all read `max_tokens`.
-            "max_tokens": options.max_tokens,
-            "temperature": options.temperature,
-            "top_p": options.top_p,
-        }
-        if options.seed is not None:
-            body["seed"] = options.seed
-        if tools:
-            body["tools"] = tool_params(tools)
+        body = self._body(messages, options, tools)
         headers = {"Accept": "text/event-stream"}
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
@@ -166,6 +152,27 @@ class OpenAICompatEndpoint(Endpoint):
         for call in state.tool_calls(self.name):
             yield ToolCallRequested(call=call)
         yield StreamEnd(usage=self._usage(state, messages), finish_reason=state.finish)
+
+    def _body(
+        self, messages: Sequence[Message], options: GenerationOptions, tools: Sequence[ToolSpec]
+    ) -> dict[str, Any]:
+        """The streaming chat-completions request body."""
+        body: dict[str, Any] = {
+            "model": self.settings.model,
+            "messages": build_messages(messages),
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            # `max_tokens`, not OpenAI's newer `max_completion_tokens`: the compatible
+            # servers this targets (Ollama, llama.cpp, vLLM) all read `max_tokens`.
+            "max_tokens": options.max_tokens,
+            "temperature": options.temperature,
+            "top_p": options.top_p,
+        }
+        if options.seed is not None:
+            body["seed"] = options.seed
+        if tools:
+            body["tools"] = tool_params(tools)
+        return body
 
     async def aclose(self) -> None:
         """Close the HTTP client, unless it was lent to us."""

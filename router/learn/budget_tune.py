@@ -97,7 +97,18 @@ def tune_penalty(
                 row = evaluate(sim, held, act, lat, usd, seed=f)
                 scores[setting] += row["score"] * row["n"]
                 rates[setting][b] += row["over_budget_rate"] * row["n"]
-    n = len(train)
+    return _choose(settings, scores, rates, len(train), budgets, max_over)
+
+
+def _choose(
+    settings: Sequence[tuple[float, float]],
+    scores: dict[tuple[float, float], float],
+    rates: dict[tuple[float, float], Any],
+    n: int,
+    budgets: Sequence[tuple[float, float]],
+    max_over: float,
+) -> tuple[tuple[float, float], dict[str, Any]]:
+    """The best setting by `tune_penalty`'s rule, and the table of every setting's figures."""
     table: dict[str, Any] = {"budgets": [list(b) for b in budgets], "settings": []}
     best: tuple[bool, float] | None = None
     chosen = settings[-1]

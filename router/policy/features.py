@@ -332,18 +332,7 @@ def compute_features(
         # time linear in its length (a 500-character question takes 4x as long).
         vector = embedder.embed([text[:EMBED_CHARS]])[0]
         difficulty = 0.5 * difficulty + 0.5 * embedding_difficulty(vector, embedder)
-    kept = kept_local_attachments(report, request.attachments)
-    attachments = tuple(
-        AttachmentInfo(
-            name=a.name,
-            modality=modality_of(a),
-            size_bytes=a.size_bytes,
-            tokens=attachment_tokens(a),
-            kept_local=a.name in kept,
-            excerpt=attachment_excerpt(a),
-        )
-        for a in request.attachments
-    )
+    attachments = _attachment_infos(request, report)
     states: dict[str, EndpointState] = {}
     for name, value in endpoints.items():
         states[name] = (
@@ -369,6 +358,22 @@ def compute_features(
         previous_endpoint=previous_endpoint,
         session_id=request.session_id,
         embedding=vector,
+    )
+
+
+def _attachment_infos(request: TurnRequest, report: PrivacyReport) -> tuple[AttachmentInfo, ...]:
+    """What routing needs to know of each attachment, and whether privacy keeps it local."""
+    kept = kept_local_attachments(report, request.attachments)
+    return tuple(
+        AttachmentInfo(
+            name=a.name,
+            modality=modality_of(a),
+            size_bytes=a.size_bytes,
+            tokens=attachment_tokens(a),
+            kept_local=a.name in kept,
+            excerpt=attachment_excerpt(a),
+        )
+        for a in request.attachments
     )
 
 
