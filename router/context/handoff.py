@@ -96,6 +96,30 @@ def prompt_budget(endpoint: Endpoint, reserve_output_tokens: int, plan: HandoffP
     return min(room, cap) if cap > 0 else room
 
 
+def _add_recent(
+    builder: _Builder, eligible: Sequence[HistoryTurn], wanted: int, budget: int
+) -> None:
+    """Recent turns, newest first, stopping at the first that does not fit.
+
+    Stopping there, not skipping it, keeps the verbatim tail contiguous.
+    """
+    for turn in reversed(eligible[len(eligible) - wanted :] if wanted else []):
+        builder.recent.insert(0, turn)
+        if builder.count() > budget:
+            builder.recent.pop(0)
+            break
+
+
+def _ranked(retriever: Retriever, text: str, candidates: Sequence[HistoryTurn]) -> list[ScoredTurn]:
+    """The retriever's ranking of `candidates` for `text`, restricted to them.
+
+    Only candidates may come back, whatever the retriever returns: a retriever
+    bug must not reintroduce a withheld or recent turn.
+    """
+    allowed = {t.seq: t for t in candidates}
+    return [s for s in retriever.rank(text, candidates) if allowed.get(s.turn.seq) == s.turn]
+
+
 def pack_handoff(
     request: TurnRequest,
     history: Sequence[HistoryTurn],
@@ -127,15 +151,7 @@ def pack_handoff(
             f"{budget} for the prompt (context window {endpoint.context_window})",
             "shorten it, split it over several turns, or raise [local] n_ctx in the config",
         )
-    # Recent turns, newest first, stopping at the first that does not fit so the
-    # verbatim tail stays contiguous.
-    for turn in reversed(
-        eligible[len(eligible) - plan.recent_turns :] if plan.recent_turns else []
-    ):
-        builder.recent.insert(0, turn)
-        if builder.count() > budget:
-            builder.recent.pop(0)
-            break
+    _add_recent(builder, eligible, plan.recent_turns, budget)
     if summary and summary.text.strip() and not (remote and summary.privacy_action == "keep_local"):
         builder.summary = summary.text.strip()
         if builder.count() > budget:
@@ -144,13 +160,7 @@ def pack_handoff(
     recent_seqs = {t.seq for t in builder.recent}
     candidates = [t for t in eligible if t.seq not in recent_seqs]
     if retriever is not None and candidates and limit > 0:
-        # Only candidates may come back, whatever the retriever returns: a
-        # retriever bug must not reintroduce a withheld or recent turn.
-        allowed = {t.seq: t for t in candidates}
-        ranked = [
-            s for s in retriever.rank(request.text, candidates) if allowed.get(s.turn.seq) == s.turn
-        ]
-        _add_retrieved(builder, ranked, limit, budget)
+        _add_retrieved(builder, _ranked(retriever, request.text, candidates), limit, budget)
     messages = builder.messages()
     if messages[0].role == "system":  # system prompt + summary: the stable prefix
         messages = (messages[0].model_copy(update={"cache_breakpoint": True}), *messages[1:])
