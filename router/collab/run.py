@@ -79,13 +79,7 @@ async def _run(
     privacy: TeamPrivacy | None,
     emit: Emit,
 ) -> None:
-    if not question.strip():
-        raise TeamConfigError("the question is empty", "ask the team something")
-    if len(agents) != topology.size:
-        raise TeamConfigError(
-            f"the topology joins {topology.size} agents but the team has {len(agents)}",
-            "build the topology for as many agents as the team has",
-        )
+    _check_team(question, agents, topology)
     started = time.perf_counter()
     # Without a gate from the caller, off-device agents still get the default scan.
     off_device = any(not a.on_device for a in agents)
@@ -109,16 +103,7 @@ async def _run(
         )
         labels = tuple(a.label for a in agents)
         emit(TeamStarted(agents=labels, active=tuple(active), privacy=gate.summary()))
-        status: TeamStatus = "complete"
-        try:
-            answer, how, rounds = await _pattern(team, question, plan)
-        except BudgetSpent as exc:
-            status, answer, how = "budget_exhausted", team.fallback_answer(), exc.message
-            rounds = max((a.step for a in team.answers), default=0)
-        if status == "complete" and team.stopped:  # the pattern ended with calls left out
-            status, how = "budget_exhausted", f"the team stopped: {team.stopped}; {how}"
-        if status == "complete" and not answer:
-            status = "failed"
+        status, answer, how, rounds = await _outcome(team, question, plan)
         result = TeamResult(
             pattern=plan.pattern,
             topology=topology.name,
@@ -138,6 +123,32 @@ async def _run(
         emit(TeamFinished(result=result))
     finally:
         gate.close()
+
+
+def _check_team(question: str, agents: Sequence[Agent], topology: Topology) -> None:
+    """Refuse an empty question, or a topology for another number of agents."""
+    if not question.strip():
+        raise TeamConfigError("the question is empty", "ask the team something")
+    if len(agents) != topology.size:
+        raise TeamConfigError(
+            f"the topology joins {topology.size} agents but the team has {len(agents)}",
+            "build the topology for as many agents as the team has",
+        )
+
+
+async def _outcome(team: Team, question: str, plan: TeamPlan) -> tuple[TeamStatus, str, str, int]:
+    """Run the plan's pattern: (status, answer, how it ended, rounds)."""
+    status: TeamStatus = "complete"
+    try:
+        answer, how, rounds = await _pattern(team, question, plan)
+    except BudgetSpent as exc:
+        status, answer, how = "budget_exhausted", team.fallback_answer(), exc.message
+        rounds = max((a.step for a in team.answers), default=0)
+    if status == "complete" and team.stopped:  # the pattern ended with calls left out
+        status, how = "budget_exhausted", f"the team stopped: {team.stopped}; {how}"
+    if status == "complete" and not answer:
+        status = "failed"
+    return status, answer, how, rounds
 
 
 async def _pattern(team: Team, question: str, plan: TeamPlan) -> tuple[str, str, int]:
