@@ -124,65 +124,20 @@ def train_policy(
         policy.plan = build_plan(
             sim, train, plan_penalty, k=predictor.k, beliefs=beliefs, margin_s=plan_margin_s
         )
-        penalty = plan_penalty
+        penalty, episodes = plan_penalty, residual_episodes
     else:
         # Start from "prefer the best predicted score"; RL then learns what budgets cost.
         policy.w_pair[0] = init_score_weight
     value = np.zeros(6)
     cache: dict[int, tuple[Array, Array]] = {}
-    if planned:
-        episodes = residual_episodes
     for _ in range(episodes):
         c = int(train[int(rng.integers(len(train)))])
-        lat_b, usd_b = budgets[int(rng.integers(len(budgets)))]
-        conv, outcomes, start = sim.conversations[c], sim.outcomes(c), sim.offsets[c]
-        lat = usd = 0.0
-        steps: list[tuple[Array, Array, Array, int, Array, float]] = []
-        for i, turn in enumerate(conv.turns):
-            obs = Observation(
-                c, i, sim.embeddings[start + i], turn.task, turn.association,
-                lat_b - lat, usd_b - usd, lat_b, usd_b,
-            )  # fmt: skip
-            row = start + i
-            if row not in cache:
-                near = beliefs[row]
-                spread = near[:, :, 1].std(axis=0)[:, None]
-                cache[row] = (np.concatenate([near.mean(axis=0), spread], axis=1), near)
-            pred, near = cache[row]
-            base = np.zeros(N_ACTIONS)
-            if policy.plan is not None:
-                q = policy.plan.q_values(i, obs.latency_left_s, obs.cost_left_usd, pred)
-                base = policy.plan_scale * q
-            pair = pair_features(pred, obs, budget_state)
-            state = state_features(obs, budget_state)
-            z = base + pair @ policy.w_pair + policy.w_state @ state
-            if policy.mask_cost:
-                z = shield(pred, obs, z, policy.reserve_s)
-            probs = _softmax(z)
-            a = int(rng.choice(N_ACTIONS, p=probs))
-            score, dl, du = outcomes[i, a]
-            if planned:  # the plan's scale: the turn's share of the conversation's mean
-                score /= len(conv.turns)
-            lat += float(dl)
-            usd += float(du)
-            v_in = np.array([1.0, obs.latency_left_s / lat_b, obs.cost_left_usd / usd_b,
-                             i / 4.0, lat_b / 30.0, usd_b / 0.05]) if budget_state else (
-                np.array([1.0, 0, 0, i / 4.0, 0, 0]))  # fmt: skip
-            steps.append((pair, state, probs, a, v_in, float(score)))
+        budget = budgets[int(rng.integers(len(budgets)))]
+        steps, lat, usd = _episode(sim, policy, c, budget, beliefs, cache, rng, planned)
         rewards = [s[5] for s in steps]
-        if budget_state and (lat > lat_b or usd > usd_b):
-            over = max(lat - lat_b, 0.0) / lat_b + max(usd - usd_b, 0.0) / usd_b
-            rewards[-1] -= penalty + (0.0 if planned else over)
-        returns = np.cumsum(rewards[::-1])[::-1]
-        for (pair, state, probs, a, v_in, _), ret in zip(steps, returns, strict=True):
-            adv = ret - float(value @ v_in)
-            value += 0.02 * adv * v_in
-            grad_z = -probs
-            grad_z[a] += 1.0
-            grad_z = np.where(np.isfinite(grad_z), grad_z, 0.0)
-            policy.w_pair += lr * adv * (grad_z @ pair)
-            if state_terms:
-                policy.w_state += lr * adv * np.outer(grad_z, state)
+        if budget_state:
+            rewards[-1] -= _overrun_penalty(lat, usd, budget, penalty, planned)
+        _reinforce(policy, value, steps, rewards, lr, state_terms)
     policy.meta = {
         "budget_state": budget_state,
         "episodes": episodes,
@@ -195,6 +150,96 @@ def train_policy(
         "train_seconds": round(time.perf_counter() - started, 2),
     }
     return policy
+
+
+def _overrun_penalty(
+    lat: float, usd: float, budget: tuple[float, float], penalty: float, planned: bool
+) -> float:
+    """What an episode's last reward loses for going over `budget` (0 within it).
+
+    Unplanned training also pays the size of the overrun, so it learns by how much.
+    """
+    lat_b, usd_b = budget
+    if lat <= lat_b and usd <= usd_b:
+        return 0.0
+    over = max(lat - lat_b, 0.0) / lat_b + max(usd - usd_b, 0.0) / usd_b
+    return penalty + (0.0 if planned else over)
+
+
+_Step = tuple[Array, Array, Array, int, Array, float]
+"""One turn of an episode: pair and state features, action probabilities, the action
+taken, the value features and the turn's score."""
+
+
+def _episode(
+    sim: Simulator,
+    policy: BudgetPolicy,
+    c: int,
+    budget: tuple[float, float],
+    beliefs: Any,
+    cache: dict[int, tuple[Array, Array]],
+    rng: np.random.Generator,
+    planned: bool,
+) -> tuple[list[_Step], float, float]:
+    """Play conversation `c` under `budget`, sampling from the policy: (steps, latency, cost)."""
+    lat_b, usd_b = budget
+    budget_state = policy.budget_state
+    conv, outcomes, start = sim.conversations[c], sim.outcomes(c), sim.offsets[c]
+    lat = usd = 0.0
+    steps: list[_Step] = []
+    for i, turn in enumerate(conv.turns):
+        obs = Observation(
+            c, i, sim.embeddings[start + i], turn.task, turn.association,
+            lat_b - lat, usd_b - usd, lat_b, usd_b,
+        )  # fmt: skip
+        row = start + i
+        if row not in cache:
+            near = beliefs[row]
+            spread = near[:, :, 1].std(axis=0)[:, None]
+            cache[row] = (np.concatenate([near.mean(axis=0), spread], axis=1), near)
+        pred, near = cache[row]
+        base = np.zeros(N_ACTIONS)
+        if policy.plan is not None:
+            q = policy.plan.q_values(i, obs.latency_left_s, obs.cost_left_usd, pred)
+            base = policy.plan_scale * q
+        pair = pair_features(pred, obs, budget_state)
+        state = state_features(obs, budget_state)
+        z = base + pair @ policy.w_pair + policy.w_state @ state
+        if policy.mask_cost:
+            z = shield(pred, obs, z, policy.reserve_s)
+        probs = _softmax(z)
+        a = int(rng.choice(N_ACTIONS, p=probs))
+        score, dl, du = outcomes[i, a]
+        if planned:  # the plan's scale: the turn's share of the conversation's mean
+            score /= len(conv.turns)
+        lat += float(dl)
+        usd += float(du)
+        v_in = np.array([1.0, obs.latency_left_s / lat_b, obs.cost_left_usd / usd_b,
+                         i / 4.0, lat_b / 30.0, usd_b / 0.05]) if budget_state else (
+            np.array([1.0, 0, 0, i / 4.0, 0, 0]))  # fmt: skip
+        steps.append((pair, state, probs, a, v_in, float(score)))
+    return steps, lat, usd
+
+
+def _reinforce(
+    policy: BudgetPolicy,
+    value: Array,
+    steps: list[_Step],
+    rewards: list[float],
+    lr: float,
+    state_terms: bool,
+) -> None:
+    """One REINFORCE update with a linear value baseline, in place."""
+    returns = np.cumsum(rewards[::-1])[::-1]
+    for (pair, state, probs, a, v_in, _), ret in zip(steps, returns, strict=True):
+        adv = ret - float(value @ v_in)
+        value += 0.02 * adv * v_in
+        grad_z = -probs
+        grad_z[a] += 1.0
+        grad_z = np.where(np.isfinite(grad_z), grad_z, 0.0)
+        policy.w_pair += lr * adv * (grad_z @ pair)
+        if state_terms:
+            policy.w_state += lr * adv * np.outer(grad_z, state)
 
 
 def tune_shield(
