@@ -18,8 +18,8 @@ from app.turn_text import route_label, stats_line
 from router.endpoints.base import TokenDelta
 from router.errors import TandemError
 from router.mcp.turn import ToolCalled, ToolResultKeptLocal
-from router.runtime import Runtime, build_runtime
-from router.session import EscalationStarted, FallbackStarted, RouteChosen, TurnFinished
+from router.runtime.compose import Runtime, build_runtime
+from router.turn.pipeline import EscalationStarted, FallbackStarted, RouteChosen, TurnFinished
 from router.types import Turn, TurnRequest, new_id
 
 HELP = "commands: /new starts a new conversation, /quit exits; Ctrl-C stops an answer"

@@ -27,7 +27,7 @@ from router.install_hints import checkout_root, pip_install_command
 from router.paths import TandemPaths, resolve_paths
 
 if TYPE_CHECKING:
-    from router.config import Settings
+    from router.settings.config import Settings
 
 Status = Literal["ok", "warn", "problem"]
 
@@ -120,7 +120,7 @@ def _guarded(check: CheckFn, context: Context) -> Check:
 def _config(paths: TandemPaths) -> tuple[Check, Settings | None]:
     file = paths.config_file
     try:
-        from router.config import load_settings
+        from router.settings.config import load_settings
 
         settings = load_settings(paths)
     except Exception as exc:
@@ -292,7 +292,7 @@ def _ner(context: Context) -> Check:
 
 def _keyring(context: Context) -> Check:
     try:
-        from router.secrets import SECRETS_FILE_NAME, keyring_backend
+        from router.settings.secrets import SECRETS_FILE_NAME, keyring_backend
     except ImportError as exc:
         return Check("keyring", "API keys", "problem", f"keyring: {exc}", pip_install_command())
     backend = keyring_backend()

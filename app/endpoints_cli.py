@@ -8,14 +8,14 @@ import getpass
 import sys
 
 from app.turn_text import stats_line
-from router.config import RemoteEndpointSettings, Settings, load_settings
 from router.endpoints.base import Endpoint, StreamEnd, TokenDelta
+from router.endpoints.pricing import PriceTable
 from router.endpoints.probe import Reachability, base_url_of, probe
 from router.endpoints.registry import build_remote_endpoint
 from router.errors import ConfigError, TandemError
 from router.paths import TandemPaths, resolve_paths
-from router.pricing import PriceTable
-from router.secrets import delete_api_key, get_api_key, set_api_key
+from router.settings.config import RemoteEndpointSettings, Settings, load_settings
+from router.settings.secrets import delete_api_key, get_api_key, set_api_key
 from router.types import GenerationOptions, Message
 
 _PING = [Message(role="user", content="Reply with the single word OK.")]

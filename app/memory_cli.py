@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
-from router.config import Settings, load_settings
-from router.ledger import Ledger
+from router.ledger.store import Ledger
 from router.paths import TandemPaths, resolve_paths
+from router.settings.config import Settings, load_settings
 
 if TYPE_CHECKING:
     # Chroma and the embedder load only when a memory command runs, not for every `tandem`.

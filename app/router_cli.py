@@ -277,7 +277,7 @@ def run_profile(args: argparse.Namespace, out: TextIO) -> int:
     """Run the configured endpoints on the prompts and write the profile."""
     import asyncio
 
-    from router.runtime import build_runtime
+    from router.runtime.compose import build_runtime
 
     runtime = build_runtime()
 

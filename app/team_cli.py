@@ -37,7 +37,7 @@ from router.collab.setup import (
 )
 from router.collab.topology import Topology, build_topology, custom, parse_adjacency
 from router.collab.traffic import Budget
-from router.runtime import Runtime, build_runtime
+from router.runtime.compose import Runtime, build_runtime
 
 PREVIEW_CHARS = 80
 

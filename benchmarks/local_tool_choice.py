@@ -39,12 +39,12 @@ from mcp_servers.sensors import HostSensors, build_sensors_server  # noqa: E402
 from mcp_servers.sensors_models import Battery  # noqa: E402
 from router.endpoints.llama_checks import ExtraBuffers  # noqa: E402
 from router.endpoints.llama_cpp import LlamaCppEndpoint  # noqa: E402
-from router.ledger import Ledger  # noqa: E402
+from router.ledger.store import Ledger  # noqa: E402
 from router.mcp.host import ToolHost  # noqa: E402
 from router.models.bundled import assemble_bundled  # noqa: E402
 from router.policy.decide import LocalOnlyPolicy  # noqa: E402
 from router.privacy.scan import Scanner  # noqa: E402
-from router.session import ToolCalled, TurnFinished, TurnPipeline  # noqa: E402
+from router.turn.pipeline import ToolCalled, TurnFinished, TurnPipeline  # noqa: E402
 from router.types import GenerationOptions, TurnRequest  # noqa: E402
 
 SYSTEM = "You are Tandem, a helpful, concise assistant."  # the shipped default

@@ -28,14 +28,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from router.config import RoutingSettings
 from router.endpoints.fake import FakeEndpoint
-from router.ledger import Ledger
+from router.ledger.store import Ledger
 from router.memory.embedding import shared_embedder
 from router.policy.decide import PreferRemotePolicy
 from router.policy.factory import policy_for
 from router.privacy.scan import Scanner
-from router.session import TurnPipeline
+from router.settings.config import RoutingSettings
+from router.turn.pipeline import TurnPipeline
 from router.types import Attachment, GenerationOptions, RouteDecision, TurnRequest, Usage
 
 QUESTION = (

@@ -24,12 +24,12 @@ from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
-from router.config import Settings, load_settings
 from router.endpoints.base import TokenDelta
 from router.errors import TandemError
 from router.privacy.rules import build_rules
 from router.privacy.scan import Scanner
-from router.runtime import Runtime, build_runtime
+from router.runtime.compose import Runtime, build_runtime
+from router.settings.config import Settings, load_settings
 from router.types import Message, PrivacyReport, TurnRequest
 
 PREVIEW_SESSION = "mcp-route-preview"

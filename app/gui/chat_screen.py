@@ -16,7 +16,7 @@ from app.gui.conversations_vm import ConversationsViewModel
 from app.gui.labelled import icon_button
 from app.gui.team_vm import TeamConfig
 from app.gui.turn_detail_view import TurnDetailPanel
-from router.runtime import Runtime
+from router.runtime.compose import Runtime
 
 
 class ChatScreen:

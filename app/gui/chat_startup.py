@@ -10,7 +10,7 @@ import asyncio
 import logging
 
 from router.errors import TandemError
-from router.runtime import Runtime
+from router.runtime.compose import Runtime
 from router.types import TurnRequest
 
 _log = logging.getLogger(__name__)

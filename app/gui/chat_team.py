@@ -20,7 +20,7 @@ from app.gui.chat_team_detail import team_detail
 from app.gui.team_vm import TeamConfig, TeamViewModel
 from app.team_cli import summary_line
 from router.errors import TandemError
-from router.runtime import Runtime
+from router.runtime.compose import Runtime
 
 TEAM_TEXT_ONLY = (
     "Team mode answers text only — remove the attached files, or switch Team off to send them"

@@ -26,8 +26,8 @@ from router.endpoints.base import TokenDelta
 from router.errors import TandemError
 from router.mcp.turn import ToolResultKeptLocal
 from router.privacy.redact import Pseudonymizer
-from router.runtime import Runtime
-from router.session import EscalationStarted, FallbackStarted, RouteChosen, TurnFinished
+from router.runtime.compose import Runtime
+from router.turn.pipeline import EscalationStarted, FallbackStarted, RouteChosen, TurnFinished
 from router.types import Message, TurnRequest, new_id
 
 __all__ = ["ChatViewModel", "DisplayMessage", "DisplayRole", "messages_for_turn"]

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from app.memory_cli import snippet
 from router.errors import TandemError
-from router.ledger import SessionInfo
-from router.runtime import Runtime
+from router.ledger.store import SessionInfo
+from router.runtime.compose import Runtime
 
 SEARCH_HITS = 20
 """Turns asked of the memory per search; their conversations are listed."""

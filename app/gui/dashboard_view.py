@@ -12,7 +12,7 @@ from app.gui import widgets as w
 from app.gui import widgets_charts as charts
 from app.gui.dashboard_vm import DashboardData, DashboardViewModel
 from app.gui.labelled import icon_button
-from router.runtime import Runtime
+from router.runtime.compose import Runtime
 
 
 class DashboardView:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from router.runtime import Runtime
+from router.runtime.compose import Runtime
 from router.types import Turn
 
 LATENCY_BUCKETS: tuple[tuple[str, float], ...] = (

@@ -1,6 +1,6 @@
 """The off-device endpoints part of the Models section: list, edit, keys, prices, tests.
 
-Plain Python (no Flet). API keys go to the OS keyring (router/secrets.py) and
+Plain Python (no Flet). API keys go to the OS keyring (router/settings/secrets.py) and
 are only ever shown masked (`sk-…abcd`). Saved endpoints replace the running
 ones at once, built with the pipeline's shared egress policy, so the privacy
 guard covers them like the endpoints built at start-up.
@@ -18,14 +18,14 @@ from pydantic import ValidationError
 from app.endpoints_cli import ping
 from app.gui.outcome import ActionOutcome
 from app.turn_text import stats_line
-from router.config import RemoteEndpointSettings, ResilienceSettings
-from router.config_store import read_toml_file, save_and_apply, write_toml
 from router.endpoints.base import Endpoint
+from router.endpoints.pricing import PriceTable
 from router.endpoints.registry import build_remote_endpoint
 from router.errors import TandemError
-from router.pricing import PriceTable
-from router.runtime import Runtime
-from router.secrets import get_api_key, key_env_var, set_api_key
+from router.runtime.compose import Runtime
+from router.settings.config import RemoteEndpointSettings, ResilienceSettings
+from router.settings.secrets import get_api_key, key_env_var, set_api_key
+from router.settings.store import read_toml_file, save_and_apply, write_toml
 
 TEST_TIMEOUT_S = 15.0
 

@@ -32,7 +32,7 @@ from app.gui.shell import show_shell
 from app.progress import terminal_progress
 from app.shutdown import STOPPER
 from router.errors import TandemError
-from router.runtime import Runtime, build_runtime
+from router.runtime.compose import Runtime, build_runtime
 
 HOST = "127.0.0.1"
 CLIENTS_GRACE_S = 1

@@ -43,7 +43,7 @@ from mcp_servers.serve import ServeOptions
 from router.errors import TandemError
 from router.mcp.chat_host import build_chat_host
 from router.mcp.host import ToolRequest
-from router.runtime import Runtime
+from router.runtime.compose import Runtime
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765

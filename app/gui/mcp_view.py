@@ -12,7 +12,7 @@ from app.gui import widgets as w
 from app.gui.labelled import icon_button
 from app.gui.mcp_vm import PERMISSIONS, McpViewModel, ServerRow, ToolRow
 from router.mcp.settings import Permission
-from router.runtime import Runtime
+from router.runtime.compose import Runtime
 
 
 def _code(text: str = "") -> ft.Container:

@@ -18,11 +18,11 @@ from pydantic import ValidationError
 
 from app.gui.outcome import ActionOutcome
 from app.mcp_cli import claude_desktop_config
-from router.config_store import save_and_apply, updated_document
 from router.errors import TandemError
 from router.mcp.host import ToolHost
 from router.mcp.settings import McpServerSettings, Permission
-from router.runtime import Runtime
+from router.runtime.compose import Runtime
+from router.settings.store import save_and_apply, updated_document
 
 PERMISSIONS: tuple[Permission, ...] = ("allow", "ask", "deny")
 

@@ -14,7 +14,7 @@ from app.gui import widgets as w
 from app.gui.endpoints_view import EndpointsPanel
 from app.gui.endpoints_vm import EndpointsViewModel
 from app.gui.models_vm import POLICIES, ModelsViewModel
-from router.runtime import Runtime
+from router.runtime.compose import Runtime
 
 # How each status of the setup check shows: icon, colour, label for screen readers.
 _STATUS_LOOK = {

@@ -14,7 +14,7 @@ from app.gui import widgets as w
 from app.gui.labelled import icon_button
 from app.gui.privacy_vm import NamesMode, PrivacyViewModel, RuleForm
 from router.privacy.rules import PrivacyRule
-from router.runtime import Runtime
+from router.runtime.compose import Runtime
 from router.types import FindingAction
 
 _HIGHLIGHT = {"keep_local": ft.Colors.RED_200, "redact": ft.Colors.AMBER_200}

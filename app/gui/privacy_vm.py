@@ -15,10 +15,10 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from router.config_store import save_and_apply
 from router.errors import TandemError
 from router.privacy.rules import PrivacyRule, RuleSubject, default_rules
-from router.runtime import Runtime
+from router.runtime.compose import Runtime
+from router.settings.store import save_and_apply
 from router.types import Finding, FindingAction, TurnRequest
 
 NamesMode = Literal["strict", "standard"]

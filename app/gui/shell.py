@@ -19,7 +19,7 @@ from app.gui.labelled import icon_button, set_icon
 from app.gui.shell_vm import Section, ShellViewModel
 from app.gui.team_view import build_team_view
 from app.gui.team_vm import TeamConfig
-from router.runtime import Runtime
+from router.runtime.compose import Runtime
 
 _log = logging.getLogger(__name__)
 SectionBuilder = Callable[[ft.Page, Runtime], ft.Control]

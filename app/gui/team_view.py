@@ -13,7 +13,7 @@ import flet as ft
 
 from app.gui.coalesced import FRAME_S, CoalescedRender
 from app.gui.team_vm import ENDINGS, PATTERNS, TOPOLOGIES, TeamConfig, TeamRow, TeamViewModel
-from router.runtime import Runtime
+from router.runtime.compose import Runtime
 
 _ROW_COLORS = {"step": ft.Colors.BLUE_800, "error": ft.Colors.RED_900}
 

@@ -27,7 +27,7 @@ from router.collab.run import TeamPlan, stream_team
 from router.collab.setup import prepare_agents, team_agents, team_privacy
 from router.collab.traffic import Budget
 from router.errors import TandemError
-from router.runtime import Runtime
+from router.runtime.compose import Runtime
 from router.types import Turn, new_id
 
 PATTERNS: tuple[PatternName, ...] = ("debate", "divide", "hierarchical")

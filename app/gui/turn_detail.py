@@ -17,7 +17,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from router.ledger_sent import SentRequest
+from router.ledger.sent import SentRequest
 from router.types import Attachment, Message, RouteDecision, TurnStatus, Usage
 
 _WHERE = {"local": "device", "fake": "device", "cloud": "cloud", "edge": "edge"}

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from router.collab.agents import Agent
 from router.collab.records import TeamResult
-from router.ledger import Ledger
+from router.ledger.store import Ledger
 from router.types import EndpointKind, FindingAction, RouteDecision, Turn, Usage
 
 _FARTHEST: tuple[EndpointKind, ...] = ("cloud", "edge")

@@ -14,7 +14,7 @@ from router.collab.agents import Agent, TeamConfigError, agents_from_endpoints
 from router.collab.mcp_agent import McpAssistantEndpoint
 from router.collab.privacy import TeamPrivacy
 from router.endpoints.base import Endpoint
-from router.runtime import Runtime
+from router.runtime.compose import Runtime
 
 PEER_PREFIX = "peer:"
 PEER_TOKEN_ENV = "TANDEM_PEER_TOKEN"

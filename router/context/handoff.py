@@ -34,12 +34,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from router.config import ContextSettings
 from router.context.retrieval import Retriever
 from router.context.summary_store import SessionSummary
 from router.context.turns import HistoryTurn, ScoredTurn, is_remote
 from router.endpoints.base import Endpoint
 from router.errors import EmptyPromptError, PromptTooLongError
+from router.settings.config import ContextSettings
 from router.types import Message, PackedContext, TurnRequest
 
 SUMMARY_HEADING = "Summary of the conversation so far:"

@@ -17,7 +17,6 @@ import anthropic
 import httpx2
 from anthropic.types import RawMessageStreamEvent
 
-from router.config import RemoteEndpointSettings
 from router.endpoints.base import (
     Endpoint,
     FinishReason,
@@ -26,6 +25,7 @@ from router.endpoints.base import (
     TokenDelta,
     ToolCallRequested,
 )
+from router.endpoints.pricing import PriceTable
 from router.endpoints.remote_common import (
     ImagePart,
     Timer,
@@ -40,7 +40,7 @@ from router.endpoints.remote_common import (
     stream_broke,
 )
 from router.errors import EndpointError, EndpointRequestError
-from router.pricing import PriceTable
+from router.settings.config import RemoteEndpointSettings
 from router.types import GenerationOptions, Message, ToolCall, ToolSpec, Usage
 
 log = logging.getLogger(__name__)

@@ -43,7 +43,7 @@ from router.policy.confidence import ScoredAnswer
 from router.types import GenerationOptions, Message, ToolCall, ToolSpec, Usage
 
 if TYPE_CHECKING:
-    from router.config import LocalModelSettings
+    from router.settings.config import LocalModelSettings
 
 __all__ = ["_MIN_P", "_TOP_K", "LlamaCppEndpoint"]
 

@@ -17,7 +17,6 @@ from typing import Any
 
 import httpx
 
-from router.config import RemoteEndpointSettings
 from router.endpoints.base import (
     Endpoint,
     FinishReason,
@@ -26,6 +25,7 @@ from router.endpoints.base import (
     TokenDelta,
     ToolCallRequested,
 )
+from router.endpoints.pricing import PriceTable
 from router.endpoints.remote_common import (
     ImagePart,
     Timer,
@@ -39,7 +39,7 @@ from router.endpoints.remote_common import (
     stream_broke,
 )
 from router.errors import ConfigError, EndpointError
-from router.pricing import PriceTable
+from router.settings.config import RemoteEndpointSettings
 from router.types import GenerationOptions, Message, ToolCall, ToolSpec, Usage
 
 log = logging.getLogger(__name__)

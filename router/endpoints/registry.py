@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from router.config import RemoteEndpointSettings, ResilienceSettings
 from router.endpoints.base import Endpoint
+from router.endpoints.pricing import PriceTable
 from router.endpoints.resilient import ResilientEndpoint
 from router.paths import TandemPaths
-from router.pricing import PriceTable
 from router.privacy.guard import EgressPolicy, guarded_httpx2_client, guarded_httpx_client
-from router.secrets import get_api_key
+from router.settings.config import RemoteEndpointSettings, ResilienceSettings
+from router.settings.secrets import get_api_key
 
 
 def build_remote_endpoint(

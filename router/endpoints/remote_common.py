@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from router.errors import EndpointError, EndpointRequestError, EndpointUnavailableError
-from router.secrets import redact
+from router.settings.secrets import redact
 from router.types import Attachment, Message
 
 log = logging.getLogger(__name__)

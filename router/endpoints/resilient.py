@@ -16,9 +16,9 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
 from contextlib import aclosing
 from typing import Literal
 
-from router.config import ResilienceSettings
 from router.endpoints.base import Endpoint, StreamEnd, StreamEvent, TokenDelta, ToolCallRequested
 from router.errors import EgressBlockedError, EndpointUnavailableError
+from router.settings.config import ResilienceSettings
 from router.types import GenerationOptions, Message, ToolSpec
 
 Clock = Callable[[], float]

@@ -11,11 +11,11 @@ import asyncio
 import logging
 import threading
 
-from router.config import MemorySettings
 from router.context.retrieval import EmbeddingRetriever, HybridMemoryRetriever, Retriever
 from router.errors import TandemError
 from router.memory.store import MemoryStore, open_memory
 from router.paths import TandemPaths
+from router.settings.config import MemorySettings
 from router.types import Turn
 
 _log = logging.getLogger(__name__)

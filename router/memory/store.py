@@ -17,8 +17,7 @@ from typing import Any, Literal
 from chromadb.api.models.Collection import Collection
 from chromadb.api.types import Where
 
-from router.config import MemorySettings
-from router.ledger import Ledger
+from router.ledger.store import Ledger
 from router.memory.embedding import MiniLMEmbedder, Vectors, shared_embedder
 from router.memory.index import EmbeddedIndex
 from router.memory.records import (
@@ -32,6 +31,7 @@ from router.memory.records import (
 )
 from router.memory.server_index import ServerIndex
 from router.paths import TandemPaths
+from router.settings.config import MemorySettings
 from router.types import Turn
 
 __all__ = [

@@ -1,7 +1,7 @@
 """The `cascade` policy: answer on the device first, escalate when it is unsure.
 
 The decision routes to the local endpoint and names the off-device endpoint to
-escalate to, with the threshold. The pipeline (router/session.py) then
+escalate to, with the threshold. The pipeline (router/turn/pipeline.py) then
 generates the local answer non-streamed with per-token log-probabilities
 (`ScoringEndpoint.answer_scored`), 2-3 samples when configured, scores it with
 `router.policy.confidence.confidence`, and either shows it or withdraws it and

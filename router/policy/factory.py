@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from router.config import RoutingSettings
 from router.errors import TandemError
 from router.policy.budget import BudgetPolicy, load_pacing
 from router.policy.cascade import CascadePolicy
@@ -13,9 +12,10 @@ from router.policy.estimate import Weights
 from router.policy.features import BudgetLimits
 from router.policy.learned import LearnedPolicy, load_quality_model
 from router.policy.rules import RulesPolicy
+from router.settings.config import RoutingSettings
 
 if TYPE_CHECKING:
-    from router.ledger import Ledger
+    from router.ledger.store import Ledger
 
 
 def weights_of(settings: RoutingSettings) -> Weights:

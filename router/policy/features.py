@@ -30,7 +30,7 @@ from router.policy.text_rules import (
 from router.types import Attachment, FindingAction, Message, PrivacyReport, TurnRequest, Usage
 
 if TYPE_CHECKING:
-    from router.ledger import Ledger
+    from router.ledger.store import Ledger
     from router.memory.embedding import Vectors
 
 # The text rules lived here first; other modules import them from here too.

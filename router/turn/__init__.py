@@ -1,1 +1,1 @@
-"""The stages of one chat turn, split by concern; `router.session.TurnPipeline` joins them."""
+"""The stages of one chat turn, split by concern; `router.turn.pipeline.TurnPipeline` joins them."""

@@ -14,7 +14,7 @@ from router.context.manager import ContextManager
 from router.context.pack import pack
 from router.endpoints.base import Endpoint
 from router.errors import EgressBlockedError, TandemError
-from router.ledger import Ledger
+from router.ledger.store import Ledger
 from router.mcp.host import ToolHost
 from router.policy.cascade import ScoringEndpoint
 from router.policy.decide import Policy, local_decision
@@ -42,7 +42,7 @@ from router.types import (
     TurnRequest,
 )
 
-_log = logging.getLogger("router.session")
+_log = logging.getLogger("router.turn.pipeline")
 
 
 @dataclass

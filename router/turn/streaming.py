@@ -19,7 +19,7 @@ from dataclasses import replace
 
 from router.endpoints.base import StreamEnd, TokenDelta, ToolCallRequested
 from router.errors import EgressBlockedError, EndpointError, TandemError
-from router.ledger_sent import SentKind, recorded_when_sent
+from router.ledger.sent import SentKind, recorded_when_sent
 from router.mcp.select import relevant_servers_tools
 from router.mcp.turn import ToolCalled, ToolResultKeptLocal, exchange, restored_call
 from router.privacy import egress

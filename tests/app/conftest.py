@@ -9,7 +9,7 @@ import pytest
 
 from router.endpoints.fake import FakeEndpoint
 from router.paths import TandemPaths
-from router.runtime import Runtime, build_runtime
+from router.runtime.compose import Runtime, build_runtime
 
 RuntimeFactory = Callable[[FakeEndpoint], AbstractAsyncContextManager[Runtime]]
 

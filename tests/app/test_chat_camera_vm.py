@@ -19,7 +19,7 @@ from mcp_servers.camera import CameraError, CameraInfo
 from router.endpoints.fake import FakeEndpoint
 from router.privacy.rules import build_rules
 from router.privacy.scan import Scanner
-from router.runtime import Runtime
+from router.runtime.compose import Runtime
 from router.types import Finding
 
 RuntimeFactory = Callable[[FakeEndpoint], AbstractAsyncContextManager[Runtime]]

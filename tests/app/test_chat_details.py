@@ -20,13 +20,13 @@ from app.gui.chat_vm import ChatViewModel
 from app.gui.turn_detail import build_detail
 from app.gui.turn_detail_view import TurnDetailPanel
 from router.endpoints.fake import FakeEndpoint
-from router.ledger import Ledger
-from router.ledger_sent import SentRequest
+from router.ledger.sent import SentRequest
+from router.ledger.store import Ledger
 from router.paths import TandemPaths
 from router.privacy.redact import Pseudonymizer
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
-from router.runtime import Runtime, build_runtime
+from router.runtime.compose import Runtime, build_runtime
 from router.types import Finding, Message, RouteDecision, ToolCall, ToolResult
 
 EMAIL = re.compile(r"[\w.]+@[\w.]+\.\w+")

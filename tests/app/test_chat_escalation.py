@@ -7,7 +7,7 @@ from types import SimpleNamespace
 from app.chat_cli import answer
 from router.endpoints.base import TokenDelta
 from router.mcp.turn import ToolCalled, ToolResultKeptLocal
-from router.session import EscalationStarted, RouteChosen, TurnEvent, TurnFinished
+from router.turn.pipeline import EscalationStarted, RouteChosen, TurnEvent, TurnFinished
 from router.types import RouteDecision, ToolCall, ToolResult, Turn, TurnRequest
 
 LOCAL = RouteDecision(endpoint="local", endpoint_kind="local", policy="cascade", reason="cascade")

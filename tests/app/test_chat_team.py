@@ -15,7 +15,7 @@ from app.gui.chat_vm import ChatViewModel
 from app.gui.team_vm import TeamConfig, TeamViewModel
 from app.gui.turn_detail_view import TurnDetailPanel
 from router.endpoints.fake import FakeEndpoint
-from router.runtime import Runtime
+from router.runtime.compose import Runtime
 from router.types import Message
 
 RuntimeFactory = Callable[[FakeEndpoint], AbstractAsyncContextManager[Runtime]]

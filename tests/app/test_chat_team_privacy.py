@@ -11,7 +11,7 @@ import pytest
 from app.gui.chat_vm import ChatViewModel
 from router.endpoints.fake import FakeEndpoint
 from router.paths import TandemPaths
-from router.runtime import Runtime, build_runtime
+from router.runtime.compose import Runtime, build_runtime
 
 CARD = "4111 1111 1111 1111"
 EMAIL = "bob.smith@example.com"

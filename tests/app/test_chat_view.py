@@ -11,7 +11,7 @@ from app.gui.chat_view import ChatView
 from app.gui.chat_vm import ChatViewModel
 from router.endpoints.fake import FakeEndpoint
 from router.errors import PromptTooLongError
-from router.runtime import Runtime
+from router.runtime.compose import Runtime
 
 RuntimeFactory = Callable[[FakeEndpoint], AbstractAsyncContextManager[Runtime]]
 

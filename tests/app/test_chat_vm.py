@@ -9,7 +9,7 @@ from router.endpoints.base import TokenDelta
 from router.endpoints.fake import FakeEndpoint, Responder, echo_responder
 from router.errors import EndpointUnavailableError
 from router.paths import TandemPaths
-from router.runtime import Runtime, build_runtime
+from router.runtime.compose import Runtime, build_runtime
 from router.types import Message
 from tests.support.scripted import Scripted
 

@@ -12,7 +12,7 @@ from app.gui.chat_vm import ChatViewModel
 from router.endpoints.llama_faults import ENV
 from router.endpoints.llama_model import unload_all
 from router.paths import TandemPaths
-from router.runtime import build_runtime
+from router.runtime.compose import build_runtime
 
 
 async def test_a_worker_crash_costs_the_gui_one_turn(

@@ -26,7 +26,7 @@ from flet.messaging.protocol import MessageAction
 from websockets.asyncio.client import connect
 
 from app.gui.main import free_port
-from router.ledger import Ledger
+from router.ledger.store import Ledger
 from router.paths import resolve_paths
 from tests.app.cli_support import tandem_env
 

@@ -3,7 +3,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from router.ledger import Ledger
+from router.ledger.store import Ledger
 from router.paths import resolve_paths
 from tests.app.cli_support import run_tandem, tandem_env
 

@@ -9,7 +9,7 @@ from app.gui.chat_vm import ChatViewModel
 from app.gui.conversations_vm import ConversationsViewModel
 from router.endpoints.fake import FakeEndpoint
 from router.paths import TandemPaths
-from router.runtime import Runtime, build_runtime
+from router.runtime.compose import Runtime, build_runtime
 
 RuntimeFactory = Callable[[FakeEndpoint], AbstractAsyncContextManager[Runtime]]
 

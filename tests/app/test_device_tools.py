@@ -11,8 +11,8 @@ from app.gui.mcp_service import AppMcpService
 from app.gui.sensors_bridge import AppSensors
 from mcp_servers.sensors import HostSensors
 from router.mcp.chat_host import ASSISTANT
-from router.runtime import Runtime
-from router.session import ToolCalled, TurnFinished
+from router.runtime.compose import Runtime
+from router.turn.pipeline import ToolCalled, TurnFinished
 from router.types import ToolCall, TurnRequest
 from tests.app.conftest import RuntimeFactory
 from tests.app.test_mcp_service import AutoAnswer

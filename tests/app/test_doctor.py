@@ -13,12 +13,12 @@ import pytest
 from app import doctor
 from app.cli import main
 from app.doctor import Check, Context, problems, run_checks
-from router.config import Settings
-from router.config_store import write_toml
 from router.endpoints.llama_checks import CHECKS_FILE, CheckRecord, CheckStore, cpu_summary
 from router.install_hints import pip_install_command
 from router.paths import TandemPaths
 from router.privacy.detectors import ner
+from router.settings.config import Settings
+from router.settings.store import write_toml
 from tests.app.cli_support import run_tandem, tandem_env
 from tests.support.missing import missing
 
@@ -196,7 +196,7 @@ def test_a_check_that_crashes_becomes_a_problem_line(
 def test_no_keyring_backend_reports_the_private_file_and_a_loose_one_is_a_problem(
     tandem_home: TandemPaths, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("router.secrets.keyring_backend", lambda: None)
+    monkeypatch.setattr("router.settings.secrets.keyring_backend", lambda: None)
     check = by_id(run_checks(tandem_home, load=False))["keyring"]
     assert check.status == "ok" and "no OS keyring" in check.detail
     assert "secrets.json, readable by you only" in check.detail

@@ -12,9 +12,9 @@ from app.gui.endpoints_view import EndpointsPanel
 from app.gui.endpoints_vm import EndpointsViewModel
 from app.gui.models_view import ModelsView
 from app.gui.models_vm import ModelsViewModel
-from router.config_store import save_and_apply
 from router.endpoints.fake import FakeEndpoint
 from router.privacy.detectors import ner
+from router.settings.store import save_and_apply
 from tests.app.conftest import RuntimeFactory
 
 

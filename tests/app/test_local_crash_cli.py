@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from router.endpoints.llama_checks import CHECKS_FILE
-from router.ledger import Ledger
+from router.ledger.store import Ledger
 from router.paths import resolve_paths
 from tests.app.cli_support import run_tandem, tandem_env
 

@@ -15,7 +15,7 @@ from app.gui.mcp_vm import McpViewModel
 from mcp_servers.http_serve import load_or_create_token
 from router.endpoints.fake import FakeEndpoint
 from router.paths import TandemPaths
-from router.runtime import Runtime
+from router.runtime.compose import Runtime
 from tests.app.conftest import RuntimeFactory
 
 STDIO_SERVER = Path(__file__).parents[1] / "support" / "mcp_stdio_server.py"

@@ -10,7 +10,7 @@ import pytest
 
 from app.cli import main
 from app.memory_cli import run_rebuild, run_search
-from router.ledger import Ledger
+from router.ledger.store import Ledger
 from router.paths import TandemPaths
 from router.types import RouteDecision
 from tests.app.cli_support import run_tandem, tandem_env

@@ -12,7 +12,7 @@ from router.endpoints.fake import FakeEndpoint
 from router.models.bundled import Progress
 from router.paths import TandemPaths
 from router.policy.decide import LocalOnlyPolicy
-from router.runtime import build_runtime
+from router.runtime.compose import build_runtime
 from tests.app.conftest import RuntimeFactory
 from tests.support.fault_server import closed_port
 

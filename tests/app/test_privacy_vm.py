@@ -5,9 +5,9 @@ from __future__ import annotations
 import tomllib
 
 from app.gui.privacy_vm import PrivacyViewModel, RuleForm
-from router.config_store import write_toml
 from router.endpoints.fake import FakeEndpoint
 from router.paths import TandemPaths
+from router.settings.store import write_toml
 from router.types import TurnRequest
 from tests.app.conftest import RuntimeFactory
 

@@ -210,7 +210,7 @@ def test_profile_closes_the_endpoints_in_the_loop_that_used_them(
         loops["used"] = asyncio.get_running_loop()
         return 0
 
-    monkeypatch.setattr("router.runtime.build_runtime", LoopRecordingRuntime)
+    monkeypatch.setattr("router.runtime.compose.build_runtime", LoopRecordingRuntime)
     monkeypatch.setattr("app.router_cli._profile", recording_profile)
     args = build_parser().parse_args(
         ["router", "profile", "--prompts", str(prompts), "--endpoints", "local",

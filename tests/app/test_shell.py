@@ -11,7 +11,7 @@ import flet as ft
 from app.gui.shell import Shell, load_builder
 from app.gui.shell_vm import SECTIONS, Section, ShellViewModel
 from router.endpoints.fake import FakeEndpoint
-from router.runtime import Runtime
+from router.runtime.compose import Runtime
 from router.types import Message
 
 RuntimeFactory = Callable[[FakeEndpoint], AbstractAsyncContextManager[Runtime]]

@@ -16,9 +16,9 @@ import pytest
 from app.gui.main import _wind_down, close_desktop
 from app.shutdown import Stopper, input_line
 from router.endpoints.base import TokenDelta
-from router.ledger import Ledger
+from router.ledger.store import Ledger
 from router.paths import TandemPaths
-from router.runtime import build_runtime
+from router.runtime.compose import build_runtime
 from router.types import TurnRequest, new_id
 
 WAIT_S = 30.0

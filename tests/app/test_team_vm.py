@@ -12,7 +12,7 @@ import pytest
 from app.gui.team_view import TeamView, build_team_view
 from app.gui.team_vm import MAX_AGENTS, TeamViewModel
 from router.endpoints.fake import FakeEndpoint
-from router.runtime import Runtime
+from router.runtime.compose import Runtime
 
 RuntimeFactory = Callable[[FakeEndpoint], AbstractAsyncContextManager[Runtime]]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from playwright.sync_api import Page
 
 from app.gui.main import free_port
-from router.ledger import Ledger
+from router.ledger.store import Ledger
 from router.paths import resolve_paths
 from tests.e2e.conftest import REPO, GuiApp, _wait_until_serving, open_app
 from tests.e2e.gui_steps import chat_input, type_into

@@ -1,8 +1,8 @@
 import pytest
 
-from router.config import load_settings
 from router.errors import ConfigError
 from router.paths import TandemPaths, resolve_paths
+from router.settings.config import load_settings
 
 
 def test_defaults_come_from_the_shipped_file(tandem_home: TandemPaths) -> None:

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from router.config import load_settings
-from router.config_store import dumps_toml, update_settings, write_toml
 from router.errors import ConfigError
 from router.paths import TandemPaths
+from router.settings.config import load_settings
+from router.settings.store import dumps_toml, update_settings, write_toml
 
 
 def test_toml_round_trips_tables_arrays_of_tables_and_awkward_strings() -> None:

@@ -4,8 +4,8 @@ import threading
 from pathlib import Path
 
 from router.context.summary_store import SessionSummary, SummaryStore
-from router.ledger import Ledger
-from router.ledger_sent import as_recorded
+from router.ledger.sent import as_recorded
+from router.ledger.store import Ledger
 from router.privacy.redact import PseudonymStore
 from router.types import Attachment, Message, RouteDecision, ToolCall, ToolResult, Usage
 
@@ -112,7 +112,7 @@ def test_rename_and_delete_a_session(tmp_path: Path) -> None:
     pseudonyms.close()
 
 
-# --- the record of what left the device (router/ledger_sent.py) ----------------------
+# --- the record of what left the device (router/ledger/sent.py) ----------------------
 
 
 def _sent_turn(ledger: Ledger, sid: str, *requests: tuple[Message, ...]) -> str:

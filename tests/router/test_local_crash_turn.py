@@ -14,8 +14,8 @@ from router.endpoints.llama_faults import ENV
 from router.endpoints.llama_model import unload_all
 from router.errors import LocalModelCrashedError
 from router.paths import TandemPaths
-from router.runtime import Runtime, build_runtime
-from router.session import TurnFinished
+from router.runtime.compose import Runtime, build_runtime
+from router.turn.pipeline import TurnFinished
 from router.types import TurnRequest
 from tests.router.test_runtime_reload_model import short_answers
 

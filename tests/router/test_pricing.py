@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from router.endpoints.pricing import ModelPrice, PriceTable
 from router.errors import ConfigError
 from router.paths import TandemPaths
-from router.pricing import ModelPrice, PriceTable
 
 
 def test_shipped_prices_load_without_a_user_file(tandem_home: TandemPaths) -> None:

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from router.config import Settings, load_settings
 from router.endpoints import llama_model
 from router.endpoints.fake import FakeEndpoint
 from router.endpoints.llama_cpp import LlamaCppEndpoint
 from router.endpoints.llama_model import load_model
 from router.errors import ModelFormatError, ModelLoadError, ModelNotFoundError, TandemError
 from router.paths import TandemPaths
-from router.runtime import Runtime, build_runtime
-from router.session import TurnFinished
+from router.runtime.compose import Runtime, build_runtime
+from router.settings.config import Settings, load_settings
+from router.turn.pipeline import TurnFinished
 from router.types import GenerationOptions, TurnRequest
 
 

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from router.config import load_settings
 from router.endpoints.fake import FakeEndpoint
 from router.errors import ConfigError, TandemError
 from router.mcp.host import ToolRequest
 from router.mcp.settings import McpServerSettings, McpSettings
 from router.paths import TandemPaths
-from router.runtime import Runtime, build_runtime
-from router.session import TurnFinished
+from router.runtime.compose import Runtime, build_runtime
+from router.settings.config import load_settings
+from router.turn.pipeline import TurnFinished
 from router.types import TurnRequest
 from tests.support.tool_endpoint import ToolEndpoint
 

@@ -13,9 +13,9 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
-from router.config import RemoteEndpointSettings
 from router.paths import TandemPaths
-from router.secrets import (
+from router.settings.config import RemoteEndpointSettings
+from router.settings.secrets import (
     REDACTED,
     SecretsError,
     delete_api_key,

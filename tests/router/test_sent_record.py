@@ -12,12 +12,12 @@ from pathlib import Path
 from router.endpoints.base import StreamEvent
 from router.endpoints.fake import FakeEndpoint
 from router.errors import EgressBlockedError, EndpointUnavailableError
-from router.ledger import Ledger
-from router.ledger_sent import as_recorded
+from router.ledger.sent import as_recorded
+from router.ledger.store import Ledger
 from router.policy.cascade import CascadePolicy
 from router.policy.decide import PreferRemotePolicy
 from router.privacy.scan import Scanner
-from router.session import EscalationStarted, RouteChosen, TurnFinished, TurnPipeline
+from router.turn.pipeline import EscalationStarted, RouteChosen, TurnFinished, TurnPipeline
 from router.types import GenerationOptions, Message, ToolSpec, TurnRequest
 from tests.router.mcp.test_tool_privacy import EMAIL, _run, _setup
 from tests.router.policy.helpers import ScoringLocal, scored

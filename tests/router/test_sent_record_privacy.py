@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 
 from router.endpoints.fake import FakeEndpoint
-from router.ledger import Ledger
-from router.ledger_sent import as_recorded
+from router.ledger.sent import as_recorded
+from router.ledger.store import Ledger
 from router.paths import TandemPaths
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
-from router.runtime import Runtime, build_runtime
-from router.session import RouteChosen
+from router.runtime.compose import Runtime, build_runtime
+from router.turn.pipeline import RouteChosen
 from router.types import Attachment, Finding, TurnRequest
 from tests.router.privacy.test_end_to_end import _runtime as cloud_runtime
 from tests.support.fault_server import FaultServer

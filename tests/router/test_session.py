@@ -12,9 +12,9 @@ from router.errors import (
     EndpointUnavailableError,
     PromptTooLongError,
 )
-from router.ledger import Ledger
+from router.ledger.store import Ledger
 from router.policy.decide import LocalOnlyPolicy, PreferRemotePolicy
-from router.session import FallbackStarted, RouteChosen, TurnFinished, TurnPipeline
+from router.turn.pipeline import FallbackStarted, RouteChosen, TurnFinished, TurnPipeline
 from router.types import GenerationOptions, Message, TurnRequest, Usage
 from tests.support.scripted import Scripted
 

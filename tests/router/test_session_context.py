@@ -2,13 +2,13 @@
 
 from pathlib import Path
 
-from router.config import ContextSettings
 from router.context.manager import ContextManager
 from router.context.summary_store import SessionSummary, SummaryStore
 from router.endpoints.fake import FakeEndpoint
-from router.ledger import Ledger
+from router.ledger.store import Ledger
 from router.policy.decide import LocalOnlyPolicy, PreferRemotePolicy
-from router.session import TurnPipeline
+from router.settings.config import ContextSettings
+from router.turn.pipeline import TurnPipeline
 from router.types import GenerationOptions, Turn, TurnRequest
 
 FILLER = [

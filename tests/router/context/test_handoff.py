@@ -4,7 +4,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from router.config import ContextSettings
 from router.context.handoff import (
     HandoffPlan,
     pack_handoff,
@@ -16,6 +15,7 @@ from router.context.summary_store import SessionSummary
 from router.context.turns import HistoryTurn, ScoredTurn
 from router.endpoints.fake import FakeEndpoint
 from router.errors import EmptyPromptError, PromptTooLongError
+from router.settings.config import ContextSettings
 from router.types import FindingAction, Message, TurnRequest
 
 

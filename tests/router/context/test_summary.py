@@ -8,7 +8,7 @@ from router.context.summary_store import SessionSummary, SummaryStore
 from router.context.turns import HistoryTurn, history_turns
 from router.endpoints.fake import FakeEndpoint
 from router.errors import TandemError
-from router.ledger import Ledger
+from router.ledger.store import Ledger
 from router.privacy.scan import Scanner
 from router.types import FindingAction, Message, RouteDecision, Turn
 

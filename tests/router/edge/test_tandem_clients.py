@@ -4,14 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from router.config import RemoteEndpointSettings, ResilienceSettings
 from router.endpoints.llama_cpp import LlamaCppEndpoint
+from router.endpoints.pricing import PriceTable
 from router.endpoints.registry import build_remote_endpoint
-from router.ledger import Ledger
+from router.ledger.store import Ledger
 from router.paths import resolve_paths
 from router.policy.decide import PreferRemotePolicy
-from router.pricing import PriceTable
-from router.session import FallbackStarted, RouteChosen, TurnFinished, TurnPipeline
+from router.settings.config import RemoteEndpointSettings, ResilienceSettings
+from router.turn.pipeline import FallbackStarted, RouteChosen, TurnFinished, TurnPipeline
 from router.types import GenerationOptions, TurnRequest
 from tests.router.edge.conftest import StartServer
 from tests.router.edge.support import KEY

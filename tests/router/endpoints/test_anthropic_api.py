@@ -16,11 +16,11 @@ from typing import Any
 import httpx2
 import pytest
 
-from router.config import RemoteEndpointSettings
 from router.endpoints.anthropic_api import AnthropicEndpoint
 from router.endpoints.base import StreamEnd, StreamEvent, TokenDelta, ToolCallRequested
+from router.endpoints.pricing import ModelPrice, PriceTable
 from router.errors import EndpointRequestError, EndpointUnavailableError
-from router.pricing import ModelPrice, PriceTable
+from router.settings.config import RemoteEndpointSettings
 from router.types import (
     Attachment,
     GenerationOptions,

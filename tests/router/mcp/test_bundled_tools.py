@@ -20,11 +20,11 @@ from mcp_servers.sensors import HostSensors, build_sensors_server
 from mcp_servers.sensors_models import Battery
 from router.endpoints.base import Endpoint
 from router.endpoints.llama_cpp import LlamaCppEndpoint
-from router.ledger import Ledger
+from router.ledger.store import Ledger
 from router.mcp.host import ToolHost
 from router.policy.decide import LocalOnlyPolicy
 from router.privacy.scan import Scanner
-from router.session import ToolCalled, TurnFinished, TurnPipeline
+from router.turn.pipeline import ToolCalled, TurnFinished, TurnPipeline
 from router.types import GenerationOptions, Turn, TurnRequest
 from tests.support.tool_endpoint import ToolEndpoint
 

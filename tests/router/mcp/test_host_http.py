@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 import uvicorn
 
-from router.ledger import Ledger
+from router.ledger.store import Ledger
 from router.mcp.host import ToolHost
 from router.policy.decide import LocalOnlyPolicy
 from router.privacy.guard import EgressPolicy
 from router.privacy.scan import Scanner
-from router.session import ToolCalled, TurnPipeline
+from router.turn.pipeline import ToolCalled, TurnPipeline
 from router.types import GenerationOptions, ToolCall, TurnRequest
 from tests.router.mcp.servers import Calls, sensors_server
 from tests.router.privacy.test_scan import fake_detect

@@ -2,11 +2,11 @@
 
 from pathlib import Path
 
-from router.config import load_settings
 from router.endpoints.fake import FakeEndpoint
 from router.mcp.settings import McpSettings
 from router.paths import TandemPaths
-from router.runtime import build_runtime
+from router.runtime.compose import build_runtime
+from router.settings.config import load_settings
 from router.types import TurnRequest
 
 

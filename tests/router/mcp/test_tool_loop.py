@@ -7,11 +7,11 @@ from pathlib import Path
 
 from router.endpoints.base import TokenDelta
 from router.endpoints.fake import FakeEndpoint
-from router.ledger import Ledger
+from router.ledger.store import Ledger
 from router.mcp.host import ToolHost
 from router.policy.decide import LocalOnlyPolicy
 from router.privacy.scan import Scanner
-from router.session import ToolCalled, TurnFinished, TurnPipeline
+from router.turn.pipeline import ToolCalled, TurnFinished, TurnPipeline
 from router.types import GenerationOptions, TurnRequest
 from tests.router.mcp.servers import Calls, sensors_server
 from tests.support.tool_endpoint import ToolEndpoint

@@ -8,13 +8,13 @@ from collections.abc import AsyncGenerator, Sequence
 from pathlib import Path
 
 from router.endpoints.base import StreamEvent
-from router.ledger import Ledger
+from router.ledger.store import Ledger
 from router.mcp.host import ToolHost
 from router.policy.decide import PreferRemotePolicy
 from router.privacy.guard import EgressPolicy
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
-from router.session import ToolCalled, ToolResultKeptLocal, TurnFinished, TurnPipeline
+from router.turn.pipeline import ToolCalled, ToolResultKeptLocal, TurnFinished, TurnPipeline
 from router.types import GenerationOptions, Message, ToolSpec, TurnRequest
 from tests.router.mcp.servers import notes_server, text_server
 from tests.router.privacy.test_scan import fake_detect

@@ -3,14 +3,14 @@
 from collections.abc import Sequence
 from pathlib import Path
 
-from router.config import load_settings
 from router.context.retrieval import HybridMemoryRetriever
 from router.context.turns import HistoryTurn
 from router.endpoints.fake import FakeEndpoint
 from router.errors import TandemError
 from router.memory.store import open_memory
 from router.paths import TandemPaths
-from router.runtime import build_runtime
+from router.runtime.compose import build_runtime
+from router.settings.config import load_settings
 from router.types import Message, TurnRequest
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from router.ledger import Ledger
+from router.ledger.store import Ledger
 from router.memory.embedding import MiniLMEmbedder
 from router.memory.errors import MemoryIndexError
 from router.memory.index import EmbeddedIndex

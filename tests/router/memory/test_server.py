@@ -13,12 +13,12 @@ import chromadb
 import httpx
 import pytest
 
-from router.config import MemorySettings
 from router.memory.embedding import MiniLMEmbedder
 from router.memory.errors import MemoryServerError
 from router.memory.index import chroma_settings
 from router.memory.store import memory_folder, open_memory
 from router.paths import TandemPaths
+from router.settings.config import MemorySettings
 from tests.router.memory.conftest import make_turn
 from tests.support.missing import missing
 
@@ -120,7 +120,7 @@ def test_unreachable_server_is_a_clear_error(tmp_path: Path, embedder: MiniLMEmb
 def test_server_mode_rebuild_replaces_only_this_ledgers_conversations(
     chroma_server: str, tmp_path: Path, embedder: MiniLMEmbedder
 ) -> None:
-    from router.ledger import Ledger
+    from router.ledger.store import Ledger
 
     ledger = Ledger(tmp_path / "ledger.sqlite3")
     session = ledger.create_session()

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from router.config import RoutingSettings
 from router.endpoints.fake import FakeEndpoint
 from router.policy.confidence import ScoredAnswer
 from router.policy.decide import Policy
 from router.policy.factory import policy_for
 from router.policy.features import Budgets, TurnFeatures, compute_features
 from router.policy.routing_rule import RoutingRule
+from router.settings.config import RoutingSettings
 from router.types import (
     Attachment,
     EndpointKind,

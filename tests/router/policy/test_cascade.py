@@ -9,10 +9,10 @@ import pytest
 
 from router.endpoints.base import TokenDelta
 from router.endpoints.llama_cpp import LlamaCppEndpoint
-from router.ledger import Ledger
+from router.ledger.store import Ledger
 from router.policy.cascade import CascadePolicy
 from router.policy.confidence import agreement, confidence
-from router.session import EscalationStarted, RouteChosen, TurnFinished, TurnPipeline
+from router.turn.pipeline import EscalationStarted, RouteChosen, TurnFinished, TurnPipeline
 from router.types import GenerationOptions, Message
 from tests.router.policy.helpers import (
     PricedEndpoint,

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from router.ledger import Ledger
+from router.ledger.store import Ledger
 from router.policy.features import BudgetLimits, LatencyTracker, kept_local_attachments
 from router.policy.text_rules import classify_task, detect_language, embedding_difficulty
 from router.types import Attachment, Finding, Message, PrivacyReport, RouteDecision, Usage

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from router.config import RoutingSettings, load_settings
 from router.endpoints.fake import FakeEndpoint
 from router.learn.artifact import load_router
 from router.memory.embedding import shared_embedder
 from router.paths import TandemPaths
 from router.policy.features import compute_features
 from router.policy.learned import load_quality_model
-from router.runtime import build_runtime
+from router.runtime.compose import build_runtime
+from router.settings.config import RoutingSettings, load_settings
 from router.types import PrivacyReport, TurnRequest
 
 HARD = "Prove that there are infinitely many primes p such that p + 2 is also prime."

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from router.config import RoutingSettings
 from router.errors import TandemError
 from router.policy.budget import allowance_usd, load_pacing
 from router.policy.factory import policy_for
 from router.policy.learned import DEFAULT_LEARNED, load_quality_model
 from router.policy.routing_rule import RoutingRule
 from router.policy.rules import RulesPolicy
+from router.settings.config import RoutingSettings
 from router.types import Attachment, PrivacyReport
 from tests.router.policy.helpers import all_policies, endpoints, features_for, request
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from router.config import RoutingSettings, load_settings
 from router.endpoints.fake import FakeEndpoint
 from router.errors import ConfigError
 from router.paths import TandemPaths
 from router.policy.budget import BudgetPolicy
 from router.policy.routing_rule import RoutingRule
-from router.runtime import build_runtime
+from router.runtime.compose import build_runtime
+from router.settings.config import RoutingSettings, load_settings
 
 
 def _endpoints() -> dict[str, FakeEndpoint]:

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from router.config import RoutingSettings
-from router.ledger import Ledger
+from router.ledger.store import Ledger
 from router.policy.budget import BudgetPolicy, Pacing
 from router.policy.estimate import Weights
 from router.policy.factory import policy_for
@@ -17,7 +16,8 @@ from router.policy.features import BudgetLimits, Budgets
 from router.policy.learned import LearnedPolicy, load_quality_model
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
-from router.session import RouteChosen, TurnFinished, TurnPipeline
+from router.settings.config import RoutingSettings
+from router.turn.pipeline import RouteChosen, TurnFinished, TurnPipeline
 from router.types import Attachment, GenerationOptions, Message, PrivacyReport, RouteDecision
 from tests.router.policy.helpers import (
     HARD_QUESTION,

@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from router.endpoints.base import StreamEvent
 from router.endpoints.fake import FakeEndpoint
 from router.endpoints.remote_common import ImagePart, load_attachment
-from router.ledger import Ledger
+from router.ledger.store import Ledger
 from router.policy.decide import PreferRemotePolicy
 from router.privacy.guard import EgressPolicy
 from router.privacy.scan import Scanner
-from router.session import FallbackStarted, TurnFinished, TurnPipeline
+from router.turn.pipeline import FallbackStarted, TurnFinished, TurnPipeline
 from router.types import Attachment, GenerationOptions, Message, ToolResult, ToolSpec, TurnRequest
 from tests.router.privacy.test_scan import NAMES, fake_detect
 from tests.support.wire import Wire

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from router.ledger_sent import SentRecord, delete_session_sent
+from router.ledger.sent import SentRecord, delete_session_sent
 from router.types import (
     Attachment,
     Message,

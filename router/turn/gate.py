@@ -22,8 +22,8 @@ from contextlib import aclosing, asynccontextmanager
 from dataclasses import dataclass, field
 
 from router.errors import TandemError
-from router.session import TurnPipeline
 from router.turn.events import TurnEvent
+from router.turn.pipeline import TurnPipeline
 from router.types import TurnRequest
 
 _POLL_S = 0.05

@@ -4,7 +4,7 @@ Every front end (terminal chat, GUI, MCP `assistant` server) starts here, so the
 all drive the same pipeline with the same configuration. A running runtime takes
 settings changes live: `apply_settings` (privacy, routing, budgets),
 `switch_model` (the local model) and `reload_tools` (the MCP servers); the last
-two wait for in-flight turns first (see router/turn_gate.py).
+two wait for in-flight turns first (see router/turn/gate.py).
 """
 
 from __future__ import annotations
@@ -13,15 +13,14 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from router.config import RoutingSettings, Settings, load_settings
 from router.context.manager import ContextManager
 from router.context.summary_store import SummaryStore
 from router.endpoints.base import Endpoint
 from router.endpoints.llama_cpp import LlamaCppEndpoint
+from router.endpoints.pricing import PriceTable
 from router.endpoints.registry import build_remote_endpoint
 from router.errors import ConfigError
-from router.ledger import Ledger
-from router.live_swap import reload_tool_host, switch_local_model
+from router.ledger.store import Ledger
 from router.mcp.chat_host import DeviceBackends, build_chat_host
 from router.mcp.host import Confirm
 from router.mcp.settings import McpSettings
@@ -32,13 +31,14 @@ from router.models.manager import ModelManager
 from router.paths import TandemPaths, resolve_paths
 from router.policy.factory import limits_of, policy_for
 from router.policy.features import LatencyTracker
-from router.pricing import PriceTable
 from router.privacy.guard import EgressPolicy
 from router.privacy.redact import PseudonymStore
 from router.privacy.rules import build_rules
 from router.privacy.scan import Scanner
-from router.session import TurnPipeline
-from router.turn_gate import GatedPipeline, TurnGate
+from router.runtime.live_swap import reload_tool_host, switch_local_model
+from router.settings.config import RoutingSettings, Settings, load_settings
+from router.turn.gate import GatedPipeline, TurnGate
+from router.turn.pipeline import TurnPipeline
 
 _log = logging.getLogger(__name__)
 

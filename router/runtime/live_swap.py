@@ -1,10 +1,10 @@
 """Live swaps of a running runtime's parts: the local model and the MCP tool host.
 
-`Runtime.switch_model` and `Runtime.reload_tools` (router/runtime.py) call these;
+`Runtime.switch_model` and `Runtime.reload_tools` (router/runtime/compose.py) call these;
 their docstrings describe the behaviour. Everything that can fail slowly or for
 a user's reason (resolving the file, checking its header, building and
 connecting the new host) happens before the swap, and the swap itself runs
-with no turn in flight (router/turn_gate.py), so a failure leaves the runtime
+with no turn in flight (router/turn/gate.py), so a failure leaves the runtime
 as it was.
 """
 
@@ -17,7 +17,6 @@ from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Protocol, cast
 
-from router.config import Settings
 from router.endpoints.base import Endpoint
 from router.endpoints.gguf_file import inspect_gguf
 from router.endpoints.llama_cpp import LlamaCppEndpoint
@@ -27,12 +26,13 @@ from router.mcp.host import Confirm, ToolHost
 from router.mcp.settings import McpSettings
 from router.models.bundled import Progress
 from router.models.manager import ModelManager
-from router.session import TurnPipeline
-from router.turn_gate import TurnGate
+from router.settings.config import Settings
+from router.turn.gate import TurnGate
+from router.turn.pipeline import TurnPipeline
 
 
 class Runtime(Protocol):
-    """What a live swap reads and replaces of `router.runtime.Runtime`.
+    """What a live swap reads and replaces of `router.runtime.compose.Runtime`.
 
     A protocol rather than an import: the runtime calls these functions, so
     importing it back would make the two modules a cycle.

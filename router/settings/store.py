@@ -22,10 +22,10 @@ from pydantic import ValidationError
 from tomlkit.exceptions import TOMLKitError
 from tomlkit.toml_document import TOMLDocument
 
-from router.config import Settings, default_config_text, merge_tables
 from router.errors import ConfigError
 from router.paths import TandemPaths
-from router.runtime import Runtime
+from router.runtime.compose import Runtime
+from router.settings.config import Settings, default_config_text, merge_tables
 
 
 def read_toml_document(path: Path) -> TOMLDocument:

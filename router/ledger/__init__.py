@@ -1,0 +1,1 @@
+"""Persistence: the turns of every conversation and the requests that left the device."""
