@@ -17,9 +17,8 @@ from app.shutdown import STOPPER, input_line
 from app.turn_text import route_label, stats_line
 from router.endpoints.base import TokenDelta
 from router.errors import TandemError
-from router.mcp.turn import ToolCalled, ToolResultKeptLocal
 from router.runtime.compose import Runtime, build_runtime
-from router.turn.pipeline import EscalationStarted, FallbackStarted, RouteChosen, TurnFinished
+from router.turn.events import RouteChanged, RouteChosen, ToolCalled, TurnFinished
 from router.types import Turn, TurnRequest, new_id
 
 HELP = "commands: /new starts a new conversation, /quit exits; Ctrl-C stops an answer"
@@ -43,19 +42,14 @@ async def answer(runtime: Runtime, request: TurnRequest, out: TextIO, info: Text
             finished = event.turn
         elif isinstance(event, RouteChosen) and event.dropped_turns:
             info.write(f"[{event.dropped_turns} earlier turns did not fit and were left out]\n")
-        elif isinstance(event, FallbackStarted):
-            out.write("\n")
-            info.write(f"[{event.reason}: answering on this device instead]\n")
-            info.flush()
-        elif isinstance(event, EscalationStarted):
-            info.write(f"[{event.decision.reason}]\n")
+        elif isinstance(event, RouteChanged):
+            if not event.keeps_text:
+                out.write("\n")  # the new route's answer starts on its own line
+            info.write(f"[{event.summary}]\n")
             info.flush()
         elif isinstance(event, ToolCalled):
             outcome = "refused or failed" if event.result.is_error else "done"
             info.write(f"[tool {event.call.name}: {outcome}]\n")
-            info.flush()
-        elif isinstance(event, ToolResultKeptLocal):
-            info.write(f"[a tool result {event.reason}: finishing on this device]\n")
             info.flush()
     out.write("\n")
     if finished:

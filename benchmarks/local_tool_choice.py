@@ -44,7 +44,8 @@ from router.mcp.host import ToolHost  # noqa: E402
 from router.models.bundled import assemble_bundled  # noqa: E402
 from router.policy.decide import LocalOnlyPolicy  # noqa: E402
 from router.privacy.scan import Scanner  # noqa: E402
-from router.turn.pipeline import ToolCalled, TurnFinished, TurnPipeline  # noqa: E402
+from router.turn.events import ToolCalled, TurnFinished  # noqa: E402
+from router.turn.pipeline import TurnPipeline  # noqa: E402
 from router.types import GenerationOptions, TurnRequest  # noqa: E402
 
 SYSTEM = "You are Tandem, a helpful, concise assistant."  # the shipped default

@@ -127,10 +127,8 @@ class AssistantService:
 
         def decide() -> RoutePreview:
             report = pipeline.scanner.scan(request, [])
-            features = pipeline.features(request, report, [])
-            decision = pipeline.policy.decide(request, report, pipeline.endpoints, features)
-            # The pipeline's own keep-local enforcement, exactly as run_turn applies it.
-            decision = pipeline._enforce_privacy(request, report, decision)
+            # Decided and enforced exactly as run_turn does it.
+            decision = pipeline.route(request, report, [])
             return RoutePreview(
                 endpoint=decision.endpoint,
                 endpoint_kind=decision.endpoint_kind,

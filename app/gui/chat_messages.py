@@ -16,7 +16,7 @@ from app.gui.chat_team_detail import team_detail
 from app.gui.turn_detail import TurnDetail, build_detail, cost_text, where_badge
 from app.turn_text import route_label, stats_line
 from router.ledger.sent import SentRequest
-from router.turn.pipeline import RouteChosen
+from router.turn.events import RouteChosen
 from router.types import Message, RouteDecision, Turn, TurnStatus, Usage
 
 DisplayRole = Literal["user", "assistant", "error"]

@@ -24,10 +24,9 @@ from app.gui.team_vm import TeamConfig
 from app.turn_text import stats_line
 from router.endpoints.base import TokenDelta
 from router.errors import TandemError
-from router.mcp.turn import ToolResultKeptLocal
 from router.privacy.redact import Pseudonymizer
 from router.runtime.compose import Runtime
-from router.turn.pipeline import EscalationStarted, FallbackStarted, RouteChosen, TurnFinished
+from router.turn.events import RouteChanged, RouteChosen, TurnFinished
 from router.types import Message, TurnRequest, new_id
 
 __all__ = ["ChatViewModel", "DisplayMessage", "DisplayRole", "messages_for_turn"]
@@ -236,16 +235,11 @@ class ChatViewModel(ChatStartup):
                 self.status = "generating…"
             elif isinstance(event, TokenDelta):
                 reply.text += event.text
-            elif isinstance(event, FallbackStarted | EscalationStarted):
-                if isinstance(event, EscalationStarted):  # the draft never left; this does
+            elif isinstance(event, RouteChanged):
+                if event.sent_messages:  # what leaves the device for the new route
                     self._sent_messages = event.sent_messages
-                # The failed (or unconfident) endpoint's text is withdrawn: the new
-                # endpoint's answer replaces it, and the route line says why.
-                reply.text = ""
-                describe_route(reply, event.decision)
-                question.chips = chips_after(question.chips, event.decision)
-            elif isinstance(event, ToolResultKeptLocal):
-                # The text so far stays; the device continues, and the route says why.
+                if not event.keeps_text:  # the new route's answer replaces the text so far
+                    reply.text = ""
                 describe_route(reply, event.decision)
                 question.chips = chips_after(question.chips, event.decision)
             elif isinstance(event, TurnFinished):

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from router.privacy.redact import Pseudonymizer
-from router.types import Message, RouteDecision, ToolCall, ToolResult
+from router.types import Message, ToolCall, ToolResult
 
 
 class ToolCalled(BaseModel):
@@ -18,15 +18,6 @@ class ToolCalled(BaseModel):
 
     call: ToolCall = Field(description="The call as it ran (placeholders restored).")
     result: ToolResult = Field(description="What the model reads back; `is_error` if refused.")
-
-
-class ToolResultKeptLocal(BaseModel):
-    """A tool result carries data a privacy rule keeps local: the device finishes the turn."""
-
-    model_config = ConfigDict(frozen=True)
-
-    decision: RouteDecision = Field(description="The new, on-device route, its reason naming why.")
-    reason: str = Field(description="The privacy rule's reason.")
 
 
 def exchange(text: str, calls: Sequence[ToolCall], results: Sequence[ToolResult]) -> list[Message]:

@@ -37,7 +37,7 @@ from router.privacy.rules import build_rules
 from router.privacy.scan import Scanner
 from router.runtime.live_swap import reload_tool_host, switch_local_model
 from router.settings.config import RoutingSettings, Settings, load_settings
-from router.turn.gate import GatedPipeline, TurnGate
+from router.turn.gate import TurnGate
 from router.turn.pipeline import TurnPipeline
 
 _log = logging.getLogger(__name__)
@@ -61,7 +61,6 @@ class Runtime:
     """Where the chat's built-in device tools read from; kept for rebuilt tool hosts."""
     tool_confirm: Confirm | None = field(default=None, repr=False)
     """The consent callback the chat's tool host had last; `reload_tools` carries it over."""
-    _spare_gate: TurnGate = field(default_factory=TurnGate, init=False, repr=False)
 
     @property
     def local(self) -> Endpoint:
@@ -70,13 +69,8 @@ class Runtime:
 
     @property
     def turns(self) -> TurnGate:
-        """The gate every turn passes (build_runtime's pipeline); live swaps take it exclusively.
-
-        A runtime assembled around a plain `TurnPipeline` counts no turns, so its
-        swaps do not wait.
-        """
-        pipeline = self.pipeline
-        return pipeline.gate if isinstance(pipeline, GatedPipeline) else self._spare_gate
+        """The gate every turn passes; live swaps take it exclusively."""
+        return self.pipeline.gate
 
     def apply_settings(self, settings: Settings) -> None:
         """Use `settings`' privacy rules, detectors, routing policy and budgets from the next turn.
@@ -206,13 +200,13 @@ def _pipeline(
     egress: EgressPolicy,
     memory: LiveMemory | None,
     devices: DeviceBackends,
-) -> GatedPipeline:
+) -> TurnPipeline:
     """The turn pipeline the settings describe, over `endpoints`."""
     routing = settings.routing
     _check_routing_targets(routing, endpoints)
     latency = LatencyTracker()
     latency.seed(ledger)  # start from measured latencies, not defaults, after a restart
-    pipeline = GatedPipeline(
+    pipeline = TurnPipeline(
         endpoints=endpoints,
         policy=policy_for(routing.policy, routing, ledger),
         ledger=ledger,

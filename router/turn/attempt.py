@@ -1,4 +1,4 @@
-"""One endpoint's go at a turn, the tool rounds so far, and small helpers of the stages."""
+"""The values a turn carries between its stages: an attempt, the turn's state, its outcome."""
 
 from __future__ import annotations
 
@@ -8,16 +8,21 @@ from dataclasses import dataclass, field, replace
 
 from router.endpoints.base import Endpoint, StreamEnd
 from router.errors import EgressBlockedError, TandemError
+from router.ledger.sent import SentKind
 from router.privacy.redact import Pseudonymizer
 from router.privacy.rules import stricter
+from router.turn.events import RouteChanged
 from router.types import (
     FindingAction,
     Message,
     PackedContext,
+    PrivacyReport,
     ProtectedValue,
     RouteDecision,
     ToolCall,
     TurnRequest,
+    TurnStatus,
+    Usage,
 )
 
 
@@ -34,19 +39,84 @@ class Attempt:
     """Set when the packed context was redacted: restores the streamed answer."""
     files: tempfile.TemporaryDirectory[str] | None = None
     """Redacted copies of text attachments, removed when the attempt ends."""
+    sent_kind: SentKind = "route"
+    """For the record of what left the device: the turn's route or a cascade's escalation."""
 
 
 @dataclass
-class Rounds:
-    """The tool rounds of one turn so far."""
+class TurnState:
+    """What the stages of one turn read and update as it runs."""
 
-    count: int = 0
-    messages: list[Message] = field(default_factory=list)
+    turn_id: str
+    request: TurnRequest
+    history: Sequence[Message]
+    summary: Sequence[Message]
+    """The conversation summary, scanned like the history it condenses."""
+    report: PrivacyReport
+    """The latest privacy report: the turn's, then with each tool round's results."""
+    tool_rounds: int = 0
+    tool_messages: list[Message] = field(default_factory=list)
     """The rounds' calls and results, with the real values (redacted per request)."""
-    protected: tuple[ProtectedValue, ...] = ()
-    """Values the latest scan protects; tool calls run under them."""
+
+    def scanned(self) -> list[Message]:
+        """The messages the privacy scan reads besides the request."""
+        return [*self.history, *self.summary, *self.tool_messages]
+
+
+@dataclass
+class Outcome:
+    """What the turn has produced so far: the answer shown, how it ended, its route.
+
+    The ledger commits it once, whatever way the turn ends.
+    """
+
+    decision: RouteDecision
+    endpoint: str
+    parts: list[str] = field(default_factory=list)
+    end: StreamEnd | None = None
+    error: str | None = None
+    finished: bool = False
+    """Set when the turn ran to its end (not stopped, not failed)."""
     move_local: bool = False
-    """Set when a result moves the rest of the turn onto the device."""
+    """Set by the tool loop when a result must stay on the device: the device takes over."""
+    change: RouteChanged | None = None
+    """The route change that ends the current attempt, once decided."""
+    next: Attempt | None = None
+    """The attempt that takes the turn over with `change`."""
+
+    @property
+    def answer(self) -> str:
+        """The answer as shown to the user."""
+        return "".join(self.parts)
+
+    @property
+    def usage(self) -> Usage | None:
+        """The final generation's usage, once it ended."""
+        return self.end.usage if self.end is not None else None
+
+    @property
+    def status(self) -> TurnStatus:
+        """How the turn ended: an error, a stop, or complete."""
+        if self.error is not None:
+            return "error"
+        if not self.finished or self.end is None or self.end.finish_reason == "cancelled":
+            return "cancelled"
+        return "complete"
+
+    def hand_over(self, attempt: Attempt, change: RouteChanged) -> None:
+        """`attempt` takes the turn over; unless it continues the answer, the text is withdrawn."""
+        self.change, self.next = change, attempt
+        self.decision = attempt.decision
+        self.endpoint = attempt.endpoint.name
+        self.end = None
+        self.move_local = False
+        if not change.keeps_text:
+            self.parts = []
+
+    def take_next(self) -> Attempt | None:
+        """The attempt that takes over (None when the turn is answered); clears the change."""
+        attempt, self.next, self.change = self.next, None, None
+        return attempt
 
 
 @dataclass

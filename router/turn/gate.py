@@ -17,14 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncGenerator, AsyncIterator
-from contextlib import aclosing, asynccontextmanager
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from router.errors import TandemError
-from router.turn.events import TurnEvent
-from router.turn.pipeline import TurnPipeline
-from router.types import TurnRequest
 
 _POLL_S = 0.05
 
@@ -83,21 +79,3 @@ class TurnGate:
             yield
         finally:
             self._changing = False
-
-
-@dataclass
-class GatedPipeline(TurnPipeline):
-    """A turn pipeline whose turns pass through a `TurnGate`, so live changes wait for them."""
-
-    gate: TurnGate = field(default_factory=TurnGate)
-    """Shared with the runtime, which takes it exclusively to swap the model or the tools."""
-
-    async def run_turn(self, request: TurnRequest) -> AsyncGenerator[TurnEvent, None]:
-        """Serve one turn as `TurnPipeline.run_turn` does, counted as in flight until it ends.
-
-        The turn counts until its last event is consumed or its consumer
-        closes it (a stopped reply), whichever comes first.
-        """
-        async with self.gate.turn(), aclosing(super().run_turn(request)) as events:
-            async for event in events:
-                yield event

@@ -1,108 +1,447 @@
-"""The turn pipeline: the stages of DESIGN.md, in order, for one chat turn.
+"""The turn pipeline: one chat turn through the stages of DESIGN.md, top to bottom.
 
-    privacy.scan -> policy.features -> policy.decide -> context.pack
-      -> privacy.egress -> endpoint.stream -> ledger.commit
+    privacy.scan -> policy.decide -> context.pack -> privacy.egress
+      -> endpoint.stream -> ledger.commit
 
-A `cascade` decision answers on the device first (non-streamed, with token
-log-probabilities) and escalates to its off-device endpoint when the answer's
-confidence is below the decision's threshold (an `EscalationStarted` event).
+`TurnPipeline.run_turn` yields typed events (`router.turn.events`) that the GUI,
+the CLI and the MCP `assistant` server render alike. Each stage is a function in
+its own module: `Scanner.scan` (router/privacy/scan.py), `Policy.decide` with
+`enforce_privacy` (router/turn/route.py), `pack` or the context builder
+(router/context/), `outbound` (router/turn/egress.py), `ToolLoop.run`
+(router/turn/tool_loop.py) or the cascade's scored answer (router/turn/cascade.py),
+and `commit` (router/ledger/commit.py).
 
-`TurnPipeline.run_turn` yields typed events the GUI, the CLI and the MCP
-`assistant` server all render the same way. The stages live in `router.turn`:
-`core` (configuration, privacy enforcement, packing, redaction, fallback),
-`streaming` (the answer and its tool rounds, then the ledger) and `cascade`.
+A turn is a loop over attempts: the first goes where the policy decided; a
+failed off-device attempt falls back to the device, a cascade's unsure local
+answer escalates, and a tool result a rule keeps local moves the rest of the turn
+onto the device — each a `RouteChanged` event. The turn is committed once.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
-from contextlib import aclosing
-from dataclasses import dataclass
+import time
+from collections.abc import AsyncGenerator, Mapping, Sequence
+from contextlib import AsyncExitStack, aclosing
+from dataclasses import dataclass, field, replace
 
-from router.errors import EgressBlockedError
-from router.mcp.turn import ToolCalled, ToolResultKeptLocal
-from router.policy.cascade import ScoringEndpoint
-from router.turn.attempt import Attempt, is_remote, title, with_attachments
-from router.turn.cascade import CascadeStages
+from router.context.manager import ContextManager
+from router.context.pack import pack
+from router.endpoints.base import Endpoint, StreamEnd, TokenDelta
+from router.errors import EgressBlockedError, EndpointError, TandemError
+from router.ledger.commit import commit
+from router.ledger.store import Ledger
+from router.mcp.host import ToolHost
+from router.policy.decide import Policy
+from router.policy.features import (
+    BudgetLimits,
+    Embedder,
+    LatencyTracker,
+    TurnFeatures,
+    compute_features,
+)
+from router.privacy.guard import EgressPolicy
+from router.privacy.redact import PseudonymStore
+from router.privacy.scan import Scanner
+from router.turn.after_turn import BackgroundTasks, after_turn
+from router.turn.attempt import (
+    Attempt,
+    Outcome,
+    TurnState,
+    failure_reason,
+    is_remote,
+    title,
+    with_action,
+    with_attachments,
+)
+from router.turn.cascade import (
+    ScoredLocalAnswer,
+    escalation_decision,
+    is_cascade,
+    kept_decision,
+    scored_local_answer,
+    wants_escalation,
+)
+from router.turn.egress import outbound
 from router.turn.events import (
     AfterTurnHook,
     EscalationStarted,
     FallbackStarted,
+    RouteChanged,
     RouteChosen,
+    ToolResultKeptLocal,
     TurnEvent,
     TurnFinished,
 )
-from router.types import TurnRequest
-
-__all__ = [
-    "AfterTurnHook",
-    "EscalationStarted",
-    "FallbackStarted",
-    "RouteChosen",
-    "ToolCalled",
-    "ToolResultKeptLocal",
-    "TurnEvent",
-    "TurnFinished",
-    "TurnPipeline",
-]
+from router.turn.gate import TurnGate
+from router.turn.route import enforce_privacy, fallback_decision, keep_local_decision
+from router.turn.tool_loop import ToolLoop
+from router.types import (
+    GenerationOptions,
+    Message,
+    PackedContext,
+    PrivacyReport,
+    RouteDecision,
+    Turn,
+    TurnRequest,
+)
 
 
 @dataclass
-class TurnPipeline(CascadeStages):
+class TurnPipeline:
     """Runs chat turns through the stages, against a set of endpoints and a ledger."""
+
+    endpoints: Mapping[str, Endpoint]
+    policy: Policy
+    ledger: Ledger
+    generation: GenerationOptions
+    system_prompt: str = ""
+    fallback_to_local: bool = True
+    scanner: Scanner = field(default_factory=Scanner)
+    """Stage `privacy.scan`: detectors plus rules."""
+    egress_policy: EgressPolicy = field(default_factory=EgressPolicy)
+    """Shared with the guarded HTTP clients of the off-device endpoints."""
+    pseudonyms: PseudonymStore = field(default_factory=PseudonymStore)
+    """Placeholders per session for redacted turns (in memory unless given a path)."""
+    budget_limits: BudgetLimits = field(default_factory=BudgetLimits)
+    """Money budgets and latency target; what is left is read from the ledger per turn."""
+    latency: LatencyTracker = field(default_factory=LatencyTracker)
+    """Rolling measured latency per endpoint, fed by every finished turn."""
+    embedder: Embedder | None = None
+    """When set, features use the sentence embedding (difficulty, attachment relevance)."""
+    cascade_samples: int = 2
+    """Local samples a cascade decision draws; their agreement counts toward confidence."""
+    context: ContextManager | None = None
+    """Summary + retrieved + recent turns within the budget; None sends the newest turns."""
+    after_turn_hooks: list[AfterTurnHook] = field(default_factory=list)
+    """Called with each completed turn, after its last event (e.g. the memory index)."""
+    tools: ToolHost | None = None
+    """MCP tools offered to the endpoints; None offers none and ignores tool calls."""
+    max_tool_rounds: int = 4
+    """Most rounds of tool calls in one turn; later calls are not run."""
+    offer_all_tools: bool = False
+    """Offer every tool on every turn, instead of only those the question is about."""
+    gate: TurnGate = field(default_factory=TurnGate)
+    """Counts turns in flight; the runtime shares it to swap models or tools between turns."""
+    _background: BackgroundTasks = field(default_factory=BackgroundTasks, init=False, repr=False)
 
     async def run_turn(self, request: TurnRequest) -> AsyncGenerator[TurnEvent, None]:
         """Serve one turn, yielding its events; the turn is persisted however it ends.
 
         Raises `TandemError` subclasses with a user-facing message for bad input
-        (empty or too long prompt) before anything is persisted. An off-device
-        endpoint that fails, before or during its answer, hands the turn to the
-        device (a `FallbackStarted` event); the ledger keeps only the final answer.
+        (empty or too long prompt) before anything is persisted. The turn counts
+        as in flight at the gate until its last event is consumed or its consumer
+        closes it (a stopped reply).
         """
+        async with self.gate.turn(), aclosing(self._turn(request)) as events:
+            async for event in events:
+                yield event
+
+    async def _turn(self, request: TurnRequest) -> AsyncGenerator[TurnEvent, None]:
         if self.tools is not None:
             await self.tools.ensure_started()  # connects to the MCP servers on the first turn
         history = self.ledger.history(request.session_id)
-        # The summary may be packed too, so it is scanned like the history it condenses.
+        summary = self._summary(request)
         # In a worker thread: NER and attachment extraction take long enough (seconds
         # when the models first load) to freeze a GUI that shares this event loop.
-        scanned = [*history, *self._summary_messages(request)]
-        report = await asyncio.to_thread(self.scanner.scan, request, scanned)
+        report = await asyncio.to_thread(self.scanner.scan, request, [*history, *summary])
+        decision = self.route(request, report, history)
+        attempt = await self._first_attempt(request, report, history, decision)
+        self.ledger.ensure_session(request.session_id, title=title(request.text))
+        turn = self.ledger.begin_turn(request.session_id, request.text, request.attachments)
+        yield _route_chosen(turn, attempt)
+        state = TurnState(turn.id, request, history, summary, report)
+        outcome = Outcome(attempt.decision, attempt.endpoint.name)
+        try:
+            # Guards that a tool result adds hold until the turn ends, whichever endpoint.
+            async with (
+                AsyncExitStack() as guards,
+                aclosing(self._attempts(state, attempt, outcome, guards)) as events,
+            ):
+                async for event in events:
+                    yield event
+            outcome.finished = True
+        except Exception as exc:
+            outcome.error = str(exc) if isinstance(exc, TandemError) else _described(exc)
+            if isinstance(exc, TandemError):
+                raise
+            raise EndpointError(
+                f"{outcome.endpoint} failed: {outcome.error}", "try again, or pick another model"
+            ) from exc
+        finally:
+            record = self._commit(turn, outcome)
+        self._finished(record, outcome)
+        yield TurnFinished(turn=record)
+
+    def features(
+        self, request: TurnRequest, report: PrivacyReport, history: Sequence[Message]
+    ) -> TurnFeatures:
+        """The turn's routing features: text, attachments, privacy, endpoints, budgets."""
+        return compute_features(
+            request,
+            report,
+            history,
+            self.endpoints,
+            budgets=self.budget_limits.remaining(self.ledger, request.session_id),
+            tracker=self.latency,
+            previous_endpoint=self.ledger.last_endpoint(request.session_id),
+            embedder=self.embedder,
+        )
+
+    def route(
+        self, request: TurnRequest, report: PrivacyReport, history: Sequence[Message]
+    ) -> RouteDecision:
+        """Stage `policy.decide`: the policy's choice, with the privacy verdict enforced."""
         features = self.features(request, report, history)
         decision = self.policy.decide(request, report, self.endpoints, features)
-        decision = self._enforce_privacy(request, report, decision)
+        return enforce_privacy(request, report, decision, self.endpoints)
+
+    async def drain(self) -> None:
+        """Wait for background work (memory index, summary refresh) to finish."""
+        await self._background.drain()
+
+    async def _first_attempt(
+        self,
+        request: TurnRequest,
+        report: PrivacyReport,
+        history: Sequence[Message],
+        decision: RouteDecision,
+    ) -> Attempt:
+        """Stages `context.pack` and `privacy.egress` for the decided endpoint."""
         endpoint = self.endpoints[decision.endpoint]
         await endpoint.prepare()
         # Only the attachments the decision chose travel with the request.
         sent = with_attachments(request, decision.attachments_sent)
-        packed = self._pack(sent, history, endpoint)
-        attempt = Attempt(endpoint, packed, decision)
-        if is_remote(endpoint):
-            try:
-                attempt = self._outbound(request, report, attempt)
-            except EgressBlockedError as exc:
-                # Nothing was sent yet: answer on the device rather than fail the turn.
-                replacement = await self._fallback(request, history, attempt, exc.message)
-                if replacement is None:
-                    raise
-                attempt = replacement
-        self.ledger.ensure_session(request.session_id, title=title(request.text))
-        turn = self.ledger.begin_turn(request.session_id, request.text, request.attachments)
-        yield RouteChosen(
-            turn_id=turn.id,
-            decision=attempt.decision,
-            input_tokens=attempt.packed.input_tokens,
-            dropped_turns=attempt.packed.dropped_turns,
-            sent_messages=attempt.packed.messages if is_remote(attempt.endpoint) else (),
-        )
-        if attempt.decision.escalate_to and isinstance(attempt.endpoint, ScoringEndpoint):
-            events = self._cascade(turn, request, report, history, attempt)
+        attempt = Attempt(endpoint, self._pack(sent, history, endpoint), decision)
+        if not is_remote(endpoint):
+            return attempt
+        try:
+            return outbound(self.pseudonyms, request, report, attempt)
+        except EgressBlockedError as exc:
+            # Nothing was sent yet: answer on the device rather than fail the turn.
+            replacement = await self._fallback_attempt(request, history, attempt, exc.message)
+            if replacement is None:
+                raise
+            return replacement
+
+    async def _attempts(
+        self, state: TurnState, attempt: Attempt | None, outcome: Outcome, guards: AsyncExitStack
+    ) -> AsyncGenerator[TurnEvent, None]:
+        """The outer loop: each attempt runs until it answers or hands the turn on."""
+        while attempt is not None:
+            async with aclosing(self._attempt(state, attempt, outcome, guards)) as events:
+                async for event in events:
+                    yield event
+            attempt = outcome.take_next()
+
+    async def _attempt(
+        self, state: TurnState, attempt: Attempt, outcome: Outcome, guards: AsyncExitStack
+    ) -> AsyncGenerator[TurnEvent, None]:
+        """One attempt's events, then the route change that hands the turn on, if any."""
+        try:
+            async with aclosing(self._answer(state, attempt, outcome, guards)) as events:
+                async for event in events:
+                    yield event
+        except (EndpointError, EgressBlockedError) as exc:
+            # Any off-device failure, a guard block included: the device can answer.
+            if not await self._fall_back(state, attempt, outcome, failure_reason(exc)):
+                raise
         else:
-            events = self._stream_and_commit(turn, request, history, attempt, report)
-        # aclosing: when our consumer stops early, the inner generators must be closed
-        # now (stopping generation, recording the cancel), not whenever GC gets to them.
-        async with aclosing(events) as stream:
-            async for event in stream:
-                if isinstance(event, TurnFinished) and event.turn.status == "complete":
-                    self._after_turn(event.turn)
-                yield event
+            if outcome.move_local:
+                await self._keep_local(state, attempt, outcome)
+        if outcome.change is not None:
+            yield outcome.change
+
+    def _answer(
+        self, state: TurnState, attempt: Attempt, outcome: Outcome, guards: AsyncExitStack
+    ) -> AsyncGenerator[TurnEvent, None]:
+        """Stage `endpoint.stream`: the tool loop, or a cascade's scored local answer."""
+        if is_cascade(attempt):
+            return self._cascade(state, attempt, outcome)
+        loop = ToolLoop(
+            generation=self.generation,
+            tools=self.tools,
+            max_rounds=self.max_tool_rounds,
+            offer_all_tools=self.offer_all_tools,
+            egress_policy=self.egress_policy,
+            pseudonyms=self.pseudonyms,
+            scanner=self.scanner,
+            sent=self.ledger.sent,
+        )
+        return loop.run(state, attempt, outcome, guards)
+
+    async def _cascade(
+        self, state: TurnState, attempt: Attempt, outcome: Outcome
+    ) -> AsyncGenerator[TurnEvent, None]:
+        """The device answers with log-probs; the answer is kept, or the turn escalates."""
+        started = time.perf_counter()
+        answer = await scored_local_answer(attempt, self.generation, self.cascade_samples)
+        decision = attempt.decision
+        if wants_escalation(decision, answer):
+            escalation, decision = await self._escalation(state, decision, answer)
+            if escalation is not None:
+                change = EscalationStarted(
+                    decision=escalation.decision,
+                    reason=escalation.decision.reason,
+                    confidence=answer.confidence.score,
+                    withdrawn_text=answer.text,
+                    sent_messages=escalation.packed.messages,
+                )
+                outcome.hand_over(escalation, change)
+                return
+        # Nothing is shown until every sample is scored: that wait is the turn's latency.
+        waited = time.perf_counter() - started
+        usage = answer.samples[0].usage.model_copy(update={"ttft_s": waited, "latency_s": waited})
+        outcome.decision = kept_decision(decision, answer)
+        outcome.end = StreamEnd(usage=usage, finish_reason="stop")
+        if answer.text:
+            outcome.parts.append(answer.text)
+            yield TokenDelta(text=answer.text)
+
+    async def _escalation(
+        self, state: TurnState, decision: RouteDecision, answer: ScoredLocalAnswer
+    ) -> tuple[Attempt | None, RouteDecision]:
+        """The escalation attempt, or None with the decision noting why it could not happen."""
+        target = self.endpoints.get(decision.escalate_to or "")
+        if target is None or not target.available():
+            return None, decision
+        escalated = escalation_decision(decision, target, answer)
+        try:
+            await target.prepare()
+            sent = with_attachments(state.request, decision.attachments_sent)
+            packed = self._pack(sent, state.history, target)
+            first = Attempt(target, packed, escalated, sent_kind="escalation")
+            attempt = outbound(self.pseudonyms, state.request, state.report, first)
+        except (EgressBlockedError, EndpointError) as exc:
+            note = f"{decision.reason}; escalation blocked ({exc.message})"
+            return None, decision.model_copy(update={"reason": note})
+        if attempt.decision.reason != escalated.reason:  # redaction adds its note
+            reason = f"{escalated.reason}; {attempt.decision.reason}"
+            attempt = replace(
+                attempt, decision=attempt.decision.model_copy(update={"reason": reason})
+            )
+        return attempt, decision
+
+    async def _fall_back(
+        self, state: TurnState, failed: Attempt, outcome: Outcome, reason: str
+    ) -> bool:
+        """Hand the turn to the device after an off-device failure; False when it cannot."""
+        current = replace(failed, decision=outcome.decision)
+        replacement = await self._fallback_attempt(state.request, state.history, current, reason)
+        if replacement is None:
+            return False
+        replacement = with_action(replacement, state.report.action)
+        change = FallbackStarted(
+            decision=replacement.decision, reason=reason, withdrawn_text=outcome.answer
+        )
+        outcome.hand_over(replacement, change)
+        return True
+
+    async def _fallback_attempt(
+        self, request: TurnRequest, history: Sequence[Message], failed: Attempt, reason: str
+    ) -> Attempt | None:
+        """The on-device attempt that replaces a failed off-device one, if allowed."""
+        if not (self.fallback_to_local and is_remote(failed.endpoint)):
+            return None
+        decision = fallback_decision(request, self.endpoints, failed.decision, reason)
+        return None if decision is None else await self._attempt_on(request, history, decision)
+
+    async def _keep_local(self, state: TurnState, attempt: Attempt, outcome: Outcome) -> None:
+        """Hand the rest of the turn to the device: a tool result must not leave it."""
+        report = state.report
+        decision = keep_local_decision(state.request, self.endpoints, outcome.decision, report)
+        local = await self._attempt_on(state.request, state.history, decision)
+        outcome.hand_over(local, ToolResultKeptLocal(decision=decision, reason=report.reason))
+
+    async def _attempt_on(
+        self, request: TurnRequest, history: Sequence[Message], decision: RouteDecision
+    ) -> Attempt:
+        endpoint = self.endpoints[decision.endpoint]
+        await endpoint.prepare()
+        return Attempt(endpoint, self._pack(request, history, endpoint), decision)
+
+    def _pack(
+        self, request: TurnRequest, history: Sequence[Message], endpoint: Endpoint
+    ) -> PackedContext:
+        """Stage `context.pack`: the messages for `endpoint` under its token budget."""
+        if self.context is not None:
+            return self.context.pack(
+                request,
+                self.ledger.turns(request.session_id),
+                endpoint,
+                system_prompt=self.system_prompt,
+                reserve_output_tokens=self.generation.max_tokens,
+            ).packed
+        return pack(
+            request,
+            history,
+            endpoint,
+            system_prompt=self.system_prompt,
+            reserve_output_tokens=self.generation.max_tokens,
+        )
+
+    def _summary(self, request: TurnRequest) -> list[Message]:
+        """The conversation summary, when the context builder keeps one."""
+        if self.context is None or not self.context.settings.summary:
+            return []
+        summary = self.context.summaries.get(request.session_id)
+        return [Message(role="system", content=summary.text)] if summary else []
+
+    def _commit(self, turn: Turn, outcome: Outcome) -> Turn:
+        """Stage `ledger.commit`, the one place a turn's end is persisted."""
+        return commit(
+            self.ledger,
+            turn,
+            status=outcome.status,
+            answer=outcome.answer,
+            route=outcome.decision,
+            usage=outcome.usage if outcome.finished else None,
+            error=outcome.error,
+        )
+
+    def _finished(self, record: Turn, outcome: Outcome) -> None:
+        """A completed turn feeds the latency estimate and starts its background work."""
+        if record.status != "complete":
+            return
+        if record.usage is not None:
+            self.latency.observe(outcome.endpoint, record.usage)
+        summarizer = next((e for e in self.endpoints.values() if not is_remote(e)), None)
+        self._background.start(
+            after_turn(
+                record,
+                list(self.after_turn_hooks),
+                self.ledger,
+                self.context,
+                summarizer,
+                self.scanner,
+            )
+        )
+
+
+def _route_chosen(turn: Turn, attempt: Attempt) -> RouteChosen:
+    """The turn's first event: its route, and what leaves the device for it."""
+    return RouteChosen(
+        turn_id=turn.id,
+        decision=attempt.decision,
+        input_tokens=attempt.packed.input_tokens,
+        dropped_turns=attempt.packed.dropped_turns,
+        sent_messages=attempt.packed.messages if is_remote(attempt.endpoint) else (),
+    )
+
+
+def _described(exc: Exception) -> str:
+    """An unexpected error as the ledger records it: its type and message."""
+    return f"{type(exc).__name__}: {exc}"
+
+
+__all__ = [
+    "AfterTurnHook",
+    "EscalationStarted",
+    "FallbackStarted",
+    "RouteChanged",
+    "RouteChosen",
+    "ToolResultKeptLocal",
+    "TurnEvent",
+    "TurnFinished",
+    "TurnPipeline",
+]

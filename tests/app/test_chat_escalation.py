@@ -6,8 +6,14 @@ from types import SimpleNamespace
 
 from app.chat_cli import answer
 from router.endpoints.base import TokenDelta
-from router.mcp.turn import ToolCalled, ToolResultKeptLocal
-from router.turn.pipeline import EscalationStarted, RouteChosen, TurnEvent, TurnFinished
+from router.turn.events import (
+    EscalationStarted,
+    RouteChosen,
+    ToolCalled,
+    ToolResultKeptLocal,
+    TurnEvent,
+    TurnFinished,
+)
 from router.types import RouteDecision, ToolCall, ToolResult, Turn, TurnRequest
 
 LOCAL = RouteDecision(endpoint="local", endpoint_kind="local", policy="cascade", reason="cascade")
@@ -22,7 +28,9 @@ CLOUD = LOCAL.model_copy(
 
 async def _events(request: TurnRequest) -> AsyncGenerator[TurnEvent, None]:
     yield RouteChosen(turn_id="t", decision=LOCAL, input_tokens=3, dropped_turns=0)
-    yield EscalationStarted(decision=CLOUD, confidence=0.3, withdrawn_text="unsure draft")
+    yield EscalationStarted(
+        decision=CLOUD, reason=CLOUD.reason, confidence=0.3, withdrawn_text="unsure draft"
+    )
     yield TokenDelta(text="Paris.")
     turn = Turn(session_id="s", seq=0, user_text=request.text, answer="Paris.", route=CLOUD)
     yield TurnFinished(turn=turn.model_copy(update={"status": "complete"}))

@@ -12,7 +12,7 @@ from app.gui.sensors_bridge import AppSensors
 from mcp_servers.sensors import HostSensors
 from router.mcp.chat_host import ASSISTANT
 from router.runtime.compose import Runtime
-from router.turn.pipeline import ToolCalled, TurnFinished
+from router.turn.events import ToolCalled, TurnFinished
 from router.types import ToolCall, TurnRequest
 from tests.app.conftest import RuntimeFactory
 from tests.app.test_mcp_service import AutoAnswer

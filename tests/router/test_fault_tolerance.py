@@ -20,7 +20,8 @@ from router.paths import resolve_paths
 from router.policy.decide import PreferRemotePolicy
 from router.privacy.guard import EgressPolicy
 from router.settings.config import RemoteEndpointSettings, ResilienceSettings
-from router.turn.pipeline import FallbackStarted, RouteChosen, TurnFinished, TurnPipeline
+from router.turn.events import FallbackStarted, RouteChosen, TurnFinished
+from router.turn.pipeline import TurnPipeline
 from router.types import GenerationOptions, TurnRequest
 from tests.support.fault_server import CLOUD_TEXT, BlackHole, Fault, FaultServer, closed_port
 

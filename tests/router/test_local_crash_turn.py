@@ -15,7 +15,7 @@ from router.endpoints.llama_model import unload_all
 from router.errors import LocalModelCrashedError
 from router.paths import TandemPaths
 from router.runtime.compose import Runtime, build_runtime
-from router.turn.pipeline import TurnFinished
+from router.turn.events import TurnFinished
 from router.types import TurnRequest
 from tests.router.test_runtime_reload_model import short_answers
 

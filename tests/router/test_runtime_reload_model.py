@@ -17,7 +17,7 @@ from router.errors import ModelFormatError, ModelLoadError, ModelNotFoundError, 
 from router.paths import TandemPaths
 from router.runtime.compose import Runtime, build_runtime
 from router.settings.config import Settings, load_settings
-from router.turn.pipeline import TurnFinished
+from router.turn.events import TurnFinished
 from router.types import GenerationOptions, TurnRequest
 
 

@@ -18,7 +18,7 @@ from router.mcp.settings import McpServerSettings, McpSettings
 from router.paths import TandemPaths
 from router.runtime.compose import Runtime, build_runtime
 from router.settings.config import load_settings
-from router.turn.pipeline import TurnFinished
+from router.turn.events import TurnFinished
 from router.types import TurnRequest
 from tests.support.tool_endpoint import ToolEndpoint
 

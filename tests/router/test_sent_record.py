@@ -17,7 +17,8 @@ from router.ledger.store import Ledger
 from router.policy.cascade import CascadePolicy
 from router.policy.decide import PreferRemotePolicy
 from router.privacy.scan import Scanner
-from router.turn.pipeline import EscalationStarted, RouteChosen, TurnFinished, TurnPipeline
+from router.turn.events import EscalationStarted, RouteChosen, TurnFinished
+from router.turn.pipeline import TurnPipeline
 from router.types import GenerationOptions, Message, ToolSpec, TurnRequest
 from tests.router.mcp.test_tool_privacy import EMAIL, _run, _setup
 from tests.router.policy.helpers import ScoringLocal, scored

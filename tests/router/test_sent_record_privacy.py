@@ -23,7 +23,7 @@ from router.paths import TandemPaths
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
 from router.runtime.compose import Runtime, build_runtime
-from router.turn.pipeline import RouteChosen
+from router.turn.events import RouteChosen
 from router.types import Attachment, Finding, TurnRequest
 from tests.router.privacy.test_end_to_end import _runtime as cloud_runtime
 from tests.support.fault_server import FaultServer

@@ -14,7 +14,8 @@ from router.errors import (
 )
 from router.ledger.store import Ledger
 from router.policy.decide import LocalOnlyPolicy, PreferRemotePolicy
-from router.turn.pipeline import FallbackStarted, RouteChosen, TurnFinished, TurnPipeline
+from router.turn.events import FallbackStarted, RouteChosen, TurnFinished
+from router.turn.pipeline import TurnPipeline
 from router.types import GenerationOptions, Message, TurnRequest, Usage
 from tests.support.scripted import Scripted
 

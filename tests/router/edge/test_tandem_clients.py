@@ -11,7 +11,8 @@ from router.ledger.store import Ledger
 from router.paths import resolve_paths
 from router.policy.decide import PreferRemotePolicy
 from router.settings.config import RemoteEndpointSettings, ResilienceSettings
-from router.turn.pipeline import FallbackStarted, RouteChosen, TurnFinished, TurnPipeline
+from router.turn.events import FallbackStarted, RouteChosen, TurnFinished
+from router.turn.pipeline import TurnPipeline
 from router.types import GenerationOptions, TurnRequest
 from tests.router.edge.conftest import StartServer
 from tests.router.edge.support import KEY

@@ -24,7 +24,8 @@ from router.ledger.store import Ledger
 from router.mcp.host import ToolHost
 from router.policy.decide import LocalOnlyPolicy
 from router.privacy.scan import Scanner
-from router.turn.pipeline import ToolCalled, TurnFinished, TurnPipeline
+from router.turn.events import ToolCalled, TurnFinished
+from router.turn.pipeline import TurnPipeline
 from router.types import GenerationOptions, Turn, TurnRequest
 from tests.support.tool_endpoint import ToolEndpoint
 

@@ -15,7 +15,7 @@ from router.mcp.chat_host import ASSISTANT, DeviceBackends
 from router.paths import TandemPaths
 from router.privacy.guard import EgressPolicy
 from router.runtime.compose import build_runtime
-from router.turn.pipeline import ToolCalled, ToolResultKeptLocal, TurnFinished
+from router.turn.events import ToolCalled, ToolResultKeptLocal, TurnFinished
 from router.types import GenerationOptions, Message, ToolSpec, TurnRequest
 from tests.support.tool_endpoint import ToolEndpoint
 from tests.support.wire import Wire

@@ -17,7 +17,8 @@ from router.mcp.host import ToolHost
 from router.policy.decide import LocalOnlyPolicy
 from router.privacy.guard import EgressPolicy
 from router.privacy.scan import Scanner
-from router.turn.pipeline import ToolCalled, TurnPipeline
+from router.turn.events import ToolCalled
+from router.turn.pipeline import TurnPipeline
 from router.types import GenerationOptions, ToolCall, TurnRequest
 from tests.router.mcp.servers import Calls, sensors_server
 from tests.router.privacy.test_scan import fake_detect

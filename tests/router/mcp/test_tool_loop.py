@@ -11,7 +11,8 @@ from router.ledger.store import Ledger
 from router.mcp.host import ToolHost
 from router.policy.decide import LocalOnlyPolicy
 from router.privacy.scan import Scanner
-from router.turn.pipeline import ToolCalled, TurnFinished, TurnPipeline
+from router.turn.events import ToolCalled, TurnFinished
+from router.turn.pipeline import TurnPipeline
 from router.types import GenerationOptions, TurnRequest
 from tests.router.mcp.servers import Calls, sensors_server
 from tests.support.tool_endpoint import ToolEndpoint

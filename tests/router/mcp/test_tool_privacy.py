@@ -14,7 +14,8 @@ from router.policy.decide import PreferRemotePolicy
 from router.privacy.guard import EgressPolicy
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
-from router.turn.pipeline import ToolCalled, ToolResultKeptLocal, TurnFinished, TurnPipeline
+from router.turn.events import ToolCalled, ToolResultKeptLocal, TurnFinished
+from router.turn.pipeline import TurnPipeline
 from router.types import GenerationOptions, Message, ToolSpec, TurnRequest
 from tests.router.mcp.servers import notes_server, text_server
 from tests.router.privacy.test_scan import fake_detect

@@ -12,7 +12,8 @@ from router.endpoints.llama_cpp import LlamaCppEndpoint
 from router.ledger.store import Ledger
 from router.policy.cascade import CascadePolicy
 from router.policy.confidence import agreement, confidence
-from router.turn.pipeline import EscalationStarted, RouteChosen, TurnFinished, TurnPipeline
+from router.turn.events import EscalationStarted, RouteChosen, TurnFinished
+from router.turn.pipeline import TurnPipeline
 from router.types import GenerationOptions, Message
 from tests.router.policy.helpers import (
     PricedEndpoint,

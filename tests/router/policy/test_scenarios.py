@@ -17,7 +17,8 @@ from router.policy.learned import LearnedPolicy, load_quality_model
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
 from router.settings.config import RoutingSettings
-from router.turn.pipeline import RouteChosen, TurnFinished, TurnPipeline
+from router.turn.events import RouteChosen, TurnFinished
+from router.turn.pipeline import TurnPipeline
 from router.types import Attachment, GenerationOptions, Message, PrivacyReport, RouteDecision
 from tests.router.policy.helpers import (
     HARD_QUESTION,

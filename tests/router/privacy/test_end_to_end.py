@@ -12,7 +12,7 @@ from router.endpoints.base import TokenDelta
 from router.errors import EgressBlockedError
 from router.paths import TandemPaths
 from router.runtime.compose import Runtime, build_runtime
-from router.turn.pipeline import RouteChosen, TurnFinished
+from router.turn.events import RouteChosen, TurnFinished
 from router.types import GenerationOptions, Message, TurnRequest
 from tests.support.fault_server import FaultServer
 

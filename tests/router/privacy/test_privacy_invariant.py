@@ -15,7 +15,8 @@ from router.ledger.store import Ledger
 from router.policy.decide import PreferRemotePolicy
 from router.privacy.guard import EgressPolicy
 from router.privacy.scan import Scanner
-from router.turn.pipeline import FallbackStarted, TurnFinished, TurnPipeline
+from router.turn.events import FallbackStarted, TurnFinished
+from router.turn.pipeline import TurnPipeline
 from router.types import Attachment, GenerationOptions, Message, ToolResult, ToolSpec, TurnRequest
 from tests.router.privacy.test_scan import NAMES, fake_detect
 from tests.support.wire import Wire

@@ -1,0 +1,74 @@
+"""Stage `privacy.egress` for an attempt: placeholders for redacted values, then the last
+check of the exact outbound bytes, and the guard that holds while the attempt runs.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import replace
+
+from router.privacy import egress
+from router.privacy.guard import EgressPolicy
+from router.privacy.redact import Pseudonymizer, PseudonymStore, redact_attachments
+from router.turn.attempt import Attempt, is_remote, outbound_bytes
+from router.types import PrivacyReport, ProtectedValue, TurnRequest
+
+
+def outbound(
+    pseudonyms: PseudonymStore, request: TurnRequest, report: PrivacyReport, attempt: Attempt
+) -> Attempt:
+    """The off-device attempt, redacted and checked at the egress guard.
+
+    Raises `EgressBlockedError` when a protected value would still leave.
+    """
+    attempt = redacted(pseudonyms, request, report, attempt)
+    egress.check_outbound(outbound_bytes(attempt.packed), report)
+    return attempt
+
+
+def redacted(
+    pseudonyms: PseudonymStore, request: TurnRequest, report: PrivacyReport, attempt: Attempt
+) -> Attempt:
+    """The off-device attempt with placeholders for every value a redact rule chose.
+
+    Every message of the packed context is redacted (history too, and text
+    attachments, rewritten to temporary files), and the values are protected
+    at the egress guard for the whole request, redacted or not.
+    """
+    pseudonymizer = Pseudonymizer(pseudonyms, request.session_id)
+    pseudonymizer.register(report.redact_values)
+    known = pseudonyms.values(request.session_id)
+    protected: tuple[ProtectedValue | str, ...] = (*report.protected, *known)
+    if not known:  # nothing to redact in this session: send as packed
+        return replace(attempt, protected=protected)
+    files = tempfile.TemporaryDirectory(prefix="tandem-redacted-")
+    messages = redact_attachments(
+        [pseudonymizer.redact_message(m) for m in attempt.packed.messages],
+        pseudonymizer,
+        files.name,
+    )
+    decision = attempt.decision
+    if report.action == "redact":
+        decision = decision.model_copy(
+            update={
+                "redactions": tuple(sorted({p.type for p in report.redact_values})),
+                "reason": f"redacted then sent: {report.reason}",
+            }
+        )
+    packed = attempt.packed.model_copy(update={"messages": tuple(messages)})
+    return replace(
+        attempt,
+        packed=packed,
+        decision=decision,
+        protected=protected,
+        pseudonymizer=pseudonymizer,
+        files=files,
+    )
+
+
+def protection(policy: EgressPolicy, attempt: Attempt) -> AbstractContextManager[None]:
+    """Guard the attempt's values at the egress transports while it streams."""
+    if is_remote(attempt.endpoint):
+        return policy.protect(attempt.protected)
+    return nullcontext()

@@ -1,0 +1,86 @@
+"""Where a turn runs, and where it moves: the pipeline's own privacy check on the policy's
+decision, and the on-device routes that replace a failed or kept-local attempt.
+
+Policies already honour keep-local; `enforce_privacy` is the pipeline's check, so a
+buggy or custom policy cannot send such a turn off the device.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from router.endpoints.base import Endpoint
+from router.errors import EgressBlockedError, TandemError
+from router.policy.cascade import ScoringEndpoint
+from router.policy.decide import local_decision
+from router.turn.attempt import is_remote
+from router.types import PrivacyReport, RouteDecision, TurnRequest
+
+
+def enforce_privacy(
+    request: TurnRequest,
+    report: PrivacyReport,
+    decision: RouteDecision,
+    endpoints: Mapping[str, Endpoint],
+) -> RouteDecision:
+    """The decision with the privacy verdict; a keep-local turn is forced on the device."""
+    chosen = endpoints.get(decision.endpoint)
+    if report.keep_local and (chosen is None or is_remote(chosen) or decision.escalate_to):
+        decision = local_decision(
+            request, endpoints, decision.policy, f"kept local: {report.reason}"
+        )
+    elif decision.escalate_to and not isinstance(chosen, ScoringEndpoint):
+        decision = decision.model_copy(
+            update={
+                "escalate_to": None,
+                "reason": f"{decision.reason}; {decision.endpoint} cannot score its "
+                "answers, so it answers without a confidence check",
+            }
+        )
+    return decision.model_copy(update={"privacy_action": report.action})
+
+
+def fallback_decision(
+    request: TurnRequest,
+    endpoints: Mapping[str, Endpoint],
+    failed: RouteDecision,
+    reason: str,
+) -> RouteDecision | None:
+    """The on-device route that replaces a failed off-device one; None without a device model."""
+    try:
+        decision = local_decision(
+            request,
+            endpoints,
+            failed.policy,
+            f"{failed.endpoint} failed ({reason}); answered on this device instead",
+        )
+    except TandemError:
+        return None
+    return decision.model_copy(update={"privacy_action": failed.privacy_action})
+
+
+def keep_local_decision(
+    request: TurnRequest,
+    endpoints: Mapping[str, Endpoint],
+    current: RouteDecision,
+    report: PrivacyReport,
+) -> RouteDecision:
+    """The on-device route that finishes a turn whose tool results must stay local.
+
+    Raises `EgressBlockedError` when there is no on-device model to finish it.
+    """
+    try:
+        decision = local_decision(
+            request,
+            endpoints,
+            current.policy,
+            f"kept local: a tool result {report.reason}; {current.endpoint} "
+            "handed the rest of the turn to this device",
+        )
+    except TandemError:
+        raise EgressBlockedError(
+            f"a tool result must stay on this device ({report.reason}), and there is no "
+            "on-device model to finish the turn",
+            "add a local model, or deny this tool for cloud turns",
+        ) from None
+    return decision.model_copy(update={"privacy_action": "keep_local"})

@@ -1,0 +1,188 @@
+"""Stage `endpoint.stream` with tools: one attempt's answer as a flat loop over rounds.
+
+Each round streams one generation; when the model asks for tools they run on the
+device through the host, and their results go back in the next round, for at
+most `max_rounds` rounds. Each round's results are scanned: their protected
+values are guarded at egress for the rest of the turn, redact values reach an
+off-device endpoint only as placeholders, and a result a rule keeps local ends
+the attempt with `Outcome.move_local` (the pipeline hands the turn to the device).
+
+Each request to an off-device endpoint is recorded in the ledger once it has
+left (`SentRecord.record`), exactly as it was sent, for the chat's detail panel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from contextlib import AsyncExitStack, ExitStack, aclosing
+from dataclasses import dataclass, replace
+
+from router.endpoints.base import StreamEnd, StreamEvent, TokenDelta, ToolCallRequested
+from router.ledger.sent import SentRecord, recorded_when_sent
+from router.mcp.host import ToolHost
+from router.mcp.select import relevant_servers_tools
+from router.mcp.turn import ToolCalled, exchange, restored_call
+from router.privacy import egress
+from router.privacy.guard import EgressPolicy
+from router.privacy.redact import Pseudonymizer, PseudonymStore
+from router.privacy.scan import Scanner
+from router.turn.attempt import (
+    Attempt,
+    Outcome,
+    Round,
+    TurnState,
+    is_remote,
+    outbound_bytes,
+    with_action,
+)
+from router.turn.egress import protection
+from router.turn.events import TurnEvent
+from router.types import GenerationOptions, Message, ToolCall, ToolResult, ToolSpec
+
+
+@dataclass
+class ToolLoop:
+    """Streams an attempt's answer and runs the tools it asks for, round after round."""
+
+    generation: GenerationOptions
+    tools: ToolHost | None
+    max_rounds: int
+    offer_all_tools: bool
+    egress_policy: EgressPolicy
+    pseudonyms: PseudonymStore
+    scanner: Scanner
+    sent: SentRecord
+
+    async def run(
+        self, state: TurnState, attempt: Attempt, outcome: Outcome, turn_guard: AsyncExitStack
+    ) -> AsyncGenerator[TurnEvent, None]:
+        """Stream the attempt's rounds into `outcome`; `turn_guard` holds tool-result guards."""
+        with ExitStack() as scope:
+            scope.enter_context(protection(self.egress_policy, attempt))
+            if attempt.files is not None:
+                scope.enter_context(attempt.files)
+            while True:
+                attempt = self._with_pseudonymizer(state, attempt)
+                this = Round()
+                async with aclosing(self._stream_round(state, attempt, this)) as deltas:
+                    async for delta in deltas:
+                        outcome.parts.append(delta.text)
+                        yield delta
+                outcome.end = this.end
+                if not self._wants_another_round(state, this):
+                    return
+                async for called in self._run_tools(state, attempt, this):
+                    yield called
+                state.report = self.scanner.scan(state.request, state.scanned())
+                turn_guard.enter_context(self.egress_policy.protect(state.report.protected))
+                attempt = with_action(attempt, state.report.action)
+                outcome.decision = attempt.decision
+                if state.report.keep_local and is_remote(attempt.endpoint):
+                    outcome.move_local = True  # the rest of the turn runs on the device
+                    return
+
+    def _wants_another_round(self, state: TurnState, this: Round) -> bool:
+        """Whether the model asked for tools and the turn may still run them."""
+        end = this.end
+        if not this.calls or end is None or end.finish_reason == "cancelled":
+            return False  # answered or stopped
+        return state.tool_rounds < self.max_rounds
+
+    def offered_tools(self, attempt: Attempt) -> tuple[ToolSpec, ...]:
+        """The tools this turn is offered (the same every round: APIs reject tool history
+        without them): all of the host's, or those its question is about."""
+        if self.tools is None:
+            return ()
+        if self.offer_all_tools:
+            return self.tools.tools()
+        question = next(
+            (m.content for m in reversed(attempt.packed.messages) if m.role == "user"), ""
+        )
+        return relevant_servers_tools(self.tools.tools(), question)
+
+    async def _stream_round(
+        self, state: TurnState, attempt: Attempt, out: Round
+    ) -> AsyncGenerator[TokenDelta, None]:
+        """One generation: its text as it comes (placeholders restored); calls and end to `out`."""
+        restorer = attempt.pseudonymizer.restorer() if attempt.pseudonymizer else None
+        offered = self.offered_tools(attempt)
+        async with aclosing(self._endpoint_stream(state, attempt, offered)) as events:
+            async for event in events:
+                if isinstance(event, TokenDelta):
+                    text = restorer.feed(event.text) if restorer else event.text
+                    if text:
+                        out.said.append(text)
+                        yield TokenDelta(text=text)
+                elif isinstance(event, StreamEnd):
+                    out.end = event
+                elif isinstance(event, ToolCallRequested) and offered:
+                    out.calls.append(event.call)
+        tail = restorer.flush() if restorer else ""
+        if tail:
+            out.said.append(tail)
+            yield TokenDelta(text=tail)
+
+    def _endpoint_stream(
+        self, state: TurnState, attempt: Attempt, offered: tuple[ToolSpec, ...]
+    ) -> AsyncGenerator[StreamEvent, None]:
+        """The endpoint's raw stream for this round, recorded once an off-device request left."""
+        messages = self._round_messages(state, attempt)
+        # Without tools the call is exactly as before tools existed (some endpoints predate them).
+        stream = (
+            attempt.endpoint.stream(messages, self.generation, offered)
+            if offered
+            else attempt.endpoint.stream(messages, self.generation)
+        )
+        if not is_remote(attempt.endpoint):
+            return stream
+        turn_id, kind = state.turn_id, attempt.sent_kind
+        name, tool_round = attempt.endpoint.name, state.tool_rounds
+        return recorded_when_sent(
+            stream,
+            lambda: self.sent.record(
+                turn_id, endpoint=name, kind=kind, tool_round=tool_round, messages=messages
+            ),
+        )
+
+    async def _run_tools(
+        self, state: TurnState, attempt: Attempt, this: Round
+    ) -> AsyncGenerator[ToolCalled, None]:
+        """Run one round's calls in order and record the round; the host never raises."""
+        assert self.tools is not None  # tools were offered, so there is a host
+        ran: list[ToolCall] = []
+        results: list[ToolResult] = []
+        for requested in this.calls:
+            call = restored_call(requested, attempt.pseudonymizer)
+            # An HTTP server's guarded client blocks arguments carrying protected values.
+            with self.egress_policy.protect(state.report.protected):
+                result = await self.tools.call(call)
+            ran.append(call)
+            results.append(result)
+            yield ToolCalled(call=call, result=result)
+        state.tool_rounds += 1
+        state.tool_messages += exchange("".join(this.said), ran, results)
+
+    def _with_pseudonymizer(self, state: TurnState, attempt: Attempt) -> Attempt:
+        """An off-device attempt with tool rounds gets placeholders for their redact values."""
+        if not state.tool_messages or not is_remote(attempt.endpoint):
+            return attempt
+        pseudonymizer = attempt.pseudonymizer or Pseudonymizer(
+            self.pseudonyms, state.request.session_id
+        )
+        pseudonymizer.register(state.report.redact_values)
+        return replace(attempt, pseudonymizer=pseudonymizer)
+
+    def _round_messages(self, state: TurnState, attempt: Attempt) -> tuple[Message, ...]:
+        """What the endpoint gets this round: the packed context, then the tool rounds.
+
+        Off-device, every message is redacted again (a tool result may have
+        brought new values) and the whole request checked before it is sent.
+        """
+        messages = (*attempt.packed.messages, *state.tool_messages)
+        if not state.tool_messages or not is_remote(attempt.endpoint):
+            return messages
+        if attempt.pseudonymizer is not None:
+            messages = tuple(attempt.pseudonymizer.redact_message(m) for m in messages)
+        packed = attempt.packed.model_copy(update={"messages": messages})
+        egress.check_outbound(outbound_bytes(packed), state.report)
+        return messages
