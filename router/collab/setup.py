@@ -4,7 +4,7 @@ Front ends (the CLI, the GUI) name agents the way users do: `local`, an
 `[[endpoints]]` name (`claude`, `home`), a kind (`edge`, `cloud`), or
 `peer:URL` for another Tandem device serving its MCP assistant over HTTP.
 They pass `runtime.pipeline`; collab reads it through `TeamSource`, so it does
-not depend on the composition root (router/runtime) that depends on it.
+not depend on the composition root (the runtime) that depends on it.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The `[context]` settings: how earlier turns reach the endpoint that serves a turn.
 
-`router.settings.config.Settings` composes this section with the others.
+The top-level `Settings` composes this section with the others.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The endpoint settings: the on-device model, `[[endpoints]]` entries and `[resilience]`.
 
-`router.settings.config.Settings` composes these sections with the others;
+The top-level `Settings` composes these sections with the others;
 endpoint code imports them from here, so it never depends on the config file's loader.
 """
 

@@ -1,6 +1,6 @@
 """The `[memory]` settings: where every turn is indexed (Chroma).
 
-`router.settings.config.Settings` composes this section with the others.
+The top-level `Settings` composes this section with the others.
 """
 
 from __future__ import annotations

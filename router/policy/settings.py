@@ -1,6 +1,6 @@
 """The `[routing]` settings: which policy routes turns and what it trades off.
 
-`router.settings.config.Settings` composes this section with the others; policy
+The top-level `Settings` composes this section with the others; policy
 code imports it from here, so the policies never depend on the config file's loader.
 """
 

@@ -1,6 +1,6 @@
 """The `[privacy]` settings: how turns are scanned, and the user's own rules.
 
-`router.settings.config.Settings` composes this section with the others.
+The top-level `Settings` composes this section with the others.
 """
 
 from __future__ import annotations
