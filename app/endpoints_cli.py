@@ -12,9 +12,10 @@ from router.endpoints.base import Endpoint, StreamEnd, TokenDelta
 from router.endpoints.pricing import PriceTable
 from router.endpoints.probe import Reachability, base_url_of, probe
 from router.endpoints.registry import build_remote_endpoint
+from router.endpoints.settings import RemoteEndpointSettings
 from router.errors import ConfigError, TandemError
 from router.paths import TandemPaths, resolve_paths
-from router.settings.config import RemoteEndpointSettings, Settings, load_settings
+from router.settings.config import Settings, load_settings
 from router.settings.secrets import delete_api_key, get_api_key, set_api_key
 from router.types import GenerationOptions, Message
 

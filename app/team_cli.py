@@ -104,7 +104,7 @@ def topology_for(name: str, n: int, graph: str | None) -> Topology:
 async def _run(
     runtime: Runtime, question: str, args: argparse.Namespace, info: TextIO | None
 ) -> TeamResult:
-    agents = team_agents(runtime, parse_agent_specs(args.agents))
+    agents = team_agents(runtime.pipeline, parse_agent_specs(args.agents))
     generation = runtime.settings.generation
     if args.answer_tokens:
         generation = generation.model_copy(update={"max_tokens": args.answer_tokens})
@@ -117,7 +117,9 @@ async def _run(
     )
     topology = topology_for(args.topology, len(agents), args.graph)
     await prepare_agents(agents)
-    async for event in stream_team(question, agents, topology, plan, team_privacy(runtime)):
+    async for event in stream_team(
+        question, agents, topology, plan, team_privacy(runtime.pipeline)
+    ):
         if info is not None:
             line = progress_line(event)
             if line:

@@ -33,8 +33,8 @@ from router.ledger.store import Ledger
 from router.memory.embedding import shared_embedder
 from router.policy.decide import PreferRemotePolicy
 from router.policy.factory import policy_for
+from router.policy.settings import RoutingSettings
 from router.privacy.scan import Scanner
-from router.settings.config import RoutingSettings
 from router.turn.pipeline import TurnPipeline
 from router.types import Attachment, GenerationOptions, RouteDecision, TurnRequest, Usage
 

@@ -21,9 +21,9 @@ from app.turn_text import stats_line
 from router.endpoints.base import Endpoint
 from router.endpoints.pricing import PriceTable
 from router.endpoints.registry import build_remote_endpoint
+from router.endpoints.settings import RemoteEndpointSettings, ResilienceSettings
 from router.errors import TandemError
 from router.runtime.compose import Runtime
-from router.settings.config import RemoteEndpointSettings, ResilienceSettings
 from router.settings.secrets import get_api_key, key_env_var, set_api_key
 from router.settings.store import read_toml_file, save_and_apply, write_toml
 

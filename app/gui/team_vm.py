@@ -196,7 +196,7 @@ class TeamViewModel:
         self.status = "failed"
 
     async def _run(self, question: str) -> TeamResult | None:
-        agents = team_agents(self.runtime, self.agents)
+        agents = team_agents(self.runtime.pipeline, self.agents)
         topology = topology_for(self.topology, len(agents), None)
         plan = TeamPlan(
             pattern=self.pattern,
@@ -208,7 +208,7 @@ class TeamViewModel:
         await prepare_agents(agents)
         self.status = "running"
         async for event in stream_team(
-            question, agents, topology, plan, team_privacy(self.runtime)
+            question, agents, topology, plan, team_privacy(self.runtime.pipeline)
         ):
             self.apply(event)
         if self.result is not None and self.result.status == "failed":

@@ -1,23 +1,52 @@
-"""Assembling a team from a `Runtime`: agents from endpoint names, and the runtime's privacy.
+"""Assembling a team from a running pipeline: agents from endpoint names, and its privacy.
 
 Front ends (the CLI, the GUI) name agents the way users do: `local`, an
 `[[endpoints]]` name (`claude`, `home`), a kind (`edge`, `cloud`), or
 `peer:URL` for another Tandem device serving its MCP assistant over HTTP.
+They pass `runtime.pipeline`; collab reads it through `TeamSource`, so it does
+not depend on the composition root (the runtime) that depends on it.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 from router.collab.agents import Agent, TeamConfigError, agents_from_endpoints
 from router.collab.mcp_agent import McpAssistantEndpoint
 from router.collab.privacy import TeamPrivacy
 from router.endpoints.base import Endpoint
-from router.runtime.compose import Runtime
+from router.privacy.guard import EgressPolicy
+from router.privacy.redact import PseudonymStore
+from router.privacy.scan import Scanner
 
 PEER_PREFIX = "peer:"
 PEER_TOKEN_ENV = "TANDEM_PEER_TOKEN"
+
+
+class TeamSource(Protocol):
+    """What a team takes from the turn pipeline (`runtime.pipeline` satisfies it)."""
+
+    @property
+    def endpoints(self) -> Mapping[str, Endpoint]:
+        """The configured endpoints by name, `local` among them."""
+        ...
+
+    @property
+    def scanner(self) -> Scanner:
+        """The privacy scanner with the user's rules."""
+        ...
+
+    @property
+    def pseudonyms(self) -> PseudonymStore:
+        """Where placeholders for protected values are kept."""
+        ...
+
+    @property
+    def egress_policy(self) -> EgressPolicy:
+        """The values every off-device request is checked against."""
+        ...
 
 
 def parse_agent_specs(text: str) -> list[str]:
@@ -29,10 +58,10 @@ def parse_agent_specs(text: str) -> list[str]:
 
 
 def team_agents(
-    runtime: Runtime, specs: Sequence[str], *, peer_token_env: str = PEER_TOKEN_ENV
+    pipeline: TeamSource, specs: Sequence[str], *, peer_token_env: str = PEER_TOKEN_ENV
 ) -> list[Agent]:
-    """Agents for `specs` over the runtime's endpoints; `peer:URL` reaches another device."""
-    endpoints: dict[str, Endpoint] = dict(runtime.pipeline.endpoints)
+    """Agents for `specs` over the pipeline's endpoints; `peer:URL` reaches another device."""
+    endpoints: dict[str, Endpoint] = dict(pipeline.endpoints)
     resolved: list[str] = []
     for i, spec in enumerate(specs):
         if spec.startswith(PEER_PREFIX):
@@ -41,7 +70,7 @@ def team_agents(
                 spec[len(PEER_PREFIX) :],
                 token=os.environ.get(peer_token_env) or None,
                 name=name,
-                egress=runtime.pipeline.egress_policy,
+                egress=pipeline.egress_policy,
             )
             resolved.append(name)
         else:
@@ -49,9 +78,8 @@ def team_agents(
     return agents_from_endpoints(resolved, endpoints)
 
 
-def team_privacy(runtime: Runtime) -> TeamPrivacy:
-    """The runtime's scanner (the user's rules), placeholder store and egress policy."""
-    pipeline = runtime.pipeline
+def team_privacy(pipeline: TeamSource) -> TeamPrivacy:
+    """The pipeline's scanner (the user's rules), placeholder store and egress policy."""
     return TeamPrivacy(
         scanner=pipeline.scanner, pseudonyms=pipeline.pseudonyms, egress=pipeline.egress_policy
     )

@@ -16,7 +16,7 @@ import logging
 import os
 import time
 from collections.abc import AsyncGenerator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from router.endpoints import llama_protocol as proto
 from router.endpoints.base import (
@@ -38,12 +38,10 @@ from router.endpoints.llama_tools import (
 )
 from router.endpoints.llama_worker import MIN_P as _MIN_P
 from router.endpoints.llama_worker import TOP_K as _TOP_K
+from router.endpoints.settings import LocalModelSettings
 from router.errors import EndpointError, LocalModelCrashedError, PromptTooLongError, TandemError
 from router.policy.confidence import ScoredAnswer
 from router.types import GenerationOptions, Message, ToolCall, ToolSpec, Usage
-
-if TYPE_CHECKING:
-    from router.settings.config import LocalModelSettings
 
 __all__ = ["_MIN_P", "_TOP_K", "LlamaCppEndpoint"]
 

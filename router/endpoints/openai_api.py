@@ -38,8 +38,8 @@ from router.endpoints.remote_common import (
     status_error,
     stream_broke,
 )
+from router.endpoints.settings import RemoteEndpointSettings
 from router.errors import ConfigError, EndpointError
-from router.settings.config import RemoteEndpointSettings
 from router.types import GenerationOptions, Message, ToolCall, ToolSpec, Usage
 
 log = logging.getLogger(__name__)

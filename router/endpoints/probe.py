@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from router.settings.config import RemoteEndpointSettings
+from router.endpoints.settings import RemoteEndpointSettings
 
 DEFAULT_BASE_URLS = {"anthropic": "https://api.anthropic.com"}
 

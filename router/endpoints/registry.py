@@ -1,16 +1,77 @@
-"""Builds the off-device endpoints named in the config, each behind the resilience layer."""
+"""Builds the off-device endpoints named in the config, each behind the resilience layer.
+
+`ENDPOINT_BUILDERS` is the one table of wire protocols: an `[[endpoints]] api`
+value to the function that builds its endpoint. A new protocol is a new row.
+Each builder imports its client library when called, so a config that uses
+only one protocol never loads the other's SDK.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from router.endpoints.base import Endpoint
 from router.endpoints.pricing import PriceTable
 from router.endpoints.resilient import ResilientEndpoint
+from router.endpoints.settings import RemoteEndpointSettings, ResilienceSettings
+from router.errors import ConfigError
 from router.paths import TandemPaths
 from router.privacy.guard import EgressPolicy, guarded_httpx2_client, guarded_httpx_client
-from router.settings.config import RemoteEndpointSettings, ResilienceSettings
 from router.settings.secrets import get_api_key
+
+EndpointBuilder = Callable[
+    [RemoteEndpointSettings, ResilienceSettings, EgressPolicy | None, dict[str, Any]], Endpoint
+]
+"""Builds one endpoint from its entry, the timeouts, the egress guard (if any) and the
+keyword arguments every remote endpoint takes (key, prices, timeouts)."""
+
+
+def _anthropic(
+    settings: RemoteEndpointSettings,
+    resilience: ResilienceSettings,
+    egress: EgressPolicy | None,
+    common: dict[str, Any],
+) -> Endpoint:
+    import httpx2
+
+    from router.endpoints.anthropic_api import AnthropicEndpoint
+
+    client = None
+    if egress is not None:
+        # The guard's client replaces the endpoint's own, so it carries the same limits.
+        timeout = httpx2.Timeout(
+            resilience.first_token_timeout_s, connect=resilience.connect_timeout_s
+        )
+        client = guarded_httpx2_client(egress, settings.name, timeout=timeout)
+    return AnthropicEndpoint(settings, http_client=client, close_client=True, **common)
+
+
+def _openai(
+    settings: RemoteEndpointSettings,
+    resilience: ResilienceSettings,
+    egress: EgressPolicy | None,
+    common: dict[str, Any],
+) -> Endpoint:
+    import httpx
+
+    from router.endpoints.openai_api import OpenAICompatEndpoint
+
+    client = None
+    if egress is not None:
+        # The guard's client replaces the endpoint's own, so it carries the same limits.
+        timeout = httpx.Timeout(
+            resilience.first_token_timeout_s, connect=resilience.connect_timeout_s
+        )
+        client = guarded_httpx_client(egress, settings.name, timeout=timeout)
+    return OpenAICompatEndpoint(settings, http_client=client, close_client=True, **common)
+
+
+ENDPOINT_BUILDERS: Mapping[str, EndpointBuilder] = {
+    "anthropic": _anthropic,
+    "openai": _openai,
+}
+"""Every off-device wire protocol by its `[[endpoints]] api` name."""
 
 
 def build_remote_endpoint(
@@ -25,35 +86,16 @@ def build_remote_endpoint(
     With `egress`, the endpoint's HTTP client checks every request's bytes against
     the values the pipeline currently protects (see `router.privacy.guard`).
     """
-    inner: Endpoint
-    key = get_api_key(settings, paths)
+    builder = ENDPOINT_BUILDERS.get(settings.api)
+    if builder is None:
+        raise ConfigError(
+            f"endpoint {settings.name!r} uses unknown api {settings.api!r}",
+            f"set its `api` to one of: {', '.join(ENDPOINT_BUILDERS)}",
+        )
     common: dict[str, Any] = {
-        "api_key": key,
+        "api_key": get_api_key(settings, paths),
         "prices": prices,
         "connect_timeout_s": resilience.connect_timeout_s,
         "read_timeout_s": resilience.first_token_timeout_s,
     }
-    # One timeout for both client libraries: the guard's client replaces the
-    # endpoint's own, so it must carry the same connect limit.
-    read_s, connect_s = resilience.first_token_timeout_s, resilience.connect_timeout_s
-    if settings.api == "anthropic":
-        import httpx2
-
-        from router.endpoints.anthropic_api import AnthropicEndpoint
-
-        client2 = None
-        if egress is not None:
-            timeout2 = httpx2.Timeout(read_s, connect=connect_s)
-            client2 = guarded_httpx2_client(egress, settings.name, timeout=timeout2)
-        inner = AnthropicEndpoint(settings, http_client=client2, close_client=True, **common)
-    else:
-        import httpx
-
-        from router.endpoints.openai_api import OpenAICompatEndpoint
-
-        client = None
-        if egress is not None:
-            timeout = httpx.Timeout(read_s, connect=connect_s)
-            client = guarded_httpx_client(egress, settings.name, timeout=timeout)
-        inner = OpenAICompatEndpoint(settings, http_client=client, close_client=True, **common)
-    return ResilientEndpoint(inner, resilience)
+    return ResilientEndpoint(builder(settings, resilience, egress, common), resilience)

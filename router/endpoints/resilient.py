@@ -17,8 +17,8 @@ from contextlib import aclosing
 from typing import Literal
 
 from router.endpoints.base import Endpoint, StreamEnd, StreamEvent, TokenDelta, ToolCallRequested
+from router.endpoints.settings import ResilienceSettings
 from router.errors import EgressBlockedError, EndpointUnavailableError
-from router.settings.config import ResilienceSettings
 from router.types import GenerationOptions, Message, ToolSpec
 
 Clock = Callable[[], float]

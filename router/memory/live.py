@@ -13,9 +13,9 @@ import threading
 
 from router.context.retrieval import EmbeddingRetriever, HybridMemoryRetriever, Retriever
 from router.errors import TandemError
+from router.memory.settings import MemorySettings
 from router.memory.store import MemoryStore, open_memory
 from router.paths import TandemPaths
-from router.settings.config import MemorySettings
 from router.types import Turn
 
 _log = logging.getLogger(__name__)

@@ -30,8 +30,8 @@ from router.memory.records import (
     where_clause,
 )
 from router.memory.server_index import ServerIndex
+from router.memory.settings import MemorySettings
 from router.paths import TandemPaths
-from router.settings.config import MemorySettings
 from router.types import Turn
 
 __all__ = [

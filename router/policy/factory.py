@@ -1,7 +1,13 @@
-"""Builds the configured routing policy from `[routing]` settings."""
+"""Builds the configured routing policy from `[routing]` settings.
+
+`POLICY_BUILDERS` is the one table of policies: a name (the values of
+`[routing] policy`) to the function that builds it from the settings. A new
+policy is a new row, not a new branch.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from router.errors import TandemError
@@ -10,12 +16,15 @@ from router.policy.cascade import CascadePolicy
 from router.policy.decide import LocalOnlyPolicy, Policy, PreferRemotePolicy
 from router.policy.estimate import Weights
 from router.policy.features import BudgetLimits
-from router.policy.learned import LearnedPolicy, load_quality_model
+from router.policy.learned import LearnedPolicy, QualityModel, load_quality_model
 from router.policy.rules import RulesPolicy
-from router.settings.config import RoutingSettings
+from router.policy.settings import RoutingSettings
 
 if TYPE_CHECKING:
     from router.ledger.store import Ledger
+
+PolicyBuilder = Callable[[RoutingSettings], Policy]
+"""Builds one policy from `[routing]` settings, loading its artifacts (errors say which file)."""
 
 
 def weights_of(settings: RoutingSettings) -> Weights:
@@ -36,44 +45,74 @@ def limits_of(settings: RoutingSettings) -> BudgetLimits:
     )
 
 
+def _quality(settings: RoutingSettings) -> QualityModel:
+    return load_quality_model(settings.learned_artifact, settings.learned_router)
+
+
+def _local(settings: RoutingSettings) -> Policy:
+    return LocalOnlyPolicy()
+
+
+def _prefer_remote(settings: RoutingSettings) -> Policy:
+    return PreferRemotePolicy()
+
+
+def _learned(settings: RoutingSettings) -> Policy:
+    return LearnedPolicy(_quality(settings), weights_of(settings), sticky=settings.sticky)
+
+
+def _budget(settings: RoutingSettings) -> Policy:
+    quality = _quality(settings)
+    pacing = load_pacing(settings.budget_artifact)
+    return BudgetPolicy(quality, pacing, weights_of(settings), sticky=settings.sticky)
+
+
+def _cascade(settings: RoutingSettings) -> Policy:
+    quality = _quality(settings)
+    return CascadePolicy(
+        settings.cascade_threshold, settings.cascade_escalate_to, quality, weights_of(settings)
+    )
+
+
+def _rules(settings: RoutingSettings) -> Policy:
+    # The quality model is loaded first, as it always was: its errors come before the fallback's.
+    quality = _quality(settings)
+    fallback = POLICY_BUILDERS[settings.rules_fallback](
+        settings.model_copy(update={"policy": settings.rules_fallback})
+    )
+    return RulesPolicy(tuple(settings.rules), fallback, weights_of(settings), quality)
+
+
+POLICY_BUILDERS: Mapping[str, PolicyBuilder] = {
+    "local": _local,
+    "prefer_remote": _prefer_remote,
+    "rules": _rules,
+    "learned": _learned,
+    "budget": _budget,
+    "cascade": _cascade,
+}
+"""Every routing policy by its `[routing] policy` name."""
+
+POLICY_NAMES = tuple(POLICY_BUILDERS)
+
+
 def build_policy(settings: RoutingSettings, ledger: Ledger | None = None) -> Policy:
     """The policy `settings.policy` names, with its artifacts loaded (errors say which file).
 
     `ledger` is accepted for policies that read history themselves; spend and
     latency reach policies through the pipeline's `TurnFeatures`.
     """
-    weights = weights_of(settings)
-    name = settings.policy
-    if name == "local":
-        return LocalOnlyPolicy()
-    if name == "prefer_remote":
-        return PreferRemotePolicy()
-    quality = load_quality_model(settings.learned_artifact, settings.learned_router)
-    if name == "learned":
-        return LearnedPolicy(quality, weights, sticky=settings.sticky)
-    if name == "budget":
-        pacing = load_pacing(settings.budget_artifact)
-        return BudgetPolicy(quality, pacing, weights, sticky=settings.sticky)
-    if name == "cascade":
-        return CascadePolicy(
-            settings.cascade_threshold, settings.cascade_escalate_to, quality, weights
-        )
-    fallback = build_policy(settings.model_copy(update={"policy": settings.rules_fallback}))
-    return RulesPolicy(tuple(settings.rules), fallback, weights, quality)
-
-
-POLICY_NAMES = ("local", "prefer_remote", "rules", "learned", "budget", "cascade")
+    return policy_for(settings.policy, settings, ledger)
 
 
 def policy_for(
     name: str, routing: RoutingSettings | None = None, ledger: Ledger | None = None
 ) -> Policy:
     """Return the policy configured under `name`, built from `routing` settings if given."""
-    if name == "local":
-        return LocalOnlyPolicy()
-    if name == "prefer_remote":
-        return PreferRemotePolicy()
-    if name in POLICY_NAMES:
-        settings = (routing or RoutingSettings(policy="local")).model_copy(update={"policy": name})
-        return build_policy(settings, ledger)
-    raise TandemError(f"unknown routing policy {name!r}", f"use one of: {', '.join(POLICY_NAMES)}")
+    builder = POLICY_BUILDERS.get(name)
+    if builder is None:
+        raise TandemError(
+            f"unknown routing policy {name!r}", f"use one of: {', '.join(POLICY_NAMES)}"
+        )
+    settings = (routing or RoutingSettings(policy="local")).model_copy(update={"policy": name})
+    return builder(settings)

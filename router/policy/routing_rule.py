@@ -1,7 +1,7 @@
 """One user routing rule (`[[routing.rules]]`): its conditions and where matching turns go.
 
 Apart from the `rules` policy that applies it (router/policy/rules.py), so the
-settings (router/settings/config.py) can describe it without importing the policies.
+settings (router/policy/settings.py) can describe it without importing the policies.
 """
 
 from __future__ import annotations

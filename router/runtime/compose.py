@@ -31,12 +31,13 @@ from router.models.manager import ModelManager
 from router.paths import TandemPaths, resolve_paths
 from router.policy.factory import limits_of, policy_for
 from router.policy.features import LatencyTracker
+from router.policy.settings import RoutingSettings
 from router.privacy.guard import EgressPolicy
 from router.privacy.redact import PseudonymStore
 from router.privacy.rules import build_rules
 from router.privacy.scan import Scanner
 from router.runtime.live_swap import reload_tool_host, switch_local_model
-from router.settings.config import RoutingSettings, Settings, load_settings
+from router.settings.config import Settings, load_settings
 from router.turn.gate import TurnGate
 from router.turn.pipeline import TurnPipeline
 

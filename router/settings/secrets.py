@@ -24,9 +24,9 @@ import keyring.errors
 from keyring.backend import KeyringBackend
 from keyring.backends import chainer, fail, null
 
+from router.endpoints.settings import RemoteEndpointSettings
 from router.errors import TandemError
 from router.paths import TandemPaths, resolve_paths
-from router.settings.config import RemoteEndpointSettings
 
 log = logging.getLogger(__name__)
 

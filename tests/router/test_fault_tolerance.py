@@ -15,11 +15,11 @@ import pytest
 from router.endpoints.llama_cpp import LlamaCppEndpoint
 from router.endpoints.pricing import PriceTable
 from router.endpoints.registry import build_remote_endpoint
+from router.endpoints.settings import RemoteEndpointSettings, ResilienceSettings
 from router.ledger.store import Ledger
 from router.paths import resolve_paths
 from router.policy.decide import PreferRemotePolicy
 from router.privacy.guard import EgressPolicy
-from router.settings.config import RemoteEndpointSettings, ResilienceSettings
 from router.turn.events import FallbackStarted, RouteChosen, TurnFinished
 from router.turn.pipeline import TurnPipeline
 from router.types import GenerationOptions, TurnRequest

@@ -13,8 +13,8 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
+from router.endpoints.settings import RemoteEndpointSettings
 from router.paths import TandemPaths
-from router.settings.config import RemoteEndpointSettings
 from router.settings.secrets import (
     REDACTED,
     SecretsError,

@@ -12,8 +12,8 @@ import pytest
 from app.cli import build_parser
 from router.edge.engine import ApiError, Gate, StopScanner
 from router.edge.server import banner, bind, create_app, is_loopback, serve
+from router.endpoints.settings import RemoteEndpointSettings
 from router.errors import TandemError
-from router.settings.config import RemoteEndpointSettings
 
 
 def _feed_all(scanner: StopScanner, pieces: list[str]) -> tuple[str, str | None]:

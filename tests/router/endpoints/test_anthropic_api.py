@@ -19,8 +19,8 @@ import pytest
 from router.endpoints.anthropic_api import AnthropicEndpoint
 from router.endpoints.base import StreamEnd, StreamEvent, TokenDelta, ToolCallRequested
 from router.endpoints.pricing import ModelPrice, PriceTable
+from router.endpoints.settings import RemoteEndpointSettings
 from router.errors import EndpointRequestError, EndpointUnavailableError
-from router.settings.config import RemoteEndpointSettings
 from router.types import (
     Attachment,
     GenerationOptions,

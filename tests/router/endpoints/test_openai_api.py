@@ -19,8 +19,8 @@ import pytest
 from router.endpoints.base import StreamEnd, StreamEvent, TokenDelta, ToolCallRequested
 from router.endpoints.openai_api import OpenAICompatEndpoint
 from router.endpoints.pricing import ModelPrice, PriceTable
+from router.endpoints.settings import RemoteEndpointSettings
 from router.errors import ConfigError, EndpointRequestError, EndpointUnavailableError
-from router.settings.config import RemoteEndpointSettings
 from router.types import Attachment, GenerationOptions, Message, ToolCall, ToolResult, ToolSpec
 
 KEY = "sk-proj-SECRET-test-key-0123456789abcdef"

@@ -4,8 +4,8 @@ import pytest
 
 from router.endpoints.base import Endpoint, StreamEnd, TokenDelta
 from router.endpoints.resilient import CircuitBreaker, ResilientEndpoint
+from router.endpoints.settings import ResilienceSettings
 from router.errors import EgressBlockedError, EndpointRequestError, EndpointUnavailableError
-from router.settings.config import ResilienceSettings
 from router.types import GenerationOptions, Message, Usage
 from tests.support.scripted import Scripted
 

@@ -16,9 +16,9 @@ import pytest
 from router.memory.embedding import MiniLMEmbedder
 from router.memory.errors import MemoryServerError
 from router.memory.index import chroma_settings
+from router.memory.settings import MemorySettings
 from router.memory.store import memory_folder, open_memory
 from router.paths import TandemPaths
-from router.settings.config import MemorySettings
 from tests.router.memory.conftest import make_turn
 from tests.support.missing import missing
 

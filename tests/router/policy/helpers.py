@@ -11,7 +11,7 @@ from router.policy.decide import Policy
 from router.policy.factory import policy_for
 from router.policy.features import Budgets, TurnFeatures, compute_features
 from router.policy.routing_rule import RoutingRule
-from router.settings.config import RoutingSettings
+from router.policy.settings import RoutingSettings
 from router.types import (
     Attachment,
     EndpointKind,

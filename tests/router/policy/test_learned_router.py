@@ -10,8 +10,9 @@ from router.memory.embedding import shared_embedder
 from router.paths import TandemPaths
 from router.policy.features import compute_features
 from router.policy.learned import load_quality_model
+from router.policy.settings import RoutingSettings
 from router.runtime.compose import build_runtime
-from router.settings.config import RoutingSettings, load_settings
+from router.settings.config import load_settings
 from router.types import PrivacyReport, TurnRequest
 
 HARD = "Prove that there are infinitely many primes p such that p + 2 is also prime."

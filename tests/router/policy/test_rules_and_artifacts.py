@@ -13,7 +13,7 @@ from router.policy.factory import policy_for
 from router.policy.learned import DEFAULT_LEARNED, load_quality_model
 from router.policy.routing_rule import RoutingRule
 from router.policy.rules import RulesPolicy
-from router.settings.config import RoutingSettings
+from router.policy.settings import RoutingSettings
 from router.types import Attachment, PrivacyReport
 from tests.router.policy.helpers import all_policies, endpoints, features_for, request
 

@@ -9,8 +9,9 @@ from router.errors import ConfigError
 from router.paths import TandemPaths
 from router.policy.budget import BudgetPolicy
 from router.policy.routing_rule import RoutingRule
+from router.policy.settings import RoutingSettings
 from router.runtime.compose import build_runtime
-from router.settings.config import RoutingSettings, load_settings
+from router.settings.config import load_settings
 
 
 def _endpoints() -> dict[str, FakeEndpoint]:

@@ -14,9 +14,9 @@ from router.policy.estimate import Weights
 from router.policy.factory import policy_for
 from router.policy.features import BudgetLimits, Budgets
 from router.policy.learned import LearnedPolicy, load_quality_model
+from router.policy.settings import RoutingSettings
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
-from router.settings.config import RoutingSettings
 from router.turn.events import RouteChosen, TurnFinished
 from router.turn.pipeline import TurnPipeline
 from router.types import Attachment, GenerationOptions, Message, PrivacyReport, RouteDecision

@@ -1,0 +1,88 @@
+"""The `[routing]` settings: which policy routes turns and what it trades off.
+
+The top-level `Settings` composes this section with the others; policy
+code imports it from here, so the policies never depend on the config file's loader.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from router.policy.routing_rule import RoutingRule
+
+
+class RoutingSettings(BaseModel):
+    """Which policy routes turns, and what it trades off (see router/policy/)."""
+
+    # A typo in the user's file should fail loudly, not be ignored.
+    model_config = ConfigDict(extra="forbid")
+
+    policy: Literal["local", "prefer_remote", "rules", "learned", "budget", "cascade"] = Field(
+        description="`local`: every turn on the device; `prefer_remote`: the first reachable "
+        "off-device endpoint, else the device; `rules`: the [[routing.rules]] below, then "
+        "`rules_fallback`; `learned`: the artifact's quality model vs cost and latency; "
+        "`budget`: learned, paced to the money budgets; `cascade`: answer locally, escalate "
+        "when the local answer's confidence is low."
+    )
+    rules: list[RoutingRule] = Field(
+        default_factory=list, description="User routing rules, first match wins."
+    )
+    rules_fallback: Literal["local", "prefer_remote", "learned", "budget"] = Field(
+        default="learned", description="Policy for turns no rule matches."
+    )
+    willingness_to_pay_usd: float = Field(
+        default=0.05, gt=0, description="USD worth a 1.0 gain in answer quality (in [0, 1])."
+    )
+    latency_weight: float = Field(
+        default=0.2, ge=0, description="Quality given up per latency-target overrun."
+    )
+    latency_target_s: float | None = Field(
+        default=None, gt=0, description="Seconds a whole answer should take; None: no target."
+    )
+    budget_per_day_usd: float | None = Field(
+        default=None, ge=0, description="Most USD spent off-device per UTC day."
+    )
+    budget_per_month_usd: float | None = Field(
+        default=None, ge=0, description="Most USD spent off-device per UTC month."
+    )
+    budget_per_conversation_usd: float | None = Field(
+        default=None, ge=0, description="Most USD spent off-device per conversation."
+    )
+    learned_artifact: str | None = Field(
+        default=None,
+        description="Quality-model JSON (`tandem.linear-router`); None: the shipped hand-set "
+        "default assets/routing_learned.json.",
+    )
+    learned_router: str | None = Field(
+        default="bundled",
+        description="Router trained with `tandem router train` (.npz) that predicts how much "
+        "better an off-device model answers each question; `bundled`: the shipped one (trained "
+        "on RouteLLM's GSM8K + MMLU outcomes); None: the quality JSON alone. Needs the turn's "
+        "embedding, computed for the `learned` and `budget` policies when this is set.",
+    )
+    budget_artifact: str | None = Field(
+        default=None,
+        description="Budget pacing JSON (`tandem.budget-router`); None: the shipped hand-set "
+        "default assets/routing_budget.json.",
+    )
+    cascade_threshold: float = Field(
+        default=0.6, ge=0, le=1, description="Local answers below this confidence escalate."
+    )
+    cascade_samples: int = Field(
+        default=2, ge=1, le=3, description="Local samples drawn to measure their agreement."
+    )
+    cascade_escalate_to: str | None = Field(
+        default=None, description="Endpoint to escalate to; None: the first reachable remote."
+    )
+    sticky: bool = Field(
+        default=True,
+        description="Keep a conversation on its endpoint when switching would resend more "
+        "context than it gains.",
+    )
+    embed_features: bool = Field(
+        default=False,
+        description="Use the MiniLM embedding for difficulty and attachment relevance "
+        "(about 6 ms a turn).",
+    )

@@ -1,0 +1,61 @@
+"""The endpoint registry: one builder per `[[endpoints]] api`, each behind the resilience layer."""
+
+from pathlib import Path
+from typing import get_args
+
+import pytest
+
+from router.endpoints.anthropic_api import AnthropicEndpoint
+from router.endpoints.openai_api import OpenAICompatEndpoint
+from router.endpoints.pricing import PriceTable
+from router.endpoints.registry import ENDPOINT_BUILDERS, build_remote_endpoint
+from router.endpoints.settings import RemoteEndpointSettings, ResilienceSettings
+from router.errors import ConfigError
+from router.paths import resolve_paths
+from router.privacy.guard import EgressPolicy
+
+RESILIENCE = ResilienceSettings(
+    connect_timeout_s=1, first_token_timeout_s=2, total_timeout_s=5, max_retries=0,
+    backoff_base_s=0.1, backoff_max_s=0.2, breaker_failures=3, breaker_cooldown_s=30,
+    fallback_to_local=True,
+)  # fmt: skip
+
+
+def _remote(api: str) -> RemoteEndpointSettings:
+    return RemoteEndpointSettings(
+        name="far", kind="edge", api=api,  # type: ignore[arg-type]
+        model="m", base_url="http://127.0.0.1:9/v1", api_key_env="TANDEM_REGISTRY_TEST_KEY",
+    )  # fmt: skip
+
+
+def test_every_configurable_api_has_a_builder() -> None:
+    api_values = get_args(RemoteEndpointSettings.model_fields["api"].annotation)
+    assert set(ENDPOINT_BUILDERS) == set(api_values)
+
+
+@pytest.mark.parametrize(
+    ("api", "cls"), [("anthropic", AnthropicEndpoint), ("openai", OpenAICompatEndpoint)]
+)
+@pytest.mark.parametrize("egress", [None, EgressPolicy()])
+async def test_builds_the_api_s_endpoint_behind_resilience(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    api: str,
+    cls: type,
+    egress: EgressPolicy | None,
+) -> None:
+    monkeypatch.setenv("TANDEM_REGISTRY_TEST_KEY", "sk-test-registry")
+    paths = resolve_paths(tmp_path / "home").ensure()
+    endpoint = build_remote_endpoint(
+        _remote(api), RESILIENCE, paths, PriceTable.load(paths), egress
+    )
+    assert isinstance(endpoint.inner, cls)
+    assert (endpoint.name, endpoint.kind) == ("far", "edge")
+    await endpoint.aclose()
+
+
+def test_an_unknown_api_says_which_to_use(tmp_path: Path) -> None:
+    paths = resolve_paths(tmp_path / "home").ensure()
+    remote = _remote("openai").model_copy(update={"api": "grpc"})
+    with pytest.raises(ConfigError, match="unknown api 'grpc'"):
+        build_remote_endpoint(remote, RESILIENCE, paths, PriceTable.load(paths))
