@@ -32,7 +32,7 @@ from router.endpoints.remote_common import (
     connect_failed,
     connection_error,
     error_detail,
-    estimate_tokens,
+    estimate_prompt_tokens,
     key_hint,
     load_attachment,
     parse_retry_after,
@@ -122,7 +122,7 @@ class AnthropicEndpoint(Endpoint):
 
     def count_tokens(self, messages: Sequence[Message]) -> int:
         """Estimate prompt tokens offline; `count_tokens_exact` asks the server."""
-        return estimate_tokens(messages)
+        return estimate_prompt_tokens(messages)
 
     async def count_tokens_exact(
         self, messages: Sequence[Message], tools: Sequence[ToolSpec] = ()

@@ -20,7 +20,6 @@ or version-1 policies) the weights alone carry the policy, as before.
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -35,7 +34,7 @@ from router.learn.budget_artifact import (
     load_policy,
     save_policy,
 )
-from router.learn.budget_env import Observation, Predictor, evaluate
+from router.learn.budget_env import Observation, Predictor
 from router.learn.budget_plan import PENALTIES, build_plan, held_out_neighbours
 from router.learn.budget_policy import (
     DEFAULT_POLICY,
@@ -59,7 +58,6 @@ __all__ = [
     "save_policy",
     "shield",
     "train_policy",
-    "tune_shield",
 ]
 Array = npt.NDArray[np.float64]
 BUDGET_GRID = tuple((lat, usd) for lat in (30.0, 40.0, 50.0) for usd in (0.02, 0.05, 0.08))
@@ -240,46 +238,3 @@ def _reinforce(
         policy.w_pair += lr * adv * (grad_z @ pair)
         if state_terms:
             policy.w_state += lr * adv * np.outer(grad_z, state)
-
-
-def tune_shield(
-    policy: BudgetPolicy,
-    sim: Simulator,
-    train: Sequence[int],
-    budgets: Sequence[tuple[float, float]],
-    *,
-    max_over: float = 0.01,
-    reserves_s: Sequence[float] = (6.0, 7.0, 8.0),
-    reserves_usd: Sequence[float] = (0.0, 0.003),
-    cautions: Sequence[float] = (0.0, 1.0),
-    worst_case: bool = False,
-) -> dict[str, float]:
-    """Pick the shield's reserves on the training conversations (weights stay fixed).
-
-    The best mean score among settings whose over-budget rate, averaged over
-    `budgets` (or at its worst budget, with `worst_case`), is at most
-    `max_over`; the lowest rate if none is. A planned policy keeps its settings:
-    its risk is set by the plan's penalty, already cross-validated in training.
-    """
-    if policy.plan is not None:
-        return {
-            "reserve_s": policy.reserve_s,
-            "reserve_usd": policy.reserve_usd,
-            "caution": policy.caution,
-            "plan_penalty": policy.plan.penalty,
-            "plan_margin_s": policy.plan.margin_s,
-        }
-    best: tuple[bool, float] | None = None
-    chosen = (policy.reserve_s, policy.reserve_usd, policy.caution)
-    for setting in itertools.product(reserves_s, reserves_usd, cautions):
-        policy.reserve_s, policy.reserve_usd, policy.caution = setting
-        rows = [evaluate(sim, train, policy, lat, usd) for lat, usd in budgets]
-        rates = [r["over_budget_rate"] for r in rows]
-        over = float(np.max(rates) if worst_case else np.mean(rates))
-        score = float(np.mean([r["score"] for r in rows]))
-        key = (over <= max_over, score if over <= max_over else -over)
-        if best is None or key > best:
-            best, chosen = key, setting
-    policy.reserve_s, policy.reserve_usd, policy.caution = chosen
-    policy.meta.update(reserve_s=chosen[0], reserve_usd=chosen[1], caution=chosen[2])
-    return {"reserve_s": chosen[0], "reserve_usd": chosen[1], "caution": chosen[2]}
