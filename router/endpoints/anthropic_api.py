@@ -39,6 +39,7 @@ from router.endpoints.remote_common import (
     status_error,
     stream_broke,
 )
+from router.endpoints.tool_specs import anthropic_tools
 from router.errors import EndpointError, EndpointRequestError
 from router.settings.config import RemoteEndpointSettings
 from router.types import GenerationOptions, Message, ToolCall, ToolSpec, Usage
@@ -193,7 +194,7 @@ class AnthropicEndpoint(Endpoint):
         if system:
             request["system"] = system
         if tools:
-            request["tools"] = tool_params(tools)
+            request["tools"] = anthropic_tools(tools)
         return request
 
     async def aclose(self) -> None:
@@ -315,15 +316,6 @@ def _tool_call(name: str, call_id: str, tool: str, parts: list[str]) -> ToolCall
     if not isinstance(arguments, dict):
         raise stream_broke(name, f"the input of tool call {tool} was not a JSON object")
     return ToolCall(id=call_id, name=tool, arguments=arguments)
-
-
-def tool_params(tools: Sequence[ToolSpec]) -> list[dict[str, Any]]:
-    """Tandem tool specs as the Messages API's `tools` parameter."""
-    return [
-        {"name": t.name, "input_schema": t.input_schema}
-        | ({"description": t.description} if t.description else {})
-        for t in tools
-    ]
 
 
 def build_messages(

@@ -1,7 +1,8 @@
-"""Tandem tool specs in the OpenAI `tools` shape.
+"""Tandem tool specs (`ToolSpec`) as the model APIs take them.
 
 The OpenAI chat completions API and llama.cpp's chat templates (which iterate
-over the same list) both take tools as `{"type": "function", "function": {...}}`.
+over the same list) both take tools as `{"type": "function", "function": {...}}`;
+the Anthropic Messages API takes `{"name", "description", "input_schema"}`.
 """
 
 from __future__ import annotations
@@ -23,5 +24,14 @@ def openai_tools(tools: Sequence[ToolSpec]) -> list[dict[str, Any]]:
                 "parameters": t.input_schema,
             },
         }
+        for t in tools
+    ]
+
+
+def anthropic_tools(tools: Sequence[ToolSpec]) -> list[dict[str, Any]]:
+    """Tool specs as the Anthropic Messages API's `tools` parameter."""
+    return [
+        {"name": t.name, "input_schema": t.input_schema}
+        | ({"description": t.description} if t.description else {})
         for t in tools
     ]

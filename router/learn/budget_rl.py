@@ -115,27 +115,15 @@ def train_policy(
     # Beliefs as at test time: neighbours from a simulator without the turn's conversation.
     beliefs = held_out_neighbours(sim, train, k=predictor.k, seed=seed)
     if planned:
-        if plan_penalty is None:
-            (plan_penalty, plan_margin_s), tuning = tune_penalty(
-                sim, train, budgets, penalties, k=predictor.k
-            )
-        policy.plan = build_plan(
-            sim, train, plan_penalty, k=predictor.k, beliefs=beliefs, margin_s=plan_margin_s
+        penalty, tuning = _plan(
+            policy, sim, train, budgets, beliefs, penalties, plan_penalty, plan_margin_s
         )
-        penalty, episodes = plan_penalty, residual_episodes
+        episodes = residual_episodes
     else:
         # Start from "prefer the best predicted score"; RL then learns what budgets cost.
         policy.w_pair[0] = init_score_weight
-    value = np.zeros(6)
-    cache: dict[int, tuple[Array, Array]] = {}
-    for _ in range(episodes):
-        c = int(train[int(rng.integers(len(train)))])
-        budget = budgets[int(rng.integers(len(budgets)))]
-        steps, lat, usd = _episode(sim, policy, c, budget, beliefs, cache, rng, planned)
-        rewards = [s[5] for s in steps]
-        if budget_state:
-            rewards[-1] -= _overrun_penalty(lat, usd, budget, penalty, planned)
-        _reinforce(policy, value, steps, rewards, lr, state_terms)
+    runs = _Episodes(sim, policy, train, budgets, beliefs, rng, planned)
+    runs.learn(episodes, penalty if budget_state else None, lr, state_terms)
     policy.meta = {
         "budget_state": budget_state,
         "episodes": episodes,
@@ -148,6 +136,60 @@ def train_policy(
         "train_seconds": round(time.perf_counter() - started, 2),
     }
     return policy
+
+
+def _plan(
+    policy: BudgetPolicy,
+    sim: Simulator,
+    train: Sequence[int],
+    budgets: Sequence[tuple[float, float]],
+    beliefs: dict[int, Array],
+    penalties: Sequence[float],
+    penalty: float | None,
+    margin_s: float,
+) -> tuple[float, dict[str, Any]]:
+    """Give `policy` its plan: at `penalty` and `margin_s`, or cross-validated if None.
+
+    Returns the plan's penalty and the cross-validation's record ({} without it).
+    """
+    tuning: dict[str, Any] = {}
+    k = policy.predictor.k
+    if penalty is None:
+        (penalty, margin_s), tuning = tune_penalty(sim, train, budgets, penalties, k=k)
+    policy.plan = build_plan(sim, train, penalty, k=k, beliefs=beliefs, margin_s=margin_s)
+    return penalty, tuning
+
+
+class _Episodes:
+    """Policy-gradient training on conversations drawn from `train` under `budgets`."""
+
+    def __init__(
+        self,
+        sim: Simulator,
+        policy: BudgetPolicy,
+        train: Sequence[int],
+        budgets: Sequence[tuple[float, float]],
+        beliefs: dict[int, Array],
+        rng: np.random.Generator,
+        planned: bool,
+    ) -> None:
+        self.sim, self.policy, self.train, self.budgets = sim, policy, train, budgets
+        self.beliefs, self.rng, self.planned = beliefs, rng, planned
+
+    def learn(self, episodes: int, penalty: float | None, lr: float, state_terms: bool) -> None:
+        """Run `episodes` REINFORCE updates; `penalty` None leaves overruns unpunished."""
+        value = np.zeros(6)
+        cache: dict[int, tuple[Array, Array]] = {}
+        for _ in range(episodes):
+            c = int(self.train[int(self.rng.integers(len(self.train)))])
+            budget = self.budgets[int(self.rng.integers(len(self.budgets)))]
+            steps, lat, usd = _episode(
+                self.sim, self.policy, c, budget, self.beliefs, cache, self.rng, self.planned
+            )
+            rewards = [s[5] for s in steps]
+            if penalty is not None:
+                rewards[-1] -= _overrun_penalty(lat, usd, budget, penalty, self.planned)
+            _reinforce(self.policy, value, steps, rewards, lr, state_terms)
 
 
 def _overrun_penalty(
