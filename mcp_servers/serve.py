@@ -139,12 +139,6 @@ def _host_camera() -> CameraConfig:
     return CameraConfig(backend=OpenCvBackend())
 
 
-def serve_stdio(options: ServeOptions) -> None:
-    """Serve over stdin/stdout until the client closes the pipe."""
-    server, _tools = build_server(options)
-    server.run("stdio")
-
-
 def tool_names(options: ServeOptions) -> Sequence[str]:
     """The tools `options` would expose (for help text and the config snippet)."""
     return build_server(options)[1]

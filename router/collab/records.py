@@ -14,7 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from router.types import Usage
 
 PatternName = Literal["debate", "divide", "hierarchical"]
-TopologyName = Literal["mesh", "star", "ring", "tree", "custom"]
 DebateEnding = Literal["consensus", "majority", "judge"]
 TeamStatus = Literal["complete", "budget_exhausted", "failed"]
 

@@ -22,6 +22,7 @@ from router.collab.topology import Topology
 from router.collab.traffic import Budget, TrafficMeter
 from router.endpoints.base import StreamEnd, TokenDelta
 from router.errors import EgressBlockedError, TandemError
+from router.tokens import estimate_tokens
 from router.types import GenerationOptions, Message, Usage
 
 Emit = Callable[[TeamEvent], None]
@@ -181,4 +182,4 @@ def message_tokens(text: str, source: AgentAnswer | None) -> int:
         if text == source.text:
             return source.usage.output_tokens
         return max(1, round(len(text) * source.usage.output_tokens / len(source.text)))
-    return max(1, len(text) // 4)  # about four characters a token, as Endpoint estimates
+    return max(1, estimate_tokens(text))

@@ -18,13 +18,17 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from router.context.turns import HistoryTurn, ScoredTurn
 from router.errors import TandemError
+
+if TYPE_CHECKING:
+    from router.memory.embedding import Embedder
+    from router.memory.records import MemoryHit
 
 _log = logging.getLogger(__name__)
 
@@ -44,14 +48,6 @@ class Retriever(Protocol):
 
     def rank(self, query: str, candidates: Sequence[HistoryTurn]) -> list[ScoredTurn]:
         """Return candidates (a subset is fine) with scores, most relevant first."""
-        ...
-
-
-class Embedder(Protocol):
-    """Texts to unit vectors (e.g. `router.memory.embedding.MiniLMEmbedder`)."""
-
-    def embed(self, texts: list[str], batch_size: int = 32) -> npt.NDArray[np.float32]:
-        """One L2-normalised row per text."""
         ...
 
 
@@ -164,20 +160,6 @@ class EmbeddingRetriever:
                     scores[i] += self.neighbour_weight * max(near)
         order = np.argsort(-scores, kind="stable")
         return [ScoredTurn(candidates[int(i)], float(scores[int(i)])) for i in order]
-
-
-class MemoryHit(Protocol):
-    """What `MemoryStore.search` returns per hit (the fields this module reads)."""
-
-    @property
-    def turn_id(self) -> str:
-        """Id of the stored turn."""
-        ...
-
-    @property
-    def score(self) -> float:
-        """Similarity to the query; higher is better."""
-        ...
 
 
 class MemorySearch(Protocol):

@@ -32,7 +32,7 @@ from router.endpoints.remote_common import (
     connect_failed,
     connection_error,
     error_detail,
-    estimate_tokens,
+    estimate_prompt_tokens,
     key_hint,
     load_attachment,
     parse_retry_after,
@@ -40,6 +40,7 @@ from router.endpoints.remote_common import (
     stream_broke,
 )
 from router.endpoints.settings import RemoteEndpointSettings
+from router.endpoints.tool_specs import anthropic_tools
 from router.errors import EndpointError, EndpointRequestError
 from router.types import GenerationOptions, Message, ToolCall, ToolSpec, Usage
 
@@ -122,7 +123,7 @@ class AnthropicEndpoint(Endpoint):
 
     def count_tokens(self, messages: Sequence[Message]) -> int:
         """Estimate prompt tokens offline; `count_tokens_exact` asks the server."""
-        return estimate_tokens(messages)
+        return estimate_prompt_tokens(messages)
 
     async def count_tokens_exact(
         self, messages: Sequence[Message], tools: Sequence[ToolSpec] = ()
@@ -193,7 +194,7 @@ class AnthropicEndpoint(Endpoint):
         if system:
             request["system"] = system
         if tools:
-            request["tools"] = tool_params(tools)
+            request["tools"] = anthropic_tools(tools)
         return request
 
     async def aclose(self) -> None:
@@ -315,15 +316,6 @@ def _tool_call(name: str, call_id: str, tool: str, parts: list[str]) -> ToolCall
     if not isinstance(arguments, dict):
         raise stream_broke(name, f"the input of tool call {tool} was not a JSON object")
     return ToolCall(id=call_id, name=tool, arguments=arguments)
-
-
-def tool_params(tools: Sequence[ToolSpec]) -> list[dict[str, Any]]:
-    """Tandem tool specs as the Messages API's `tools` parameter."""
-    return [
-        {"name": t.name, "input_schema": t.input_schema}
-        | ({"description": t.description} if t.description else {})
-        for t in tools
-    ]
 
 
 def build_messages(

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from router.tokens import estimate_tokens
 from router.types import EndpointKind, GenerationOptions, Message, ToolCall, ToolSpec, Usage
 
 FinishReason = Literal["stop", "length", "cancelled", "tool_use"]
@@ -81,7 +82,7 @@ class Endpoint(ABC):
     def count_tokens(self, messages: Sequence[Message]) -> int:
         """Estimate the prompt tokens `messages` take; subclasses count exactly."""
         # About four characters a token for English, plus per-message framing.
-        return sum(len(m.content) // 4 + 4 for m in messages)
+        return sum(estimate_tokens(m.content) + 4 for m in messages)
 
     def cost(self, input_tokens: int, output_tokens: int) -> float:
         """Return the price in USD of a call with these token counts."""

@@ -33,12 +33,12 @@ from router.endpoints.llama_process import DIED, WorkerProcess, next_id
 from router.endpoints.llama_tools import (
     ToolCallParser,
     chat_messages,
-    tool_dicts,
     tools_system_prompt,
 )
 from router.endpoints.llama_worker import MIN_P as _MIN_P
 from router.endpoints.llama_worker import TOP_K as _TOP_K
 from router.endpoints.settings import LocalModelSettings
+from router.endpoints.tool_specs import openai_tools
 from router.errors import EndpointError, LocalModelCrashedError, PromptTooLongError, TandemError
 from router.policy.confidence import ScoredAnswer
 from router.types import GenerationOptions, Message, ToolCall, ToolSpec, Usage
@@ -159,7 +159,7 @@ class LlamaCppEndpoint(Endpoint):
         chat: Any = chat_messages(messages, native_tools=native)
         extra: dict[str, Any] = {}
         if tools and native:
-            extra["tools"] = tool_dicts(tools)
+            extra["tools"] = openai_tools(tools)
         elif tools:
             prompt = tools_system_prompt(tools)
             if chat and chat[0]["role"] == "system":

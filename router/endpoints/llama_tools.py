@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from router.endpoints.tool_specs import openai_tools
 from router.types import Message, ToolCall, ToolSpec
 
 _OPEN, _CLOSE = "<tool_call>", "</tool_call>"
@@ -23,21 +24,6 @@ AFTER_TOOLS = "Using only these results, answer the question in plain words."
 
 Piece = str | ToolCall
 """What the parser yields: text for the user, or a parsed call."""
-
-
-def tool_dicts(tools: Sequence[ToolSpec]) -> list[dict[str, Any]]:
-    """Tool specs in the OpenAI `tools` shape chat templates iterate over."""
-    return [
-        {
-            "type": "function",
-            "function": {
-                "name": t.name,
-                "description": t.description,
-                "parameters": t.input_schema,
-            },
-        }
-        for t in tools
-    ]
 
 
 def chat_messages(
@@ -115,7 +101,7 @@ def _plain(messages: Sequence[Message], *, native_tools: bool) -> list[dict[str,
 
 def tools_system_prompt(tools: Sequence[ToolSpec]) -> str:
     """The Hermes tool prompt, for templates that do not render `tools` themselves."""
-    listed = "\n".join(json.dumps(t, ensure_ascii=False) for t in tool_dicts(tools))
+    listed = "\n".join(json.dumps(t, ensure_ascii=False) for t in openai_tools(tools))
     return (
         "# Tools\n\nYou may call one or more functions to assist with the user query.\n\n"
         f"You are provided with function signatures within <tools></tools> XML tags:\n<tools>\n"

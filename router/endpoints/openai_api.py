@@ -32,14 +32,16 @@ from router.endpoints.remote_common import (
     connect_failed,
     connection_error,
     error_detail,
-    estimate_tokens,
+    estimate_prompt_tokens,
     load_attachment,
     parse_retry_after,
     status_error,
     stream_broke,
 )
 from router.endpoints.settings import RemoteEndpointSettings
+from router.endpoints.tool_specs import openai_tools
 from router.errors import ConfigError, EndpointError
+from router.tokens import tokens_in_chars
 from router.types import GenerationOptions, Message, ToolCall, ToolSpec, Usage
 
 log = logging.getLogger(__name__)
@@ -101,7 +103,7 @@ class OpenAICompatEndpoint(Endpoint):
 
     def count_tokens(self, messages: Sequence[Message]) -> int:
         """Estimate prompt tokens: these servers offer no standard counting call."""
-        return estimate_tokens(messages)
+        return estimate_prompt_tokens(messages)
 
     async def stream(
         self,
@@ -171,7 +173,7 @@ class OpenAICompatEndpoint(Endpoint):
         if options.seed is not None:
             body["seed"] = options.seed
         if tools:
-            body["tools"] = tool_params(tools)
+            body["tools"] = openai_tools(tools)
         return body
 
     async def aclose(self) -> None:
@@ -204,7 +206,8 @@ class OpenAICompatEndpoint(Endpoint):
         else:
             # Some servers ignore `stream_options` and send no usage: estimate, at
             # about four characters a token, so budgets still see something.
-            cached, n_in, n_out = 0, estimate_tokens(messages), (state.text_chars + 3) // 4
+            n_in, n_out = estimate_prompt_tokens(messages), tokens_in_chars(state.text_chars)
+            cached = 0
         return Usage(
             input_tokens=n_in,
             output_tokens=n_out,
@@ -295,21 +298,6 @@ class _ChunkState:
             call_id = draft.id or f"call_{index}"
             calls.append(ToolCall(id=call_id, name=draft.name, arguments=arguments))
         return calls
-
-
-def tool_params(tools: Sequence[ToolSpec]) -> list[dict[str, Any]]:
-    """Tandem tool specs as OpenAI `tools` (functions)."""
-    return [
-        {
-            "type": "function",
-            "function": {
-                "name": t.name,
-                "description": t.description,
-                "parameters": t.input_schema,
-            },
-        }
-        for t in tools
-    ]
 
 
 def build_messages(messages: Sequence[Message]) -> list[dict[str, Any]]:

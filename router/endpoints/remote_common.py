@@ -21,6 +21,7 @@ from pathlib import Path
 
 from router.errors import EndpointError, EndpointRequestError, EndpointUnavailableError
 from router.settings.secrets import redact
+from router.tokens import tokens_in_chars
 from router.types import Attachment, Message
 
 log = logging.getLogger(__name__)
@@ -80,16 +81,17 @@ def _left_out(att: Attachment, reason: str) -> TextPart:
     return TextPart(f"[attachment {att.name} ({att.mime_type}) was not sent: {reason}]")
 
 
-def estimate_tokens(messages: Sequence[Message]) -> int:
+def estimate_prompt_tokens(messages: Sequence[Message]) -> int:
     """Estimate prompt tokens: about four characters a token, plus framing and images."""
     total = 0
     for m in messages:
         chars = len(m.content)
         chars += sum(len(c.name) + len(json.dumps(c.arguments)) for c in m.tool_calls)
         chars += sum(len(r.content) for r in m.tool_results)
-        total += chars // 4 + 4
+        total += tokens_in_chars(chars) + 4
         for att in m.attachments:
-            total += _IMAGE_TOKENS_ESTIMATE if att.mime_type in IMAGE_TYPES else att.size_bytes // 4
+            image = att.mime_type in IMAGE_TYPES
+            total += _IMAGE_TOKENS_ESTIMATE if image else tokens_in_chars(att.size_bytes)
     return total
 
 

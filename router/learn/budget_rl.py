@@ -20,7 +20,6 @@ or version-1 policies) the weights alone carry the policy, as before.
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -35,7 +34,7 @@ from router.learn.budget_artifact import (
     load_policy,
     save_policy,
 )
-from router.learn.budget_env import Observation, Predictor, evaluate
+from router.learn.budget_env import Observation, Predictor
 from router.learn.budget_plan import PENALTIES, build_plan, held_out_neighbours
 from router.learn.budget_policy import (
     DEFAULT_POLICY,
@@ -59,7 +58,6 @@ __all__ = [
     "save_policy",
     "shield",
     "train_policy",
-    "tune_shield",
 ]
 Array = npt.NDArray[np.float64]
 BUDGET_GRID = tuple((lat, usd) for lat in (30.0, 40.0, 50.0) for usd in (0.02, 0.05, 0.08))
@@ -117,27 +115,15 @@ def train_policy(
     # Beliefs as at test time: neighbours from a simulator without the turn's conversation.
     beliefs = held_out_neighbours(sim, train, k=predictor.k, seed=seed)
     if planned:
-        if plan_penalty is None:
-            (plan_penalty, plan_margin_s), tuning = tune_penalty(
-                sim, train, budgets, penalties, k=predictor.k
-            )
-        policy.plan = build_plan(
-            sim, train, plan_penalty, k=predictor.k, beliefs=beliefs, margin_s=plan_margin_s
+        penalty, tuning = _plan(
+            policy, sim, train, budgets, beliefs, penalties, plan_penalty, plan_margin_s
         )
-        penalty, episodes = plan_penalty, residual_episodes
+        episodes = residual_episodes
     else:
         # Start from "prefer the best predicted score"; RL then learns what budgets cost.
         policy.w_pair[0] = init_score_weight
-    value = np.zeros(6)
-    cache: dict[int, tuple[Array, Array]] = {}
-    for _ in range(episodes):
-        c = int(train[int(rng.integers(len(train)))])
-        budget = budgets[int(rng.integers(len(budgets)))]
-        steps, lat, usd = _episode(sim, policy, c, budget, beliefs, cache, rng, planned)
-        rewards = [s[5] for s in steps]
-        if budget_state:
-            rewards[-1] -= _overrun_penalty(lat, usd, budget, penalty, planned)
-        _reinforce(policy, value, steps, rewards, lr, state_terms)
+    runs = _Episodes(sim, policy, train, budgets, beliefs, rng, planned)
+    runs.learn(episodes, penalty if budget_state else None, lr, state_terms)
     policy.meta = {
         "budget_state": budget_state,
         "episodes": episodes,
@@ -150,6 +136,60 @@ def train_policy(
         "train_seconds": round(time.perf_counter() - started, 2),
     }
     return policy
+
+
+def _plan(
+    policy: BudgetPolicy,
+    sim: Simulator,
+    train: Sequence[int],
+    budgets: Sequence[tuple[float, float]],
+    beliefs: dict[int, Array],
+    penalties: Sequence[float],
+    penalty: float | None,
+    margin_s: float,
+) -> tuple[float, dict[str, Any]]:
+    """Give `policy` its plan: at `penalty` and `margin_s`, or cross-validated if None.
+
+    Returns the plan's penalty and the cross-validation's record ({} without it).
+    """
+    tuning: dict[str, Any] = {}
+    k = policy.predictor.k
+    if penalty is None:
+        (penalty, margin_s), tuning = tune_penalty(sim, train, budgets, penalties, k=k)
+    policy.plan = build_plan(sim, train, penalty, k=k, beliefs=beliefs, margin_s=margin_s)
+    return penalty, tuning
+
+
+class _Episodes:
+    """Policy-gradient training on conversations drawn from `train` under `budgets`."""
+
+    def __init__(
+        self,
+        sim: Simulator,
+        policy: BudgetPolicy,
+        train: Sequence[int],
+        budgets: Sequence[tuple[float, float]],
+        beliefs: dict[int, Array],
+        rng: np.random.Generator,
+        planned: bool,
+    ) -> None:
+        self.sim, self.policy, self.train, self.budgets = sim, policy, train, budgets
+        self.beliefs, self.rng, self.planned = beliefs, rng, planned
+
+    def learn(self, episodes: int, penalty: float | None, lr: float, state_terms: bool) -> None:
+        """Run `episodes` REINFORCE updates; `penalty` None leaves overruns unpunished."""
+        value = np.zeros(6)
+        cache: dict[int, tuple[Array, Array]] = {}
+        for _ in range(episodes):
+            c = int(self.train[int(self.rng.integers(len(self.train)))])
+            budget = self.budgets[int(self.rng.integers(len(self.budgets)))]
+            steps, lat, usd = _episode(
+                self.sim, self.policy, c, budget, self.beliefs, cache, self.rng, self.planned
+            )
+            rewards = [s[5] for s in steps]
+            if penalty is not None:
+                rewards[-1] -= _overrun_penalty(lat, usd, budget, penalty, self.planned)
+            _reinforce(self.policy, value, steps, rewards, lr, state_terms)
 
 
 def _overrun_penalty(
@@ -240,46 +280,3 @@ def _reinforce(
         policy.w_pair += lr * adv * (grad_z @ pair)
         if state_terms:
             policy.w_state += lr * adv * np.outer(grad_z, state)
-
-
-def tune_shield(
-    policy: BudgetPolicy,
-    sim: Simulator,
-    train: Sequence[int],
-    budgets: Sequence[tuple[float, float]],
-    *,
-    max_over: float = 0.01,
-    reserves_s: Sequence[float] = (6.0, 7.0, 8.0),
-    reserves_usd: Sequence[float] = (0.0, 0.003),
-    cautions: Sequence[float] = (0.0, 1.0),
-    worst_case: bool = False,
-) -> dict[str, float]:
-    """Pick the shield's reserves on the training conversations (weights stay fixed).
-
-    The best mean score among settings whose over-budget rate, averaged over
-    `budgets` (or at its worst budget, with `worst_case`), is at most
-    `max_over`; the lowest rate if none is. A planned policy keeps its settings:
-    its risk is set by the plan's penalty, already cross-validated in training.
-    """
-    if policy.plan is not None:
-        return {
-            "reserve_s": policy.reserve_s,
-            "reserve_usd": policy.reserve_usd,
-            "caution": policy.caution,
-            "plan_penalty": policy.plan.penalty,
-            "plan_margin_s": policy.plan.margin_s,
-        }
-    best: tuple[bool, float] | None = None
-    chosen = (policy.reserve_s, policy.reserve_usd, policy.caution)
-    for setting in itertools.product(reserves_s, reserves_usd, cautions):
-        policy.reserve_s, policy.reserve_usd, policy.caution = setting
-        rows = [evaluate(sim, train, policy, lat, usd) for lat, usd in budgets]
-        rates = [r["over_budget_rate"] for r in rows]
-        over = float(np.max(rates) if worst_case else np.mean(rates))
-        score = float(np.mean([r["score"] for r in rows]))
-        key = (over <= max_over, score if over <= max_over else -over)
-        if best is None or key > best:
-            best, chosen = key, setting
-    policy.reserve_s, policy.reserve_usd, policy.caution = chosen
-    policy.meta.update(reserve_s=chosen[0], reserve_usd=chosen[1], caution=chosen[2])
-    return {"reserve_s": chosen[0], "reserve_usd": chosen[1], "caution": chosen[2]}

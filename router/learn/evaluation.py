@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from router.learn.artifact import Router
 from router.learn.metrics import Curve, random_summary, routing_curve, summary
@@ -43,13 +42,6 @@ def evaluate_router(router: Router, data: TrainingSet) -> dict[str, Any]:
         random=random_summary(data.weak_quality, data.strong_quality),
     )
     return result
-
-
-def split_index(n: int, test_share: float, seed: int) -> tuple[npt.NDArray[np.int64], ...]:
-    """A seeded random (train, test) split of range(n)."""
-    order = np.random.default_rng(seed).permutation(n)
-    cut = round(n * (1.0 - test_share))
-    return np.sort(order[:cut]), np.sort(order[cut:])
 
 
 def curves_plot(

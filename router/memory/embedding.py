@@ -20,7 +20,7 @@ import threading
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +36,14 @@ MAX_TOKENS = 256
 MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
 
 Vectors = npt.NDArray[np.float32]
+
+
+class Embedder(Protocol):
+    """Anything that turns texts into unit vectors (`MiniLMEmbedder` does)."""
+
+    def embed(self, texts: list[str], batch_size: int = 32) -> Vectors:
+        """Return one L2-normalised row per text."""
+        ...
 
 
 def _package_dir(name: str) -> Path:

@@ -16,17 +16,18 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
 from router.endpoints.base import Endpoint
-from router.policy.text_rules import (
+from router.memory.embedding import Embedder
+from router.policy.classify import (
     EMBED_CHARS,
     FOLLOWUP,
     TASKS,
-    Embedder,
     Task,
     classify_task,
     detect_language,
     embedding_difficulty,
     heuristic_difficulty,
 )
+from router.tokens import estimate_tokens, tokens_in_chars
 from router.types import Attachment, FindingAction, Message, PrivacyReport, TurnRequest, Usage
 
 if TYPE_CHECKING:
@@ -54,7 +55,6 @@ __all__ = [
     "detect_language",
     "embedding_difficulty",
     "endpoint_states",
-    "estimate_tokens",
     "heuristic_difficulty",
     "kept_local_attachments",
     "modality_of",
@@ -245,7 +245,7 @@ def attachment_tokens(attachment: Attachment) -> int:
         # Vision APIs bill images by area; ~1.2k tokens is a typical 1-megapixel photo.
         return min(1600, 85 + attachment.size_bytes // 750)
     if modality in ("text", "document"):
-        return attachment.size_bytes // 4 + 8
+        return tokens_in_chars(attachment.size_bytes) + 8
     return attachment.size_bytes // 1000 + 8
 
 
@@ -280,11 +280,6 @@ def kept_local_attachments(report: PrivacyReport, attachments: Sequence[Attachme
     kept = {a.name for a in attachments if a.name in sources or (a.path or a.name) in sources}
     # When the rule that fired names no attachment, the whole turn stays anyway.
     return kept or {a.name for a in attachments}
-
-
-def estimate_tokens(text: str) -> int:
-    """About four characters a token, the same estimate `Endpoint.count_tokens` uses."""
-    return len(text) // 4 + 1
 
 
 def endpoint_states(
@@ -343,13 +338,13 @@ def compute_features(
     return TurnFeatures(
         question=text,
         chars=len(text),
-        tokens=estimate_tokens(text),
+        tokens=estimate_tokens(text) + 1,
         language=detect_language(text),
         task=task,
         difficulty=round(difficulty, 4),
         followup=followup,
         attachments=attachments,
-        history_tokens=sum(estimate_tokens(m.content) + 4 for m in history),
+        history_tokens=sum(estimate_tokens(m.content) + 5 for m in history),
         history_turns=sum(1 for m in history if m.role == "user"),
         keep_local=report.keep_local,
         privacy_action=report.action,

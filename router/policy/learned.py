@@ -28,6 +28,7 @@ from router.endpoints.base import Endpoint
 from router.errors import TandemError
 from router.learn.artifact import Router, load_router
 from router.policy.artifact_file import read_artifact
+from router.policy.classify import TASKS
 from router.policy.decide import local_decision
 from router.policy.estimate import (
     Estimate,
@@ -40,7 +41,6 @@ from router.policy.estimate import (
 )
 from router.policy.features import MODALITIES, EndpointState, TurnFeatures, compute_features
 from router.policy.modality import select_attachments
-from router.policy.text_rules import TASKS
 from router.types import PrivacyReport, RouteDecision, TurnRequest
 
 LINEAR_FORMAT = "tandem.linear-router"

@@ -317,12 +317,7 @@ def redact_spans(text: str, findings: Iterable[Finding]) -> str:
     return "".join(out)
 
 
-# ---- Tandem's scanner and rules, with fallbacks ------------------------------
-
-# FALLBACK (used only while router/privacy/rules.py is absent): names and places
-# are redacted, everything else found (identifiers, secrets, topics) keeps the
-# turn on the device.
-_FALLBACK_REDACT = frozenset({"PERSON", "LOCATION", "ORGANIZATION"})
+# ---- Tandem's scanner and rules ---------------------------------------------
 
 
 def finding_actions(

@@ -23,6 +23,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote, quote_plus
 
 import httpx
@@ -33,6 +34,9 @@ from router.privacy.redact import needs_word_boundary
 from router.types import ProtectedValue
 
 log = logging.getLogger(__name__)
+
+_Pattern = TypeVar("_Pattern")
+_Transport = TypeVar("_Transport", httpx.AsyncBaseTransport, httpx2.AsyncBaseTransport)
 
 _MIN_BASE64_NEEDLE = 8  # shorter base64 runs match random data too often
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") | set(
@@ -178,48 +182,60 @@ def request_bytes(
     return method.encode() + b" " + url.encode() + b"\r\n" + head + b"\r\n\r\n" + body
 
 
-class GuardedTransport(httpx.AsyncBaseTransport):
-    """An httpx transport that checks each request with an `EgressPolicy` first."""
+class _Headers(Protocol):
+    @property
+    def raw(self) -> list[tuple[bytes, bytes]]:
+        """The headers as sent."""
+        ...
+
+
+class _Request(Protocol):
+    """The parts of an `httpx.Request` or `httpx2.Request` the guard reads."""
+
+    method: str
+
+    @property
+    def url(self) -> object:
+        """The request's URL (its `str` is what goes on the wire)."""
+        ...
+
+    @property
+    def headers(self) -> _Headers:
+        """The request's headers."""
+        ...
+
+    async def aread(self) -> bytes:
+        """Read (and buffer) the body."""
+        ...
+
+
+class GuardedTransport(httpx.AsyncBaseTransport, httpx2.AsyncBaseTransport):
+    """An httpx or httpx2 transport that checks each request with an `EgressPolicy` first.
+
+    The two libraries' transports have the same interface, so one class serves
+    both: it wraps `inner`, a transport of the client's own library (httpx for
+    the OpenAI-compatible endpoint, httpx2 for the Anthropic SDK and MCP).
+    """
 
     def __init__(
-        self, policy: EgressPolicy, endpoint: str, inner: httpx.AsyncBaseTransport | None = None
+        self,
+        policy: EgressPolicy,
+        endpoint: str,
+        inner: httpx.AsyncBaseTransport | httpx2.AsyncBaseTransport,
     ) -> None:
         self.policy = policy
         self.endpoint = endpoint
-        self.inner = inner or httpx.AsyncHTTPTransport()
+        self.inner = inner
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+    async def handle_async_request(self, request: _Request) -> Any:
         """Check the request's bytes, then send it with the wrapped transport."""
         body = await request.aread()  # buffers a streamed body; httpx replays it after
         self.policy.check(
             request_bytes(request.method, str(request.url), request.headers.raw, body),
             endpoint=self.endpoint,
         )
-        return await self.inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        """Close the wrapped transport."""
-        await self.inner.aclose()
-
-
-class GuardedTransport2(httpx2.AsyncBaseTransport):
-    """The httpx2 twin of `GuardedTransport`, for the Anthropic SDK's client."""
-
-    def __init__(
-        self, policy: EgressPolicy, endpoint: str, inner: httpx2.AsyncBaseTransport | None = None
-    ) -> None:
-        self.policy = policy
-        self.endpoint = endpoint
-        self.inner = inner or httpx2.AsyncHTTPTransport()
-
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        """Check the request's bytes, then send it with the wrapped transport."""
-        body = await request.aread()
-        self.policy.check(
-            request_bytes(request.method, str(request.url), request.headers.raw, body),
-            endpoint=self.endpoint,
-        )
-        return await self.inner.handle_async_request(request)
+        # `request` is of the library of `inner` (the client's own).
+        return await self.inner.handle_async_request(request)  # type: ignore[arg-type]
 
     async def aclose(self) -> None:
         """Close the wrapped transport."""
@@ -236,13 +252,10 @@ def guarded_httpx_client(
     """An `httpx.AsyncClient` whose every transport (proxies too) is guarded."""
     client = httpx.AsyncClient(
         timeout=timeout or httpx.Timeout(30.0),
-        transport=GuardedTransport(policy, endpoint, transport),
+        transport=GuardedTransport(policy, endpoint, transport or httpx.AsyncHTTPTransport()),
     )
     # Proxy transports from the environment are mounted beside the main one; wrap them too.
-    client._mounts = {
-        k: GuardedTransport(policy, endpoint, v) if v is not None else None
-        for k, v in client._mounts.items()
-    }
+    client._mounts = _guarded_mounts(client._mounts, policy, endpoint)
     return client
 
 
@@ -256,10 +269,17 @@ def guarded_httpx2_client(
     """An `httpx2.AsyncClient` whose every transport (proxies too) is guarded."""
     client = httpx2.AsyncClient(
         timeout=timeout or httpx2.Timeout(30.0),
-        transport=GuardedTransport2(policy, endpoint, transport),
+        transport=GuardedTransport(policy, endpoint, transport or httpx2.AsyncHTTPTransport()),
     )
-    client._mounts = {
-        k: GuardedTransport2(policy, endpoint, v) if v is not None else None
-        for k, v in client._mounts.items()
-    }
+    client._mounts = _guarded_mounts(client._mounts, policy, endpoint)
     return client
+
+
+def _guarded_mounts(
+    mounts: dict[_Pattern, _Transport | None], policy: EgressPolicy, endpoint: str
+) -> dict[_Pattern, _Transport | None]:
+    """A client's mounted (proxy) transports, each wrapped in a `GuardedTransport`."""
+    return {
+        k: GuardedTransport(policy, endpoint, v) if v is not None else None
+        for k, v in mounts.items()
+    }

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from router.context.manager import ContextManager
+from router.context.stage import ContextStage
 from router.context.summary_store import SummaryStore
 from router.endpoints.base import Endpoint
 from router.endpoints.llama_cpp import LlamaCppEndpoint
@@ -223,7 +223,7 @@ def _pipeline(
         embedder=shared_embedder() if _needs_embedding(routing) else None,
         cascade_samples=routing.cascade_samples,
         # Summaries live in their own table of the ledger's file (see summary_store.py).
-        context=ContextManager(
+        context=ContextStage(
             settings.context,
             SummaryStore(paths.ledger_file),
             retriever_for=memory.retriever if memory else None,

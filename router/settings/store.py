@@ -46,11 +46,6 @@ def read_toml_file(path: Path) -> dict[str, Any]:
     return read_toml_document(path).unwrap()
 
 
-def read_user_config(paths: TandemPaths) -> dict[str, Any]:
-    """The user's config.toml as plain data ({} when there is none)."""
-    return read_toml_file(paths.config_file)
-
-
 def validate_user_config(data: Mapping[str, Any]) -> Settings:
     """Return the settings `data` (a user config) gives, or raise `ConfigError` saying why not."""
     try:

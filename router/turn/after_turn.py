@@ -8,7 +8,7 @@ import logging
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
-from router.context.manager import ContextManager
+from router.context.stage import ContextStage
 from router.endpoints.base import Endpoint
 from router.ledger.store import Ledger
 from router.privacy.scan import Scanner
@@ -40,7 +40,7 @@ async def after_turn(
     turn: Turn,
     hooks: Sequence[AfterTurnHook],
     ledger: Ledger,
-    context: ContextManager | None,
+    context: ContextStage | None,
     summarizer: Endpoint | None,
     scanner: Scanner,
 ) -> None:

@@ -25,8 +25,8 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass, field, replace
 
-from router.context.manager import ContextManager
 from router.context.pack import pack
+from router.context.stage import ContextStage
 from router.endpoints.base import Endpoint, StreamEnd, TokenDelta
 from router.errors import EgressBlockedError, EndpointError, TandemError
 from router.ledger.commit import commit
@@ -111,7 +111,7 @@ class TurnPipeline:
     """When set, features use the sentence embedding (difficulty, attachment relevance)."""
     cascade_samples: int = 2
     """Local samples a cascade decision draws; their agreement counts toward confidence."""
-    context: ContextManager | None = None
+    context: ContextStage | None = None
     """Summary + retrieved + recent turns within the budget; None sends the newest turns."""
     after_turn_hooks: list[AfterTurnHook] = field(default_factory=list)
     """Called with each completed turn, after its last event (e.g. the memory index)."""

@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from router.context.manager import ContextManager
 from router.context.settings import ContextSettings
+from router.context.stage import ContextStage
 from router.context.summary_store import SessionSummary, SummaryStore
 from router.endpoints.fake import FakeEndpoint
 from router.ledger.store import Ledger
@@ -24,7 +24,7 @@ FILLER = [
 def _pipeline(
     tmp_path: Path, endpoints: dict[str, FakeEndpoint], **settings: object
 ) -> TurnPipeline:
-    context = ContextManager(
+    context = ContextStage(
         ContextSettings(**settings),  # type: ignore[arg-type]
         SummaryStore(tmp_path / "ledger.db"),
     )

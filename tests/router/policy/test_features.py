@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from router.ledger.store import Ledger
+from router.policy.classify import classify_task, detect_language, embedding_difficulty
 from router.policy.features import BudgetLimits, LatencyTracker, kept_local_attachments
-from router.policy.text_rules import classify_task, detect_language, embedding_difficulty
 from router.types import Attachment, Finding, Message, PrivacyReport, RouteDecision, Usage
 from tests.router.policy.helpers import endpoints, features_for, keep_local_report, request
 

@@ -1,4 +1,4 @@
-"""Cheap text rules for routing: language, task type, difficulty, follow-ups.
+"""Text classification for routing: language, task type, difficulty, follow-ups.
 
 Regexes and word lists, no model; the optional sentence embedding (any
 `Embedder`, e.g. MiniLM) only sharpens the difficulty estimate against a few
@@ -10,21 +10,17 @@ from __future__ import annotations
 import math
 import re
 import threading
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 if TYPE_CHECKING:
-    from router.memory.embedding import Vectors
+    from router.memory.embedding import Embedder, Vectors
 
 
 def _wordset(words: str) -> frozenset[str]:
     """A set of the space-separated words (keeps long word lists readable)."""
     return frozenset(words.split())
-
-
-if TYPE_CHECKING:
-    from router.memory.embedding import Vectors
 
 
 Task = Literal[
@@ -33,14 +29,6 @@ Task = Literal[
 TASKS: tuple[Task, ...] = (
     "code", "math", "writing", "translation", "summarization", "extraction", "reasoning", "chat",
 )  # fmt: skip
-
-
-class Embedder(Protocol):
-    """Anything that turns a text into a unit vector (MiniLMEmbedder does)."""
-
-    def embed(self, texts: list[str], batch_size: int = 32) -> Vectors:
-        """Return one L2-normalised row per text."""
-        ...
 
 
 _TASK_PATTERNS: tuple[tuple[Task, str], ...] = (

@@ -1,6 +1,6 @@
 """One object the turn pipeline holds for the context stage: pack, then refresh.
 
-`ContextManager.pack` builds the handoff for the chosen endpoint from the
+`ContextStage.pack` builds the handoff for the chosen endpoint from the
 ledger's turns, the stored summary and a retriever; `after_turn` refreshes the
 summary on the local model once a turn has completed. Both are thin: the logic
 lives in `handoff.py` and `summary.py`.
@@ -26,7 +26,7 @@ RetrieverFor = Callable[[str], Retriever]
 
 
 @dataclass
-class ContextManager:
+class ContextStage:
     """The context stage's state: plan, summaries and retrieval."""
 
     settings: ContextSettings = field(default_factory=ContextSettings)

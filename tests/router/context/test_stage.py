@@ -1,7 +1,7 @@
 from pathlib import Path
 
-from router.context.manager import ContextManager
 from router.context.settings import ContextSettings
+from router.context.stage import ContextStage
 from router.context.summary_store import SummaryStore
 from router.endpoints.fake import FakeEndpoint
 from router.ledger.store import Ledger
@@ -29,7 +29,7 @@ async def test_summary_written_after_turns_is_packed_locally_but_not_remotely(
 ) -> None:
     path = tmp_path / "ledger.sqlite"
     Ledger(path)  # the summaries share the ledger's file
-    manager = ContextManager(
+    manager = ContextStage(
         ContextSettings(summary_every_n_turns=2, recent_turns=1), SummaryStore(path)
     )
     turns = _turns(["allow", "keep_local", "allow"])
@@ -49,7 +49,7 @@ async def test_summary_written_after_turns_is_packed_locally_but_not_remotely(
 
 
 async def test_summary_off_in_settings_means_no_model_call() -> None:
-    manager = ContextManager(ContextSettings(summary=False, summary_every_n_turns=1))
+    manager = ContextStage(ContextSettings(summary=False, summary_every_n_turns=1))
     local = FakeEndpoint()
     assert await manager.after_turn("s", _turns(["allow"]), local, Scanner()) is None
     assert local.requests == []
