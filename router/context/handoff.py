@@ -35,10 +35,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from router.context.retrieval import Retriever
-from router.context.summary_store import SessionSummary
 from router.context.turns import HistoryTurn, ScoredTurn, is_remote
 from router.endpoints.base import Endpoint
 from router.errors import EmptyPromptError, PromptTooLongError
+from router.ledger.summaries import SessionSummary
 from router.settings.config import ContextSettings
 from router.types import Message, PackedContext, TurnRequest
 

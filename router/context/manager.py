@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from router.context.handoff import HandoffPlan, PackedHandoff, pack_handoff, plan_from_settings
 from router.context.retrieval import EmbeddingRetriever, Retriever
 from router.context.summary import refresh_summary
-from router.context.summary_store import SessionSummary, SummaryStore
 from router.context.turns import history_turns
 from router.endpoints.base import Endpoint
+from router.ledger.summaries import SessionSummary, SummaryStore
 from router.privacy.scan import Scanner
 from router.settings.config import ContextSettings
 from router.types import Turn, TurnRequest

@@ -3,9 +3,9 @@
 from pathlib import Path
 
 from router.context.manager import ContextManager
-from router.context.summary_store import SessionSummary, SummaryStore
 from router.endpoints.fake import FakeEndpoint
 from router.ledger.store import Ledger
+from router.ledger.summaries import SessionSummary, SummaryStore
 from router.policy.decide import LocalOnlyPolicy, PreferRemotePolicy
 from router.settings.config import ContextSettings
 from router.turn.pipeline import TurnPipeline

@@ -11,10 +11,10 @@ from router.context.handoff import (
     prompt_budget,
 )
 from router.context.retrieval import EmbeddingRetriever, MemoryStoreRetriever
-from router.context.summary_store import SessionSummary
 from router.context.turns import HistoryTurn, ScoredTurn
 from router.endpoints.fake import FakeEndpoint
 from router.errors import EmptyPromptError, PromptTooLongError
+from router.ledger.summaries import SessionSummary
 from router.settings.config import ContextSettings
 from router.types import FindingAction, Message, TurnRequest
 

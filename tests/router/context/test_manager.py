@@ -1,9 +1,9 @@
 from pathlib import Path
 
 from router.context.manager import ContextManager
-from router.context.summary_store import SummaryStore
 from router.endpoints.fake import FakeEndpoint
 from router.ledger.store import Ledger
+from router.ledger.summaries import SummaryStore
 from router.privacy.scan import Scanner
 from router.settings.config import ContextSettings
 from router.types import FindingAction, RouteDecision, Turn, TurnRequest
