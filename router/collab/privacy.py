@@ -18,8 +18,9 @@ from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 
+from router.ledger.pseudonyms import PseudonymStore
 from router.privacy.guard import EgressPolicy
-from router.privacy.redact import Pseudonymizer, PseudonymStore
+from router.privacy.redact import Pseudonymizer
 from router.privacy.scan import Scanner
 from router.types import Message, PrivacyReport, ProtectedValue, TurnRequest, new_id
 

@@ -17,8 +17,8 @@ from router.collab.agents import Agent, TeamConfigError, agents_from_endpoints
 from router.collab.mcp_agent import McpAssistantEndpoint
 from router.collab.privacy import TeamPrivacy
 from router.endpoints.base import Endpoint
+from router.ledger.pseudonyms import PseudonymStore
 from router.privacy.guard import EgressPolicy
-from router.privacy.redact import PseudonymStore
 from router.privacy.scan import Scanner
 
 PEER_PREFIX = "peer:"

@@ -36,10 +36,10 @@ from dataclasses import dataclass
 
 from router.context.retrieval import Retriever
 from router.context.settings import ContextSettings
-from router.context.summary_store import SessionSummary
 from router.context.turns import HistoryTurn, ScoredTurn, is_remote
 from router.endpoints.base import Endpoint
 from router.errors import EmptyPromptError, PromptTooLongError
+from router.ledger.summaries import SessionSummary
 from router.types import Message, PackedContext, TurnRequest
 
 SUMMARY_HEADING = "Summary of the conversation so far:"

@@ -15,9 +15,9 @@ from router.context.handoff import HandoffPlan, PackedHandoff, pack_handoff, pla
 from router.context.retrieval import EmbeddingRetriever, Retriever
 from router.context.settings import ContextSettings
 from router.context.summary import refresh_summary
-from router.context.summary_store import SessionSummary, SummaryStore
 from router.context.turns import history_turns
 from router.endpoints.base import Endpoint
+from router.ledger.summaries import SessionSummary, SummaryStore
 from router.privacy.scan import Scanner
 from router.types import Turn, TurnRequest
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from router.context.summary_store import SessionSummary, SummaryStore
 from router.context.turns import HistoryTurn, is_remote, strictest
 from router.endpoints.base import Endpoint, TokenDelta
 from router.errors import TandemError
+from router.ledger.summaries import SessionSummary, SummaryStore
 from router.privacy.scan import Scanner
 from router.types import FindingAction, GenerationOptions, Message, TurnRequest
 

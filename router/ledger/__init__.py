@@ -1,1 +1,6 @@
-"""Persistence: the turns of every conversation and the requests that left the device."""
+"""Persistence: the ledger file and everything in it, through one `Database` (database.py).
+
+Turns and sessions (store.py), the requests that left the device (sent.py),
+rolling summaries (summaries.py) and privacy placeholders (pseudonyms.py); the
+tables and their migrations are in schema.py.
+"""

@@ -5,15 +5,13 @@ turn that stays on the device records nothing), so the chat's detail panel can
 show the request message by message for any turn, after a restart too. The
 messages are stored exactly as they were sent (already redacted), except that
 an attachment keeps only its name, type and size: never its bytes or its path.
-Its own table in the ledger's file (`CREATE TABLE IF NOT EXISTS`), so existing
-ledgers need no migration.
+Its own table (`sent_requests`, see schema.py) in the ledger's database.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
 from contextlib import aclosing
 from datetime import datetime
@@ -23,20 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from router.endpoints.base import StreamEvent
 from router.errors import EgressBlockedError
+from router.ledger.database import Database
 from router.types import Attachment, Message, utc_now
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sent_requests (
-    turn_id    TEXT NOT NULL REFERENCES turns(id) ON DELETE CASCADE,
-    seq        INTEGER NOT NULL,
-    endpoint   TEXT NOT NULL,
-    kind       TEXT NOT NULL,
-    tool_round INTEGER NOT NULL,
-    sent_at    TEXT NOT NULL,
-    messages   TEXT NOT NULL,
-    PRIMARY KEY (turn_id, seq)
-);
-"""
 
 SentKind = Literal["route", "escalation"]
 """`route`: the turn's chosen endpoint; `escalation`: a cascade's off-device retry."""
@@ -87,13 +73,10 @@ def _from_json(stored: dict[str, Any]) -> Message:
 
 
 class SentRecord:
-    """The ledger's table of sent requests; shares the ledger's connection and lock."""
+    """The ledger's table of sent requests; shares the ledger's database."""
 
-    def __init__(self, conn: sqlite3.Connection, lock: threading.Lock) -> None:
-        self._conn = conn
-        self._lock = lock
-        with lock:
-            conn.executescript(_SCHEMA)
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     def record(
         self,
@@ -107,13 +90,12 @@ class SentRecord:
         """Append a request that left the device to the turn's record."""
         body = json.dumps([_to_json(m) for m in messages], ensure_ascii=False)
         # One statement picks the next seq and inserts, so it is atomic on its own.
-        with self._lock:
-            self._conn.execute(
-                "INSERT INTO sent_requests (turn_id, seq, endpoint, kind, tool_round, "
-                "sent_at, messages) SELECT ?, COALESCE(MAX(seq) + 1, 0), ?, ?, ?, ?, ? "
-                "FROM sent_requests WHERE turn_id = ?",
-                (turn_id, endpoint, kind, tool_round, utc_now().isoformat(), body, turn_id),
-            )
+        self._db.execute(
+            "INSERT INTO sent_requests (turn_id, seq, endpoint, kind, tool_round, "
+            "sent_at, messages) SELECT ?, COALESCE(MAX(seq) + 1, 0), ?, ?, ?, ?, ? "
+            "FROM sent_requests WHERE turn_id = ?",
+            (turn_id, endpoint, kind, tool_round, utc_now().isoformat(), body, turn_id),
+        )
 
     def for_turn(self, turn_id: str) -> tuple[SentRequest, ...]:
         """The requests a turn sent off the device, in order; empty if none left."""
@@ -124,12 +106,11 @@ class SentRecord:
         return self._select("turn_id IN (SELECT id FROM turns WHERE session_id = ?)", session_id)
 
     def _select(self, where: str, arg: str) -> dict[str, tuple[SentRequest, ...]]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT turn_id, seq, endpoint, kind, tool_round, sent_at, messages "
-                f"FROM sent_requests WHERE {where} ORDER BY turn_id, seq",
-                (arg,),
-            ).fetchall()
+        rows = self._db.fetchall(
+            "SELECT turn_id, seq, endpoint, kind, tool_round, sent_at, messages "
+            f"FROM sent_requests WHERE {where} ORDER BY turn_id, seq",
+            (arg,),
+        )
         found: dict[str, list[SentRequest]] = {}
         for r in rows:
             found.setdefault(r[0], []).append(

@@ -3,21 +3,21 @@
 A turn is written when it starts (`in_progress`) and finished in one
 transaction when it ends, so a crash mid-stream leaves exactly one row that the
 next start marks `incomplete`; nothing is lost and nothing is duplicated.
-WAL mode lets the GUI read history while a turn is being written.
+It keeps its tables in the ledger's `Database` (database.py), whose one
+connection the sent record, the summaries and the placeholders share.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from router.ledger.database import Database, open_database
+from router.ledger.schema import SESSION_TABLES
 from router.ledger.sent import SentRecord, delete_session_sent
 from router.types import (
     Attachment,
@@ -29,28 +29,6 @@ from router.types import (
     new_id,
     utc_now,
 )
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY,
-    title TEXT NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS turns (
-    id TEXT PRIMARY KEY,
-    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
-    seq INTEGER NOT NULL,
-    created_at TEXT NOT NULL,
-    user_text TEXT NOT NULL,
-    attachments TEXT NOT NULL,
-    answer TEXT NOT NULL,
-    route TEXT,
-    usage TEXT,
-    status TEXT NOT NULL,
-    error TEXT,
-    UNIQUE (session_id, seq)
-);
-"""
 
 
 class SessionInfo(BaseModel):
@@ -65,41 +43,23 @@ class SessionInfo(BaseModel):
 INTERRUPTED = "interrupted: Tandem stopped before the answer finished"
 """The error recorded on a turn whose process ended while it was in progress."""
 
-# Per-session tables that other stores keep in the ledger's file (pseudonyms, summaries).
-_SESSION_TABLES = ("privacy_pseudonyms", "context_summaries")
-
 
 class Ledger:
     """SQLite-backed store of sessions and turns; safe to share between threads."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._lock = threading.Lock()
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA foreign_keys=ON")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.executescript(_SCHEMA)
-        self.sent = SentRecord(self._conn, self._lock)
+    def __init__(self, database: Database | str | Path) -> None:
+        """Use `database`, or open the file at that path (this ledger then owns it alone)."""
+        self.db = open_database(database)
+        """The connection this ledger shares with the other stores of its file."""
+        self.path = self.db.path
+        self.sent = SentRecord(self.db)
         """The requests each turn sent off the device, as they left it."""
         self._open: set[str] = set()  # turns begun through this object and not finished
         self.recovered = self._mark_interrupted()
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
-
     def _mark_interrupted(self) -> int:
         # Rows still in progress at open belong to a process that died mid-turn.
-        with self._tx() as conn:
+        with self.db.transaction() as conn:
             cur = conn.execute(
                 "UPDATE turns SET status='incomplete', error=COALESCE(error, ?) "
                 "WHERE status='in_progress'",
@@ -116,7 +76,8 @@ class Ledger:
         another thread while this one is stuck in a transaction: it waits at most `wait_s`
         for it, and does nothing on a closed ledger.
         """
-        if not self._lock.acquire(timeout=wait_s):
+        lock = self.db.lock
+        if not lock.acquire(timeout=wait_s):
             return 0
         try:
             ids = sorted(self._open)
@@ -124,7 +85,7 @@ class Ledger:
                 return 0
             marks = ", ".join("?" * len(ids))
             try:
-                cur = self._conn.execute(
+                cur = self.db.connection.execute(
                     "UPDATE turns SET status='incomplete', error=COALESCE(error, ?) "
                     f"WHERE status='in_progress' AND id IN ({marks})",
                     (INTERRUPTED, *ids),
@@ -134,12 +95,11 @@ class Ledger:
             self._open.clear()
             return cur.rowcount
         finally:
-            self._lock.release()
+            lock.release()
 
     def close(self) -> None:
-        """Close the database connection."""
-        with self._lock:
-            self._conn.close()
+        """Close the database connection (shared: for every store of the file); idempotent."""
+        self.db.close()
 
     def rename_session(self, session_id: str, title: str) -> bool:
         """Give a conversation a new title; False if it does not exist (yet).
@@ -149,7 +109,7 @@ class Ledger:
         title = " ".join(title.split())
         if not title:
             raise ValueError("a conversation's title cannot be empty")
-        with self._tx() as conn:
+        with self.db.transaction() as conn:
             cur = conn.execute("UPDATE sessions SET title = ? WHERE id = ?", (title, session_id))
             return cur.rowcount > 0
 
@@ -157,16 +117,11 @@ class Ledger:
         """Remove a conversation and all it left: turns, sent requests, placeholders, summary.
 
         All in one transaction. Placeholders and summaries live in tables other
-        stores keep in this file; tables not created yet are skipped. False if
-        there was no such conversation.
+        stores keep in this file. False if there was no such conversation.
         """
-        with self._tx() as conn:
-            tables = {
-                row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
-            }
-            for table in _SESSION_TABLES:
-                if table in tables:
-                    conn.execute(f"DELETE FROM {table} WHERE session_id = ?", (session_id,))
+        with self.db.transaction() as conn:
+            for table in SESSION_TABLES:
+                conn.execute(f"DELETE FROM {table} WHERE session_id = ?", (session_id,))
             delete_session_sent(conn, session_id)
             conn.execute("DELETE FROM turns WHERE session_id = ?", (session_id,))
             cur = conn.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
@@ -175,7 +130,7 @@ class Ledger:
     def create_session(self, title: str = "New conversation") -> str:
         """Start a new conversation and return its id."""
         session_id = new_id()
-        with self._tx() as conn:
+        with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO sessions (id, title, created_at) VALUES (?, ?, ?)",
                 (session_id, title, utc_now().isoformat()),
@@ -184,7 +139,7 @@ class Ledger:
 
     def ensure_session(self, session_id: str, title: str = "New conversation") -> None:
         """Create the session with this id if it does not exist."""
-        with self._tx() as conn:
+        with self.db.transaction() as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO sessions (id, title, created_at) VALUES (?, ?, ?)",
                 (session_id, title, utc_now().isoformat()),
@@ -192,12 +147,11 @@ class Ledger:
 
     def sessions(self) -> list[SessionInfo]:
         """List conversations, newest first."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT s.id, s.title, s.created_at, COUNT(t.id) FROM sessions s "
-                "LEFT JOIN turns t ON t.session_id = s.id GROUP BY s.id "
-                "ORDER BY s.created_at DESC, s.rowid DESC"
-            ).fetchall()
+        rows = self.db.fetchall(
+            "SELECT s.id, s.title, s.created_at, COUNT(t.id) FROM sessions s "
+            "LEFT JOIN turns t ON t.session_id = s.id GROUP BY s.id "
+            "ORDER BY s.created_at DESC, s.rowid DESC"
+        )
         return [
             SessionInfo(id=r[0], title=r[1], created_at=datetime.fromisoformat(r[2]), turns=r[3])
             for r in rows
@@ -207,7 +161,7 @@ class Ledger:
         self, session_id: str, user_text: str, attachments: tuple[Attachment, ...] = ()
     ) -> Turn:
         """Persist a new in-progress turn at the end of the session and return it."""
-        with self._tx() as conn:
+        with self.db.transaction() as conn:
             (next_seq,) = conn.execute(
                 "SELECT COALESCE(MAX(seq) + 1, 0) FROM turns WHERE session_id = ?", (session_id,)
             ).fetchone()
@@ -240,7 +194,7 @@ class Ledger:
         error: str | None = None,
     ) -> None:
         """Record how a turn ended, in one transaction."""
-        with self._tx() as conn:
+        with self.db.transaction() as conn:
             conn.execute(
                 "UPDATE turns SET status=?, answer=?, route=?, usage=?, error=? WHERE id=?",
                 (
@@ -256,12 +210,11 @@ class Ledger:
 
     def turns(self, session_id: str) -> list[Turn]:
         """Return every turn of a session in order, whatever its status."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT id, session_id, seq, created_at, user_text, attachments, answer, route, "
-                "usage, status, error FROM turns WHERE session_id = ? ORDER BY seq",
-                (session_id,),
-            ).fetchall()
+        rows = self.db.fetchall(
+            "SELECT id, session_id, seq, created_at, user_text, attachments, answer, route, "
+            "usage, status, error FROM turns WHERE session_id = ? ORDER BY seq",
+            (session_id,),
+        )
         return [
             Turn(
                 id=r[0],
@@ -305,18 +258,16 @@ class Ledger:
         if session_id is not None:
             sql += " AND session_id = ?"
             args.append(session_id)
-        with self._lock:
-            (total,) = self._conn.execute(sql, args).fetchone()
+        (total,) = self.db.fetchone(sql, args)
         return float(total)
 
     def recent_usage(self, limit: int = 50) -> list[tuple[str, Usage]]:
         """(endpoint name, usage) of the latest finished turns, newest first."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT route, usage FROM turns WHERE route IS NOT NULL AND usage IS NOT NULL "
-                "AND status = 'complete' ORDER BY created_at DESC, rowid DESC LIMIT ?",
-                (limit,),
-            ).fetchall()
+        rows = self.db.fetchall(
+            "SELECT route, usage FROM turns WHERE route IS NOT NULL AND usage IS NOT NULL "
+            "AND status = 'complete' ORDER BY created_at DESC, rowid DESC LIMIT ?",
+            (limit,),
+        )
         return [
             (RouteDecision.model_validate_json(r[0]).endpoint, Usage.model_validate_json(r[1]))
             for r in rows
@@ -324,10 +275,9 @@ class Ledger:
 
     def last_endpoint(self, session_id: str) -> str | None:
         """The endpoint that served the session's latest completed turn, if any."""
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT route FROM turns WHERE session_id = ? AND route IS NOT NULL "
-                "AND status = 'complete' ORDER BY seq DESC LIMIT 1",
-                (session_id,),
-            ).fetchone()
+        row = self.db.fetchone(
+            "SELECT route FROM turns WHERE session_id = ? AND route IS NOT NULL "
+            "AND status = 'complete' ORDER BY seq DESC LIMIT 1",
+            (session_id,),
+        )
         return RouteDecision.model_validate_json(row[0]).endpoint if row else None

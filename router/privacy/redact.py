@@ -1,11 +1,10 @@
 """Redact and restore: stable placeholders for sensitive values, per session.
 
 A value gets one placeholder for the whole session (`[PERSON_1]`, `[EMAIL_ADDRESS_2]`),
-so the model sees a consistent conversation across turns. The mapping is stored
-in its own table of the ledger's SQLite file (created here with
-`CREATE TABLE IF NOT EXISTS`, so the ledger schema is untouched); without a path
-it lives in memory for the process. Deriving it from history instead would
-renumber placeholders whenever old turns fall out of the packed context.
+so the model sees a consistent conversation across turns. The mapping is kept by
+`PseudonymStore` (router/ledger/pseudonyms.py) in its own table of the ledger's
+database, or in memory. Deriving it from history instead would renumber
+placeholders whenever old turns fall out of the packed context.
 
 `StreamRestorer` puts the original values back into a streamed answer, holding
 back only a tail that could still become a placeholder, and accepts the small
@@ -15,24 +14,14 @@ changes models make to placeholders (case, brackets, spaces: `person 1`, `(PERSO
 from __future__ import annotations
 
 import re
-import sqlite3
-import threading
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+# Re-exported: `Pseudonymizer` works on one, and the pipeline imports it from here.
+from router.ledger.pseudonyms import PseudonymStore
 from router.types import Message, ProtectedValue
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS privacy_pseudonyms (
-    session_id  TEXT NOT NULL,
-    value       TEXT NOT NULL,
-    type        TEXT NOT NULL,
-    placeholder TEXT NOT NULL,
-    is_alias    INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (session_id, value)
-);
-"""
 _OPEN = r"[\[\(\{<]"
 _CLOSE = r"[\]\)\}>]"
 _SEP = r"[_\s-]?"
@@ -53,72 +42,6 @@ def value_pattern(value: str) -> str:
         if value[-1].isalnum():
             source += r"(?!\w)"
     return source
-
-
-def _type_token(type_: str) -> str:
-    return re.sub(r"[^A-Z0-9]+", "_", type_.upper()).strip("_") or "VALUE"
-
-
-class PseudonymStore:
-    """Placeholders per (session, value); in SQLite next to the ledger, or in memory."""
-
-    def __init__(self, path: str | Path | None = None) -> None:
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(
-            str(path) if path else ":memory:", check_same_thread=False, isolation_level=None
-        )
-        self._conn.executescript(_SCHEMA)
-
-    def close(self) -> None:
-        """Close the database connection."""
-        self._conn.close()
-
-    def placeholder(self, session_id: str, type_: str, value: str, alias_of: str = "") -> str:
-        """Return `value`'s placeholder, allocating the next number for its type if new.
-
-        With `alias_of` (a placeholder), `value` is recorded as another spelling of it.
-        """
-        token = _type_token(type_)
-        with self._lock:
-            row = self._conn.execute(
-                "SELECT placeholder FROM privacy_pseudonyms WHERE session_id=? AND value=?",
-                (session_id, value),
-            ).fetchone()
-            if row:
-                return str(row[0])
-            if alias_of:
-                placeholder, alias = alias_of, 1
-            else:
-                (count,) = self._conn.execute(
-                    "SELECT COUNT(*) FROM privacy_pseudonyms "
-                    "WHERE session_id=? AND type=? AND is_alias=0",
-                    (session_id, token),
-                ).fetchone()
-                placeholder, alias = f"[{token}_{count + 1}]", 0
-            self._conn.execute(
-                "INSERT INTO privacy_pseudonyms VALUES (?, ?, ?, ?, ?)",
-                (session_id, value, token, placeholder, alias),
-            )
-            return placeholder
-
-    def values(self, session_id: str) -> dict[str, str]:
-        """Every recorded value of the session (aliases included) -> its placeholder."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT value, placeholder FROM privacy_pseudonyms WHERE session_id=?",
-                (session_id,),
-            ).fetchall()
-        return {str(v): str(p) for v, p in rows}
-
-    def originals(self, session_id: str) -> dict[str, str]:
-        """Placeholder -> the value it first stood for (what a restore puts back)."""
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT placeholder, value FROM privacy_pseudonyms "
-                "WHERE session_id=? AND is_alias=0",
-                (session_id,),
-            ).fetchall()
-        return {str(p): str(v) for p, v in rows}
 
 
 class Pseudonymizer:

@@ -14,13 +14,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from router.context.stage import ContextStage
-from router.context.summary_store import SummaryStore
 from router.endpoints.base import Endpoint
 from router.endpoints.llama_cpp import LlamaCppEndpoint
 from router.endpoints.pricing import PriceTable
 from router.endpoints.registry import build_remote_endpoint
 from router.errors import ConfigError
+from router.ledger.database import Database
+from router.ledger.pseudonyms import PseudonymStore
 from router.ledger.store import Ledger
+from router.ledger.summaries import SummaryStore
 from router.mcp.chat_host import DeviceBackends, build_chat_host
 from router.mcp.host import Confirm
 from router.mcp.settings import McpSettings
@@ -33,7 +35,6 @@ from router.policy.factory import limits_of, policy_for
 from router.policy.features import LatencyTracker
 from router.policy.settings import RoutingSettings
 from router.privacy.guard import EgressPolicy
-from router.privacy.redact import PseudonymStore
 from router.privacy.rules import build_rules
 from router.privacy.scan import Scanner
 from router.runtime.live_swap import reload_tool_host, switch_local_model
@@ -62,6 +63,11 @@ class Runtime:
     """Where the chat's built-in device tools read from; kept for rebuilt tool hosts."""
     tool_confirm: Confirm | None = field(default=None, repr=False)
     """The consent callback the chat's tool host had last; `reload_tools` carries it over."""
+
+    @property
+    def database(self) -> Database:
+        """The ledger's database: turns, sent requests, summaries and placeholders share it."""
+        return self.ledger.db
 
     @property
     def local(self) -> Endpoint:
@@ -136,23 +142,36 @@ class Runtime:
         await reload_tool_host(self, settings, wait_s)
 
     async def aclose(self) -> None:
-        """Finish background work (memory index, summary), then close endpoints and the ledger."""
-        await self.pipeline.drain()
-        for endpoint in self.pipeline.endpoints.values():
-            try:
-                await endpoint.aclose()
-            except RuntimeError as exc:
-                # A GUI's loop has ended by the time it closes the runtime from a new
-                # one; HTTP clients bound to the old loop cannot close, and their
-                # sockets go with the process anyway. Keep closing the rest.
-                _log.debug("could not close endpoint %s: %s", endpoint.name, exc)
-        if self.pipeline.context is not None:
-            self.pipeline.context.summaries.close()
-        if self.memory is not None:
-            self.memory.close()
-        if self.pipeline.tools is not None:
-            await self.pipeline.tools.aclose()
-        self.ledger.close()
+        """Finish background work (memory index, summary), then close endpoints and the database.
+
+        The database (the ledger's file, every store in it) is closed last, once,
+        even when closing something before it failed.
+        """
+        try:
+            await self.pipeline.drain()
+            for endpoint in self.pipeline.endpoints.values():
+                try:
+                    await endpoint.aclose()
+                except RuntimeError as exc:
+                    # A GUI's loop has ended by the time it closes the runtime from a new
+                    # one; HTTP clients bound to the old loop cannot close, and their
+                    # sockets go with the process anyway. Keep closing the rest.
+                    _log.debug("could not close endpoint %s: %s", endpoint.name, exc)
+            if self.memory is not None:
+                self.memory.close()
+            if self.pipeline.tools is not None:
+                await self.pipeline.tools.aclose()
+        finally:
+            for database in self._databases():
+                database.close()
+
+    def _databases(self) -> list[Database]:
+        """Every database the runtime's stores use, each once (one, as build_runtime wires it)."""
+        pipeline = self.pipeline
+        stores = [self.ledger.db, pipeline.pseudonyms.db]
+        if pipeline.context is not None:
+            stores.append(pipeline.context.summaries.db)
+        return list({id(db): db for db in stores}.values())
 
 
 def build_runtime(
@@ -179,9 +198,14 @@ def build_runtime(
     if endpoints is None:
         local = LlamaCppEndpoint.from_settings(manager.resolve(progress=progress), settings.local)
         endpoints = _with_remotes({"local": local}, paths, settings, egress)
-    ledger = Ledger(paths.ledger_file)
-    memory = LiveMemory(paths, settings.memory) if settings.memory.enabled else None
-    pipeline = _pipeline(paths, settings, endpoints, ledger, egress, memory, devices)
+    database = Database(paths.ledger_file)  # the one connection to the ledger's file
+    try:
+        ledger = Ledger(database)
+        memory = LiveMemory(paths, settings.memory) if settings.memory.enabled else None
+        pipeline = _pipeline(settings, endpoints, ledger, egress, memory, devices)
+    except BaseException:
+        database.close()  # nothing else will: the runtime was never made
+        raise
     return Runtime(
         paths=paths,
         settings=settings,
@@ -194,7 +218,6 @@ def build_runtime(
 
 
 def _pipeline(
-    paths: TandemPaths,
     settings: Settings,
     endpoints: dict[str, Endpoint],
     ledger: Ledger,
@@ -216,16 +239,16 @@ def _pipeline(
         fallback_to_local=settings.resilience.fallback_to_local,
         scanner=_scanner(settings),
         egress_policy=egress,
-        # Placeholders live in their own table of the ledger's file (see redact.py).
-        pseudonyms=PseudonymStore(paths.ledger_file),
+        # Placeholders and summaries: their own tables, on the ledger's connection.
+        pseudonyms=PseudonymStore(ledger.db),
         budget_limits=limits_of(routing),
         latency=latency,
         embedder=shared_embedder() if _needs_embedding(routing) else None,
         cascade_samples=routing.cascade_samples,
-        # Summaries live in their own table of the ledger's file (see summary_store.py).
+        # Summaries live in their own table of the ledger's file (see router/ledger/summaries.py).
         context=ContextStage(
             settings.context,
-            SummaryStore(paths.ledger_file),
+            SummaryStore(ledger.db),
             retriever_for=memory.retriever if memory else None,
         ),
     )

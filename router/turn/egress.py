@@ -8,9 +8,10 @@ import tempfile
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 
+from router.ledger.pseudonyms import PseudonymStore
 from router.privacy import egress
 from router.privacy.guard import EgressPolicy
-from router.privacy.redact import Pseudonymizer, PseudonymStore, redact_attachments
+from router.privacy.redact import Pseudonymizer, redact_attachments
 from router.turn.attempt import Attempt, is_remote, outbound_bytes
 from router.types import PrivacyReport, ProtectedValue, TurnRequest
 

@@ -30,6 +30,7 @@ from router.context.stage import ContextStage
 from router.endpoints.base import Endpoint, StreamEnd, TokenDelta
 from router.errors import EgressBlockedError, EndpointError, TandemError
 from router.ledger.commit import commit
+from router.ledger.pseudonyms import PseudonymStore
 from router.ledger.store import Ledger
 from router.mcp.host import ToolHost
 from router.policy.decide import Policy
@@ -41,7 +42,6 @@ from router.policy.features import (
     compute_features,
 )
 from router.privacy.guard import EgressPolicy
-from router.privacy.redact import PseudonymStore
 from router.privacy.scan import Scanner
 from router.turn.after_turn import BackgroundTasks, after_turn
 from router.turn.attempt import (

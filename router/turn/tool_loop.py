@@ -18,13 +18,14 @@ from contextlib import AsyncExitStack, ExitStack, aclosing
 from dataclasses import dataclass, replace
 
 from router.endpoints.base import StreamEnd, StreamEvent, TokenDelta, ToolCallRequested
+from router.ledger.pseudonyms import PseudonymStore
 from router.ledger.sent import SentRecord, recorded_when_sent
 from router.mcp.host import ToolHost
 from router.mcp.select import relevant_servers_tools
 from router.mcp.turn import ToolCalled, exchange, restored_call
 from router.privacy import egress
 from router.privacy.guard import EgressPolicy
-from router.privacy.redact import Pseudonymizer, PseudonymStore
+from router.privacy.redact import Pseudonymizer
 from router.privacy.scan import Scanner
 from router.turn.attempt import (
     Attempt,

@@ -3,10 +3,10 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from router.context.summary_store import SessionSummary, SummaryStore
+from router.ledger.pseudonyms import PseudonymStore
 from router.ledger.sent import as_recorded
 from router.ledger.store import Ledger
-from router.privacy.redact import PseudonymStore
+from router.ledger.summaries import SessionSummary, SummaryStore
 from router.types import Attachment, Message, RouteDecision, ToolCall, ToolResult, Usage
 
 ROUTE = RouteDecision(endpoint="local", endpoint_kind="local", policy="local", reason="test")
@@ -89,8 +89,6 @@ def test_wal_mode_is_on(tmp_path: Path) -> None:
 
 def test_rename_and_delete_a_session(tmp_path: Path) -> None:
     import pytest
-
-    from router.privacy.redact import PseudonymStore
 
     ledger = Ledger(tmp_path / "ledger.db")
     keep, gone = ledger.create_session("keep"), ledger.create_session("trip")
@@ -195,7 +193,8 @@ def test_deleting_a_session_deletes_everything_it_left_in_the_ledger(tmp_path: P
     assert ledger.delete_session(gone)
     # Every table of the file that holds session data: nothing of `gone` is left anywhere.
     tables = [
-        row[0] for row in ledger._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        row[0]
+        for row in ledger.db.connection.execute("SELECT name FROM sqlite_master WHERE type='table'")
     ]
     assert set(tables) == {
         "sessions",
@@ -205,7 +204,7 @@ def test_deleting_a_session_deletes_everything_it_left_in_the_ledger(tmp_path: P
         "context_summaries",
     }
     for table in tables:
-        dump = json.dumps(ledger._conn.execute(f"SELECT * FROM {table}").fetchall())
+        dump = json.dumps(ledger.db.connection.execute(f"SELECT * FROM {table}").fetchall())
         assert gone not in dump and turns[gone] not in dump, table
     assert ledger.sent.for_turn(turns[gone]) == ()
     assert [r.messages[0].content for r in ledger.sent.for_turn(turns[keep])] == [keep]

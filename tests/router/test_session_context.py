@@ -4,9 +4,9 @@ from pathlib import Path
 
 from router.context.settings import ContextSettings
 from router.context.stage import ContextStage
-from router.context.summary_store import SessionSummary, SummaryStore
 from router.endpoints.fake import FakeEndpoint
 from router.ledger.store import Ledger
+from router.ledger.summaries import SessionSummary, SummaryStore
 from router.policy.decide import LocalOnlyPolicy, PreferRemotePolicy
 from router.turn.pipeline import TurnPipeline
 from router.types import GenerationOptions, Turn, TurnRequest

@@ -12,10 +12,10 @@ from router.context.handoff import (
 )
 from router.context.retrieval import EmbeddingRetriever, MemoryStoreRetriever
 from router.context.settings import ContextSettings
-from router.context.summary_store import SessionSummary
 from router.context.turns import HistoryTurn, ScoredTurn
 from router.endpoints.fake import FakeEndpoint
 from router.errors import EmptyPromptError, PromptTooLongError
+from router.ledger.summaries import SessionSummary
 from router.types import FindingAction, Message, TurnRequest
 
 

@@ -2,9 +2,9 @@ from pathlib import Path
 
 from router.context.settings import ContextSettings
 from router.context.stage import ContextStage
-from router.context.summary_store import SummaryStore
 from router.endpoints.fake import FakeEndpoint
 from router.ledger.store import Ledger
+from router.ledger.summaries import SummaryStore
 from router.privacy.scan import Scanner
 from router.types import FindingAction, RouteDecision, Turn, TurnRequest
 

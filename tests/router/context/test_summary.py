@@ -4,11 +4,11 @@ from pathlib import Path
 import pytest
 
 from router.context.summary import due_turns, refresh_summary
-from router.context.summary_store import SessionSummary, SummaryStore
 from router.context.turns import HistoryTurn, history_turns
 from router.endpoints.fake import FakeEndpoint
 from router.errors import TandemError
 from router.ledger.store import Ledger
+from router.ledger.summaries import SessionSummary, SummaryStore
 from router.privacy.scan import Scanner
 from router.types import FindingAction, Message, RouteDecision, Turn
 

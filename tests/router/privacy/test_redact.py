@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from router.privacy.redact import Pseudonymizer, PseudonymStore, StreamRestorer
+from router.ledger.pseudonyms import PseudonymStore
+from router.privacy.redact import Pseudonymizer, StreamRestorer
 from router.types import ProtectedValue
 
 
