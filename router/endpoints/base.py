@@ -12,7 +12,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from router.types import EndpointKind, GenerationOptions, Message, ToolCall, ToolSpec, Usage
+from router.types import (
+    EndpointKind,
+    GenerationOptions,
+    Message,
+    ToolCall,
+    ToolSpec,
+    Usage,
+    is_on_device,
+)
 
 FinishReason = Literal["stop", "length", "cancelled", "tool_use"]
 
@@ -50,6 +58,11 @@ class Endpoint(ABC):
 
     name: str
     kind: EndpointKind
+
+    @property
+    def on_device(self) -> bool:
+        """True when the endpoint runs on this device: what it is sent never leaves it."""
+        return is_on_device(self.kind)
 
     @property
     @abstractmethod

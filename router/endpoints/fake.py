@@ -26,7 +26,7 @@ class FakeEndpoint(Endpoint):
         responder: Responder = echo_responder,
         *,
         name: str = "fake",
-        kind: EndpointKind = "fake",
+        kind: EndpointKind = "local",
         context_window: int = 4096,
         delay_s: float = 0.0,
         price_per_token_usd: float = 0.0,

@@ -60,7 +60,7 @@ def local_decision(
 ) -> RouteDecision:
     """Route to the first on-device endpoint, with `reason`."""
     for endpoint in endpoints.values():
-        if endpoint.kind in ("local", "fake"):
+        if endpoint.on_device:
             return RouteDecision(
                 endpoint=endpoint.name,
                 endpoint_kind=endpoint.kind,
@@ -94,7 +94,7 @@ class PreferRemotePolicy:
         """Pick the first available remote endpoint, unless privacy or outages say local."""
         if report.keep_local:
             return local_decision(request, endpoints, self.name, f"kept local: {report.reason}")
-        remote = [e for e in endpoints.values() if e.kind in ("cloud", "edge")]
+        remote = [e for e in endpoints.values() if not e.on_device]
         for endpoint in remote:
             if endpoint.available():
                 return RouteDecision(

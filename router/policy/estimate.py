@@ -17,7 +17,6 @@ _KINDS: dict[str, EndpointKind] = {
     "local": "local",
     "cloud": "cloud",
     "edge": "edge",
-    "fake": "fake",
 }
 EXPECTED_OUTPUT_TOKENS = 300
 """Answer length assumed when estimating cost and latency."""
@@ -25,7 +24,6 @@ EXPECTED_OUTPUT_TOKENS = 300
 # (first-token seconds, prefill tokens/s, decode tokens/s): hand-set, conservative.
 _KIND_SPEED: dict[str, tuple[float, float, float]] = {
     "local": (0.3, 400.0, 20.0),
-    "fake": (0.0, 1e6, 1e6),
     "edge": (0.4, 2000.0, 40.0),
     "cloud": (0.8, 8000.0, 60.0),
 }

@@ -27,7 +27,15 @@ from router.policy.text_rules import (
     embedding_difficulty,
     heuristic_difficulty,
 )
-from router.types import Attachment, FindingAction, Message, PrivacyReport, TurnRequest, Usage
+from router.types import (
+    Attachment,
+    FindingAction,
+    Message,
+    PrivacyReport,
+    TurnRequest,
+    Usage,
+    is_on_device,
+)
 
 if TYPE_CHECKING:
     from router.ledger.store import Ledger
@@ -95,7 +103,7 @@ class EndpointState:
     @property
     def remote(self) -> bool:
         """True for endpoints off the device."""
-        return self.kind in ("cloud", "edge")
+        return not is_on_device(self.kind)
 
 
 @dataclass(frozen=True)

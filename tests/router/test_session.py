@@ -37,7 +37,7 @@ async def test_events_come_in_stage_order_and_the_turn_is_persisted(tmp_path: Pa
     pipeline = _pipeline(tmp_path, FakeEndpoint())
     events = await _collect(pipeline, "hello there")
     assert isinstance(events[0], RouteChosen)
-    assert events[0].decision.endpoint_kind == "fake"
+    assert events[0].decision.endpoint_kind == "local"
     assert "".join(e.text for e in events if isinstance(e, TokenDelta)) == "echo: hello there"
     finished = events[-1]
     assert isinstance(finished, TurnFinished)
