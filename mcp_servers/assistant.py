@@ -128,7 +128,7 @@ class AssistantService:
         def decide() -> RoutePreview:
             report = pipeline.scanner.scan(request, [])
             features = pipeline.features(request, report, [])
-            decision = pipeline.policy.decide(request, report, pipeline.endpoints, features)
+            decision = pipeline.policy.decide(features)
             # The pipeline's own keep-local enforcement, exactly as run_turn applies it.
             decision = pipeline._enforce_privacy(request, report, decision)
             return RoutePreview(

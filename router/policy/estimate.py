@@ -11,13 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from router.policy.features import EndpointState, TurnFeatures
-from router.types import EndpointKind, RouteDecision
+from router.types import RouteDecision
 
-_KINDS: dict[str, EndpointKind] = {
-    "local": "local",
-    "cloud": "cloud",
-    "edge": "edge",
-}
 EXPECTED_OUTPUT_TOKENS = 300
 """Answer length assumed when estimating cost and latency."""
 
@@ -190,10 +185,9 @@ def decision_for(
     est: Estimate, policy: str, reason: str, attachments: Sequence[str]
 ) -> RouteDecision:
     """A `RouteDecision` carrying the estimate's quality, latency and cost."""
-    kind = est.state.kind
     return RouteDecision(
         endpoint=est.state.name,
-        endpoint_kind=_KINDS.get(kind, "cloud"),
+        endpoint_kind=est.state.kind,
         policy=policy,
         reason=reason,
         attachments_sent=tuple(attachments),

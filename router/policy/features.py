@@ -29,6 +29,7 @@ from router.policy.text_rules import (
 )
 from router.types import (
     Attachment,
+    EndpointKind,
     FindingAction,
     Message,
     PrivacyReport,
@@ -90,7 +91,7 @@ class EndpointState:
     """What routing knows about one endpoint right now."""
 
     name: str
-    kind: str
+    kind: EndpointKind
     available: bool
     context_window: int
     price_in_per_token: float

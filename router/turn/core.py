@@ -135,11 +135,11 @@ class PipelineCore:
     ) -> RouteDecision:
         """The decision with the privacy verdict; a keep-local turn is forced on the device.
 
-        Policies already honour keep-local; this is the pipeline's own check, so a
-        buggy or custom policy cannot send such a turn off the device.
+        Policies never see privacy verdicts: every keep-local turn is routed here,
+        to the first on-device endpoint with no escalation, whatever the policy chose.
         """
         chosen = self.endpoints.get(decision.endpoint)
-        if report.keep_local and (chosen is None or is_remote(chosen) or decision.escalate_to):
+        if report.keep_local:
             decision = local_decision(
                 request, self.endpoints, decision.policy, f"kept local: {report.reason}"
             )

@@ -69,7 +69,7 @@ class TurnPipeline(CascadeStages):
         scanned = [*history, *self._summary_messages(request)]
         report = await asyncio.to_thread(self.scanner.scan, request, scanned)
         features = self.features(request, report, history)
-        decision = self.policy.decide(request, report, self.endpoints, features)
+        decision = self.policy.decide(features)
         decision = self._enforce_privacy(request, report, decision)
         endpoint = self.endpoints[decision.endpoint]
         await endpoint.prepare()

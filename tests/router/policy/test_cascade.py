@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from router.endpoints.base import TokenDelta
+from router.endpoints.function import FunctionEndpoint, FunctionScoringEndpoint
 from router.endpoints.llama_cpp import LlamaCppEndpoint
 from router.ledger.store import Ledger
 from router.policy.cascade import CascadePolicy
@@ -15,7 +16,6 @@ from router.policy.confidence import agreement, confidence
 from router.turn.pipeline import EscalationStarted, RouteChosen, TurnFinished, TurnPipeline
 from router.types import GenerationOptions, Message
 from tests.router.policy.helpers import (
-    PricedEndpoint,
     ScoringLocal,
     endpoints,
     request,
@@ -24,8 +24,8 @@ from tests.router.policy.helpers import (
 
 
 def _pipeline(
-    tmp_path: Path, local: ScoringLocal, samples: int = 2
-) -> tuple[TurnPipeline, PricedEndpoint]:
+    tmp_path: Path, local: FunctionScoringEndpoint, samples: int = 2
+) -> tuple[TurnPipeline, FunctionEndpoint]:
     cloud = endpoints()["claude"]
     pipeline = TurnPipeline(
         endpoints={"local": local, "claude": cloud},
@@ -68,7 +68,7 @@ async def test_confident_local_answer_is_kept(tmp_path: Path) -> None:
     route = finished.turn.route
     assert route.endpoint == "local" and route.confidence is not None and route.confidence >= 0.6
     assert "kept the local answer" in route.reason
-    assert local.scored_calls == 2  # the answer plus one agreement sample
+    assert len(local.scored) == 2  # the answer plus one agreement sample
     assert cloud.requests == []
     [stored] = pipeline.ledger.turns("s1")
     assert stored.answer == "The capital of France is Paris." and stored.status == "complete"
