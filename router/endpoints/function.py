@@ -103,8 +103,13 @@ class FunctionEndpoint(Endpoint):
         price_in_per_token: float = 0.0,
         price_out_per_token: float = 0.0,
         up: bool = True,
+        fill_end: bool = True,
     ) -> None:
-        """`kind` is where the endpoint it stands in for runs; `up` False makes it unavailable."""
+        """`kind` is where the endpoint it stands in for runs; `up` False makes it unavailable.
+
+        `fill_end` False sends no `StreamEnd` the handler did not send: a stream
+        cut short, for testing the code that must notice.
+        """
         self.name = name
         self.kind = kind
         self.handler = handler
@@ -112,6 +117,7 @@ class FunctionEndpoint(Endpoint):
         self.price_in = price_in_per_token
         self.price_out = price_out_per_token
         self.up = up
+        self.fill_end = fill_end
         self.calls: list[EndpointCall] = []
         """Every request received, oldest first."""
         self.requests: list[tuple[Message, ...]] = []
@@ -170,6 +176,8 @@ class FunctionEndpoint(Endpoint):
                     first = time.perf_counter() - started
                 emitted += 1
                 yield item if isinstance(item, TokenDelta) else TokenDelta(text=item)
+        if not self.fill_end:
+            return
         n_in = self.count_tokens(messages)
         usage = Usage(
             input_tokens=n_in,

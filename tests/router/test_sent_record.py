@@ -19,7 +19,7 @@ from router.privacy.scan import Scanner
 from router.turn.pipeline import EscalationStarted, RouteChosen, TurnFinished, TurnPipeline
 from router.types import GenerationOptions, TurnRequest
 from tests.router.mcp.test_tool_privacy import EMAIL, _run, _setup
-from tests.router.policy.helpers import ScoringLocal, scored
+from tests.router.policy.helpers import scored, scoring_local
 from tests.router.privacy.test_scan import fake_detect
 
 
@@ -99,7 +99,7 @@ async def test_an_escalation_is_recorded_as_one_and_the_local_draft_is_not(
 ) -> None:
     cloud = FakeEndpoint(name="claude", kind="cloud")
     pipeline = TurnPipeline(
-        endpoints={"local": ScoringLocal([scored("maybe Lyon", -2.4, 4.5)]), "claude": cloud},
+        endpoints={"local": scoring_local([scored("maybe Lyon", -2.4, 4.5)]), "claude": cloud},
         policy=CascadePolicy(threshold=0.6),
         ledger=Ledger(tmp_path / "ledger.db"),
         generation=GenerationOptions(max_tokens=64, seed=7),

@@ -214,7 +214,7 @@ async def test_a_known_down_endpoint_is_skipped_without_a_request(tmp_path: Path
     assert isinstance(events[0], RouteChosen)
     assert events[0].decision.endpoint == "local"
     assert events[0].decision.reason == "cloud unreachable right now"
-    assert remote.calls == 0
+    assert remote.calls == []
 
 
 async def test_the_privacy_scan_runs_off_the_event_loop(tmp_path: Path) -> None:

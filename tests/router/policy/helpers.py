@@ -27,7 +27,7 @@ from router.types import (
 CLOUD_IN, CLOUD_OUT = 3e-6, 15e-6
 
 
-def PricedEndpoint(
+def priced_endpoint(
     name: str,
     kind: EndpointKind,
     *,
@@ -58,7 +58,7 @@ def _echo(name: str):  # type: ignore[no-untyped-def]
     return respond
 
 
-def ScoringLocal(samples: Sequence[ScoredAnswer]) -> FunctionScoringEndpoint:
+def scoring_local(samples: Sequence[ScoredAnswer]) -> FunctionScoringEndpoint:
     """A local fake that answers non-streamed with scripted per-token log-probs.
 
     Each scored call gets the next sample (the last one repeats); `.scored` records them.
@@ -85,13 +85,13 @@ def scored(text: str, logprob: float, entropy: float, n: int = 8) -> ScoredAnswe
 def endpoints(*, cloud_up: bool = True, edge: bool = False) -> dict[str, FunctionEndpoint]:
     """The device, a priced cloud endpoint `claude`, and optionally an edge box."""
     found = {
-        "local": PricedEndpoint("local", "local", context_window=8192),
-        "claude": PricedEndpoint(
+        "local": priced_endpoint("local", "local", context_window=8192),
+        "claude": priced_endpoint(
             "claude", "cloud", price_in=CLOUD_IN, price_out=CLOUD_OUT, up=cloud_up
         ),
     }
     if edge:
-        found["edge"] = PricedEndpoint("edge", "edge", context_window=32_000)
+        found["edge"] = priced_endpoint("edge", "edge", context_window=32_000)
     return found
 
 

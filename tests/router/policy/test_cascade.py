@@ -16,10 +16,10 @@ from router.policy.confidence import agreement, confidence
 from router.turn.pipeline import EscalationStarted, RouteChosen, TurnFinished, TurnPipeline
 from router.types import GenerationOptions, Message
 from tests.router.policy.helpers import (
-    ScoringLocal,
     endpoints,
     request,
     scored,
+    scoring_local,
 )
 
 
@@ -55,7 +55,7 @@ def test_confidence_rises_with_log_prob_and_falls_with_entropy() -> None:
 
 
 async def test_confident_local_answer_is_kept(tmp_path: Path) -> None:
-    local = ScoringLocal([scored("The capital of France is Paris.", -0.05, 0.3)])
+    local = scoring_local([scored("The capital of France is Paris.", -0.05, 0.3)])
     pipeline, cloud = _pipeline(tmp_path, local)
     events = await _run(pipeline, "What is the capital of France?")
     assert isinstance(events[0], RouteChosen) and events[0].decision.escalate_to == "claude"
@@ -75,7 +75,7 @@ async def test_confident_local_answer_is_kept(tmp_path: Path) -> None:
 
 
 async def test_unsure_local_answer_escalates_with_a_reason(tmp_path: Path) -> None:
-    local = ScoringLocal([scored("I think it might be Lyon", -2.4, 4.5)])
+    local = scoring_local([scored("I think it might be Lyon", -2.4, 4.5)])
     pipeline, cloud = _pipeline(tmp_path, local)
     events = await _run(pipeline, "What is the capital of France?")
     [escalation] = [e for e in events if isinstance(e, EscalationStarted)]
@@ -95,7 +95,7 @@ async def test_unsure_local_answer_escalates_with_a_reason(tmp_path: Path) -> No
 
 
 async def test_unsure_answer_stays_local_when_the_remote_is_down(tmp_path: Path) -> None:
-    local = ScoringLocal([scored("I think it might be Lyon", -2.4, 4.5)])
+    local = scoring_local([scored("I think it might be Lyon", -2.4, 4.5)])
     pipeline, cloud = _pipeline(tmp_path, local)
     cloud.up = False
     events = await _run(pipeline, "What is the capital of France?")
@@ -108,7 +108,7 @@ async def test_keep_local_turn_never_escalates(tmp_path: Path) -> None:
     from router.privacy.rules import PrivacyRule, build_rules
     from router.privacy.scan import Scanner
 
-    local = ScoringLocal([scored("unsure", -3.0, 5.0)])
+    local = scoring_local([scored("unsure", -3.0, 5.0)])
     pipeline, cloud = _pipeline(tmp_path, local)
     rule = PrivacyRule(name="codename", keywords=["bluebird"], action="keep_local", reason="x")
     pipeline.scanner = Scanner(rules=build_rules([rule]), ner=False)
