@@ -8,7 +8,6 @@ WHERE = {
     "local": "on this device",
     "edge": "on your edge server",
     "cloud": "in the cloud",
-    "fake": "on a test endpoint",
 }
 _STATUS_NOTE: dict[TurnStatus, str] = {
     "cancelled": "stopped",

@@ -120,9 +120,7 @@ def main() -> None:
         def total() -> object:
             hist = pipeline.ledger.history("s1")
             rep = pipeline.scanner.scan(request, hist)
-            return policy.decide(
-                request, rep, pipeline.endpoints, pipeline.features(request, rep, hist)
-            )
+            return policy.decide(pipeline.features(request, rep, hist))
 
         def total_embedded() -> object:
             pipeline.embedder = embedder
@@ -135,14 +133,14 @@ def main() -> None:
         rows: list[tuple[str, Callable[[], object]]] = [
             (
                 "baseline prefer_remote",
-                lambda: baseline.decide(request, report, pipeline.endpoints),
+                lambda: baseline.decide(features),
             ),
             ("ledger history", lambda: pipeline.ledger.history("s1")),
             ("scan (no NER)", lambda: pipeline.scanner.scan(request, history)),
             ("features", lambda: pipeline.features(request, report, history)),
             (
                 f"decide {args.policy}",
-                lambda: policy.decide(request, report, pipeline.endpoints, features),
+                lambda: policy.decide(features),
             ),
             ("total, no embedding", total),
             ("total, with embedding", total_embedded),

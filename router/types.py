@@ -10,10 +10,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
 Role = Literal["system", "user", "assistant"]
-EndpointKind = Literal["local", "cloud", "edge", "fake"]
+EndpointKind = Literal["local", "cloud", "edge"]
+"""Where an endpoint runs: `local` is this device; `cloud` and `edge` are off it."""
 TurnStatus = Literal["in_progress", "complete", "incomplete", "cancelled", "error"]
 FindingAction = Literal["keep_local", "redact", "allow"]
 MessagePart = Literal["text", "attachment", "history", "tool_result"]
@@ -22,6 +23,16 @@ MessagePart = Literal["text", "attachment", "history", "tool_result"]
 def new_id() -> str:
     """Return a fresh random identifier for a turn or a session."""
     return uuid.uuid4().hex
+
+
+def is_on_device(kind: str) -> bool:
+    """True for an endpoint kind that runs on this device, so nothing sent to it leaves it.
+
+    The one place that says which kinds are on the device; code holding an
+    `Endpoint` asks `endpoint.on_device`, code holding only a recorded
+    `RouteDecision.endpoint_kind` (the GUI, the ledger) asks this.
+    """
+    return kind == "local"
 
 
 def utc_now() -> datetime:
@@ -226,6 +237,12 @@ class RouteDecision(_Frozen):
     confidence: float | None = Field(
         default=None, description="Cascade: the local answer's measured confidence."
     )
+
+    @field_validator("endpoint_kind", mode="before")
+    @classmethod
+    def _fake_was_local(cls, value: object) -> object:
+        # Turns recorded before test fakes took the kind they stand in for say "fake".
+        return "local" if value == "fake" else value
 
 
 class GenerationOptions(_Frozen):

@@ -19,7 +19,7 @@ from typing import Literal
 
 from router.errors import TandemError
 from router.privacy.scan import Scanner
-from router.types import Attachment, PrivacyReport, RouteDecision, TurnRequest, new_id
+from router.types import Attachment, PrivacyReport, RouteDecision, TurnRequest, is_on_device, new_id
 
 Verdict = Literal["checking", "send", "redact", "keep_local", "sent", "not_sent"]
 
@@ -68,7 +68,7 @@ def chip_for(attachment: Attachment, report: PrivacyReport) -> AttachmentChip:
 
 def chips_after(chips: Sequence[AttachmentChip], decision: RouteDecision) -> list[AttachmentChip]:
     """The chips once the turn was routed: sent off the device, or kept on it."""
-    remote = decision.endpoint_kind not in ("local", "fake")
+    remote = not is_on_device(decision.endpoint_kind)
     out: list[AttachmentChip] = []
     for chip in chips:
         if remote and chip.attachment.name in decision.attachments_sent:

@@ -18,15 +18,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from router.ledger.sent import SentRequest
-from router.types import Attachment, Message, RouteDecision, TurnStatus, Usage
+from router.types import Attachment, Message, RouteDecision, TurnStatus, Usage, is_on_device
 
-_WHERE = {"local": "device", "fake": "device", "cloud": "cloud", "edge": "edge"}
+_WHERE = {"local": "device", "cloud": "cloud", "edge": "edge"}
 _CAPTION = "The whole request, exactly as it left"
 
 
 def is_remote(decision: RouteDecision) -> bool:
     """True when the turn was answered off this device (cloud or edge)."""
-    return decision.endpoint_kind not in ("local", "fake")
+    return not is_on_device(decision.endpoint_kind)
 
 
 def where_badge(decision: RouteDecision) -> str:

@@ -47,7 +47,7 @@ class Agent:
     @property
     def on_device(self) -> bool:
         """True when the agent runs on this device (its messages never leave it)."""
-        return self.endpoint.kind in ("local", "fake")
+        return self.endpoint.on_device
 
     @property
     def label(self) -> str:

@@ -39,7 +39,7 @@ class OverlapProbe(Endpoint):
         answer: Callable[[Sequence[Message]], str] = lambda _m: "7",
         *,
         name: str = "probe",
-        kind: EndpointKind = "fake",
+        kind: EndpointKind = "local",
         hops: int = 5,
     ) -> None:
         self.name = name

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 from router.context.retrieval import Retriever
 from router.context.settings import ContextSettings
-from router.context.turns import HistoryTurn, ScoredTurn, is_remote
+from router.context.turns import HistoryTurn, ScoredTurn
 from router.endpoints.base import Endpoint
 from router.errors import EmptyPromptError, PromptTooLongError
 from router.ledger.summaries import SessionSummary
@@ -92,7 +92,7 @@ def prompt_budget(endpoint: Endpoint, reserve_output_tokens: int, plan: HandoffP
     room = window - min(reserve_output_tokens, window // 2)
     if plan.prompt_budget is not None:
         return min(room, plan.prompt_budget)
-    cap = plan.remote_prompt_tokens if is_remote(endpoint.kind) else plan.local_prompt_tokens
+    cap = plan.remote_prompt_tokens if not endpoint.on_device else plan.local_prompt_tokens
     return min(room, cap) if cap > 0 else room
 
 
@@ -140,7 +140,7 @@ def pack_handoff(
     if not request.text.strip():
         raise EmptyPromptError("the message is empty", "type a question first")
     budget = prompt_budget(endpoint, reserve_output_tokens, plan)
-    remote = is_remote(endpoint.kind)
+    remote = not endpoint.on_device
     ordered = sorted(history, key=lambda t: t.seq)
     eligible = [t for t in ordered if not (remote and t.privacy_action == "keep_local")]
     builder = _Builder(endpoint, system_prompt, request)

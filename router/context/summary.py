@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from router.context.turns import HistoryTurn, is_remote, strictest
+from router.context.turns import HistoryTurn, strictest
 from router.endpoints.base import Endpoint, TokenDelta
 from router.errors import TandemError
 from router.ledger.summaries import SessionSummary, SummaryStore
@@ -70,7 +70,7 @@ async def refresh_summary(
     local context window in one request are folded in over several. Raises
     `TandemError` if `local_endpoint` is not on this device.
     """
-    if is_remote(local_endpoint.kind):
+    if not local_endpoint.on_device:
         raise TandemError(
             f"the session summary must be written on this device, not by {local_endpoint.name}",
             "pass the local endpoint to refresh_summary",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from router.types import EndpointKind, FindingAction, Message, Turn
+from router.types import FindingAction, Message, Turn
 
 _STRICTNESS: dict[FindingAction, int] = {"allow": 0, "redact": 1, "keep_local": 2}
 
@@ -22,11 +22,6 @@ def strictest(actions: Iterable[FindingAction]) -> FindingAction:
         if _STRICTNESS[action] > _STRICTNESS[out]:
             out = action
     return out
-
-
-def is_remote(kind: EndpointKind) -> bool:
-    """True for endpoints off this device, which keep-local data must never reach."""
-    return kind not in ("local", "fake")
 
 
 @dataclass(frozen=True)

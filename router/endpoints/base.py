@@ -13,7 +13,15 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from router.tokens import estimate_tokens
-from router.types import EndpointKind, GenerationOptions, Message, ToolCall, ToolSpec, Usage
+from router.types import (
+    EndpointKind,
+    GenerationOptions,
+    Message,
+    ToolCall,
+    ToolSpec,
+    Usage,
+    is_on_device,
+)
 
 FinishReason = Literal["stop", "length", "cancelled", "tool_use"]
 
@@ -51,6 +59,11 @@ class Endpoint(ABC):
 
     name: str
     kind: EndpointKind
+
+    @property
+    def on_device(self) -> bool:
+        """True when the endpoint runs on this device: what it is sent never leaves it."""
+        return is_on_device(self.kind)
 
     @property
     @abstractmethod

@@ -20,15 +20,13 @@ default (`assets/routing_budget.json`) is hand-set, not trained.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from router.endpoints.base import Endpoint
 from router.errors import TandemError
 from router.policy.artifact_file import read_artifact
-from router.policy.decide import local_decision
+from router.policy.decide import device_decision
 from router.policy.estimate import (
     Estimate,
     Weights,
@@ -37,10 +35,10 @@ from router.policy.estimate import (
     decision_for,
     offline_note,
 )
-from router.policy.features import TurnFeatures, compute_features, days_left_in_month
+from router.policy.features import TurnFeatures, days_left_in_month
 from router.policy.learned import LearnedPolicy, QualityModel
 from router.policy.modality import select_attachments
-from router.types import PrivacyReport, RouteDecision, TurnRequest
+from router.types import RouteDecision
 
 BUDGET_FORMAT = "tandem.budget-router"
 DEFAULT_BUDGET = Path(__file__).resolve().parents[2] / "assets" / "routing_budget.json"
@@ -117,24 +115,15 @@ class BudgetPolicy:
         self.sticky = sticky
         self._ranker = LearnedPolicy(quality, self.weights, sticky)
 
-    def decide(
-        self,
-        request: TurnRequest,
-        report: PrivacyReport,
-        endpoints: Mapping[str, Endpoint],
-        features: TurnFeatures | None = None,
-    ) -> RouteDecision:
-        """Spend the budget at its pace; local when it is gone or privacy says so."""
-        features = features or compute_features(request, report, (), endpoints)
-        if features.keep_local:
-            return local_decision(request, endpoints, self.name, f"kept local: {report.reason}")
+    def decide(self, features: TurnFeatures) -> RouteDecision:
+        """Spend the budget at its pace; on the device when it is gone."""
         if features.budgets.exhausted():
             left = features.budgets.remaining() or 0.0
-            return local_decision(
-                request, endpoints, self.name, f"budget exhausted (${left:.2f} left): on device"
+            return device_decision(
+                features, self.name, f"budget exhausted (${left:.2f} left): on device"
             )
         if not candidates(features):
-            return local_decision(request, endpoints, self.name, "no endpoint reachable")
+            return device_decision(features, self.name, "no endpoint reachable")
         allowance = allowance_usd(features, self.pacing)
         ranked = self._ranker.rank(features)
         if allowance is not None:
@@ -142,12 +131,12 @@ class BudgetPolicy:
             # Within the allowance, quality decides (money is already paced).
             ranked = sorted(affordable, key=lambda e: (-e.quality, e.cost_usd))
         if not ranked:
-            return local_decision(request, endpoints, self.name, "nothing fits the budget")
+            return device_decision(features, self.name, "nothing fits the budget")
         chosen, note = (
             choose_sticky(features, ranked, self.weights) if self.sticky else (ranked[0], "")
         )
         reason = note or _explain(chosen, allowance, features)
-        selection = select_attachments(features, chosen.state, request.text, self.weights)
+        selection = select_attachments(features, chosen.state, features.question, self.weights)
         if selection.note:
             reason += f"; {selection.note}"
         return decision_for(chosen, self.name, reason, selection.sent)

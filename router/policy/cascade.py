@@ -6,22 +6,22 @@ generates the local answer non-streamed with per-token log-probabilities
 (`ScoringEndpoint.answer_scored`), 2-3 samples when configured, scores it with
 `router.policy.confidence.confidence`, and either shows it or withdraws it and
 escalates (`EscalationStarted`). The threshold is hand-set (documented in the
-config); the learning issue calibrates it. Keep-local turns never escalate.
+config); the learning issue calibrates it. Keep-local turns never escalate: the
+pipeline puts them on the device without a cascade.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from router.endpoints.base import Endpoint
 from router.policy.confidence import ScoredAnswer
-from router.policy.decide import local_decision
+from router.policy.decide import device_decision
 from router.policy.estimate import Estimate, Weights, candidates, decision_for, estimate
-from router.policy.features import EndpointState, TurnFeatures, compute_features
+from router.policy.features import EndpointState, TurnFeatures
 from router.policy.learned import QualityModel
 from router.policy.modality import select_attachments
-from router.types import GenerationOptions, Message, PrivacyReport, RouteDecision, TurnRequest
+from router.types import GenerationOptions, Message, RouteDecision
 
 
 @runtime_checkable
@@ -53,17 +53,8 @@ class CascadePolicy:
         self.quality = quality
         self.weights = weights or Weights()
 
-    def decide(
-        self,
-        request: TurnRequest,
-        report: PrivacyReport,
-        endpoints: Mapping[str, Endpoint],
-        features: TurnFeatures | None = None,
-    ) -> RouteDecision:
+    def decide(self, features: TurnFeatures) -> RouteDecision:
         """Route locally with an escalation target, or plainly when none may be used."""
-        features = features or compute_features(request, report, (), endpoints)
-        if features.keep_local:
-            return local_decision(request, endpoints, self.name, f"kept local: {report.reason}")
         allowed = candidates(features)
         local = next((s for s in allowed if not s.remote), None)
         remote = [s for s in allowed if s.remote]
@@ -73,13 +64,13 @@ class CascadePolicy:
             remote = []
         if local is None:
             if not remote:
-                return local_decision(request, endpoints, self.name, "no endpoint reachable")
+                return device_decision(features, self.name, "no endpoint reachable")
             est = self._estimate(remote[0], features)
-            sel = select_attachments(features, remote[0], request.text, self.weights)
+            sel = select_attachments(features, remote[0], features.question, self.weights)
             reason = "device model unavailable: straight to " + remote[0].name
             return decision_for(est, self.name, reason, sel.sent)
         est = self._estimate(local, features)
-        sel = select_attachments(features, local, request.text, self.weights)
+        sel = select_attachments(features, local, features.question, self.weights)
         if not remote:
             why = "budget exhausted" if features.budgets.exhausted() else "no remote reachable"
             return decision_for(est, self.name, f"cascade: {why}, local answer only", sel.sent)

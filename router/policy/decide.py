@@ -3,38 +3,34 @@
 Every policy implements the `Policy` protocol: the two simple ones here (every
 turn on the device; the first reachable off-device endpoint), and `rules`,
 `learned`, `budget` and `cascade` in their own modules, built from the config by
-`router.policy.factory.build_policy`. Privacy verdicts are hard constraints: a
-keep-local turn goes to the device whatever the policy (the pipeline checks again).
+`router.policy.factory.build_policy`. A policy sees only the turn's
+`TurnFeatures`; privacy verdicts are hard constraints the pipeline enforces (a
+keep-local turn goes to the device whatever the policy chose).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from router.endpoints.base import Endpoint
 from router.errors import TandemError
 from router.install_hints import pip_install_command
 from router.policy.features import TurnFeatures
-from router.types import PrivacyReport, RouteDecision, TurnRequest
-
-if TYPE_CHECKING:
-    pass
+from router.types import RouteDecision, TurnRequest
 
 
 class Policy(Protocol):
-    """Chooses where a turn runs."""
+    """Chooses where a turn runs, from the turn's features alone."""
 
     name: str
 
-    def decide(
-        self,
-        request: TurnRequest,
-        report: PrivacyReport,
-        endpoints: Mapping[str, Endpoint],
-        features: TurnFeatures | None = None,
-    ) -> RouteDecision:
-        """Return the route for this turn; `features` when the caller computed them."""
+    def decide(self, features: TurnFeatures) -> RouteDecision:
+        """Return the route for this turn.
+
+        Privacy verdicts are not the policy's to enforce: the pipeline forces a
+        keep-local turn onto the device whatever the policy chose.
+        """
         ...
 
 
@@ -43,70 +39,71 @@ class LocalOnlyPolicy:
 
     name = "local"
 
-    def decide(
-        self,
-        request: TurnRequest,
-        report: PrivacyReport,
-        endpoints: Mapping[str, Endpoint],
-        features: TurnFeatures | None = None,
-    ) -> RouteDecision:
-        """Pick the first local endpoint (or a fake one, in tests)."""
-        reason = f"kept local: {report.reason}" if report.keep_local else "local-only policy"
-        return local_decision(request, endpoints, self.name, reason)
+    def decide(self, features: TurnFeatures) -> RouteDecision:
+        """Pick the first on-device endpoint."""
+        return device_decision(features, self.name, "local-only policy")
 
 
-def local_decision(
-    request: TurnRequest, endpoints: Mapping[str, Endpoint], policy: str, reason: str
-) -> RouteDecision:
-    """Route to the first on-device endpoint, with `reason`."""
-    for endpoint in endpoints.values():
-        if endpoint.kind in ("local", "fake"):
-            return RouteDecision(
-                endpoint=endpoint.name,
-                endpoint_kind=endpoint.kind,
-                policy=policy,
-                reason=reason,
-                attachments_sent=tuple(a.name for a in request.attachments),
-                expected_cost_usd=0.0,
-            )
-    raise TandemError(
+def _no_device_model() -> TandemError:
+    return TandemError(
         "no on-device model is configured",
         "set [local] model in the config, or install the bundled one: "
         f"`{pip_install_command('model')}`",
     )
 
 
-class PreferRemotePolicy:
-    """Serve each turn on the first reachable off-device endpoint, else on the device.
+def device_decision(features: TurnFeatures, policy: str, reason: str) -> RouteDecision:
+    """Route to the first on-device endpoint with every attachment, with `reason`."""
+    state = next((s for s in features.endpoints.values() if not s.remote), None)
+    if state is None:
+        raise _no_device_model()
+    return RouteDecision(
+        endpoint=state.name,
+        endpoint_kind=state.kind,
+        policy=policy,
+        reason=reason,
+        attachments_sent=tuple(a.name for a in features.attachments),
+        expected_cost_usd=0.0,
+    )
 
-    Privacy verdicts win: a turn a rule keeps local never goes off the device.
-    """
+
+def local_decision(
+    request: TurnRequest, endpoints: Mapping[str, Endpoint], policy: str, reason: str
+) -> RouteDecision:
+    """Route to the first on-device endpoint, with `reason` (the pipeline's own overrides)."""
+    endpoint = next((e for e in endpoints.values() if e.on_device), None)
+    if endpoint is None:
+        raise _no_device_model()
+    return RouteDecision(
+        endpoint=endpoint.name,
+        endpoint_kind=endpoint.kind,
+        policy=policy,
+        reason=reason,
+        attachments_sent=tuple(a.name for a in request.attachments),
+        expected_cost_usd=0.0,
+    )
+
+
+class PreferRemotePolicy:
+    """Serve each turn on the first reachable off-device endpoint, else on the device."""
 
     name = "prefer_remote"
 
-    def decide(
-        self,
-        request: TurnRequest,
-        report: PrivacyReport,
-        endpoints: Mapping[str, Endpoint],
-        features: TurnFeatures | None = None,
-    ) -> RouteDecision:
-        """Pick the first available remote endpoint, unless privacy or outages say local."""
-        if report.keep_local:
-            return local_decision(request, endpoints, self.name, f"kept local: {report.reason}")
-        remote = [e for e in endpoints.values() if e.kind in ("cloud", "edge")]
-        for endpoint in remote:
-            if endpoint.available():
+    def decide(self, features: TurnFeatures) -> RouteDecision:
+        """Pick the first available remote endpoint, unless outages say local."""
+        remote = [s for s in features.endpoints.values() if s.remote]
+        for state in remote:
+            if state.available:
                 return RouteDecision(
-                    endpoint=endpoint.name,
-                    endpoint_kind=endpoint.kind,
+                    endpoint=state.name,
+                    endpoint_kind=state.kind,
                     policy=self.name,
                     reason="preferred off-device endpoint",
-                    attachments_sent=tuple(a.name for a in request.attachments),
+                    attachments_sent=tuple(a.name for a in features.attachments),
                 )
         reason = (
-            f"{', '.join(e.name for e in remote)} unreachable right now"
+            f"{', '.join(s.name for s in remote)} unreachable right now"
             if remote
             else "no off-device endpoint configured"
         )
-        return local_decision(request, endpoints, self.name, reason)
+        return device_decision(features, self.name, reason)

@@ -11,21 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from router.policy.features import EndpointState, TurnFeatures
-from router.types import EndpointKind, RouteDecision
+from router.types import RouteDecision
 
-_KINDS: dict[str, EndpointKind] = {
-    "local": "local",
-    "cloud": "cloud",
-    "edge": "edge",
-    "fake": "fake",
-}
 EXPECTED_OUTPUT_TOKENS = 300
 """Answer length assumed when estimating cost and latency."""
 
 # (first-token seconds, prefill tokens/s, decode tokens/s): hand-set, conservative.
 _KIND_SPEED: dict[str, tuple[float, float, float]] = {
     "local": (0.3, 400.0, 20.0),
-    "fake": (0.0, 1e6, 1e6),
     "edge": (0.4, 2000.0, 40.0),
     "cloud": (0.8, 8000.0, 60.0),
 }
@@ -192,10 +185,9 @@ def decision_for(
     est: Estimate, policy: str, reason: str, attachments: Sequence[str]
 ) -> RouteDecision:
     """A `RouteDecision` carrying the estimate's quality, latency and cost."""
-    kind = est.state.kind
     return RouteDecision(
         endpoint=est.state.name,
-        endpoint_kind=_KINDS.get(kind, "cloud"),
+        endpoint_kind=est.state.kind,
         policy=policy,
         reason=reason,
         attachments_sent=tuple(attachments),

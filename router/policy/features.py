@@ -28,7 +28,16 @@ from router.policy.classify import (
     heuristic_difficulty,
 )
 from router.tokens import estimate_tokens, tokens_in_chars
-from router.types import Attachment, FindingAction, Message, PrivacyReport, TurnRequest, Usage
+from router.types import (
+    Attachment,
+    EndpointKind,
+    FindingAction,
+    Message,
+    PrivacyReport,
+    TurnRequest,
+    Usage,
+    is_on_device,
+)
 
 if TYPE_CHECKING:
     from router.ledger.store import Ledger
@@ -82,7 +91,7 @@ class EndpointState:
     """What routing knows about one endpoint right now."""
 
     name: str
-    kind: str
+    kind: EndpointKind
     available: bool
     context_window: int
     price_in_per_token: float
@@ -95,7 +104,7 @@ class EndpointState:
     @property
     def remote(self) -> bool:
         """True for endpoints off the device."""
-        return self.kind in ("cloud", "edge")
+        return not is_on_device(self.kind)
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from router.endpoints.base import Endpoint
 from router.errors import TandemError
 from router.learn.artifact import Router, load_router
 from router.policy.artifact_file import read_artifact
 from router.policy.classify import TASKS
-from router.policy.decide import local_decision
+from router.policy.decide import device_decision
 from router.policy.estimate import (
     Estimate,
     Weights,
@@ -39,9 +38,9 @@ from router.policy.estimate import (
     estimate,
     offline_note,
 )
-from router.policy.features import MODALITIES, EndpointState, TurnFeatures, compute_features
+from router.policy.features import MODALITIES, EndpointState, TurnFeatures
 from router.policy.modality import select_attachments
-from router.types import PrivacyReport, RouteDecision, TurnRequest
+from router.types import RouteDecision
 
 LINEAR_FORMAT = "tandem.linear-router"
 DEFAULT_LEARNED = Path(__file__).resolve().parents[2] / "assets" / "routing_learned.json"
@@ -162,25 +161,16 @@ class LearnedPolicy:
         ]
         return sorted(ests, key=lambda e: (-e.utility, e.cost_usd))
 
-    def decide(
-        self,
-        request: TurnRequest,
-        report: PrivacyReport,
-        endpoints: Mapping[str, Endpoint],
-        features: TurnFeatures | None = None,
-    ) -> RouteDecision:
-        """Pick by utility; privacy and reachability first."""
-        features = features or compute_features(request, report, (), endpoints)
-        if features.keep_local:
-            return local_decision(request, endpoints, self.name, f"kept local: {report.reason}")
+    def decide(self, features: TurnFeatures) -> RouteDecision:
+        """Pick the reachable endpoint with the best utility."""
         ranked = self.rank(features)
         if not ranked:
-            return local_decision(request, endpoints, self.name, "no endpoint reachable")
+            return device_decision(features, self.name, "no endpoint reachable")
         chosen, note = (
             choose_sticky(features, ranked, self.weights) if self.sticky else (ranked[0], "")
         )
         reason = note or _explain(chosen, ranked, features)
-        selection = select_attachments(features, chosen.state, request.text, self.weights)
+        selection = select_attachments(features, chosen.state, features.question, self.weights)
         if selection.note:
             reason += f"; {selection.note}"
         return decision_for(chosen, self.name, reason, selection.sent)

@@ -15,14 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from router.endpoints.base import Endpoint
-from router.policy.decide import Policy, local_decision
+from router.policy.decide import Policy
 from router.policy.estimate import Estimate, Weights, candidates, decision_for, estimate
-from router.policy.features import EndpointState, TurnFeatures, compute_features
+from router.policy.features import EndpointState, TurnFeatures
 from router.policy.learned import QualityModel
 from router.policy.modality import select_attachments
 from router.policy.routing_rule import RoutingRule
-from router.types import PrivacyReport, RouteDecision, TurnRequest
+from router.types import RouteDecision
 
 
 class RulesPolicy:
@@ -43,17 +42,8 @@ class RulesPolicy:
         self.weights = weights or Weights()
         self.quality = quality
 
-    def decide(
-        self,
-        request: TurnRequest,
-        report: PrivacyReport,
-        endpoints: Mapping[str, Endpoint],
-        features: TurnFeatures | None = None,
-    ) -> RouteDecision:
-        """Apply the first rule that matches and can be honoured; privacy first."""
-        features = features or compute_features(request, report, (), endpoints)
-        if features.keep_local:
-            return local_decision(request, endpoints, self.name, f"kept local: {report.reason}")
+    def decide(self, features: TurnFeatures) -> RouteDecision:
+        """Apply the first rule that matches and can be honoured, else the fallback."""
         allowed = {s.name: s for s in candidates(features)}
         skipped: list[str] = []
         for i, rule in enumerate(self.rules):
@@ -64,12 +54,12 @@ class RulesPolicy:
                 skipped.append(f"{rule.label(i)} -> {rule.action} unavailable")
                 continue
             est = self._estimate(target, features)
-            chosen = select_attachments(features, target, request.text, self.weights)
+            chosen = select_attachments(features, target, features.question, self.weights)
             reason = f"rule '{rule.label(i)}' ({rule.action})"
             if chosen.note:
                 reason += f"; {chosen.note}"
             return decision_for(est, self.name, reason, chosen.sent)
-        decision = self.fallback.decide(request, report, endpoints, features)
+        decision = self.fallback.decide(features)
         prefix = "no rule matched" if not skipped else "; ".join(skipped)
         return decision.model_copy(
             update={"policy": self.name, "reason": f"{prefix}; {decision.reason}"}

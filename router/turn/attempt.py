@@ -162,7 +162,7 @@ def with_attachments(request: TurnRequest, names: Sequence[str]) -> TurnRequest:
 
 def is_remote(endpoint: Endpoint) -> bool:
     """True for endpoints off this device: what they are sent passes the egress guard."""
-    return endpoint.kind not in ("local", "fake")
+    return not endpoint.on_device
 
 
 def title(text: str, limit: int = 60) -> str:

@@ -193,7 +193,7 @@ class TurnPipeline:
     ) -> RouteDecision:
         """Stage `policy.decide`: the policy's choice, with the privacy verdict enforced."""
         features = self.features(request, report, history)
-        decision = self.policy.decide(request, report, self.endpoints, features)
+        decision = self.policy.decide(features)
         return enforce_privacy(request, report, decision, self.endpoints)
 
     async def drain(self) -> None:

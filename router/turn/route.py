@@ -1,8 +1,8 @@
 """Where a turn runs, and where it moves: the pipeline's own privacy check on the policy's
 decision, and the on-device routes that replace a failed or kept-local attempt.
 
-Policies already honour keep-local; `enforce_privacy` is the pipeline's check, so a
-buggy or custom policy cannot send such a turn off the device.
+Keep-local is enforced here, by the pipeline only: whatever a policy (built-in,
+buggy or custom) decides, a turn a rule keeps local runs on the device.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from router.endpoints.base import Endpoint
 from router.errors import EgressBlockedError, TandemError
 from router.policy.cascade import ScoringEndpoint
 from router.policy.decide import local_decision
-from router.turn.attempt import is_remote
 from router.types import PrivacyReport, RouteDecision, TurnRequest
 
 
@@ -25,7 +24,7 @@ def enforce_privacy(
 ) -> RouteDecision:
     """The decision with the privacy verdict; a keep-local turn is forced on the device."""
     chosen = endpoints.get(decision.endpoint)
-    if report.keep_local and (chosen is None or is_remote(chosen) or decision.escalate_to):
+    if report.keep_local:  # policies do not check this: the pipeline alone enforces it
         decision = local_decision(
             request, endpoints, decision.policy, f"kept local: {report.reason}"
         )

@@ -6,11 +6,10 @@ the rules and the egress guard are the real ones.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Sequence
 from pathlib import Path
 
-from router.endpoints.base import StreamEvent
 from router.endpoints.fake import FakeEndpoint
+from router.endpoints.function import EndpointCall, FunctionEndpoint
 from router.errors import EgressBlockedError, EndpointUnavailableError
 from router.ledger.sent import as_recorded
 from router.ledger.store import Ledger
@@ -19,31 +18,22 @@ from router.policy.decide import PreferRemotePolicy
 from router.privacy.scan import Scanner
 from router.turn.events import EscalationStarted, RouteChosen, TurnFinished
 from router.turn.pipeline import TurnPipeline
-from router.types import GenerationOptions, Message, ToolSpec, TurnRequest
+from router.types import GenerationOptions, TurnRequest
 from tests.router.mcp.test_tool_privacy import EMAIL, _run, _setup
-from tests.router.policy.helpers import ScoringLocal, scored
+from tests.router.policy.helpers import scored, scoring_local
 from tests.router.privacy.test_scan import fake_detect
 
 
-class FailingCloud(FakeEndpoint):
+def failing_cloud(error: Exception) -> FunctionEndpoint:
     """A cloud endpoint whose every request fails before an answer comes back."""
 
-    def __init__(self, error: Exception) -> None:
-        super().__init__(name="cloud", kind="cloud")
-        self.error = error
+    def fail(call: EndpointCall) -> str:
+        raise error
 
-    async def stream(
-        self,
-        messages: Sequence[Message],
-        options: GenerationOptions,
-        tools: Sequence[ToolSpec] = (),
-    ) -> AsyncGenerator[StreamEvent, None]:
-        self.requests.append(tuple(messages))
-        raise self.error
-        yield  # an async generator, like every endpoint's stream
+    return FunctionEndpoint(fail, name="cloud", kind="cloud")
 
 
-def _pipeline(tmp_path: Path, cloud: FakeEndpoint) -> TurnPipeline:
+def _pipeline(tmp_path: Path, cloud: FunctionEndpoint) -> TurnPipeline:
     return TurnPipeline(
         endpoints={"local": FakeEndpoint(name="local", kind="local"), "cloud": cloud},
         policy=PreferRemotePolicy(),
@@ -86,7 +76,7 @@ async def test_a_turn_on_the_device_records_nothing(tmp_path: Path) -> None:
 
 
 async def test_a_request_the_guard_blocked_is_not_recorded(tmp_path: Path) -> None:
-    pipeline = _pipeline(tmp_path, FailingCloud(EgressBlockedError("blocked at the guard")))
+    pipeline = _pipeline(tmp_path, failing_cloud(EgressBlockedError("blocked at the guard")))
     events = await _turn(pipeline, "what is a monad?")
     finished = events[-1]
     assert isinstance(finished, TurnFinished) and finished.turn.route is not None
@@ -95,7 +85,7 @@ async def test_a_request_the_guard_blocked_is_not_recorded(tmp_path: Path) -> No
 
 
 async def test_a_request_that_failed_may_have_left_so_it_is_recorded(tmp_path: Path) -> None:
-    cloud = FailingCloud(EndpointUnavailableError("cloud: 503 overloaded"))
+    cloud = failing_cloud(EndpointUnavailableError("cloud: 503 overloaded"))
     pipeline = _pipeline(tmp_path, cloud)
     events = await _turn(pipeline, "what is a monad?")
     finished = events[-1]
@@ -110,7 +100,7 @@ async def test_an_escalation_is_recorded_as_one_and_the_local_draft_is_not(
 ) -> None:
     cloud = FakeEndpoint(name="claude", kind="cloud")
     pipeline = TurnPipeline(
-        endpoints={"local": ScoringLocal([scored("maybe Lyon", -2.4, 4.5)]), "claude": cloud},
+        endpoints={"local": scoring_local([scored("maybe Lyon", -2.4, 4.5)]), "claude": cloud},
         policy=CascadePolicy(threshold=0.6),
         ledger=Ledger(tmp_path / "ledger.db"),
         generation=GenerationOptions(max_tokens=64, seed=7),

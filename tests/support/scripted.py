@@ -3,43 +3,36 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator
 
-from router.endpoints.base import Endpoint, StreamEnd, StreamEvent, TokenDelta
-from router.types import EndpointKind, GenerationOptions, Message, ToolSpec
+from router.endpoints.base import StreamEvent
+from router.endpoints.function import EndpointCall, FunctionEndpoint, StreamHandler
+from router.types import EndpointKind
 
 
-class Scripted(Endpoint):
-    """Each call plays the next script: a list of events or exceptions (a float = stall)."""
+def play(*scripts: list[object]) -> StreamHandler:
+    """Each call plays the next script (the last repeats): events, exceptions, a float = stall."""
 
-    def __init__(
-        self, *scripts: list[object], name: str = "cloud", kind: EndpointKind = "cloud"
-    ) -> None:
-        self.name, self.kind = name, kind
-        self.scripts = list(scripts)
-        self.calls = 0
-        self.up = True
-
-    def available(self) -> bool:
-        return self.up
-
-    @property
-    def context_window(self) -> int:
-        return 1000
-
-    async def stream(
-        self,
-        messages: Sequence[Message],
-        options: GenerationOptions,
-        tools: Sequence[ToolSpec] = (),
-    ) -> AsyncGenerator[StreamEvent, None]:
-        script = self.scripts[min(self.calls, len(self.scripts) - 1)]
-        self.calls += 1
-        for step in script:
+    async def handle(call: EndpointCall) -> AsyncGenerator[StreamEvent, None]:
+        for step in scripts[min(call.index, len(scripts) - 1)]:
             if isinstance(step, BaseException):
                 raise step
             if isinstance(step, float):
                 await asyncio.sleep(step)
                 continue
-            assert isinstance(step, TokenDelta | StreamEnd)
+            assert isinstance(step, StreamEvent)
             yield step
+
+    return handle
+
+
+class Scripted(FunctionEndpoint):
+    """A `FunctionEndpoint` playing `scripts`, one per call; `.up = False` marks an outage.
+
+    A script without a `StreamEnd` ends the stream without one (a cut connection).
+    """
+
+    def __init__(
+        self, *scripts: list[object], name: str = "cloud", kind: EndpointKind = "cloud"
+    ) -> None:
+        super().__init__(play(*scripts), name=name, kind=kind, context_window=1000, fill_end=False)

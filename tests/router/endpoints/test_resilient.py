@@ -40,7 +40,7 @@ async def test_retries_unavailable_errors_before_output_with_growing_backoff() -
                      [EndpointUnavailableError("500", status=500)], OK)  # fmt: skip
     endpoint, slept = _wrap(flaky)
     assert await _text(endpoint) == "fine"
-    assert flaky.calls == 3
+    assert len(flaky.calls) == 3
     assert slept == [0.5, 1.0]
     assert endpoint.breaker.state == "closed"
 
@@ -63,7 +63,7 @@ async def test_gives_up_after_max_retries() -> None:
     endpoint, slept = _wrap(flaky)
     with pytest.raises(EndpointUnavailableError, match="overloaded"):
         await _text(endpoint)
-    assert flaky.calls == 3 and len(slept) == 2
+    assert len(flaky.calls) == 3 and len(slept) == 2
     assert endpoint.breaker.consecutive_failures == 1
 
 
@@ -74,7 +74,7 @@ async def test_no_retry_once_text_has_been_streamed() -> None:
     with pytest.raises(EndpointUnavailableError, match="reset"):
         async for event in endpoint.stream(ASK, OPTS):
             seen.append(event)
-    assert broken.calls == 1 and slept == []
+    assert len(broken.calls) == 1 and slept == []
     assert seen == [TokenDelta(text="half")]
 
 
@@ -83,11 +83,11 @@ async def test_connect_failure_opens_the_breaker_at_once_without_retrying() -> N
     endpoint, slept = _wrap(down)
     with pytest.raises(EndpointUnavailableError):
         await _text(endpoint)
-    assert down.calls == 1 and slept == []
+    assert len(down.calls) == 1 and slept == []
     assert not endpoint.available()
     with pytest.raises(EndpointUnavailableError, match="resting"):
         await _text(endpoint)
-    assert down.calls == 1  # skipped without a request
+    assert len(down.calls) == 1  # skipped without a request
 
 
 async def test_request_errors_are_not_retried_and_do_not_trip_the_breaker() -> None:
@@ -95,7 +95,7 @@ async def test_request_errors_are_not_retried_and_do_not_trip_the_breaker() -> N
     endpoint, slept = _wrap(bad)
     with pytest.raises(EndpointRequestError):
         await _text(endpoint)
-    assert bad.calls == 1 and slept == []
+    assert len(bad.calls) == 1 and slept == []
     assert endpoint.breaker.consecutive_failures == 0
 
 
@@ -103,7 +103,7 @@ async def test_first_token_timeout_then_retry() -> None:
     slow_then_ok = Scripted([5.0, *OK], OK)
     endpoint, slept = _wrap(slow_then_ok, first_token_timeout_s=0.05)
     assert await _text(endpoint) == "fine"
-    assert slow_then_ok.calls == 2 and len(slept) == 1
+    assert len(slow_then_ok.calls) == 2 and len(slept) == 1
 
 
 async def test_a_stream_that_stops_without_an_end_is_a_failure() -> None:
@@ -144,5 +144,5 @@ async def test_an_egress_block_is_not_retried_and_does_not_trip_the_breaker() ->
     endpoint, slept = _wrap(blocked)
     with pytest.raises(EgressBlockedError):
         await _text(endpoint)
-    assert blocked.calls == 1 and slept == []
+    assert len(blocked.calls) == 1 and slept == []
     assert endpoint.breaker.consecutive_failures == 0 and endpoint.available()

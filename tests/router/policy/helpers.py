@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from router.endpoints.fake import FakeEndpoint
+from router.endpoints.fake import word_by_word
+from router.endpoints.function import FunctionEndpoint, FunctionScoringEndpoint
 from router.policy.confidence import ScoredAnswer
 from router.policy.decide import Policy
 from router.policy.factory import policy_for
@@ -16,7 +17,6 @@ from router.types import (
     Attachment,
     EndpointKind,
     Finding,
-    GenerationOptions,
     Message,
     PrivacyReport,
     TurnRequest,
@@ -27,35 +27,27 @@ from router.types import (
 CLOUD_IN, CLOUD_OUT = 3e-6, 15e-6
 
 
-class PricedEndpoint(FakeEndpoint):
-    """A fake endpoint with separate input/output prices and a switchable outage."""
-
-    def __init__(
-        self,
-        name: str,
-        kind: EndpointKind,
-        *,
-        price_in: float = 0.0,
-        price_out: float = 0.0,
-        up: bool = True,
-        context_window: int = 200_000,
-        answer: str | None = None,
-    ) -> None:
-        super().__init__(
-            (lambda _m: answer) if answer is not None else _echo(name),
-            name=name,
-            kind=kind,
-            context_window=context_window,
-        )
-        self.price_in, self.price_out, self.up = price_in, price_out, up
-
-    def available(self) -> bool:
-        """Down while `up` is False."""
-        return self.up
-
-    def cost(self, input_tokens: int, output_tokens: int) -> float:
-        """Input and output tokens priced separately."""
-        return input_tokens * self.price_in + output_tokens * self.price_out
+def priced_endpoint(
+    name: str,
+    kind: EndpointKind,
+    *,
+    price_in: float = 0.0,
+    price_out: float = 0.0,
+    up: bool = True,
+    context_window: int = 200_000,
+    answer: str | None = None,
+) -> FunctionEndpoint:
+    """A fake endpoint with separate input/output prices and a switchable outage (`.up`)."""
+    responder = (lambda _m: answer) if answer is not None else _echo(name)
+    return FunctionEndpoint(
+        word_by_word(responder),
+        name=name,
+        kind=kind,
+        context_window=context_window,
+        price_in_per_token=price_in,
+        price_out_per_token=price_out,
+        up=up,
+    )
 
 
 def _echo(name: str):  # type: ignore[no-untyped-def]
@@ -66,21 +58,18 @@ def _echo(name: str):  # type: ignore[no-untyped-def]
     return respond
 
 
-class ScoringLocal(PricedEndpoint):
-    """A local fake that answers non-streamed with scripted per-token log-probs."""
+def scoring_local(samples: Sequence[ScoredAnswer]) -> FunctionScoringEndpoint:
+    """A local fake that answers non-streamed with scripted per-token log-probs.
 
-    def __init__(self, samples: Sequence[ScoredAnswer]) -> None:
-        super().__init__("local", "local")
-        self.samples = list(samples)
-        self.scored_calls = 0
-
-    async def answer_scored(
-        self, messages: Sequence[Message], options: GenerationOptions
-    ) -> ScoredAnswer:
-        """The next scripted sample (the last one repeats)."""
-        sample = self.samples[min(self.scored_calls, len(self.samples) - 1)]
-        self.scored_calls += 1
-        return sample
+    Each scored call gets the next sample (the last one repeats); `.scored` records them.
+    """
+    return FunctionScoringEndpoint(
+        word_by_word(_echo("local")),
+        lambda call: samples[min(call.index, len(samples) - 1)],
+        name="local",
+        kind="local",
+        context_window=200_000,
+    )
 
 
 def scored(text: str, logprob: float, entropy: float, n: int = 8) -> ScoredAnswer:
@@ -93,16 +82,16 @@ def scored(text: str, logprob: float, entropy: float, n: int = 8) -> ScoredAnswe
     )
 
 
-def endpoints(*, cloud_up: bool = True, edge: bool = False) -> dict[str, PricedEndpoint]:
+def endpoints(*, cloud_up: bool = True, edge: bool = False) -> dict[str, FunctionEndpoint]:
     """The device, a priced cloud endpoint `claude`, and optionally an edge box."""
     found = {
-        "local": PricedEndpoint("local", "local", context_window=8192),
-        "claude": PricedEndpoint(
+        "local": priced_endpoint("local", "local", context_window=8192),
+        "claude": priced_endpoint(
             "claude", "cloud", price_in=CLOUD_IN, price_out=CLOUD_OUT, up=cloud_up
         ),
     }
     if edge:
-        found["edge"] = PricedEndpoint("edge", "edge", context_window=32_000)
+        found["edge"] = priced_endpoint("edge", "edge", context_window=32_000)
     return found
 
 
@@ -126,7 +115,7 @@ def request(text: str, attachments: Sequence[Attachment] = (), sid: str = "s1") 
 
 def features_for(
     req: TurnRequest,
-    eps: dict[str, PricedEndpoint],
+    eps: dict[str, FunctionEndpoint],
     *,
     report: PrivacyReport | None = None,
     history: Sequence[Message] = (),

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from router.endpoints.base import TokenDelta
+from router.endpoints.function import FunctionEndpoint, FunctionScoringEndpoint
 from router.endpoints.llama_cpp import LlamaCppEndpoint
 from router.ledger.store import Ledger
 from router.policy.cascade import CascadePolicy
@@ -16,17 +17,16 @@ from router.turn.events import EscalationStarted, RouteChosen, TurnFinished
 from router.turn.pipeline import TurnPipeline
 from router.types import GenerationOptions, Message
 from tests.router.policy.helpers import (
-    PricedEndpoint,
-    ScoringLocal,
     endpoints,
     request,
     scored,
+    scoring_local,
 )
 
 
 def _pipeline(
-    tmp_path: Path, local: ScoringLocal, samples: int = 2
-) -> tuple[TurnPipeline, PricedEndpoint]:
+    tmp_path: Path, local: FunctionScoringEndpoint, samples: int = 2
+) -> tuple[TurnPipeline, FunctionEndpoint]:
     cloud = endpoints()["claude"]
     pipeline = TurnPipeline(
         endpoints={"local": local, "claude": cloud},
@@ -56,7 +56,7 @@ def test_confidence_rises_with_log_prob_and_falls_with_entropy() -> None:
 
 
 async def test_confident_local_answer_is_kept(tmp_path: Path) -> None:
-    local = ScoringLocal([scored("The capital of France is Paris.", -0.05, 0.3)])
+    local = scoring_local([scored("The capital of France is Paris.", -0.05, 0.3)])
     pipeline, cloud = _pipeline(tmp_path, local)
     events = await _run(pipeline, "What is the capital of France?")
     assert isinstance(events[0], RouteChosen) and events[0].decision.escalate_to == "claude"
@@ -69,14 +69,14 @@ async def test_confident_local_answer_is_kept(tmp_path: Path) -> None:
     route = finished.turn.route
     assert route.endpoint == "local" and route.confidence is not None and route.confidence >= 0.6
     assert "kept the local answer" in route.reason
-    assert local.scored_calls == 2  # the answer plus one agreement sample
+    assert len(local.scored) == 2  # the answer plus one agreement sample
     assert cloud.requests == []
     [stored] = pipeline.ledger.turns("s1")
     assert stored.answer == "The capital of France is Paris." and stored.status == "complete"
 
 
 async def test_unsure_local_answer_escalates_with_a_reason(tmp_path: Path) -> None:
-    local = ScoringLocal([scored("I think it might be Lyon", -2.4, 4.5)])
+    local = scoring_local([scored("I think it might be Lyon", -2.4, 4.5)])
     pipeline, cloud = _pipeline(tmp_path, local)
     events = await _run(pipeline, "What is the capital of France?")
     [escalation] = [e for e in events if isinstance(e, EscalationStarted)]
@@ -96,7 +96,7 @@ async def test_unsure_local_answer_escalates_with_a_reason(tmp_path: Path) -> No
 
 
 async def test_unsure_answer_stays_local_when_the_remote_is_down(tmp_path: Path) -> None:
-    local = ScoringLocal([scored("I think it might be Lyon", -2.4, 4.5)])
+    local = scoring_local([scored("I think it might be Lyon", -2.4, 4.5)])
     pipeline, cloud = _pipeline(tmp_path, local)
     cloud.up = False
     events = await _run(pipeline, "What is the capital of France?")
@@ -109,7 +109,7 @@ async def test_keep_local_turn_never_escalates(tmp_path: Path) -> None:
     from router.privacy.rules import PrivacyRule, build_rules
     from router.privacy.scan import Scanner
 
-    local = ScoringLocal([scored("unsure", -3.0, 5.0)])
+    local = scoring_local([scored("unsure", -3.0, 5.0)])
     pipeline, cloud = _pipeline(tmp_path, local)
     rule = PrivacyRule(name="codename", keywords=["bluebird"], action="keep_local", reason="x")
     pipeline.scanner = Scanner(rules=build_rules([rule]), ner=False)

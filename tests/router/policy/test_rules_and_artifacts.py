@@ -14,7 +14,7 @@ from router.policy.learned import DEFAULT_LEARNED, load_quality_model
 from router.policy.routing_rule import RoutingRule
 from router.policy.rules import RulesPolicy
 from router.policy.settings import RoutingSettings
-from router.types import Attachment, PrivacyReport
+from router.types import Attachment
 from tests.router.policy.helpers import all_policies, endpoints, features_for, request
 
 PHOTO = Attachment(name="garden.jpg", mime_type="image/jpeg", size_bytes=200_000)
@@ -38,7 +38,7 @@ def test_first_matching_rule_decides(
 ) -> None:
     eps = endpoints()
     req = request(text, attachments)
-    decision = all_policies()["rules"].decide(req, PrivacyReport(), eps, features_for(req, eps))
+    decision = all_policies()["rules"].decide(features_for(req, eps))
     assert decision.endpoint == endpoint
     assert f"rule '{rule}'" in decision.reason
     assert decision.expected_cost_usd is not None and decision.expected_quality is not None
@@ -47,7 +47,7 @@ def test_first_matching_rule_decides(
 def test_unmatched_turn_goes_to_the_fallback() -> None:
     eps = endpoints()
     req = request("hello, how are you?")
-    decision = all_policies()["rules"].decide(req, PrivacyReport(), eps, features_for(req, eps))
+    decision = all_policies()["rules"].decide(features_for(req, eps))
     assert decision.policy == "rules" and decision.reason.startswith("no rule matched")
     assert decision.endpoint == "local"  # the learned fallback keeps easy chat local
 
@@ -55,7 +55,7 @@ def test_unmatched_turn_goes_to_the_fallback() -> None:
 def test_rule_whose_target_is_down_falls_through() -> None:
     eps = endpoints(cloud_up=False)
     req = request("What is in this picture?", (PHOTO,))
-    decision = all_policies()["rules"].decide(req, PrivacyReport(), eps, features_for(req, eps))
+    decision = all_policies()["rules"].decide(features_for(req, eps))
     assert decision.endpoint == "local"
     assert "images go to the cloud -> remote unavailable" in decision.reason
 
@@ -134,10 +134,10 @@ def test_a_custom_artifact_changes_the_decision(tmp_path: Path) -> None:
     eps = endpoints()
     req = request("Prove the theorem rigorously, step by step.")
     feats = features_for(req, eps)
-    default = policy_for("learned").decide(req, PrivacyReport(), eps, feats)
+    default = policy_for("learned").decide(feats)
     custom = policy_for("learned", RoutingSettings(policy="learned", learned_artifact=str(path)))
     assert default.endpoint == "claude"
-    assert custom.decide(req, PrivacyReport(), eps, feats).endpoint == "local"
+    assert custom.decide(feats).endpoint == "local"
 
 
 def test_allowance_spreads_the_budget_over_expected_turns() -> None:

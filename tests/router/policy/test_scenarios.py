@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from router.endpoints.function import FunctionEndpoint
 from router.ledger.store import Ledger
 from router.policy.budget import BudgetPolicy, Pacing
 from router.policy.estimate import Weights
@@ -22,7 +23,6 @@ from router.turn.pipeline import TurnPipeline
 from router.types import Attachment, GenerationOptions, Message, PrivacyReport, RouteDecision
 from tests.router.policy.helpers import (
     HARD_QUESTION,
-    PricedEndpoint,
     all_policies,
     endpoints,
     features_for,
@@ -38,16 +38,20 @@ def _decide(name: str, text: str, **kw: object) -> RouteDecision:
     req = request(text)
     report = kw.pop("report", None) or PrivacyReport()
     feats = features_for(req, eps, report=report, **kw)  # type: ignore[arg-type]
-    return all_policies()[name].decide(req, report, eps, feats)
+    return all_policies()[name].decide(feats)
 
 
 @pytest.mark.parametrize("name", POLICIES)
-def test_keep_local_data_stays_local_under_every_policy(name: str) -> None:
-    decision = _decide(name, HARD_QUESTION, report=keep_local_report())
+def test_keep_local_data_stays_local_under_every_policy(name: str, tmp_path: Path) -> None:
+    # Policies never see the verdict; the pipeline's enforcement keeps the turn local.
+    eps, req, report = endpoints(), request(HARD_QUESTION), keep_local_report()
+    pipeline = _pipeline(tmp_path, eps, all_policies()[name])
+    proposed = pipeline.policy.decide(features_for(req, eps, report=report))
+    decision = pipeline._enforce_privacy(req, report, proposed)
     assert decision.endpoint == "local"
     assert decision.escalate_to is None
-    if name != "local":
-        assert "kept local" in decision.reason
+    assert "kept local" in decision.reason
+    assert decision.privacy_action == "keep_local"
 
 
 @pytest.mark.parametrize("name", ["prefer_remote", "learned", "budget", "cascade", "rules"])
@@ -106,7 +110,7 @@ def _views() -> list[Attachment]:
 def test_image_turn_with_three_views_sends_the_relevant_subset() -> None:
     eps = endpoints()
     req = request("Is there a scratch on the rear bumper?", _views())
-    decision = all_policies()["learned"].decide(req, PrivacyReport(), eps, features_for(req, eps))
+    decision = all_policies()["learned"].decide(features_for(req, eps))
     assert decision.endpoint == "claude"
     assert decision.attachments_sent == ("rear_bumper_closeup.jpg",)
     assert "sent 1 of 3 attachments" in decision.reason
@@ -149,7 +153,7 @@ def test_follow_up_keeps_the_endpoint_when_switching_costs_more_than_it_saves(
     req = request("do it")
     feats = features_for(req, eps, history=_history(2400), previous="local")
     assert feats.followup and feats.history_tokens > 2000
-    decision = policy.decide(req, PrivacyReport(), eps, feats)
+    decision = policy.decide(feats)
     assert decision.endpoint == "local"
     assert "stayed on local: switching to claude would resend" in decision.reason
 
@@ -161,7 +165,7 @@ def test_follow_up_switches_when_the_gain_outweighs_the_context_to_resend(
     eps = endpoints()
     req = request("do it")
     feats = features_for(req, eps, history=_history(20), previous="local")
-    decision = policy.decide(req, PrivacyReport(), eps, feats)
+    decision = policy.decide(feats)
     assert decision.endpoint == "claude"
     assert "stayed" not in decision.reason
 
@@ -174,7 +178,7 @@ def test_without_stickiness_the_cached_context_earns_no_credit(tmp_path: Path) -
     # With no cache credit both pay for the history; the cloud's costs money, so it still
     # loses here, but for its money, not as a stay.
     feats = features_for(req, eps, history=_history(2400), previous="local")
-    decision = policy.decide(req, PrivacyReport(), eps, feats)
+    decision = policy.decide(feats)
     assert decision.endpoint == "local"
     assert "stayed" not in decision.reason
 
@@ -183,7 +187,7 @@ def test_without_stickiness_the_cached_context_earns_no_credit(tmp_path: Path) -
 
 
 def _pipeline(
-    tmp_path: Path, eps: dict[str, PricedEndpoint], policy: object, **kw: object
+    tmp_path: Path, eps: dict[str, FunctionEndpoint], policy: object, **kw: object
 ) -> TurnPipeline:
     allow_images = PrivacyRule(name="photos ok", types=["IMAGE"], action="allow", reason="test")
     return TurnPipeline(
@@ -236,7 +240,7 @@ class _RoguePolicy:
 
     name = "rogue"
 
-    def decide(self, request, report, endpoints, features=None):  # type: ignore[no-untyped-def]
+    def decide(self, features):  # type: ignore[no-untyped-def]
         return RouteDecision(endpoint="claude", endpoint_kind="cloud", policy="rogue", reason="x")
 
 

@@ -2,14 +2,13 @@
 
 import asyncio
 import json
-from collections.abc import AsyncGenerator, Sequence
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from router.endpoints.base import StreamEvent
-from router.endpoints.fake import FakeEndpoint
+from router.endpoints.fake import FakeEndpoint, echo_responder, words
+from router.endpoints.function import EndpointCall, FunctionEndpoint, StreamHandler
 from router.endpoints.remote_common import ImagePart, load_attachment
 from router.ledger.store import Ledger
 from router.policy.decide import PreferRemotePolicy
@@ -17,7 +16,7 @@ from router.privacy.guard import EgressPolicy
 from router.privacy.scan import Scanner
 from router.turn.events import FallbackStarted, TurnFinished
 from router.turn.pipeline import TurnPipeline
-from router.types import Attachment, GenerationOptions, Message, ToolResult, ToolSpec, TurnRequest
+from router.types import Attachment, GenerationOptions, Message, ToolResult, TurnRequest
 from tests.router.privacy.test_scan import NAMES, fake_detect
 from tests.support.wire import Wire
 
@@ -27,22 +26,12 @@ EMAILS = ("alice@example.org", "bob.j@mail.test")
 WORDS = ("hello", "please", "summarize", "the", "plan", "for", "today", "thanks", "what", "next")
 
 
-class WireEndpoint(FakeEndpoint):
-    """An off-device endpoint that serializes each request through the real egress guard."""
+def _through_the_wire(wire: Wire) -> StreamHandler:
+    """An off-device handler that serializes each request through the real egress guard."""
 
-    def __init__(self, policy: EgressPolicy) -> None:
-        super().__init__(name="cloud", kind="cloud")
-        self.wire = Wire(policy)
-        self.sent = self.wire.sent
-
-    async def stream(
-        self,
-        messages: Sequence[Message],
-        options: GenerationOptions,
-        tools: Sequence[ToolSpec] = (),
-    ) -> AsyncGenerator[StreamEvent, None]:
+    async def handle(call: EndpointCall) -> list[str]:
         body = []
-        for m in messages:
+        for m in call.messages:
             files = [load_attachment(a) for a in m.attachments]
             body.append(
                 {
@@ -52,9 +41,10 @@ class WireEndpoint(FakeEndpoint):
                     "files": [f.data_b64 if isinstance(f, ImagePart) else f.text for f in files],
                 }
             )
-        await self.wire.post({"messages": body})
-        async for event in super().stream(messages, options, tools):
-            yield event
+        await wire.post({"messages": body})
+        return words(echo_responder(call.messages))
+
+    return handle
 
 
 class ScriptedLedger(Ledger):
@@ -68,12 +58,15 @@ class ScriptedLedger(Ledger):
         return list(self.scripted)
 
 
-def _pipeline(tmp: Path) -> tuple[TurnPipeline, WireEndpoint, ScriptedLedger]:
+def _pipeline(tmp: Path) -> tuple[TurnPipeline, Wire, ScriptedLedger]:
     policy = EgressPolicy()
-    cloud = WireEndpoint(policy)
+    cloud = Wire(policy)
     ledger = ScriptedLedger(tmp / "ledger.sqlite")
     pipeline = TurnPipeline(
-        endpoints={"local": FakeEndpoint(name="local"), "cloud": cloud},
+        endpoints={
+            "local": FakeEndpoint(name="local"),
+            "cloud": FunctionEndpoint(_through_the_wire(cloud), name="cloud", kind="cloud"),
+        },
         policy=PreferRemotePolicy(),
         ledger=ledger,
         generation=GenerationOptions(max_tokens=200),
