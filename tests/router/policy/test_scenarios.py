@@ -20,6 +20,7 @@ from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
 from router.turn.events import RouteChosen, TurnFinished
 from router.turn.pipeline import TurnPipeline
+from router.turn.route import enforce_privacy
 from router.types import Attachment, GenerationOptions, Message, PrivacyReport, RouteDecision
 from tests.router.policy.helpers import (
     HARD_QUESTION,
@@ -45,9 +46,8 @@ def _decide(name: str, text: str, **kw: object) -> RouteDecision:
 def test_keep_local_data_stays_local_under_every_policy(name: str, tmp_path: Path) -> None:
     # Policies never see the verdict; the pipeline's enforcement keeps the turn local.
     eps, req, report = endpoints(), request(HARD_QUESTION), keep_local_report()
-    pipeline = _pipeline(tmp_path, eps, all_policies()[name])
-    proposed = pipeline.policy.decide(features_for(req, eps, report=report))
-    decision = pipeline._enforce_privacy(req, report, proposed)
+    proposed = all_policies()[name].decide(features_for(req, eps, report=report))
+    decision = enforce_privacy(req, report, proposed, eps)
     assert decision.endpoint == "local"
     assert decision.escalate_to is None
     assert "kept local" in decision.reason
