@@ -1,0 +1,145 @@
+"""Tandem's router: the public surface the front ends (GUI, CLI, MCP servers) use.
+
+    from router import build_runtime, load_settings, TurnRequest, TurnFinished
+
+    runtime = build_runtime(load_settings())
+    async for event in runtime.pipeline.run_turn(TurnRequest(text="hi", session_id="s")):
+        ...
+
+Names load lazily, on first use, so `import router.types` (as the local model's
+worker process does) does not pull in the whole runtime. The packages behind them:
+`runtime/` (the composition root), `settings/`, `turn/` (the pipeline and its
+events), `ledger/` (persistence), and the subsystems `policy/`, `privacy/`,
+`context/`, `memory/`, `endpoints/`, `mcp/`, `models/`, `collab/`, `edge/`, `learn/`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# name -> the module that defines it
+_PUBLIC: dict[str, str] = {
+    "TandemError": "router.errors",
+    "Runtime": "router.runtime.compose",
+    "build_runtime": "router.runtime.compose",
+    "Settings": "router.settings.config",
+    "load_settings": "router.settings.config",
+    "save_and_apply": "router.settings.store",
+    "TandemPaths": "router.paths",
+    "resolve_paths": "router.paths",
+    "Attachment": "router.types",
+    "Finding": "router.types",
+    "FindingAction": "router.types",
+    "GenerationOptions": "router.types",
+    "Message": "router.types",
+    "PrivacyReport": "router.types",
+    "RouteDecision": "router.types",
+    "Turn": "router.types",
+    "TurnRequest": "router.types",
+    "TurnStatus": "router.types",
+    "Usage": "router.types",
+    "is_on_device": "router.types",
+    "new_id": "router.types",
+    "TurnPipeline": "router.turn.pipeline",
+    "TurnEvent": "router.turn.events",
+    "RouteChosen": "router.turn.events",
+    "RouteChanged": "router.turn.events",
+    "FallbackStarted": "router.turn.events",
+    "EscalationStarted": "router.turn.events",
+    "ToolResultKeptLocal": "router.turn.events",
+    "TokenDelta": "router.turn.events",
+    "ToolCalled": "router.turn.events",
+    "TurnFinished": "router.turn.events",
+    "Ledger": "router.ledger.store",
+    "SessionInfo": "router.ledger.store",
+    "SentRequest": "router.ledger.sent",
+    "ModelManager": "router.models.manager",
+    "ModelEntry": "router.models.manager",
+}
+
+__all__ = [
+    "Attachment",
+    "EscalationStarted",
+    "FallbackStarted",
+    "Finding",
+    "FindingAction",
+    "GenerationOptions",
+    "Ledger",
+    "Message",
+    "ModelEntry",
+    "ModelManager",
+    "PrivacyReport",
+    "RouteChanged",
+    "RouteChosen",
+    "RouteDecision",
+    "Runtime",
+    "SentRequest",
+    "SessionInfo",
+    "Settings",
+    "TandemError",
+    "TandemPaths",
+    "TokenDelta",
+    "ToolCalled",
+    "ToolResultKeptLocal",
+    "Turn",
+    "TurnEvent",
+    "TurnFinished",
+    "TurnPipeline",
+    "TurnRequest",
+    "TurnStatus",
+    "Usage",
+    "build_runtime",
+    "is_on_device",
+    "load_settings",
+    "new_id",
+    "resolve_paths",
+    "save_and_apply",
+]
+
+if TYPE_CHECKING:
+    from router.errors import TandemError
+    from router.ledger.sent import SentRequest
+    from router.ledger.store import Ledger, SessionInfo
+    from router.models.manager import ModelEntry, ModelManager
+    from router.paths import TandemPaths, resolve_paths
+    from router.runtime.compose import Runtime, build_runtime
+    from router.settings.config import Settings, load_settings
+    from router.settings.store import save_and_apply
+    from router.turn.events import (
+        EscalationStarted,
+        FallbackStarted,
+        RouteChanged,
+        RouteChosen,
+        TokenDelta,
+        ToolCalled,
+        ToolResultKeptLocal,
+        TurnEvent,
+        TurnFinished,
+    )
+    from router.turn.pipeline import TurnPipeline
+    from router.types import (
+        Attachment,
+        Finding,
+        FindingAction,
+        GenerationOptions,
+        Message,
+        PrivacyReport,
+        RouteDecision,
+        Turn,
+        TurnRequest,
+        TurnStatus,
+        Usage,
+        is_on_device,
+        new_id,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    """Load a public name from its module the first time it is used."""
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'router' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later lookups skip this function
+    return value

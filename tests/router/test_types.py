@@ -39,3 +39,18 @@ def test_usage_round_trips_through_json_without_the_computed_field() -> None:
 def test_wire_shapes_reject_unknown_fields() -> None:
     with pytest.raises(ValueError):
         Usage(input_tokens=1, bogus=2)  # type: ignore[call-arg]
+
+
+def test_the_public_surface_loads_each_name_lazily_from_its_module() -> None:
+    import subprocess
+    import sys
+
+    import router
+
+    code = (
+        "import sys, router.types; assert 'router.runtime.compose' not in sys.modules; "
+        "from router import build_runtime; assert 'router.runtime.compose' in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+    for name in router.__all__:
+        assert getattr(router, name) is not None, name
