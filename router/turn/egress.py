@@ -5,7 +5,8 @@ check of the exact outbound bytes, and the guard that holds while the attempt ru
 from __future__ import annotations
 
 import tempfile
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import replace
 
 from router.ledger.pseudonyms import PseudonymStore
@@ -68,8 +69,10 @@ def redacted(
     )
 
 
-def protection(policy: EgressPolicy, attempt: Attempt) -> AbstractContextManager[None]:
-    """Guard the attempt's values at the egress transports while it streams."""
-    if is_remote(attempt.endpoint):
-        return policy.protect(attempt.protected)
-    return nullcontext()
+@asynccontextmanager
+async def attempt_scope(policy: EgressPolicy, attempt: Attempt) -> AsyncIterator[None]:
+    """While the attempt runs: its values guarded at the egress transports (off-device),
+    and its redacted attachment copies on disk (removed when it ends)."""
+    guard = policy.protect(attempt.protected) if is_remote(attempt.endpoint) else nullcontext()
+    with guard, attempt.files or nullcontext():
+        yield

@@ -62,7 +62,7 @@ from router.turn.cascade import (
     scored_local_answer,
     wants_escalation,
 )
-from router.turn.egress import outbound
+from router.turn.egress import attempt_scope, outbound
 from router.turn.events import (
     AfterTurnHook,
     EscalationStarted,
@@ -239,7 +239,10 @@ class TurnPipeline:
     ) -> AsyncGenerator[TurnEvent, None]:
         """One attempt's events, then the route change that hands the turn on, if any."""
         try:
-            async with aclosing(self._answer(state, attempt, outcome, guards)) as events:
+            async with (
+                attempt_scope(self.egress_policy, attempt),
+                aclosing(self._answer(state, attempt, outcome, guards)) as events,
+            ):
                 async for event in events:
                     yield event
         except (EndpointError, EgressBlockedError) as exc:

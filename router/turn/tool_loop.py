@@ -13,8 +13,8 @@ left (`SentRecord.record`), exactly as it was sent, for the chat's detail panel.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from contextlib import AsyncExitStack, ExitStack, aclosing
+from collections.abc import AsyncGenerator, Sequence
+from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass, replace
 
 from router.endpoints.base import StreamEnd, StreamEvent, TokenDelta, ToolCallRequested
@@ -25,7 +25,7 @@ from router.mcp.select import relevant_servers_tools
 from router.mcp.turn import ToolCalled, exchange, restored_call
 from router.privacy import egress
 from router.privacy.guard import EgressPolicy
-from router.privacy.redact import Pseudonymizer
+from router.privacy.redact import Pseudonymizer, StreamRestorer
 from router.privacy.scan import Scanner
 from router.turn.attempt import (
     Attempt,
@@ -36,7 +36,6 @@ from router.turn.attempt import (
     outbound_bytes,
     with_action,
 )
-from router.turn.egress import protection
 from router.turn.events import TurnEvent
 from router.types import GenerationOptions, Message, ToolCall, ToolResult, ToolSpec
 
@@ -57,30 +56,29 @@ class ToolLoop:
     async def run(
         self, state: TurnState, attempt: Attempt, outcome: Outcome, turn_guard: AsyncExitStack
     ) -> AsyncGenerator[TurnEvent, None]:
-        """Stream the attempt's rounds into `outcome`; `turn_guard` holds tool-result guards."""
-        with ExitStack() as scope:
-            scope.enter_context(protection(self.egress_policy, attempt))
-            if attempt.files is not None:
-                scope.enter_context(attempt.files)
-            while True:
-                attempt = self._with_pseudonymizer(state, attempt)
-                this = Round()
-                async with aclosing(self._stream_round(state, attempt, this)) as deltas:
-                    async for delta in deltas:
-                        outcome.parts.append(delta.text)
-                        yield delta
-                outcome.end = this.end
-                if not self._wants_another_round(state, this):
-                    return
-                async for called in self._run_tools(state, attempt, this):
-                    yield called
-                state.report = self.scanner.scan(state.request, state.scanned())
-                turn_guard.enter_context(self.egress_policy.protect(state.report.protected))
-                attempt = with_action(attempt, state.report.action)
-                outcome.decision = attempt.decision
-                if state.report.keep_local and is_remote(attempt.endpoint):
-                    outcome.move_local = True  # the rest of the turn runs on the device
-                    return
+        """Stream the attempt's rounds into `outcome`; `turn_guard` holds tool-result guards.
+
+        The caller holds the attempt's own guard (`attempt_scope`) around this.
+        """
+        while True:
+            attempt = self._with_pseudonymizer(state, attempt)
+            this = Round()
+            async with aclosing(self._stream_round(state, attempt, this)) as deltas:
+                async for delta in deltas:
+                    outcome.parts.append(delta.text)
+                    yield delta
+            outcome.end = this.end
+            if not self._wants_another_round(state, this):
+                return
+            async for called in self._run_tools(state, attempt, this):
+                yield called
+            state.report = self.scanner.scan(state.request, state.scanned())
+            turn_guard.enter_context(self.egress_policy.protect(state.report.protected))
+            attempt = with_action(attempt, state.report.action)
+            outcome.decision = attempt.decision
+            if state.report.keep_local and is_remote(attempt.endpoint):
+                outcome.move_local = True  # the rest of the turn runs on the device
+                return
 
     def _wants_another_round(self, state: TurnState, this: Round) -> bool:
         """Whether the model asked for tools and the turn may still run them."""
@@ -109,15 +107,8 @@ class ToolLoop:
         offered = self.offered_tools(attempt)
         async with aclosing(self._endpoint_stream(state, attempt, offered)) as events:
             async for event in events:
-                if isinstance(event, TokenDelta):
-                    text = restorer.feed(event.text) if restorer else event.text
-                    if text:
-                        out.said.append(text)
-                        yield TokenDelta(text=text)
-                elif isinstance(event, StreamEnd):
-                    out.end = event
-                elif isinstance(event, ToolCallRequested) and offered:
-                    out.calls.append(event.call)
+                if text := _shown(event, out, restorer, offered):
+                    yield TokenDelta(text=text)
         tail = restorer.flush() if restorer else ""
         if tail:
             out.said.append(tail)
@@ -187,3 +178,19 @@ class ToolLoop:
         packed = attempt.packed.model_copy(update={"messages": messages})
         egress.check_outbound(outbound_bytes(packed), state.report)
         return messages
+
+
+def _shown(
+    event: StreamEvent, out: Round, restorer: StreamRestorer | None, offered: Sequence[ToolSpec]
+) -> str:
+    """The text `event` adds to the answer (placeholders restored); its call or end to `out`."""
+    if isinstance(event, TokenDelta):
+        text = restorer.feed(event.text) if restorer else event.text
+        if text:
+            out.said.append(text)
+        return text
+    if isinstance(event, StreamEnd):
+        out.end = event
+    elif isinstance(event, ToolCallRequested) and offered:
+        out.calls.append(event.call)
+    return ""
