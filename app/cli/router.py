@@ -30,7 +30,13 @@ def add_router_parser(subparsers: Any) -> None:
     """Add the `router` command and its actions to the `tandem` subparsers."""
     router = subparsers.add_parser("router", help="train and evaluate routers; simulate budgets")
     sub = router.add_subparsers(dest="router_command", metavar="ACTION", required=True)
+    _add_data_actions(sub)
+    _add_model_actions(sub)
+    _add_budget_actions(sub)
 
+
+def _add_data_actions(sub: Any) -> None:
+    """Add `profile` and `convert`: where training data comes from."""
     profile = sub.add_parser("profile", help="run your endpoints on your prompts; write a profile")
     profile.add_argument("--prompts", required=True, help="JSONL: {id?, prompt, reference?}")
     profile.add_argument("--endpoints", required=True, help="comma-separated endpoint names")
@@ -46,6 +52,9 @@ def add_router_parser(subparsers: Any) -> None:
         "--keep-contaminated", action="store_true", help="keep prompts RouteLLM excludes"
     )
 
+
+def _add_model_actions(sub: Any) -> None:
+    """Add `train` and `eval`: a router from a profile, and its quality."""
     train = sub.add_parser("train", help="train a router on a profile")
     train.add_argument("--data", required=True, help="profile JSONL")
     train.add_argument("--strong", required=True, help="endpoint used when the router says so")
@@ -67,6 +76,9 @@ def add_router_parser(subparsers: Any) -> None:
     ev.add_argument("--plot", default=None, help="also write the quality curve as PNG")
     ev.add_argument("--cache", type=Path, default=None, help="embedding cache folder")
 
+
+def _add_budget_actions(sub: Any) -> None:
+    """Add `sim` and `report`: budgeted routing, and the whole goal table."""
     sim = sub.add_parser("sim", help="budgeted multi-turn routing on M4A1")
     sim.add_argument("--data", required=True, help="M4A1.json")
     sim.add_argument("--policy", required=True, help=f"{', '.join(POLICY_NAMES)} or an artifact")

@@ -70,7 +70,11 @@ class ChatView:
         self.header = ft.Row(
             [ft.Text("Chat", size=20, weight=ft.FontWeight.BOLD, expand=True), self.new_button]
         )
-        self.root = ft.Column(
+        self.root = self._layout()
+
+    def _layout(self) -> ft.Column:
+        """The controls, top to bottom."""
+        return ft.Column(
             [
                 self.header,
                 self.progress,

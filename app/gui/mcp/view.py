@@ -51,7 +51,11 @@ class McpView:
             "List tools", icon=ft.Icons.BUILD, on_click=self._load_tools
         )
         self.tools_progress = ft.ProgressBar(visible=False)
-        self.root = w.scrolling(
+        self.root = self._layout()
+
+    def _layout(self) -> w.ShownColumn:
+        """The controls, top to bottom."""
+        return w.scrolling(
             w.title("MCP"),
             self.notice,
             self.error,

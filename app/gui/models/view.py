@@ -66,7 +66,15 @@ class ModelsView:
         self.check_button = ft.OutlinedButton(
             "Check again", icon=ft.Icons.HEALTH_AND_SAFETY, on_click=self._on_check
         )
-        self.root = w.scrolling(
+        self.root = self._layout()
+        budgets = vm.budgets()
+        self.day.value, self.month.value = budgets["day"], budgets["month"]
+        self.latency.value = budgets["latency"]
+        self.spec.value = vm.configured_spec
+
+    def _layout(self) -> w.ShownColumn:
+        """The controls, top to bottom."""
+        return w.scrolling(
             w.title("Models and endpoints"),
             self.notice,
             self.error,
@@ -92,7 +100,7 @@ class ModelsView:
                 self.setup_summary,
                 self.setup_list,
             ),
-            endpoints.root,
+            self.endpoints.root,
             w.card(
                 w.subtitle("Routing and budgets"),
                 ft.Row([self.policy, self.policy_help], wrap=True),
@@ -108,10 +116,6 @@ class ModelsView:
                 w.hint("Leave a field empty for no limit. Off-device spending stops at a cap."),
             ),
         )
-        budgets = vm.budgets()
-        self.day.value, self.month.value = budgets["day"], budgets["month"]
-        self.latency.value = budgets["latency"]
-        self.spec.value = vm.configured_spec
 
     def render(self) -> None:
         """Bring the controls in line with the view-models and push them to the browser."""

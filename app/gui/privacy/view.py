@@ -117,11 +117,15 @@ class PrivacyView:
         self.highlighted = ft.Text(selectable=True)
         self.findings = ft.Column(spacing=2)
         self.log_list = ft.Column(spacing=4)
+        self.root = self._layout()
+
+    def _layout(self) -> w.ShownColumn:
+        """The controls, top to bottom."""
         defaults = ft.ExpansionTile(
             title="Built-in rules (tried after yours)",
-            controls=[_rule_line(r) for r in vm.default_rules],
+            controls=[_rule_line(r) for r in self.vm.default_rules],
         )
-        self.root = w.scrolling(
+        return w.scrolling(
             w.title("Privacy"),
             w.hint(
                 "Your rules are tried first, top to bottom; the first that matches a finding "
