@@ -12,7 +12,7 @@ import pytest
 
 from app import doctor
 from app.cli import main
-from app.doctor import Check, Context, problems, run_checks
+from app.doctor import Check, Context, host, local_model, problems, report, run_checks
 from router.endpoints.llama_checks import CHECKS_FILE, CheckRecord, CheckStore, cpu_summary
 from router.install_hints import pip_install_command
 from router.paths import TandemPaths
@@ -139,7 +139,7 @@ def test_a_model_no_settings_worked_for_is_a_problem_with_a_fix(
     assert "tandem models list" in check.fix
 
     forced = Context(tandem_home, cast(Settings, _Settings(cpu_extra_buffers="on")))
-    check = doctor._selftest(forced)
+    check = local_model.check_selftest(forced)
     assert 'cpu_extra_buffers = "auto"' in check.fix
 
 
@@ -162,11 +162,11 @@ def test_amx_with_extra_buffers_forced_on_is_a_warning(
         "router.endpoints.llama_checks.cpu_summary", lambda: "Xeon [amx_tile avx512f]"
     )
     context = Context(tandem_home, cast(Settings, _Settings(cpu_extra_buffers="on")))
-    check = doctor._cpu(context)
+    check = local_model.check_cpu(context)
     assert check.status == "warn" and "llama.cpp#20824" in check.detail
     assert 'cpu_extra_buffers = "auto"' in check.fix
     # Without a setting (older config), `auto` is assumed and the self-test decides.
-    assert doctor._cpu(Context(tandem_home, None)).status == "ok"
+    assert local_model.check_cpu(Context(tandem_home, None)).status == "ok"
 
 
 def test_a_broken_config_file_is_the_first_problem_and_the_rest_still_runs(
@@ -242,7 +242,7 @@ def test_an_unreadable_or_read_only_data_folder_is_a_problem_not_a_crash(
     assert "chown" in check.fix and str(data) in check.fix
 
     monkeypatch.setattr(Path, "iterdir", real_iterdir)
-    monkeypatch.setattr("app.doctor.os.access", lambda path, mode: Path(path) != data)
+    monkeypatch.setattr("app.doctor.host.os.access", lambda path, mode: Path(path) != data)
     check = by_id(run_checks(tandem_home, load=False))["data"]
     assert check.status == "problem" and f"cannot write: {data}" in check.detail
 
@@ -265,8 +265,8 @@ def test_a_missing_embedding_file_is_a_problem_with_the_reinstall_command(
 def test_chromium_missing_is_a_warning_with_the_apt_command(
     tandem_home: TandemPaths, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(doctor, "CHROMIUM", str(tmp_path / "no-chromium"))
-    monkeypatch.setattr("app.doctor.shutil.which", lambda name: None)
+    monkeypatch.setattr(host, "CHROMIUM", str(tmp_path / "no-chromium"))
+    monkeypatch.setattr("app.doctor.host.shutil.which", lambda name: None)
     check = by_id(run_checks(tandem_home, load=False))["chromium"]
     assert check.status == "warn" and "browser tests" in check.detail
     assert check.fix == "sudo apt-get install chromium"
@@ -285,14 +285,14 @@ def fake_checks(*statuses: doctor.Status) -> tuple[doctor.CheckFn, ...]:
 def test_the_cli_exits_0_without_problems_and_1_with_one(
     tandem_home: TandemPaths, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(doctor, "CHECKS", fake_checks("ok", "warn"))
+    monkeypatch.setattr(report, "CHECKS", fake_checks("ok", "warn"))
     assert main(["doctor"]) == 0
     out = capsys.readouterr().out
     assert "warn     Check 1" in out and "fix: fix-1" in out
     assert "fix: fix-0" not in out  # an ok check has nothing to fix
     assert "0 problem(s), 1 warning(s)" in out
 
-    monkeypatch.setattr(doctor, "CHECKS", fake_checks("ok", "problem"))
+    monkeypatch.setattr(report, "CHECKS", fake_checks("ok", "problem"))
     assert main(["doctor"]) == 1
     out = capsys.readouterr().out
     assert "PROBLEM  Check 1" in out and "fix: fix-1" in out
@@ -303,7 +303,7 @@ def test_the_cli_exits_0_without_problems_and_1_with_one(
 def test_the_cli_prints_json_with_the_same_exit_code(
     tandem_home: TandemPaths, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(doctor, "CHECKS", fake_checks("problem"))
+    monkeypatch.setattr(report, "CHECKS", fake_checks("problem"))
     assert main(["doctor", "--json"]) == 1
     payload = json.loads(capsys.readouterr().out)
     assert payload["ok"] is False

@@ -20,7 +20,7 @@ from tests.app.cli_support import run_tandem, tandem_env
 from tests.mcp_servers.support import SECRET, Tree, free_port, make_tree
 from tests.support.missing import missing
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 # What `npx @modelcontextprotocol/inspector --cli` runs, from the project-local install: no fetch.
 INSPECTOR = ROOT / ".ci" / "node" / "node_modules" / ".bin" / "mcp-inspector"
 

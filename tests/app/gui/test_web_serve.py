@@ -14,7 +14,7 @@ import pytest
 
 from app.gui.main import free_port
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 CDN_HOSTS = ("unpkg.com", "jsdelivr.net", "gstatic.com", "googleapis.com", "cdnjs")
 STARTUP_ATTEMPTS = 120  # half a second apart: at most about a minute to come up
 STARTUP_POLL_S = 0.5

@@ -18,7 +18,7 @@ from router.paths import TandemPaths
 from router.runtime.compose import Runtime
 from tests.app.conftest import RuntimeFactory
 
-STDIO_SERVER = Path(__file__).parents[1] / "support" / "mcp_stdio_server.py"
+STDIO_SERVER = Path(__file__).parents[3] / "support" / "mcp_stdio_server.py"
 
 
 def local_fake() -> FakeEndpoint:
