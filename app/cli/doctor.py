@@ -1,4 +1,4 @@
-"""`tandem doctor`: print the setup report (app/doctor.py); exit 1 when it finds a problem."""
+"""`tandem doctor`: print the setup report (app/doctor/); exit 1 when it finds a problem."""
 
 from __future__ import annotations
 

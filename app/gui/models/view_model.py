@@ -5,7 +5,7 @@ downloading a model) runs off the GUI's loop and reports progress through
 `busy`/`progress`/`progress_text`. A chosen model is switched to at once, no
 restart (`Runtime.switch_model`).
 The off-device endpoints have their own view-model (endpoints/view_model.py).
-The setup check is `tandem doctor`'s report (app/doctor.py), run in a thread.
+The setup check is `tandem doctor`'s report (app/doctor/), run in a thread.
 """
 
 from __future__ import annotations
