@@ -25,10 +25,10 @@ from typing import Any
 import flet as ft
 import uvicorn
 
-from app.gui.camera_bridge import attach_camera
-from app.gui.mcp_service import AppMcpService
-from app.gui.sensors_bridge import attach_sensors
-from app.gui.shell import show_shell
+from app.gui.services.camera import attach_camera
+from app.gui.services.mcp_server import AppMcpService
+from app.gui.services.sensors import attach_sensors
+from app.gui.shell.view import show_shell
 from app.progress import terminal_progress
 from app.shutdown import STOPPER
 from router.errors import TandemError

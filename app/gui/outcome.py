@@ -1,4 +1,4 @@
-"""How a settings section's action ends: a red error with its hint, or success."""
+"""How a settings section's last action ended: a red error with its hint, or a notice."""
 
 from __future__ import annotations
 
@@ -8,21 +8,26 @@ from router.errors import TandemError
 
 
 class ActionOutcome:
-    """Mixed into the settings view-models: they set `notice` and call one of these."""
+    """The message line of a settings view-model (models, endpoints, MCP).
 
-    on_change: Callable[[], None]
-    error: str | None
-    notice: str
+    The view-model holds one and reports each action's end through it; the view
+    shows `notice` in grey and `error` in red (never both).
+    """
 
-    def _fail(self, exc: TandemError) -> bool:
+    def __init__(self, on_change: Callable[[], None]) -> None:
+        self.error: str | None = None
+        self.notice = ""
+        self._on_change = on_change
+
+    def fail(self, exc: TandemError) -> bool:
         """Show `exc` (with its hint) instead of the last notice; return False."""
         self.error = f"{exc.message} ({exc.hint})" if exc.hint else exc.message
         self.notice = ""
-        self.on_change()
+        self._on_change()
         return False
 
-    def _done(self) -> bool:
+    def done(self) -> bool:
         """Clear the error after a successful action; return True."""
         self.error = None
-        self.on_change()
+        self._on_change()
         return True

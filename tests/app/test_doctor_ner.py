@@ -11,9 +11,9 @@ from typing import cast
 import flet as ft
 import pytest
 
-from app.gui.privacy_view import PrivacyView
-from app.gui.privacy_vm import PrivacyViewModel
-from app.privacy_cli import run_scan
+from app.cli.privacy import run_scan
+from app.gui.privacy.view import PrivacyView
+from app.gui.privacy.view_model import PrivacyViewModel
 from router.endpoints.fake import FakeEndpoint
 from router.paths import TandemPaths
 from router.privacy import scan

@@ -1,0 +1,137 @@
+"""`tandem chat`: a terminal chat over the turn pipeline.
+
+Tokens stream to stdout as they come; after each answer a stats line shows where
+the turn ran and its tokens, speed and latency. Ctrl-C stops the answer being
+generated (the turn is kept as cancelled); Ctrl-C or Ctrl-D at the prompt quits. SIGTERM
+stops the answer and quits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from typing import TextIO
+
+from app.present.turn import route_label, stats_line
+from app.progress import terminal_progress
+from app.shutdown import STOPPER, input_line
+from router.endpoints.base import TokenDelta
+from router.errors import TandemError
+from router.runtime.compose import Runtime, build_runtime
+from router.turn.events import RouteChanged, RouteChosen, ToolCalled, TurnFinished
+from router.types import Turn, TurnRequest, new_id
+
+HELP = "commands: /new starts a new conversation, /quit exits; Ctrl-C stops an answer"
+
+
+def describe_turn(turn: Turn) -> str:
+    """Return the one-line summary shown after an answer: route, tokens, speed, latency."""
+    route = route_label(turn.route) if turn.route else "?"
+    stats = stats_line(turn.usage, turn.status)
+    return f"[{route} · {stats}]" if stats else f"[{route}]"
+
+
+async def answer(runtime: Runtime, request: TurnRequest, out: TextIO, info: TextIO) -> Turn | None:
+    """Run one turn, streaming its tokens to `out` and its stats line to `info`."""
+    finished: Turn | None = None
+    async for event in runtime.pipeline.run_turn(request):
+        if isinstance(event, TokenDelta):
+            out.write(event.text)
+            out.flush()
+        elif isinstance(event, TurnFinished):
+            finished = event.turn
+        elif isinstance(event, RouteChosen) and event.dropped_turns:
+            info.write(f"[{event.dropped_turns} earlier turns did not fit and were left out]\n")
+        elif isinstance(event, RouteChanged):
+            if not event.keeps_text:
+                out.write("\n")  # the new route's answer starts on its own line
+            info.write(f"[{event.summary}]\n")
+            info.flush()
+        elif isinstance(event, ToolCalled):
+            outcome = "refused or failed" if event.result.is_error else "done"
+            info.write(f"[tool {event.call.name}: {outcome}]\n")
+            info.flush()
+    out.write("\n")
+    if finished:
+        info.write(describe_turn(finished) + "\n")
+    info.flush()
+    return finished
+
+
+def _pick_session(runtime: Runtime, session: str | None, new: bool) -> str:
+    if session:
+        return session
+    if not new:
+        existing = runtime.ledger.sessions()
+        if existing:
+            return existing[0].id
+    return new_id()  # persisted, and titled, with its first turn
+
+
+def run_chat_command(args: argparse.Namespace) -> int:
+    """Run `tandem chat` from its parsed arguments."""
+    return run_chat(once=args.once, model=args.model, session=args.session, new=args.new)
+
+
+def run_chat(
+    *, once: str | None = None, model: str | None = None, session: str | None = None,
+    new: bool = False,
+) -> int:  # fmt: skip
+    """Run the terminal chat; with `once`, answer that one question (or stdin for '-').
+
+    SIGTERM stops it as Ctrl-C would and then quits (see app/shutdown.py).
+    """
+    STOPPER.sigterm_as_ctrl_c()
+    runtime = build_runtime(model=model, progress=terminal_progress("preparing bundled model"))
+    STOPPER.add_last_words(runtime.ledger.interrupt_open_turns)
+    if runtime.ledger.recovered:
+        print(
+            f"[recovered {runtime.ledger.recovered} turn(s) interrupted by a crash]",
+            file=sys.stderr,
+        )
+    with asyncio.Runner() as runner:
+        try:
+            if once is not None:
+                question = sys.stdin.read() if once == "-" else once
+                sid = session or new_id()
+                request = TurnRequest(text=question, session_id=sid)
+                turn = runner.run(answer(runtime, request, sys.stdout, sys.stderr))
+                return 0 if turn and turn.status == "complete" else 1
+            return _interactive(runner, runtime, _pick_session(runtime, session, new))
+        finally:
+            runner.run(runtime.aclose())
+
+
+def _interactive(runner: asyncio.Runner, runtime: Runtime, session_id: str) -> int:
+    print(f"Tandem · model {runtime.models.active_spec} · {HELP}", file=sys.stderr)
+    previous = runtime.ledger.turns(session_id)
+    if previous:
+        print(f"[continuing a conversation of {len(previous)} turn(s); /new starts afresh]")
+    while True:
+        try:
+            text = input_line("you> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        command = text.strip()
+        if command in ("/quit", "/exit"):
+            return 0
+        if command == "/new":
+            session_id = new_id()
+            print("[new conversation]")
+            continue
+        if not command:
+            continue
+        try:
+            runner.run(
+                answer(
+                    runtime, TurnRequest(text=text, session_id=session_id), sys.stdout, sys.stderr
+                )
+            )
+        except KeyboardInterrupt:
+            print("\n[stopped]", file=sys.stderr)
+            if STOPPER.stopping:  # SIGTERM: the answer is stopped, and so is the chat
+                return 0
+        except TandemError as exc:
+            print(f"tandem: {exc}", file=sys.stderr)

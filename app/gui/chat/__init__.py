@@ -1,0 +1,1 @@
+"""The Chat section: the conversation, its list, attachments, camera, team mode, details."""

@@ -1,0 +1,1 @@
+"""The chat's conversation list: search, new, open, rename and delete."""

@@ -1,0 +1,1 @@
+"""The Dashboard section: where turns ran, spend, latency and privacy events."""

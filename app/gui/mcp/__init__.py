@@ -1,0 +1,1 @@
+"""The MCP section: Tandem's own servers, external servers, tools and permissions."""

@@ -1,0 +1,1 @@
+"""The Models section's off-device endpoints: list, edit, keys, prices, tests."""

@@ -1,0 +1,1 @@
+"""The Privacy section: rules, detectors, a test bench and the log."""

@@ -1,0 +1,1 @@
+"""The app's frame: navigation between the sections, layout and theme."""

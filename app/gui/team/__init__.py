@@ -1,0 +1,1 @@
+"""The Team section: several agents answer one question together."""

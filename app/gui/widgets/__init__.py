@@ -1,0 +1,1 @@
+"""Flet building blocks shared by the sections: labelled buttons, forms, charts, rendering."""

@@ -1,0 +1,152 @@
+"""The Privacy view-model: rules saved to config.toml, applied to the running pipeline."""
+
+from __future__ import annotations
+
+import tomllib
+
+from app.gui.privacy.view_model import PrivacyViewModel, RuleForm
+from router.endpoints.fake import FakeEndpoint
+from router.paths import TandemPaths
+from router.settings.store import write_toml
+from router.types import TurnRequest
+from tests.app.conftest import RuntimeFactory
+
+
+def local_fake() -> FakeEndpoint:
+    return FakeEndpoint(name="local", kind="local")
+
+
+def falcon() -> RuleForm:
+    return RuleForm(
+        name="falcon", keywords="project Falcon", action="keep_local", reason="secret project"
+    )
+
+
+def patterns_only(home: TandemPaths) -> None:
+    """Detectors without NER and name-like words: fast, and only rules and patterns fire."""
+    write_toml(home.config_file, {"privacy": {"ner": False, "names": "standard"}})
+
+
+def saved(home: TandemPaths) -> dict[str, object]:
+    return tomllib.loads(home.config_file.read_text("utf-8"))
+
+
+async def test_added_rule_is_saved_without_losing_other_settings_and_keeps_next_turn_local(
+    tandem_home: TandemPaths, fake_runtime: RuntimeFactory
+) -> None:
+    write_toml(tandem_home.config_file, {"chat": {"system_prompt": "Be brief."}})
+    async with fake_runtime(local_fake()) as runtime:
+        vm = PrivacyViewModel(runtime)
+
+        assert vm.add_rule(falcon())
+
+        data = saved(tandem_home)
+        assert data["chat"] == {"system_prompt": "Be brief."}
+        assert data["privacy"] == {
+            "rules": [
+                {
+                    "name": "falcon",
+                    "keywords": ["project Falcon"],
+                    "action": "keep_local",
+                    "reason": "secret project",
+                }
+            ]
+        }
+        # The running pipeline uses the rule at once: no restart.
+        result = await vm.test_text("What is the status of Project  Falcon?")
+        assert result.action == "keep_local"
+        assert result.summary == "kept on this device: secret project"
+        marked = [s for s in result.segments if s.finding]
+        assert [(s.text, s.finding, s.action) for s in marked] == [
+            ("Project  Falcon", "KEYWORD", "keep_local")
+        ]
+        assert "".join(s.text for s in result.segments) == "What is the status of Project  Falcon?"
+        assert "KEYWORD: 'Project  Falcon' -> keep_local (falcon)" in result.findings
+
+
+async def test_invalid_rule_is_refused_with_a_clear_error_and_nothing_is_written(
+    tandem_home: TandemPaths, fake_runtime: RuntimeFactory
+) -> None:
+    async with fake_runtime(local_fake()) as runtime:
+        vm = PrivacyViewModel(runtime)
+
+        assert not vm.add_rule(RuleForm(name="empty", reason="why not", keywords=" , "))
+        assert vm.error is not None and "matches nothing" in vm.error
+        assert not vm.add_rule(RuleForm(name="", keywords="x", reason="r"))
+        assert vm.error is not None and "needs a name" in vm.error
+        assert not tandem_home.config_file.exists()
+        assert vm.rules == []
+
+
+async def test_duplicate_names_are_refused(fake_runtime: RuntimeFactory) -> None:
+    async with fake_runtime(local_fake()) as runtime:
+        vm = PrivacyViewModel(runtime)
+        assert vm.add_rule(falcon())
+        assert not vm.add_rule(falcon())
+        assert vm.error is not None and "same name" in vm.error
+        assert [r.name for r in vm.rules] == ["falcon"]
+
+
+async def test_reorder_disable_edit_and_delete_reach_the_file_and_the_scanner(
+    tandem_home: TandemPaths, fake_runtime: RuntimeFactory
+) -> None:
+    patterns_only(tandem_home)
+    async with fake_runtime(local_fake()) as runtime:
+        vm = PrivacyViewModel(runtime)
+        assert vm.add_rule(falcon())
+        assert vm.add_rule(
+            RuleForm(name="eagle", keywords="eagle", action="redact", reason="bird names")
+        )
+        assert [r.name for r in vm.rules] == ["eagle", "falcon"]  # new rules go on top
+
+        assert vm.move_rule(0, +1)
+        assert not vm.move_rule(1, +1)  # already last
+        assert [r["name"] for r in saved(tandem_home)["privacy"]["rules"]] == ["falcon", "eagle"]
+
+        assert vm.set_enabled(0, False)
+        assert saved(tandem_home)["privacy"]["rules"][0]["enabled"] is False
+        assert (await vm.test_text("project falcon")).action == "allow"
+
+        form = RuleForm.of(vm.rules[1])
+        form.action = "keep_local"
+        assert vm.update_rule(1, form)
+        assert (await vm.test_text("an eagle flew")).action == "keep_local"
+
+        assert vm.delete_rule(0) and vm.delete_rule(0)
+        assert saved(tandem_home)["privacy"]["rules"] == []
+        assert runtime.pipeline.scanner.rules.rules[0].name == "secrets"  # defaults only
+
+
+async def test_detector_switches_are_saved_and_applied(
+    tandem_home: TandemPaths, fake_runtime: RuntimeFactory
+) -> None:
+    async with fake_runtime(local_fake()) as runtime:
+        vm = PrivacyViewModel(runtime)
+        assert vm.set_detectors(ner=False, names="standard")
+        assert saved(tandem_home)["privacy"] == {"ner": False, "names": "standard"}
+        assert vm.set_detectors(topics=False)
+        assert saved(tandem_home)["privacy"] == {"ner": False, "names": "standard", "topics": False}
+        scanner = runtime.pipeline.scanner
+        assert (scanner.ner, scanner.topics, scanner.names) == (False, False, False)
+        assert (vm.ner, vm.topics, vm.names) == (False, False, "standard")
+
+
+async def test_default_card_rule_shows_in_the_test_and_the_log_lists_kept_local_turns(
+    tandem_home: TandemPaths, fake_runtime: RuntimeFactory
+) -> None:
+    patterns_only(tandem_home)
+    async with fake_runtime(local_fake()) as runtime:
+        vm = PrivacyViewModel(runtime)
+        result = await vm.test_text("my card is 4111 1111 1111 1111 thanks")
+        assert result.action == "keep_local"
+        assert [s.finding for s in result.segments if s.finding] == ["CREDIT_CARD"]
+
+        # Separate conversations: a card in the history would keep "hello" local too.
+        for text in ("card 4111 1111 1111 1111, is it valid?", "hello"):
+            request = TurnRequest(text=text, session_id=runtime.ledger.create_session())
+            async for _ in runtime.pipeline.run_turn(request):
+                pass
+        [entry] = vm.log()
+        assert entry.action == "keep_local"
+        assert entry.excerpt == "card 4111 1111 1111 1111, is it valid?"
+        assert entry.endpoint == "local"
