@@ -19,7 +19,7 @@ from router.context.turns import history_turns
 from router.endpoints.base import Endpoint
 from router.ledger.summaries import SessionSummary, SummaryStore
 from router.privacy.scan import Scanner
-from router.types import Turn, TurnRequest
+from router.types import Message, Turn, TurnRequest
 
 RetrieverFor = Callable[[str], Retriever]
 """Returns the retriever for a session id (e.g. a `MemoryStoreRetriever` over Chroma)."""
@@ -48,6 +48,11 @@ class ContextStage:
         if self._default is None:
             self._default = EmbeddingRetriever()
         return self._default
+
+    def summary_messages(self, session_id: str) -> list[Message]:
+        """The conversation's summary as a system message, when one is kept."""
+        summary = self.summaries.get(session_id) if self.settings.summary else None
+        return [Message(role="system", content=summary.text)] if summary else []
 
     def pack(
         self,

@@ -1,19 +1,27 @@
 """The cascade attempt: answer on the device with log-probabilities, then keep the answer
 or escalate to the decision's off-device endpoint when its confidence is too low.
 
-The pipeline runs `scored_local_answer` as a cascade decision's first attempt; the
+The pipeline runs `cascade_attempt` as a cascade decision's first attempt; the
 escalation itself is an ordinary attempt (an `EscalationStarted` route change).
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 
-from router.endpoints.base import Endpoint
+from router.endpoints.base import Endpoint, StreamEnd, TokenDelta
 from router.policy.cascade import ScoringEndpoint
 from router.policy.confidence import Confidence, ScoredAnswer, confidence
-from router.turn.attempt import Attempt
+from router.turn.attempt import Attempt, Outcome
+from router.turn.events import EscalationStarted
 from router.types import GenerationOptions, RouteDecision
+
+Escalate = Callable[
+    [RouteDecision, "ScoredLocalAnswer"], Awaitable[tuple[Attempt | None, RouteDecision]]
+]
+"""Prepares the escalation attempt, or says in the decision why there is none."""
 
 
 def is_cascade(attempt: Attempt) -> bool:
@@ -84,3 +92,37 @@ def kept_decision(decision: RouteDecision, answer: ScoredLocalAnswer) -> RouteDe
 def wants_escalation(decision: RouteDecision, answer: ScoredLocalAnswer) -> bool:
     """Whether the answer's confidence is below the decision's threshold."""
     return answer.confidence.score < (decision.confidence_threshold or 0.0)
+
+
+async def cascade_attempt(
+    attempt: Attempt,
+    outcome: Outcome,
+    generation: GenerationOptions,
+    samples: int,
+    escalate: Escalate,
+) -> AsyncGenerator[TokenDelta, None]:
+    """The device answers with log-probs; the answer is kept, or the turn escalates
+    (`outcome.hand_over` with an `EscalationStarted`)."""
+    started = time.perf_counter()
+    answer = await scored_local_answer(attempt, generation, samples)
+    decision = attempt.decision
+    if wants_escalation(decision, answer):
+        escalation, decision = await escalate(decision, answer)
+        if escalation is not None:
+            change = EscalationStarted(
+                decision=escalation.decision,
+                reason=escalation.decision.reason,
+                confidence=answer.confidence.score,
+                withdrawn_text=answer.text,
+                sent_messages=escalation.packed.messages,
+            )
+            outcome.hand_over(escalation, change)
+            return
+    # Nothing is shown until every sample is scored: that wait is the turn's latency.
+    waited = time.perf_counter() - started
+    usage = answer.samples[0].usage.model_copy(update={"ttft_s": waited, "latency_s": waited})
+    outcome.decision = kept_decision(decision, answer)
+    outcome.end = StreamEnd(usage=usage, finish_reason="stop")
+    if answer.text:
+        outcome.parts.append(answer.text)
+        yield TokenDelta(text=answer.text)

@@ -20,14 +20,14 @@ onto the device — each a `RouteChanged` event. The turn is committed once.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from router.context.pack import pack
 from router.context.stage import ContextStage
-from router.endpoints.base import Endpoint, StreamEnd, TokenDelta
+from router.endpoints.base import Endpoint
 from router.errors import EgressBlockedError, EndpointError, TandemError
 from router.ledger.commit import commit
 from router.ledger.pseudonyms import PseudonymStore
@@ -56,18 +56,14 @@ from router.turn.attempt import (
 )
 from router.turn.cascade import (
     ScoredLocalAnswer,
+    cascade_attempt,
     escalation_decision,
     is_cascade,
-    kept_decision,
-    scored_local_answer,
-    wants_escalation,
 )
 from router.turn.egress import attempt_scope, outbound
 from router.turn.events import (
     AfterTurnHook,
-    EscalationStarted,
     FallbackStarted,
-    RouteChanged,
     RouteChosen,
     ToolResultKeptLocal,
     TurnEvent,
@@ -141,19 +137,20 @@ class TurnPipeline:
         if self.tools is not None:
             await self.tools.ensure_started()  # connects to the MCP servers on the first turn
         history = self.ledger.history(request.session_id)
-        summary = self._summary(request)
-        # In a worker thread: NER and attachment extraction take long enough (seconds
+        summary = self.context.summary_messages(request.session_id) if self.context else []
+        # privacy.scan, in a worker thread: NER and attachment extraction take long enough (seconds
         # when the models first load) to freeze a GUI that shares this event loop.
         report = await asyncio.to_thread(self.scanner.scan, request, [*history, *summary])
-        decision = self.route(request, report, history)
-        attempt = await self._first_attempt(request, report, history, decision)
+        decision = self.route(request, report, history)  # policy.decide, keep-local enforced
+        attempt = await self._first_attempt(request, report, history, decision)  # pack, egress
         self.ledger.ensure_session(request.session_id, title=title(request.text))
         turn = self.ledger.begin_turn(request.session_id, request.text, request.attachments)
         yield _route_chosen(turn, attempt)
         state = TurnState(turn.id, request, history, summary, report)
         outcome = Outcome(attempt.decision, attempt.endpoint.name)
         try:
-            # Guards that a tool result adds hold until the turn ends, whichever endpoint.
+            # endpoint.stream, attempt after attempt. Guards that a tool result adds
+            # hold until the turn ends, whichever endpoint answers.
             async with (
                 AsyncExitStack() as guards,
                 aclosing(self._attempts(state, attempt, outcome, guards)) as events,
@@ -169,7 +166,7 @@ class TurnPipeline:
                 f"{outcome.endpoint} failed: {outcome.error}", "try again, or pick another model"
             ) from exc
         finally:
-            record = self._commit(turn, outcome)
+            record = self._commit(turn, outcome)  # ledger.commit: the one place
         self._finished(record, outcome)
         yield TurnFinished(turn=record)
 
@@ -260,7 +257,13 @@ class TurnPipeline:
     ) -> AsyncGenerator[TurnEvent, None]:
         """Stage `endpoint.stream`: the tool loop, or a cascade's scored local answer."""
         if is_cascade(attempt):
-            return self._cascade(state, attempt, outcome)
+            return cascade_attempt(
+                attempt,
+                outcome,
+                self.generation,
+                self.cascade_samples,
+                partial(self._escalation, state),
+            )
         loop = ToolLoop(
             generation=self.generation,
             tools=self.tools,
@@ -272,34 +275,6 @@ class TurnPipeline:
             sent=self.ledger.sent,
         )
         return loop.run(state, attempt, outcome, guards)
-
-    async def _cascade(
-        self, state: TurnState, attempt: Attempt, outcome: Outcome
-    ) -> AsyncGenerator[TurnEvent, None]:
-        """The device answers with log-probs; the answer is kept, or the turn escalates."""
-        started = time.perf_counter()
-        answer = await scored_local_answer(attempt, self.generation, self.cascade_samples)
-        decision = attempt.decision
-        if wants_escalation(decision, answer):
-            escalation, decision = await self._escalation(state, decision, answer)
-            if escalation is not None:
-                change = EscalationStarted(
-                    decision=escalation.decision,
-                    reason=escalation.decision.reason,
-                    confidence=answer.confidence.score,
-                    withdrawn_text=answer.text,
-                    sent_messages=escalation.packed.messages,
-                )
-                outcome.hand_over(escalation, change)
-                return
-        # Nothing is shown until every sample is scored: that wait is the turn's latency.
-        waited = time.perf_counter() - started
-        usage = answer.samples[0].usage.model_copy(update={"ttft_s": waited, "latency_s": waited})
-        outcome.decision = kept_decision(decision, answer)
-        outcome.end = StreamEnd(usage=usage, finish_reason="stop")
-        if answer.text:
-            outcome.parts.append(answer.text)
-            yield TokenDelta(text=answer.text)
 
     async def _escalation(
         self, state: TurnState, decision: RouteDecision, answer: ScoredLocalAnswer
@@ -383,13 +358,6 @@ class TurnPipeline:
             reserve_output_tokens=self.generation.max_tokens,
         )
 
-    def _summary(self, request: TurnRequest) -> list[Message]:
-        """The conversation summary, when the context builder keeps one."""
-        if self.context is None or not self.context.settings.summary:
-            return []
-        summary = self.context.summaries.get(request.session_id)
-        return [Message(role="system", content=summary.text)] if summary else []
-
     def _commit(self, turn: Turn, outcome: Outcome) -> Turn:
         """Stage `ledger.commit`, the one place a turn's end is persisted."""
         return commit(
@@ -435,16 +403,3 @@ def _route_chosen(turn: Turn, attempt: Attempt) -> RouteChosen:
 def _described(exc: Exception) -> str:
     """An unexpected error as the ledger records it: its type and message."""
     return f"{type(exc).__name__}: {exc}"
-
-
-__all__ = [
-    "AfterTurnHook",
-    "EscalationStarted",
-    "FallbackStarted",
-    "RouteChanged",
-    "RouteChosen",
-    "ToolResultKeptLocal",
-    "TurnEvent",
-    "TurnFinished",
-    "TurnPipeline",
-]
