@@ -7,39 +7,29 @@ from pathlib import Path
 
 import pytest
 
-from router.endpoints.base import TokenDelta
 from router.endpoints.function import FunctionEndpoint, FunctionScoringEndpoint
 from router.endpoints.llama_cpp import LlamaCppEndpoint
-from router.ledger.store import Ledger
 from router.policy.cascade import CascadePolicy
 from router.policy.confidence import agreement, confidence
-from router.turn.events import EscalationStarted, RouteChosen, TurnFinished
+from router.turn.events import EscalationStarted
 from router.turn.pipeline import TurnPipeline
 from router.types import GenerationOptions, Message
-from tests.router.policy.helpers import (
-    endpoints,
-    request,
-    scored,
-    scoring_local,
-)
+from tests.router.policy.helpers import endpoints, scored, scoring_local
+from tests.support.pipeline import collect, finished, make_pipeline, route_chosen, streamed_text
 
 
 def _pipeline(
     tmp_path: Path, local: FunctionScoringEndpoint, samples: int = 2
 ) -> tuple[TurnPipeline, FunctionEndpoint]:
     cloud = endpoints()["claude"]
-    pipeline = TurnPipeline(
+    pipeline = make_pipeline(
+        tmp_path,
         endpoints={"local": local, "claude": cloud},
         policy=CascadePolicy(threshold=0.6),
-        ledger=Ledger(tmp_path / "ledger.db"),
         generation=GenerationOptions(max_tokens=64, seed=7),
         cascade_samples=samples,
     )
     return pipeline, cloud
-
-
-async def _run(pipeline: TurnPipeline, text: str) -> list[object]:
-    return [e async for e in pipeline.run_turn(request(text))]
 
 
 def test_confidence_rises_with_log_prob_and_falls_with_entropy() -> None:
@@ -58,15 +48,12 @@ def test_confidence_rises_with_log_prob_and_falls_with_entropy() -> None:
 async def test_confident_local_answer_is_kept(tmp_path: Path) -> None:
     local = scoring_local([scored("The capital of France is Paris.", -0.05, 0.3)])
     pipeline, cloud = _pipeline(tmp_path, local)
-    events = await _run(pipeline, "What is the capital of France?")
-    assert isinstance(events[0], RouteChosen) and events[0].decision.escalate_to == "claude"
+    events = await collect(pipeline, "What is the capital of France?")
+    assert route_chosen(events).decision.escalate_to == "claude"
     assert not any(isinstance(e, EscalationStarted) for e in events)
-    assert "".join(e.text for e in events if isinstance(e, TokenDelta)) == (
-        "The capital of France is Paris."
-    )
-    finished = events[-1]
-    assert isinstance(finished, TurnFinished) and finished.turn.route is not None
-    route = finished.turn.route
+    assert streamed_text(events) == "The capital of France is Paris."
+    route = finished(events).turn.route
+    assert route is not None
     assert route.endpoint == "local" and route.confidence is not None and route.confidence >= 0.6
     assert "kept the local answer" in route.reason
     assert len(local.scored) == 2  # the answer plus one agreement sample
@@ -78,7 +65,7 @@ async def test_confident_local_answer_is_kept(tmp_path: Path) -> None:
 async def test_unsure_local_answer_escalates_with_a_reason(tmp_path: Path) -> None:
     local = scoring_local([scored("I think it might be Lyon", -2.4, 4.5)])
     pipeline, cloud = _pipeline(tmp_path, local)
-    events = await _run(pipeline, "What is the capital of France?")
+    events = await collect(pipeline, "What is the capital of France?")
     [escalation] = [e for e in events if isinstance(e, EscalationStarted)]
     assert escalation.withdrawn_text == "I think it might be Lyon"
     assert escalation.confidence < 0.6
@@ -87,7 +74,7 @@ async def test_unsure_local_answer_escalates_with_a_reason(tmp_path: Path) -> No
         f"local confidence {escalation.confidence:.2f} < 0.60"
     )
     assert "escalated to claude" in escalation.decision.reason
-    answer = "".join(e.text for e in events if isinstance(e, TokenDelta))
+    answer = streamed_text(events)
     assert answer == "claude: What is the capital of France?"
     assert len(cloud.requests) == 1
     [stored] = pipeline.ledger.turns("s1")
@@ -99,10 +86,11 @@ async def test_unsure_answer_stays_local_when_the_remote_is_down(tmp_path: Path)
     local = scoring_local([scored("I think it might be Lyon", -2.4, 4.5)])
     pipeline, cloud = _pipeline(tmp_path, local)
     cloud.up = False
-    events = await _run(pipeline, "What is the capital of France?")
+    events = await collect(pipeline, "What is the capital of France?")
     assert not any(isinstance(e, EscalationStarted) for e in events)
-    assert events[0].decision.escalate_to is None  # type: ignore[attr-defined]
-    assert "no remote reachable" in events[0].decision.reason  # type: ignore[attr-defined]
+    decision = route_chosen(events).decision
+    assert decision.escalate_to is None
+    assert "no remote reachable" in decision.reason
 
 
 async def test_keep_local_turn_never_escalates(tmp_path: Path) -> None:
@@ -113,10 +101,10 @@ async def test_keep_local_turn_never_escalates(tmp_path: Path) -> None:
     pipeline, cloud = _pipeline(tmp_path, local)
     rule = PrivacyRule(name="codename", keywords=["bluebird"], action="keep_local", reason="x")
     pipeline.scanner = Scanner(rules=build_rules([rule]), ner=False)
-    events = await _run(pipeline, "what's the status of bluebird?")
+    events = await collect(pipeline, "what's the status of bluebird?")
     assert not any(isinstance(e, EscalationStarted) for e in events)
     assert cloud.requests == []
-    assert events[0].decision.endpoint == "local"  # type: ignore[attr-defined]
+    assert route_chosen(events).decision.endpoint == "local"
 
 
 async def test_real_gguf_answers_with_token_log_probs(tiny_gguf: Path) -> None:
@@ -141,15 +129,10 @@ async def test_real_gguf_answers_with_token_log_probs(tiny_gguf: Path) -> None:
 
 async def test_cascade_without_a_scoring_device_model_streams_plainly(tmp_path: Path) -> None:
     eps = endpoints()
-    pipeline = TurnPipeline(
-        endpoints=eps,
-        policy=CascadePolicy(threshold=0.6),
-        ledger=Ledger(tmp_path / "ledger.db"),
-        generation=GenerationOptions(max_tokens=64),
-    )
-    events = await _run(pipeline, "what is a monad?")
-    decision = events[0].decision  # type: ignore[attr-defined]
+    pipeline = make_pipeline(tmp_path, endpoints=eps, policy=CascadePolicy(threshold=0.6))
+    events = await collect(pipeline, "what is a monad?")
+    decision = route_chosen(events).decision
     assert decision.endpoint == "local" and decision.escalate_to is None
     assert "cannot score its answers" in decision.reason
-    assert "".join(e.text for e in events if isinstance(e, TokenDelta)) == "local: what is a monad?"
+    assert streamed_text(events) == "local: what is a monad?"
     assert eps["claude"].requests == []

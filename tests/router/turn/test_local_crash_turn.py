@@ -17,7 +17,7 @@ from router.paths import TandemPaths
 from router.runtime.compose import Runtime, build_runtime
 from router.turn.events import TurnFinished
 from router.types import TurnRequest
-from tests.router.test_runtime_reload_model import short_answers
+from tests.router.runtime.test_reload_model import short_answers
 
 
 async def _turn(runtime: Runtime, session: str, text: str) -> str:
