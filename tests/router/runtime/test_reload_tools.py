@@ -23,7 +23,7 @@ from router.types import TurnRequest
 from tests.support.pipeline import collect, finished
 from tests.support.tool_endpoint import ToolEndpoint
 
-STDIO_SERVER = Path(__file__).parents[1] / "support" / "mcp_stdio_server.py"
+STDIO_SERVER = Path(__file__).parents[2] / "support" / "mcp_stdio_server.py"
 BASE = McpSettings(builtin=["sensors"], offer="all")
 
 
