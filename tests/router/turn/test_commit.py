@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import aclosing
 from pathlib import Path
 
 import pytest
 
-from router.endpoints.base import StreamEvent, TokenDelta
+from router.endpoints.base import TokenDelta
 from router.endpoints.fake import FakeEndpoint
+from router.endpoints.function import EndpointCall, FunctionEndpoint
 from router.errors import EmptyPromptError, EndpointError, EndpointUnavailableError
 from router.ledger.store import Ledger
 from router.policy.decide import PreferRemotePolicy
 from router.turn.pipeline import TurnPipeline
-from router.types import GenerationOptions, Message, RouteDecision, TurnRequest, TurnStatus, Usage
+from router.types import RouteDecision, TurnRequest, TurnStatus, Usage
 from tests.support.pipeline import collect, finished, make_pipeline
 from tests.support.scripted import Scripted
 
@@ -42,12 +43,9 @@ class CommitLog(Ledger):
         )
 
 
-class _Broken(FakeEndpoint):
-    async def stream(
-        self, messages: Sequence[Message], options: GenerationOptions
-    ) -> AsyncIterator[StreamEvent]:
-        yield TokenDelta(text="partial")
-        raise OSError("connection reset")
+async def _reset_mid_answer(call: EndpointCall) -> AsyncIterator[str]:
+    yield "partial"
+    raise OSError("connection reset")
 
 
 def _rows(ledger: Ledger) -> list[tuple[str, str, str]]:
@@ -85,10 +83,14 @@ async def test_a_turn_that_fell_back_is_committed_once_for_both_attempts(tmp_pat
 
 
 async def test_a_failed_turn_is_committed_once_with_its_error(tmp_path: Path) -> None:
-    pipeline, ledger = _pipeline(tmp_path, endpoints={"local": _Broken(name="local")})
+    pipeline, ledger = _pipeline(
+        tmp_path, endpoints={"local": FunctionEndpoint(_reset_mid_answer, name="local")}
+    )
     with pytest.raises(EndpointError, match="connection reset"):
         await collect(pipeline, "hi")
     _committed_once(ledger, "error", "partial")
+    [turn] = ledger.turns("s1")
+    assert "connection reset" in (turn.error or "")
 
 
 async def test_a_turn_closed_mid_answer_is_committed_once_as_cancelled(tmp_path: Path) -> None:
