@@ -11,11 +11,12 @@ from router.endpoints.settings import RemoteEndpointSettings, ResilienceSettings
 from router.ledger.store import Ledger
 from router.paths import resolve_paths
 from router.policy.decide import PreferRemotePolicy
-from router.turn.events import FallbackStarted, RouteChosen, TurnFinished
+from router.turn.events import FallbackStarted, TurnEvent
 from router.turn.pipeline import TurnPipeline
-from router.types import GenerationOptions, TurnRequest
+from router.types import GenerationOptions
 from tests.router.edge.conftest import StartServer
 from tests.router.edge.support import KEY
+from tests.support.pipeline import collect, finished, make_pipeline, route_chosen
 
 RESILIENCE = ResilienceSettings(
     connect_timeout_s=2, first_token_timeout_s=20, total_timeout_s=60, max_retries=1,
@@ -31,20 +32,20 @@ def _pipeline(tmp_path: Path, url: str, api: str, tiny_gguf: Path) -> TurnPipeli
         model="tandem-edge", api_key_env="EDGE_KEY",
     )  # fmt: skip
     paths = resolve_paths(tmp_path / "home").ensure()
-    return TurnPipeline(
+    return make_pipeline(
+        Ledger(paths.ledger_file),
         endpoints={
             "home": build_remote_endpoint(remote, RESILIENCE, paths, PriceTable.load(paths)),
             "local": LlamaCppEndpoint(tiny_gguf, n_ctx=512),
         },
         policy=PreferRemotePolicy(),
-        ledger=Ledger(paths.ledger_file),
         generation=GenerationOptions(max_tokens=12, temperature=0.0),
         system_prompt="be brief",
     )
 
 
-async def _ask(pipeline: TurnPipeline, text: str) -> list[object]:
-    return [e async for e in pipeline.run_turn(TurnRequest(text=text, session_id="s"))]
+async def _ask(pipeline: TurnPipeline, text: str) -> list[TurnEvent]:
+    return await collect(pipeline, text, session_id="s")
 
 
 @pytest.mark.parametrize("api", ["anthropic", "openai"])
@@ -56,11 +57,11 @@ async def test_turns_are_served_by_the_edge_box(
     pipeline = _pipeline(tmp_path, start_server(), api, tiny_gguf)
     for text in ("hello", "and again"):  # the second turn carries the first as history
         events = await _ask(pipeline, text)
-        assert isinstance(events[0], RouteChosen) and events[0].decision.endpoint == "home"
+        assert route_chosen(events).decision.endpoint == "home"
         assert not [e for e in events if isinstance(e, FallbackStarted)]
-        finished = events[-1]
-        assert isinstance(finished, TurnFinished) and finished.turn.status == "complete"
-        usage = finished.turn.usage
+        turn = finished(events).turn
+        assert turn.status == "complete"
+        usage = turn.usage
         assert usage is not None and usage.output_tokens == 12 and usage.input_tokens > 0
         assert usage.cost_usd == 0.0  # tandem-edge is priced at 0: your own hardware
     turns = pipeline.ledger.turns("s")

@@ -16,7 +16,8 @@ from router.paths import TandemPaths
 from router.privacy.guard import EgressPolicy
 from router.runtime.compose import build_runtime
 from router.turn.events import ToolCalled, ToolResultKeptLocal, TurnFinished
-from router.types import GenerationOptions, Message, ToolSpec, TurnRequest
+from router.types import GenerationOptions, Message, ToolSpec
+from tests.support.pipeline import collect
 from tests.support.tool_endpoint import ToolEndpoint
 from tests.support.wire import Wire
 
@@ -107,11 +108,10 @@ async def test_a_photo_the_chat_takes_is_answered_on_the_device_and_never_sent(
     )
     cloud.wire(runtime.pipeline.egress_policy)
     try:
-        request = TurnRequest(text="take a photo and describe it", session_id="s")
-        events = [e async for e in runtime.pipeline.run_turn(request)]
+        events = await collect(runtime.pipeline, "take a photo and describe it", session_id="s")
         # A later turn in the same conversation goes to the cloud without the photo turn.
-        later = TurnRequest(text="thanks! and what is two plus two?", session_id="s")
-        later_events = [e async for e in runtime.pipeline.run_turn(later)]
+        later = "thanks! and what is two plus two?"
+        later_events = await collect(runtime.pipeline, later, session_id="s")
     finally:
         await runtime.aclose()
 

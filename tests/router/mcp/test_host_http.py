@@ -19,9 +19,10 @@ from router.privacy.guard import EgressPolicy
 from router.privacy.scan import Scanner
 from router.turn.events import ToolCalled
 from router.turn.pipeline import TurnPipeline
-from router.types import GenerationOptions, ToolCall, TurnRequest
+from router.types import GenerationOptions, ToolCall
 from tests.router.mcp.servers import Calls, sensors_server
 from tests.router.privacy.test_scan import fake_detect
+from tests.support.pipeline import collect
 from tests.support.tool_endpoint import ToolEndpoint
 
 TOKEN = "test-token-0123456789"
@@ -125,9 +126,7 @@ async def test_a_local_turn_cannot_send_its_keep_local_values_to_an_http_tool(
     )
     async with host:
         before = calls.count
-        events = [
-            e async for e in pipeline.run_turn(TurnRequest(text=f"pay with {card}", session_id="s"))
-        ]
+        events = await collect(pipeline, f"pay with {card}", session_id="s")
     [called] = [e for e in events if isinstance(e, ToolCalled)]
     assert called.result.is_error
     assert calls.count == before

@@ -7,7 +7,7 @@ from router.mcp.settings import McpSettings
 from router.paths import TandemPaths
 from router.runtime.compose import build_runtime
 from router.settings.config import load_settings
-from router.types import TurnRequest
+from tests.support.pipeline import collect
 
 
 async def test_the_sensors_server_is_connected_on_the_first_turn_and_closed_at_the_end(
@@ -21,8 +21,7 @@ async def test_the_sensors_server_is_connected_on_the_first_turn_and_closed_at_t
     )
     host = runtime.pipeline.tools
     assert host is not None and not host.started
-    async for _ in runtime.pipeline.run_turn(TurnRequest(text="hello", session_id="s")):
-        pass
+    await collect(runtime.pipeline, "hello", session_id="s")
     names = {t.name for t in host.tools()}
     assert {"sensors__battery", "files__read"} <= names, names
     assert not any(n.startswith("sensors__sensors_") for n in names)  # not prefixed twice

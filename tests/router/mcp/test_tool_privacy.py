@@ -14,11 +14,12 @@ from router.policy.decide import PreferRemotePolicy
 from router.privacy.guard import EgressPolicy
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
-from router.turn.events import ToolCalled, ToolResultKeptLocal, TurnFinished
+from router.turn.events import ToolCalled, ToolResultKeptLocal, TurnEvent, TurnFinished
 from router.turn.pipeline import TurnPipeline
-from router.types import GenerationOptions, Message, ToolSpec, TurnRequest
+from router.types import GenerationOptions, Message, ToolSpec
 from tests.router.mcp.servers import notes_server, text_server
 from tests.router.privacy.test_scan import fake_detect
+from tests.support.pipeline import collect
 from tests.support.tool_endpoint import ToolEndpoint
 from tests.support.wire import Wire
 
@@ -68,9 +69,9 @@ def _setup(
     return pipeline, cloud, local, host
 
 
-async def _run(pipeline: TurnPipeline, host: ToolHost, text: str) -> list[object]:
+async def _run(pipeline: TurnPipeline, host: ToolHost, text: str) -> list[TurnEvent]:
     async with host:
-        return [e async for e in pipeline.run_turn(TurnRequest(text=text, session_id="s"))]
+        return await collect(pipeline, text, session_id="s")
 
 
 def _everything_the_cloud_got(cloud: WireToolEndpoint) -> str:

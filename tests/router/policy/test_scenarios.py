@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from router.endpoints.function import FunctionEndpoint
-from router.ledger.store import Ledger
 from router.policy.budget import BudgetPolicy, Pacing
 from router.policy.estimate import Weights
 from router.policy.factory import policy_for
@@ -18,10 +17,9 @@ from router.policy.learned import LearnedPolicy, load_quality_model
 from router.policy.settings import RoutingSettings
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
-from router.turn.events import RouteChosen, TurnFinished
 from router.turn.pipeline import TurnPipeline
 from router.turn.route import enforce_privacy
-from router.types import Attachment, GenerationOptions, Message, PrivacyReport, RouteDecision
+from router.types import Attachment, Message, PrivacyReport, RouteDecision
 from tests.router.policy.helpers import (
     HARD_QUESTION,
     all_policies,
@@ -30,6 +28,7 @@ from tests.router.policy.helpers import (
     keep_local_report,
     request,
 )
+from tests.support.pipeline import collect, finished, make_pipeline, route_chosen
 
 POLICIES = ("local", "prefer_remote", "rules", "learned", "budget", "cascade")
 
@@ -190,26 +189,20 @@ def _pipeline(
     tmp_path: Path, eps: dict[str, FunctionEndpoint], policy: object, **kw: object
 ) -> TurnPipeline:
     allow_images = PrivacyRule(name="photos ok", types=["IMAGE"], action="allow", reason="test")
-    return TurnPipeline(
+    return make_pipeline(
+        tmp_path,
         endpoints=eps,
-        policy=policy,  # type: ignore[arg-type]
-        ledger=Ledger(tmp_path / "ledger.db"),
-        generation=GenerationOptions(max_tokens=64),
+        policy=policy,
         scanner=Scanner(rules=build_rules([allow_images]), ner=False),
-        **kw,  # type: ignore[arg-type]
+        **kw,
     )
-
-
-async def _run(pipeline: TurnPipeline, req: object) -> list[object]:
-    return [e async for e in pipeline.run_turn(req)]  # type: ignore[arg-type]
 
 
 async def test_pipeline_sends_only_the_chosen_attachments(tmp_path: Path) -> None:
     eps = endpoints()
     pipeline = _pipeline(tmp_path, eps, policy_for("learned"))
-    events = await _run(pipeline, request("Is there a scratch on the rear bumper?", _views()))
-    chosen = events[0]
-    assert isinstance(chosen, RouteChosen) and chosen.decision.endpoint == "claude"
+    events = await collect(pipeline, request("Is there a scratch on the rear bumper?", _views()))
+    assert route_chosen(events).decision.endpoint == "claude"
     [sent] = eps["claude"].requests
     assert [a.name for a in sent[-1].attachments] == ["rear_bumper_closeup.jpg"]
     # The ledger keeps every attachment the user gave.
@@ -226,13 +219,13 @@ async def test_pipeline_budget_runs_out_after_spending_it(tmp_path: Path) -> Non
     policy = BudgetPolicy(load_quality_model(), pacing, weights, sticky=False)
     limits = BudgetLimits(per_conversation_usd=0.03)
     pipeline = _pipeline(tmp_path, eps, policy, budget_limits=limits)
-    first = await _run(pipeline, request(HARD_QUESTION))
-    assert first[0].decision.endpoint == "claude"  # type: ignore[attr-defined]
+    first = await collect(pipeline, request(HARD_QUESTION))
+    assert route_chosen(first).decision.endpoint == "claude"
     assert pipeline.ledger.spend_usd(session_id="s1") > 0.03
-    second = await _run(pipeline, request(HARD_QUESTION))
-    decision = second[0].decision  # type: ignore[attr-defined]
+    second = await collect(pipeline, request(HARD_QUESTION))
+    decision = route_chosen(second).decision
     assert decision.endpoint == "local" and "budget exhausted" in decision.reason
-    assert isinstance(second[-1], TurnFinished)
+    finished(second)
 
 
 class _RoguePolicy:
@@ -249,15 +242,14 @@ async def test_pipeline_overrides_a_policy_that_ignores_keep_local(tmp_path: Pat
     secret = PrivacyRule(
         name="project", keywords=["bluebird"], action="keep_local", reason="codename"
     )
-    pipeline = TurnPipeline(
+    pipeline = make_pipeline(
+        tmp_path,
         endpoints=eps,
         policy=_RoguePolicy(),
-        ledger=Ledger(tmp_path / "ledger.db"),
-        generation=GenerationOptions(max_tokens=64),
         scanner=Scanner(rules=build_rules([secret]), ner=False),
     )
-    events = await _run(pipeline, request("status of project bluebird?"))
-    decision = events[0].decision  # type: ignore[attr-defined]
+    events = await collect(pipeline, request("status of project bluebird?"))
+    decision = route_chosen(events).decision
     assert decision.endpoint == "local" and "kept local" in decision.reason
     assert eps["claude"].requests == []
 
@@ -265,7 +257,7 @@ async def test_pipeline_overrides_a_policy_that_ignores_keep_local(tmp_path: Pat
 async def test_pipeline_feeds_measured_latency_and_previous_endpoint(tmp_path: Path) -> None:
     eps = endpoints(cloud_up=False)
     pipeline = _pipeline(tmp_path, eps, policy_for("learned"))
-    await _run(pipeline, request("hello"))
+    await collect(pipeline, request("hello"))
     assert pipeline.latency.latency_s("local") is not None
     feats = pipeline.features(request("again"), PrivacyReport(), pipeline.ledger.history("s1"))
     assert feats.previous_endpoint == "local"

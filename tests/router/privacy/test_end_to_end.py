@@ -12,9 +12,10 @@ from router.endpoints.base import TokenDelta
 from router.errors import EgressBlockedError
 from router.paths import TandemPaths
 from router.runtime.compose import Runtime, build_runtime
-from router.turn.events import RouteChosen, TurnFinished
-from router.types import GenerationOptions, Message, TurnRequest
+from router.turn.events import RouteChosen, TurnEvent, TurnFinished
+from router.types import GenerationOptions, Message
 from tests.support.fault_server import FaultServer
+from tests.support.pipeline import collect
 
 
 def _runtime(
@@ -30,8 +31,8 @@ def _runtime(
     return build_runtime(home)
 
 
-async def _turn(runtime: Runtime, text: str) -> list[object]:
-    return [e async for e in runtime.pipeline.run_turn(TurnRequest(text=text, session_id="s"))]
+async def _turn(runtime: Runtime, text: str) -> list[TurnEvent]:
+    return await collect(runtime.pipeline, text, session_id="s")
 
 
 async def test_a_card_number_never_leaves_the_device(

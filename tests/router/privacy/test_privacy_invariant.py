@@ -14,10 +14,11 @@ from router.ledger.store import Ledger
 from router.policy.decide import PreferRemotePolicy
 from router.privacy.guard import EgressPolicy
 from router.privacy.scan import Scanner
-from router.turn.events import FallbackStarted, TurnFinished
+from router.turn.events import FallbackStarted
 from router.turn.pipeline import TurnPipeline
 from router.types import Attachment, GenerationOptions, Message, ToolResult, TurnRequest
 from tests.router.privacy.test_scan import NAMES, fake_detect
+from tests.support.pipeline import collect, finished, make_pipeline
 from tests.support.wire import Wire
 
 CARDS = ("4111 1111 1111 1111", "5500 0000 0000 0004")
@@ -62,13 +63,13 @@ def _pipeline(tmp: Path) -> tuple[TurnPipeline, Wire, ScriptedLedger]:
     policy = EgressPolicy()
     cloud = Wire(policy)
     ledger = ScriptedLedger(tmp / "ledger.sqlite")
-    pipeline = TurnPipeline(
+    pipeline = make_pipeline(
+        ledger,
         endpoints={
             "local": FakeEndpoint(name="local"),
             "cloud": FunctionEndpoint(_through_the_wire(cloud), name="cloud", kind="cloud"),
         },
         policy=PreferRemotePolicy(),
-        ledger=ledger,
         generation=GenerationOptions(max_tokens=200),
         system_prompt="be brief",
         scanner=Scanner(detect=fake_detect),
@@ -77,18 +78,10 @@ def _pipeline(tmp: Path) -> tuple[TurnPipeline, Wire, ScriptedLedger]:
     return pipeline, cloud, ledger
 
 
-async def _run(pipeline: TurnPipeline, request: TurnRequest) -> list[object]:
-    return [e async for e in pipeline.run_turn(request)]
-
-
-def _finished(events: list[object]) -> TurnFinished:
-    return next(e for e in events if isinstance(e, TurnFinished))
-
-
 def test_keep_local_turn_goes_local_with_prefer_remote(tmp_path: Path) -> None:
     pipeline, cloud, _ = _pipeline(tmp_path)
-    events = asyncio.run(_run(pipeline, TurnRequest(text=f"my card {CARDS[0]}", session_id="s")))
-    route = _finished(events).turn.route
+    events = asyncio.run(collect(pipeline, f"my card {CARDS[0]}", session_id="s"))
+    route = finished(events).turn.route
     assert route is not None and route.endpoint == "local"
     assert route.reason == "kept local: contains a card number"
     assert cloud.sent == []
@@ -101,16 +94,15 @@ def test_redacted_turn_sends_placeholders_and_restores_the_answer(tmp_path: Path
         Message(role="assistant", content="ok"),
     ]
     text = f"write to {NAMES[0]} at {EMAILS[0]}"
-    events = asyncio.run(_run(pipeline, TurnRequest(text=text, session_id="s")))
-    finished = _finished(events)
-    assert finished.turn.route is not None and finished.turn.route.endpoint == "cloud"
-    assert finished.turn.route.reason.startswith("redacted then sent: ")
-    assert set(finished.turn.route.redactions) == {"PERSON", "EMAIL_ADDRESS"}
+    turn = finished(asyncio.run(collect(pipeline, text, session_id="s"))).turn
+    assert turn.route is not None and turn.route.endpoint == "cloud"
+    assert turn.route.reason.startswith("redacted then sent: ")
+    assert set(turn.route.redactions) == {"PERSON", "EMAIL_ADDRESS"}
     wire = b"".join(cloud.sent)
     assert b"[PERSON_1]" in wire and b"[PERSON_2]" in wire
     for value in (NAMES[0], EMAILS[0], "Bob Jones"):
         assert value.encode() not in wire
-    assert finished.turn.answer == f"echo: {text}"  # the user sees the originals back
+    assert turn.answer == f"echo: {text}"  # the user sees the originals back
     stored = ledger.turns("s")[-1]
     assert stored.answer == f"echo: {text}"
 
@@ -120,11 +112,9 @@ def test_a_guard_block_falls_back_to_the_device(tmp_path: Path) -> None:
     # A value the scan did not flag, protected by hand: the guard is the backstop.
     pipeline.scanner = Scanner(detect=lambda text: [])
     with pipeline.egress_policy.protect(["launch code 1234-5678"]):
-        events = asyncio.run(
-            _run(pipeline, TurnRequest(text="launch code 1234-5678", session_id="s"))
-        )
+        events = asyncio.run(collect(pipeline, "launch code 1234-5678", session_id="s"))
     assert any(isinstance(e, FallbackStarted) for e in events)
-    route = _finished(events).turn.route
+    route = finished(events).turn.route
     assert route is not None and route.endpoint == "local"
     assert cloud.sent == []
 
@@ -188,13 +178,13 @@ def test_no_sensitive_value_ever_leaves(
     tmp = Path(str(tmp_path_factory.mktemp("inv")))  # type: ignore[attr-defined]
     pipeline, cloud, ledger = _pipeline(tmp)
     request, ledger.scripted = _conversation(tmp, placed, filler)
-    events = asyncio.run(_run(pipeline, request.model_copy(update={"session_id": f"s{n}"})))
-    finished = _finished(events)
+    events = asyncio.run(collect(pipeline, request.model_copy(update={"session_id": f"s{n}"})))
+    turn = finished(events).turn
     wire = b"".join(cloud.sent)
     for value, _ in placed:
         for form in (value, json.dumps(value)[1:-1]):
             assert form.encode() not in wire
-    assert finished.turn.status == "complete"
+    assert turn.status == "complete"
     ledger.close()
 
 
@@ -215,8 +205,8 @@ def test_clean_conversations_are_sent_and_not_blocked(
         Message(role="user", content=filler),
         Message(role="assistant", content="ok"),
     ] * turns
-    events = asyncio.run(_run(pipeline, TurnRequest(text=filler, session_id="s")))
-    route = _finished(events).turn.route
+    events = asyncio.run(collect(pipeline, filler, session_id="s"))
+    route = finished(events).turn.route
     assert route is not None and route.endpoint == "cloud"
     assert len(cloud.sent) == 1 and pipeline.egress_policy.blocked == 0
     ledger.close()

@@ -12,48 +12,37 @@ from router.errors import (
     EndpointUnavailableError,
     PromptTooLongError,
 )
-from router.ledger.store import Ledger
-from router.policy.decide import LocalOnlyPolicy, PreferRemotePolicy
-from router.turn.events import FallbackStarted, RouteChosen, TurnFinished
+from router.policy.decide import PreferRemotePolicy
+from router.turn.events import FallbackStarted
 from router.turn.pipeline import TurnPipeline
 from router.types import GenerationOptions, Message, TurnRequest, Usage
+from tests.support.pipeline import collect, finished, make_pipeline, route_chosen, streamed_text
 from tests.support.scripted import Scripted
 
 
 def _pipeline(tmp_path: Path, endpoint: FakeEndpoint) -> TurnPipeline:
-    return TurnPipeline(
-        endpoints={endpoint.name: endpoint},
-        policy=LocalOnlyPolicy(),
-        ledger=Ledger(tmp_path / "ledger.db"),
-        generation=GenerationOptions(max_tokens=64),
-        system_prompt="be brief",
-    )
-
-
-async def _collect(pipeline: TurnPipeline, text: str, sid: str = "s1") -> list[object]:
-    return [e async for e in pipeline.run_turn(TurnRequest(text=text, session_id=sid))]
+    return make_pipeline(tmp_path, endpoints={endpoint.name: endpoint}, system_prompt="be brief")
 
 
 async def test_events_come_in_stage_order_and_the_turn_is_persisted(tmp_path: Path) -> None:
     pipeline = _pipeline(tmp_path, FakeEndpoint())
-    events = await _collect(pipeline, "hello there")
-    assert isinstance(events[0], RouteChosen)
-    assert events[0].decision.endpoint_kind == "local"
-    assert "".join(e.text for e in events if isinstance(e, TokenDelta)) == "echo: hello there"
-    finished = events[-1]
-    assert isinstance(finished, TurnFinished)
-    assert finished.turn.status == "complete"
-    assert finished.turn.usage is not None and finished.turn.usage.output_tokens == 3
+    events = await collect(pipeline, "hello there")
+    route = route_chosen(events)
+    assert route.decision.endpoint_kind == "local"
+    assert streamed_text(events) == "echo: hello there"
+    turn = finished(events).turn
+    assert turn.status == "complete"
+    assert turn.usage is not None and turn.usage.output_tokens == 3
     [stored] = pipeline.ledger.turns("s1")
     assert stored.answer == "echo: hello there"
-    assert stored.route == events[0].decision
+    assert stored.route == route.decision
 
 
 async def test_history_and_system_prompt_reach_the_endpoint(tmp_path: Path) -> None:
     endpoint = FakeEndpoint()
     pipeline = _pipeline(tmp_path, endpoint)
-    await _collect(pipeline, "first")
-    await _collect(pipeline, "second")
+    await collect(pipeline, "first")
+    await collect(pipeline, "second")
     sent = endpoint.requests[-1]
     assert [(m.role, m.content) for m in sent] == [
         ("system", "be brief"),
@@ -64,9 +53,9 @@ async def test_history_and_system_prompt_reach_the_endpoint(tmp_path: Path) -> N
 
 
 async def test_history_survives_a_restart(tmp_path: Path) -> None:
-    await _collect(_pipeline(tmp_path, FakeEndpoint()), "remember me")
+    await collect(_pipeline(tmp_path, FakeEndpoint()), "remember me")
     endpoint = FakeEndpoint()
-    await _collect(_pipeline(tmp_path, endpoint), "again")
+    await collect(_pipeline(tmp_path, endpoint), "again")
     assert [m.content for m in endpoint.requests[-1]][1:3] == ["remember me", "echo: remember me"]
 
 
@@ -120,7 +109,7 @@ async def test_endpoint_failure_is_persisted_and_raised_as_a_user_facing_error(
 ) -> None:
     pipeline = _pipeline(tmp_path, _Broken())
     with pytest.raises(EndpointError, match="connection reset"):
-        await _collect(pipeline, "hi")
+        await collect(pipeline, "hi")
     [turn] = pipeline.ledger.turns("s1")
     assert (turn.status, turn.answer) == ("error", "partial")
     assert "connection reset" in (turn.error or "")
@@ -129,19 +118,19 @@ async def test_endpoint_failure_is_persisted_and_raised_as_a_user_facing_error(
 async def test_bad_input_is_refused_before_anything_is_persisted(tmp_path: Path) -> None:
     pipeline = _pipeline(tmp_path, FakeEndpoint(context_window=300))
     with pytest.raises(EmptyPromptError):
-        await _collect(pipeline, "   ")
+        await collect(pipeline, "   ")
     with pytest.raises(PromptTooLongError):
-        await _collect(pipeline, "word " * 5000)
+        await collect(pipeline, "word " * 5000)
     assert pipeline.ledger.turns("s1") == []
     assert pipeline.ledger.sessions() == []
 
 
 async def test_a_new_conversation_is_titled_after_its_first_message(tmp_path: Path) -> None:
     pipeline = _pipeline(tmp_path, FakeEndpoint())
-    await _collect(
+    await collect(
         pipeline, "How do I  bake\nsourdough bread at home without a dutch oven or a stone?"
     )
-    await _collect(pipeline, "and with rye?")
+    await collect(pipeline, "and with rye?")
     [session] = pipeline.ledger.sessions()
     assert session.title == "How do I bake sourdough bread at home without a dutch oven…"
     assert session.turns == 2
@@ -149,12 +138,11 @@ async def test_a_new_conversation_is_titled_after_its_first_message(tmp_path: Pa
 
 def _hybrid(tmp_path: Path, remote: Endpoint, **kwargs: object) -> TurnPipeline:
     local = FakeEndpoint(lambda _: "local answer", name="local", kind="local")
-    return TurnPipeline(
+    return make_pipeline(
+        tmp_path,
         endpoints={remote.name: remote, "local": local},
         policy=PreferRemotePolicy(),
-        ledger=Ledger(tmp_path / "ledger.db"),
-        generation=GenerationOptions(max_tokens=64),
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
 
 
@@ -166,15 +154,15 @@ CLOUD_OK = [
 
 async def test_prefer_remote_routes_to_the_cloud_when_it_is_up(tmp_path: Path) -> None:
     pipeline = _hybrid(tmp_path, Scripted(CLOUD_OK))
-    events = await _collect(pipeline, "hi")
-    assert isinstance(events[0], RouteChosen) and events[0].decision.endpoint == "cloud"
+    events = await collect(pipeline, "hi")
+    assert route_chosen(events).decision.endpoint == "cloud"
     [turn] = pipeline.ledger.turns("s1")
     assert (turn.answer, turn.route.endpoint_kind) == ("cloud answer", "cloud")  # type: ignore[union-attr]
 
 
 async def test_cloud_failure_before_output_is_answered_locally(tmp_path: Path) -> None:
     pipeline = _hybrid(tmp_path, Scripted([EndpointUnavailableError("connection refused")]))
-    events = await _collect(pipeline, "hi")
+    events = await collect(pipeline, "hi")
     [fallback] = [e for e in events if isinstance(e, FallbackStarted)]
     assert fallback.decision.endpoint == "local" and fallback.withdrawn_text == ""
     assert "cloud failed (connection refused)" in fallback.decision.reason
@@ -187,11 +175,10 @@ async def test_cloud_failure_before_output_is_answered_locally(tmp_path: Path) -
 async def test_cloud_failure_mid_answer_is_replaced_by_one_local_answer(tmp_path: Path) -> None:
     broken = Scripted([TokenDelta(text="half an ans"), EndpointUnavailableError("reset")])
     pipeline = _hybrid(tmp_path, broken)
-    events = await _collect(pipeline, "hi")
+    events = await collect(pipeline, "hi")
     [fallback] = [e for e in events if isinstance(e, FallbackStarted)]
     assert fallback.withdrawn_text == "half an ans"
-    finished = events[-1]
-    assert isinstance(finished, TurnFinished) and finished.turn.answer == "local answer"
+    assert finished(events).turn.answer == "local answer"
     [turn] = pipeline.ledger.turns("s1")
     assert turn.answer == "local answer"
     assert pipeline.ledger.history("s1")[1].content == "local answer"
@@ -202,7 +189,7 @@ async def test_without_fallback_the_failure_is_recorded(tmp_path: Path) -> None:
         tmp_path, Scripted([EndpointUnavailableError("down")]), fallback_to_local=False
     )
     with pytest.raises(EndpointUnavailableError):
-        await _collect(pipeline, "hi")
+        await collect(pipeline, "hi")
     [turn] = pipeline.ledger.turns("s1")
     assert (turn.status, turn.error) == ("error", "down")
 
@@ -211,10 +198,9 @@ async def test_a_known_down_endpoint_is_skipped_without_a_request(tmp_path: Path
     remote = Scripted(CLOUD_OK)
     remote.up = False
     pipeline = _hybrid(tmp_path, remote)
-    events = await _collect(pipeline, "hi")
-    assert isinstance(events[0], RouteChosen)
-    assert events[0].decision.endpoint == "local"
-    assert events[0].decision.reason == "cloud unreachable right now"
+    route = route_chosen(await collect(pipeline, "hi"))
+    assert route.decision.endpoint == "local"
+    assert route.decision.reason == "cloud unreachable right now"
     assert remote.calls == []
 
 
@@ -239,6 +225,5 @@ async def test_the_privacy_scan_runs_off_the_event_loop(tmp_path: Path) -> None:
     pipeline = _pipeline(tmp_path, FakeEndpoint())
     scanner = RecordingScanner()
     pipeline.scanner = scanner
-    events = await _collect(pipeline, "hello there")
-    assert isinstance(events[-1], TurnFinished)
+    finished(await collect(pipeline, "hello there"))
     assert scanner.threads and threading.main_thread() not in scanner.threads

@@ -15,17 +15,14 @@ from router.endpoints.llama_model import unload_all
 from router.errors import LocalModelCrashedError
 from router.paths import TandemPaths
 from router.runtime.compose import Runtime, build_runtime
-from router.turn.events import TurnFinished
-from router.types import TurnRequest
-from tests.router.test_runtime_reload_model import short_answers
+from tests.router.runtime.test_reload_model import short_answers
+from tests.support.pipeline import collect, finished
 
 
 async def _turn(runtime: Runtime, session: str, text: str) -> str:
-    request = TurnRequest(text=text, session_id=session)
-    events = [e async for e in runtime.pipeline.run_turn(request)]
-    finished = [e for e in events if isinstance(e, TurnFinished)]
-    assert finished and finished[0].turn.status == "complete"
-    return finished[0].turn.answer
+    turn = finished(await collect(runtime.pipeline, text, session_id=session)).turn
+    assert turn.status == "complete"
+    return turn.answer
 
 
 async def test_a_worker_crash_fails_one_turn_and_the_conversation_goes_on(

@@ -24,9 +24,10 @@ from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
 from router.runtime.compose import Runtime, build_runtime
 from router.turn.events import RouteChosen
-from router.types import Attachment, Finding, TurnRequest
+from router.types import Attachment, Finding
 from tests.router.privacy.test_end_to_end import _runtime as cloud_runtime
 from tests.support.fault_server import FaultServer
+from tests.support.pipeline import collect, route_chosen
 
 CUSTOMER = "CUST-482913"
 RULE = PrivacyRule(
@@ -60,11 +61,8 @@ async def runtime(
 
 
 async def _turn(runtime: Runtime, text: str, *attachments: Attachment) -> RouteChosen:
-    request = TurnRequest(text=text, session_id="s", attachments=attachments)
-    events = [e async for e in runtime.pipeline.run_turn(request)]
-    route = events[0]
-    assert isinstance(route, RouteChosen)
-    return route
+    events = await collect(runtime.pipeline, text, session_id="s", attachments=attachments)
+    return route_chosen(events)
 
 
 async def test_the_record_is_what_the_cloud_got_and_never_the_redacted_value(

@@ -5,11 +5,11 @@ from pathlib import Path
 from router.context.settings import ContextSettings
 from router.context.stage import ContextStage
 from router.endpoints.fake import FakeEndpoint
-from router.ledger.store import Ledger
 from router.ledger.summaries import SessionSummary, SummaryStore
 from router.policy.decide import LocalOnlyPolicy, PreferRemotePolicy
 from router.turn.pipeline import TurnPipeline
-from router.types import GenerationOptions, Turn, TurnRequest
+from router.types import GenerationOptions, Turn
+from tests.support.pipeline import collect, make_pipeline
 
 FILLER = [
     "Tell me about the weather patterns of coastal towns in autumn.",
@@ -29,19 +29,19 @@ def _pipeline(
         SummaryStore(tmp_path / "ledger.db"),
     )
     remote = any(e.kind == "cloud" for e in endpoints.values())
-    return TurnPipeline(
+    return make_pipeline(
+        tmp_path,
         endpoints=endpoints,
         policy=PreferRemotePolicy() if remote else LocalOnlyPolicy(),
-        ledger=Ledger(tmp_path / "ledger.db"),
         generation=GenerationOptions(max_tokens=32),
         system_prompt="be brief",
         context=context,
     )
 
 
-async def _turn(pipeline: TurnPipeline, text: str, sid: str = "s1") -> None:
-    async for _ in pipeline.run_turn(TurnRequest(text=text, session_id=sid)):
-        pass
+async def _turn(pipeline: TurnPipeline, text: str) -> None:
+    """A turn, then its background work (summary refresh, hooks) to the end."""
+    await collect(pipeline, text)
     await pipeline.drain()
 
 

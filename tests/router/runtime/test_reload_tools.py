@@ -20,9 +20,10 @@ from router.runtime.compose import Runtime, build_runtime
 from router.settings.config import load_settings
 from router.turn.events import TurnFinished
 from router.types import TurnRequest
+from tests.support.pipeline import collect, finished
 from tests.support.tool_endpoint import ToolEndpoint
 
-STDIO_SERVER = Path(__file__).parents[1] / "support" / "mcp_stdio_server.py"
+STDIO_SERVER = Path(__file__).parents[2] / "support" / "mcp_stdio_server.py"
 BASE = McpSettings(builtin=["sensors"], offer="all")
 
 
@@ -63,10 +64,8 @@ async def turn(runtime: Runtime) -> tuple[set[str], str]:
     local = runtime.local
     assert isinstance(local, ToolEndpoint)
     local.offered.clear()
-    request = TurnRequest(text="shout hi please", session_id=uuid.uuid4().hex)
-    events = [e async for e in runtime.pipeline.run_turn(request)]
-    assert isinstance(events[-1], TurnFinished)
-    return {t.name for t in local.offered[0]}, events[-1].turn.answer
+    events = await collect(runtime.pipeline, "shout hi please", session_id=uuid.uuid4().hex)
+    return {t.name for t in local.offered[0]}, finished(events).turn.answer
 
 
 def process_alive(pid: int) -> bool:

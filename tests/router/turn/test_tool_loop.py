@@ -5,34 +5,30 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from router.endpoints.base import TokenDelta
 from router.endpoints.fake import FakeEndpoint
 from router.ledger.store import Ledger
 from router.mcp.host import ToolHost
-from router.policy.decide import LocalOnlyPolicy
 from router.privacy.scan import Scanner
-from router.turn.events import ToolCalled, TurnFinished
+from router.turn.events import ToolCalled, TurnEvent
 from router.turn.pipeline import TurnPipeline
-from router.types import GenerationOptions, TurnRequest
 from tests.router.mcp.servers import Calls, sensors_server
+from tests.support.pipeline import collect, finished, make_pipeline, streamed_text
 from tests.support.tool_endpoint import ToolEndpoint
 
 
 def _pipeline(tmp_path: Path, endpoint: FakeEndpoint, host: ToolHost | None) -> TurnPipeline:
-    return TurnPipeline(
+    return make_pipeline(
+        tmp_path,
         offer_all_tools=True,  # these tests are about the loop, not tool choice
         endpoints={endpoint.name: endpoint},
-        policy=LocalOnlyPolicy(),
-        ledger=Ledger(tmp_path / "ledger.db"),
-        generation=GenerationOptions(max_tokens=64),
         system_prompt="be brief",
         scanner=Scanner(detect=lambda text: []),
         tools=host,
     )
 
 
-async def _run(pipeline: TurnPipeline, text: str) -> list[object]:
-    return [e async for e in pipeline.run_turn(TurnRequest(text=text, session_id="s"))]
+async def _run(pipeline: TurnPipeline, text: str) -> list[TurnEvent]:
+    return await collect(pipeline, text, session_id="s")
 
 
 async def test_the_model_calls_a_tool_and_answers_with_its_result(tmp_path: Path) -> None:
@@ -43,10 +39,10 @@ async def test_the_model_calls_a_tool_and_answers_with_its_result(tmp_path: Path
         events = await _run(_pipeline(tmp_path, endpoint, host), "battery?")
     [called] = [e for e in events if isinstance(e, ToolCalled)]
     assert called.call.name == "sensors__battery" and not called.result.is_error
-    finished = events[-1]
-    assert isinstance(finished, TurnFinished) and finished.turn.status == "complete"
-    assert "Let me check." in finished.turn.answer
-    assert '"percent": 87.0' in finished.turn.answer
+    turn = finished(events).turn
+    assert turn.status == "complete"
+    assert "Let me check." in turn.answer
+    assert '"percent": 87.0' in turn.answer
     # The second request carries the call and its result, after the packed context.
     second = endpoint.requests[-1]
     assert [m.role for m in second] == ["system", "user", "assistant", "user"]
@@ -56,7 +52,7 @@ async def test_the_model_calls_a_tool_and_answers_with_its_result(tmp_path: Path
     assert second[3].tool_results[0].call_id == second[2].tool_calls[0].id
     offered = {t.name for t in endpoint.offered[0]}
     assert offered == {"sensors__battery", "sensors__explode", "sensors__slow"}
-    assert pipeline_answer(tmp_path) == finished.turn.answer
+    assert pipeline_answer(tmp_path) == turn.answer
 
 
 def pipeline_answer(tmp_path: Path) -> str:
@@ -69,7 +65,7 @@ async def test_without_a_host_no_tools_are_offered_and_calls_are_ignored(tmp_pat
     events = await _run(_pipeline(tmp_path, endpoint, None), "battery?")
     assert endpoint.offered == [()]
     assert not any(isinstance(e, ToolCalled) for e in events)
-    assert "".join(e.text for e in events if isinstance(e, TokenDelta)) == "echo: battery?"
+    assert streamed_text(events) == "echo: battery?"
 
 
 async def test_a_model_that_keeps_calling_stops_after_the_round_limit(tmp_path: Path) -> None:
@@ -84,8 +80,7 @@ async def test_a_model_that_keeps_calling_stops_after_the_round_limit(tmp_path: 
     assert calls.count == 3
     assert len([e for e in events if isinstance(e, ToolCalled)]) == 3
     assert len(endpoint.offered) == 4  # three rounds with results, then the turn ends
-    finished = events[-1]
-    assert isinstance(finished, TurnFinished) and finished.turn.status == "complete"
+    assert finished(events).turn.status == "complete"
 
 
 async def test_a_failing_tool_is_reported_to_the_model_not_raised(tmp_path: Path) -> None:
@@ -98,6 +93,6 @@ async def test_a_failing_tool_is_reported_to_the_model_not_raised(tmp_path: Path
         events = await _run(_pipeline(tmp_path, endpoint, host), "try it")
     [called] = [e for e in events if isinstance(e, ToolCalled)]
     assert called.result.is_error
-    finished = events[-1]
-    assert isinstance(finished, TurnFinished) and finished.turn.status == "complete"
-    assert "Error executing tool explode" in finished.turn.answer
+    turn = finished(events).turn
+    assert turn.status == "complete"
+    assert "Error executing tool explode" in turn.answer

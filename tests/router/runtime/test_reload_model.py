@@ -19,6 +19,7 @@ from router.runtime.compose import Runtime, build_runtime
 from router.settings.config import Settings, load_settings
 from router.turn.events import TurnFinished
 from router.types import GenerationOptions, TurnRequest
+from tests.support.pipeline import collect, finished
 
 
 def short_answers(home: TandemPaths) -> Settings:
@@ -30,10 +31,9 @@ def short_answers(home: TandemPaths) -> Settings:
 
 async def answer(runtime: Runtime) -> str:
     """The answer to "hello" in a new conversation, so equal models answer alike."""
-    request = TurnRequest(text="hello", session_id=uuid.uuid4().hex)
-    finished = [e async for e in runtime.pipeline.run_turn(request) if isinstance(e, TurnFinished)]
-    assert finished[0].turn.status == "complete"
-    return finished[0].turn.answer
+    turn = finished(await collect(runtime.pipeline, "hello", session_id=uuid.uuid4().hex)).turn
+    assert turn.status == "complete"
+    return turn.answer
 
 
 @pytest.fixture

@@ -20,10 +20,11 @@ from router.ledger.store import Ledger
 from router.paths import resolve_paths
 from router.policy.decide import PreferRemotePolicy
 from router.privacy.guard import EgressPolicy
-from router.turn.events import FallbackStarted, RouteChosen, TurnFinished
+from router.turn.events import FallbackStarted, TurnEvent, TurnFinished
 from router.turn.pipeline import TurnPipeline
-from router.types import GenerationOptions, TurnRequest
+from router.types import GenerationOptions
 from tests.support.fault_server import CLOUD_TEXT, BlackHole, Fault, FaultServer, closed_port
+from tests.support.pipeline import collect, finished, make_pipeline, route_chosen
 
 KEY = "sk-ant-api03-TESTKEY-must-never-leak-0123456789abcdef"
 RESILIENCE = ResilienceSettings(
@@ -43,28 +44,27 @@ def _pipeline(tmp_path: Path, base_url: str, tiny_gguf: Path) -> TurnPipeline:
     paths = resolve_paths(tmp_path / "home").ensure()
     # With the egress guard in the transport, as the runtime builds it.
     cloud = build_remote_endpoint(remote, RESILIENCE, paths, PriceTable.load(paths), EgressPolicy())
-    return TurnPipeline(
+    return make_pipeline(
+        Ledger(paths.ledger_file),
         endpoints={"cloud": cloud, "local": LlamaCppEndpoint(tiny_gguf, n_ctx=512)},
         policy=PreferRemotePolicy(),
-        ledger=Ledger(paths.ledger_file),
         generation=GenerationOptions(max_tokens=8, temperature=0.0),
         system_prompt="be brief",
     )
 
 
-async def _turn(pipeline: TurnPipeline) -> tuple[list[object], float]:
+async def _turn(pipeline: TurnPipeline) -> tuple[list[TurnEvent], float]:
     started = time.monotonic()
-    events = [e async for e in pipeline.run_turn(TurnRequest(text="hello", session_id="s"))]
+    events = await collect(pipeline, "hello", session_id="s")
     return events, time.monotonic() - started
 
 
-def _only_turn(pipeline: TurnPipeline, events: list[object]) -> TurnFinished:
+def _only_turn(pipeline: TurnPipeline, events: list[TurnEvent]) -> TurnFinished:
     [turn] = pipeline.ledger.turns("s")
-    finished = events[-1]
-    assert isinstance(finished, TurnFinished)
-    assert turn.status == "complete" and turn.answer == finished.turn.answer
+    last = finished(events)
+    assert turn.status == "complete" and turn.answer == last.turn.answer
     assert len(pipeline.ledger.history("s")) == 2
-    return finished
+    return last
 
 
 @pytest.fixture(autouse=True)
@@ -133,11 +133,9 @@ async def test_connection_refused_falls_back_at_once_and_later_turns_skip_the_cl
     finished = _only_turn(pipeline, events)
     assert finished.turn.route is not None and finished.turn.route.endpoint == "local"
     assert elapsed < RESILIENCE.connect_timeout_s + 3.0
-    again = [e async for e in pipeline.run_turn(TurnRequest(text="again", session_id="s"))]
+    again = await collect(pipeline, "again", session_id="s")
     assert not [e for e in again if isinstance(e, FallbackStarted)]
-    first = again[0]
-    assert isinstance(first, RouteChosen)
-    assert first.decision.reason == "cloud unreachable right now"
+    assert route_chosen(again).decision.reason == "cloud unreachable right now"
 
 
 async def test_connect_timeout_is_bounded_and_falls_back(tmp_path: Path, tiny_gguf: Path) -> None:
