@@ -15,6 +15,7 @@ from router.ledger.sent import as_recorded
 from router.ledger.store import Ledger
 from router.policy.cascade import CascadePolicy
 from router.policy.decide import PreferRemotePolicy
+from router.privacy.detectors.base import FunctionDetector
 from router.privacy.scan import Scanner
 from router.turn.events import EscalationStarted, RouteChosen, TurnFinished
 from router.turn.pipeline import TurnPipeline
@@ -40,7 +41,7 @@ def _pipeline(tmp_path: Path, cloud: FunctionEndpoint) -> TurnPipeline:
         ledger=Ledger(tmp_path / "ledger.db"),
         generation=GenerationOptions(max_tokens=64),
         system_prompt="be brief",
-        scanner=Scanner(detect=fake_detect),
+        scanner=Scanner(detectors=[FunctionDetector(fake_detect)]),
     )
 
 
@@ -104,7 +105,7 @@ async def test_an_escalation_is_recorded_as_one_and_the_local_draft_is_not(
         policy=CascadePolicy(threshold=0.6),
         ledger=Ledger(tmp_path / "ledger.db"),
         generation=GenerationOptions(max_tokens=64, seed=7),
-        scanner=Scanner(detect=fake_detect),
+        scanner=Scanner(detectors=[FunctionDetector(fake_detect)]),
     )
     events = await _turn(pipeline, "What is the capital of France?")
     route = events[0]

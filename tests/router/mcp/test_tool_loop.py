@@ -10,6 +10,7 @@ from router.endpoints.fake import FakeEndpoint
 from router.ledger.store import Ledger
 from router.mcp.host import ToolHost
 from router.policy.decide import LocalOnlyPolicy
+from router.privacy.detectors.base import FunctionDetector
 from router.privacy.scan import Scanner
 from router.turn.events import ToolCalled, TurnFinished
 from router.turn.pipeline import TurnPipeline
@@ -26,7 +27,7 @@ def _pipeline(tmp_path: Path, endpoint: FakeEndpoint, host: ToolHost | None) -> 
         ledger=Ledger(tmp_path / "ledger.db"),
         generation=GenerationOptions(max_tokens=64),
         system_prompt="be brief",
-        scanner=Scanner(detect=lambda text: []),
+        scanner=Scanner(detectors=[FunctionDetector(lambda text: [])]),
         tools=host,
     )
 

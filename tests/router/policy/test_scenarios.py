@@ -16,6 +16,7 @@ from router.policy.factory import policy_for
 from router.policy.features import BudgetLimits, Budgets
 from router.policy.learned import LearnedPolicy, load_quality_model
 from router.policy.settings import RoutingSettings
+from router.privacy.detectors.registry import default_detectors
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
 from router.turn.events import RouteChosen, TurnFinished
@@ -195,7 +196,7 @@ def _pipeline(
         policy=policy,  # type: ignore[arg-type]
         ledger=Ledger(tmp_path / "ledger.db"),
         generation=GenerationOptions(max_tokens=64),
-        scanner=Scanner(rules=build_rules([allow_images]), ner=False),
+        scanner=Scanner(rules=build_rules([allow_images]), detectors=default_detectors(ner=False)),
         **kw,  # type: ignore[arg-type]
     )
 
@@ -254,7 +255,7 @@ async def test_pipeline_overrides_a_policy_that_ignores_keep_local(tmp_path: Pat
         policy=_RoguePolicy(),
         ledger=Ledger(tmp_path / "ledger.db"),
         generation=GenerationOptions(max_tokens=64),
-        scanner=Scanner(rules=build_rules([secret]), ner=False),
+        scanner=Scanner(rules=build_rules([secret]), detectors=default_detectors(ner=False)),
     )
     events = await _run(pipeline, request("status of project bluebird?"))
     decision = events[0].decision  # type: ignore[attr-defined]
