@@ -43,6 +43,7 @@ from router.ledger.store import Ledger  # noqa: E402
 from router.mcp.host import ToolHost  # noqa: E402
 from router.models.bundled import assemble_bundled  # noqa: E402
 from router.policy.decide import LocalOnlyPolicy  # noqa: E402
+from router.privacy.detectors.registry import default_detectors  # noqa: E402
 from router.privacy.scan import Scanner  # noqa: E402
 from router.turn.events import ToolCalled, TurnFinished  # noqa: E402
 from router.turn.pipeline import TurnPipeline  # noqa: E402
@@ -86,7 +87,7 @@ async def ask(
         ledger=ledger,
         generation=GenerationOptions(max_tokens=96, temperature=temperature, seed=seed),
         system_prompt=SYSTEM,
-        scanner=Scanner(ner=False),
+        scanner=Scanner(detectors=default_detectors(ner=False)),
         tools=host,
     )
     session = ledger.create_session()

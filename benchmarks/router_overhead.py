@@ -34,6 +34,7 @@ from router.memory.embedding import shared_embedder
 from router.policy.decide import PreferRemotePolicy
 from router.policy.factory import policy_for
 from router.policy.settings import RoutingSettings
+from router.privacy.detectors.registry import default_detectors
 from router.privacy.scan import Scanner
 from router.turn.pipeline import TurnPipeline
 from router.types import Attachment, GenerationOptions, RouteDecision, TurnRequest, Usage
@@ -72,7 +73,7 @@ def _setup(root: Path) -> tuple[TurnPipeline, TurnRequest]:
         policy=PreferRemotePolicy(),
         ledger=ledger,
         generation=GenerationOptions(),
-        scanner=Scanner(ner=False),
+        scanner=Scanner(detectors=default_detectors(ner=False)),
     )
     return pipeline, TurnRequest(text=QUESTION, session_id="s1", attachments=(attachment,))
 

@@ -26,10 +26,9 @@ from pydantic import BaseModel, Field
 
 from router.endpoints.base import TokenDelta
 from router.errors import TandemError
-from router.privacy.rules import build_rules
 from router.privacy.scan import Scanner
-from router.runtime.compose import Runtime, build_runtime
-from router.settings.config import Settings, load_settings
+from router.runtime.compose import Runtime, build_runtime, scanner_for
+from router.settings.config import load_settings
 from router.types import Message, PrivacyReport, TurnRequest
 
 PREVIEW_SESSION = "mcp-route-preview"
@@ -92,7 +91,7 @@ class AssistantService:
     def scanner(self) -> Scanner:
         """The privacy scanner under the user's rules; needs no model, so no runtime."""
         if self._scanner is None:
-            self._scanner = _scanner_for(load_settings())
+            self._scanner = scanner_for(load_settings())
         return self._scanner
 
     async def ask_local(self, question: str, context: str | None = None) -> str:
@@ -180,16 +179,6 @@ async def _tool_errors(work: Awaitable[_T]) -> _T:
         return await work
     except TandemError as exc:
         raise ToolError(str(exc)) from None
-
-
-def _scanner_for(settings: Settings) -> Scanner:
-    # The same construction as build_runtime's, without resolving a model.
-    return Scanner(
-        rules=build_rules(settings.privacy.rules),
-        ner=settings.privacy.ner,
-        topics=settings.privacy.topics,
-        names=settings.privacy.names == "strict",
-    )
 
 
 def _request(text: str) -> TurnRequest:

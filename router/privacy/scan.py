@@ -5,9 +5,9 @@ Scanned: the new message, its attachments (extracted text; images become an
 their text (system summaries included), attachments and tool results. History
 matters because packing sends it along with the new message.
 
-Detectors and attachment extraction live in their own modules and are imported
-lazily, so this stage works (finding nothing) before they exist; both are
-injectable for tests.
+What to look for is a list of `Detector`s (default: `default_detectors()`);
+attachment extraction is a function. Both modules are imported lazily, so
+importing the pipeline stays cheap; tests pass `FunctionDetector(fake)`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from router.privacy.detectors.base import Detector
 from router.privacy.rules import RuleDecision, RuleSet, RuleSubject, build_rules
 from router.types import (
     Attachment,
@@ -30,8 +31,6 @@ from router.types import (
 
 log = logging.getLogger(__name__)
 
-DetectFn = Callable[[str], list[Finding]]
-"""Returns the findings in one text (offsets into that text)."""
 ExtractFn = Callable[[Attachment], str | None]
 """Returns an attachment's text, or None when it has none."""
 
@@ -48,24 +47,28 @@ class _Part:
     mcp_tool: str | None = None
 
 
+def _default_detectors() -> list[Detector]:
+    """`registry.default_detectors()`, imported here so importing the pipeline stays cheap."""
+    from router.privacy.detectors.registry import default_detectors
+
+    return default_detectors()
+
+
 @dataclass
 class Scanner:
     """Scans turns with detectors and decides with rules; one per pipeline."""
 
     rules: RuleSet = field(default_factory=build_rules)
-    detect: DetectFn | None = None
+    detectors: Sequence[Detector] = field(default_factory=_default_detectors)
+    """Run on every text through `registry.scan_text` (normalized, overlaps resolved)."""
     extract: ExtractFn | None = None
-    ner: bool = True
-    topics: bool = True
-    names: bool = True
-    """Also flag name-like words NER misses (`NAME_LIKE`); see detectors/names.py."""
 
     def scan(
         self, request: TurnRequest, history: Sequence[Message], session_id: str | None = None
     ) -> PrivacyReport:
         """Return the findings, the verdict and the protected values for a turn."""
         session_id = session_id or request.session_id
-        detect = self._detector()
+        detectors = tuple(self.detectors)
         findings: list[Finding] = []
         decisions: list[RuleDecision] = []
         protected: dict[str, ProtectedValue] = {}
@@ -76,7 +79,7 @@ class Scanner:
                     findings.append(_image_finding(subject.path or ""))
             if part is None:
                 continue
-            for raw in [*detect(part.text), *self.rules.keyword_findings(part.text)]:
+            for raw in [*_detect(detectors, part.text), *self.rules.keyword_findings(part.text)]:
                 finding = raw.model_copy(update={"part": part.part, "source": part.source})
                 findings.append(finding)
                 decision = self.rules.decide(
@@ -107,11 +110,6 @@ class Scanner:
             rule=verdict.rule,
             protected=tuple(values),
         )
-
-    def _detector(self) -> DetectFn:
-        if self.detect is None:
-            self.detect = _default_detector(ner=self.ner, topics=self.topics, names=self.names)
-        return self.detect
 
     def _extractor(self) -> ExtractFn:
         if self.extract is None:
@@ -228,36 +226,25 @@ def _split_tool(name: str) -> tuple[str | None, str | None]:
     return None, name
 
 
-@functools.cache
-def _default_detector(*, ner: bool, topics: bool, names: bool = True) -> DetectFn:
-    """The detectors registry's `scan_text` over the enabled detectors.
+def _detect(detectors: tuple[Detector, ...], text: str) -> list[Finding]:
+    """The findings of `detectors` in `text`; cached when the detectors are hashable."""
+    try:
+        hash(detectors)
+    except TypeError:
+        return list(_scan_text(detectors, text))
+    return list(_scan_text_cached(detectors, text))
 
-    Cached: building the detectors can load an NER model, once per process is enough.
-    Imported here, not at the top, so importing the pipeline stays cheap.
-    """
-    from router.privacy.detectors import registry
 
-    detectors = [
-        d
-        for d in registry.default_detectors(ner=ner)
-        # The registry toggles NER only, so the other switches drop detectors by name.
-        if (ner or not any(k in d.name.lower() for k in ("ner", "spacy", "presidio")))
-        and (topics or "topic" not in d.name.lower())
-        and (names or d.name != "names")
-    ]
+def _scan_text(detectors: tuple[Detector, ...], text: str) -> tuple[Finding, ...]:
+    from router.privacy.detectors.registry import scan_text
 
-    # Every turn rescans the history it may carry; caching by text makes that a
-    # lookup for all but the newest messages (findings are immutable).
-    @functools.lru_cache(maxsize=2048)
-    def detect_cached(text: str) -> tuple[Finding, ...]:
-        found = registry.scan_text(text, detectors)
-        # NER reports proper nouns as NAME_LIKE too; `names` off drops them all.
-        return tuple(f for f in found if names or f.type != "NAME_LIKE")
+    return tuple(scan_text(text, detectors))
 
-    def detect(text: str) -> list[Finding]:
-        return list(detect_cached(text))
 
-    return detect
+# Every turn rescans the history it may carry; caching by text makes that a lookup
+# for all but the newest messages (findings are immutable). Keyed by the detectors
+# too, so scanners with equal detector lists share it, across settings changes.
+_scan_text_cached = functools.lru_cache(maxsize=2048)(_scan_text)
 
 
 def _default_extractor() -> ExtractFn:

@@ -34,6 +34,7 @@ from router.paths import TandemPaths, resolve_paths
 from router.policy.factory import limits_of, policy_for
 from router.policy.features import LatencyTracker
 from router.policy.settings import RoutingSettings
+from router.privacy.detectors.registry import default_detectors
 from router.privacy.guard import EgressPolicy
 from router.privacy.rules import build_rules
 from router.privacy.scan import Scanner
@@ -84,15 +85,13 @@ class Runtime:
 
         Endpoints, the model and MCP servers are not rebuilt here: the GUI replaces
         off-device endpoints itself, and `switch_model` / `reload_tools` swap the
-        model and the MCP servers. The detector (NER loads a spaCy model) is kept
-        when its switches are unchanged, so editing rules is instant.
+        model and the MCP servers. The NER detector is shared by the process (its
+        spaCy model loads once) and findings are cached per detector list, so
+        editing rules is instant.
         """
         routing = settings.routing
         _check_routing_targets(routing, self.pipeline.endpoints)
-        old = self.pipeline.scanner
-        scanner = _scanner(settings)
-        if (old.ner, old.topics, old.names) == (scanner.ner, scanner.topics, scanner.names):
-            scanner.detect, scanner.extract = old.detect, old.extract
+        scanner = scanner_for(settings)
         # Built before anything is replaced: a bad policy artifact leaves the runtime as it was.
         policy = policy_for(routing.policy, routing, self.ledger)
         self.pipeline.scanner = scanner
@@ -237,7 +236,7 @@ def _pipeline(
         generation=settings.generation,
         system_prompt=settings.chat.system_prompt,
         fallback_to_local=settings.resilience.fallback_to_local,
-        scanner=_scanner(settings),
+        scanner=scanner_for(settings),
         egress_policy=egress,
         # Placeholders and summaries: their own tables, on the ledger's connection.
         pseudonyms=PseudonymStore(ledger.db),
@@ -278,15 +277,16 @@ def _with_remotes(
     return endpoints
 
 
-def _scanner(settings: Settings) -> Scanner:
-    """The privacy scanner the settings describe: the user's rules first, then the defaults."""
+def scanner_for(settings: Settings) -> Scanner:
+    """The privacy scanner the settings describe: the user's rules first, then the defaults.
+
+    The detectors follow the `[privacy]` switches; NER's spaCy model loads on first use.
+    """
     privacy = settings.privacy
-    return Scanner(
-        rules=build_rules(privacy.rules),
-        ner=privacy.ner,
-        topics=privacy.topics,
-        names=privacy.names == "strict",
+    detectors = default_detectors(
+        ner=privacy.ner, topics=privacy.topics, names=privacy.names == "strict"
     )
+    return Scanner(rules=build_rules(privacy.rules), detectors=detectors)
 
 
 def _check_routing_targets(routing: RoutingSettings, endpoints: Mapping[str, Endpoint]) -> None:

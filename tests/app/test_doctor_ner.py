@@ -18,6 +18,7 @@ from router.endpoints.fake import FakeEndpoint
 from router.paths import TandemPaths
 from router.privacy import scan
 from router.privacy.detectors import ner
+from router.privacy.detectors.registry import default_detectors
 from router.privacy.scan import Scanner
 from router.types import TurnRequest
 from tests.app.cli_support import run_tandem, tandem_env
@@ -28,9 +29,9 @@ from tests.app.conftest import RuntimeFactory
 def fresh_run(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A process that has not yet built its detectors nor reported anything."""
     monkeypatch.setattr(ner, "_reported", False)
-    scan._default_detector.cache_clear()
+    scan._scan_text_cached.cache_clear()
     yield
-    scan._default_detector.cache_clear()
+    scan._scan_text_cached.cache_clear()
 
 
 @pytest.fixture
@@ -55,7 +56,9 @@ def test_the_first_scan_without_ner_says_so_once_and_names_the_fix(
     # Names are still caught, by the heuristics: that is the consequence the notice states.
     assert any(f.detector != "ner" for f in report.findings)
     Scanner().scan(request("Bob lives in Berlin."), [])
-    Scanner(names=False).scan(request("Carol"), [])  # another detector set, same run
+    Scanner(detectors=default_detectors(names=False)).scan(
+        request("Carol"), []
+    )  # another detector set, same run
 
     [line] = notice_lines(capsys.readouterr().err)
     assert line.startswith("tandem: ")
@@ -77,7 +80,7 @@ def test_tandem_privacy_scan_says_so_too(
 def test_no_notice_when_ner_is_switched_off(
     ner_unavailable: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    Scanner(ner=False).scan(request("Alice Smith flies to Paris."), [])
+    Scanner(detectors=default_detectors(ner=False)).scan(request("Alice Smith flies to Paris."), [])
     assert notice_lines(capsys.readouterr().err) == []
 
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from router.types import Finding
@@ -136,6 +137,7 @@ def _is_name_like(text: str, word: str, start: int, vocab: frozenset[str]) -> bo
     return len(bare) >= 3 and not known
 
 
+@dataclass(frozen=True)
 class NameLikeDetector:
     """A `Detector` for capitalised, rare and domain-like words (see the module docstring)."""
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 
 import phonenumbers
@@ -268,6 +269,7 @@ def _ids(text: str) -> Iterator[Finding]:
                 yield _f("DRIVER_LICENSE", m.start("v"), m.end("v"), 0.75)
 
 
+@dataclass(frozen=True)
 class PatternDetector:
     """Regex + checksum detector for structured identifiers (Presidio type names)."""
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 
-from router.privacy.detectors.base import Detector
-from router.privacy.detectors.names import NameLikeDetector
+from router.privacy.detectors.base import Detector, WithoutTypes
+from router.privacy.detectors.names import NAME_LIKE, NameLikeDetector
 from router.privacy.detectors.normalize import normalize
 from router.privacy.detectors.patterns import PatternDetector
 from router.privacy.detectors.secrets import SecretsDetector
@@ -29,19 +29,22 @@ _SPECIFICITY = {
 }  # fmt: skip
 
 
-def default_detectors(*, ner: bool = True) -> list[Detector]:
+def default_detectors(
+    *, ner: bool = True, topics: bool = True, names: bool = True
+) -> list[Detector]:
     """Return the detectors Tandem runs: patterns, secrets, URLs, topics, names, and NER.
 
-    NER is left out when `ner` is False, or when its packages (the `ner` extra)
-    are missing; the latter is reported once per process, never silently.
+    `topics` and `names` are the `[privacy]` switches: without `names` there are no
+    `NAME_LIKE` findings at all (NER's proper nouns included). NER is left out when
+    `ner` is False, or when its packages (the `ner` extra) are missing; the latter
+    is reported once per process, never silently. Nothing heavy is loaded here:
+    the NER model loads on its first `detect()`.
     """
-    detectors: list[Detector] = [
-        PatternDetector(),
-        SecretsDetector(),
-        UrlDetector(),
-        TopicDetector(),
-        NameLikeDetector(),
-    ]
+    detectors: list[Detector] = [PatternDetector(), SecretsDetector(), UrlDetector()]
+    if topics:
+        detectors.append(TopicDetector())
+    if names:
+        detectors.append(NameLikeDetector())
     if not ner:
         return detectors
     from router.privacy.detectors.ner import ner_detector, report_unavailable_once
@@ -49,8 +52,10 @@ def default_detectors(*, ner: bool = True) -> list[Detector]:
     found = ner_detector()
     if found is None:
         report_unavailable_once()
-    else:
+    elif names:
         detectors.append(found)
+    else:
+        detectors.append(WithoutTypes(found, frozenset({NAME_LIKE})))
     return detectors
 
 

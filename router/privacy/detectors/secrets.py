@@ -14,6 +14,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from router.types import Finding
 
@@ -121,6 +122,7 @@ def _secrets(text: str) -> Iterator[Finding]:
             yield _f("HIGH_ENTROPY_TOKEN", m.start(), m.end(), 0.6)
 
 
+@dataclass(frozen=True)
 class SecretsDetector:
     """Finds credentials: provider API keys, private keys, JWTs, passwords, random tokens."""
 

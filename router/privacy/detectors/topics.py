@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
 
@@ -79,6 +80,7 @@ def _category(matched: str, categories: dict[str, str]) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
 class TopicDetector:
     """Flags sensitive subjects (health, finances, legal, ...) as `TOPIC` findings."""
 

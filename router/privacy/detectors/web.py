@@ -7,6 +7,7 @@ server, so the default rules redact it.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from router.types import Finding
 
@@ -23,6 +24,7 @@ _URL = re.compile(
 _TRAILING = ".,;:!?)]}'\""
 
 
+@dataclass(frozen=True)
 class UrlDetector:
     """Finds web addresses (type `URL`)."""
 

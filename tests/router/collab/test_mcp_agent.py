@@ -21,6 +21,7 @@ from router.collab.topology import mesh
 from router.endpoints.fake import FakeEndpoint
 from router.errors import EgressBlockedError, EndpointError
 from router.paths import TandemPaths
+from router.privacy.detectors.registry import default_detectors
 from router.privacy.guard import EgressPolicy
 from router.privacy.scan import Scanner
 from router.types import GenerationOptions, Message
@@ -28,7 +29,9 @@ from tests.mcp_servers.support import TOKEN, free_port, running
 
 
 def patterns_only(**kwargs) -> TeamPrivacy:
-    return TeamPrivacy(scanner=Scanner(ner=False, topics=False, names=False), **kwargs)
+    return TeamPrivacy(
+        scanner=Scanner(detectors=default_detectors(ner=False, topics=False, names=False)), **kwargs
+    )
 
 
 class RecordingService(AssistantService):

@@ -9,6 +9,7 @@ from router.collab.run import TeamPlan, run_team
 from router.collab.topology import mesh, star
 from router.endpoints.fake import FakeEndpoint
 from router.errors import EgressBlockedError
+from router.privacy.detectors.registry import default_detectors
 from router.privacy.guard import EgressPolicy
 from router.privacy.redact import Pseudonymizer
 from router.privacy.rules import PrivacyRule, build_rules
@@ -32,7 +33,12 @@ def gate(**kwargs) -> TeamPrivacy:
             )
         ]
     )
-    return TeamPrivacy(scanner=Scanner(rules=rules, ner=False, topics=False, names=False), **kwargs)
+    return TeamPrivacy(
+        scanner=Scanner(
+            rules=rules, detectors=default_detectors(ner=False, topics=False, names=False)
+        ),
+        **kwargs,
+    )
 
 
 def leaky_local(messages: list[Message]) -> str:
@@ -174,7 +180,9 @@ async def test_without_a_gate_off_device_agents_still_get_the_default_scan() -> 
 
 async def test_placeholders_are_not_mistaken_for_new_private_names() -> None:
     # The strict name check flags words in capitals, which placeholders are.
-    privacy = TeamPrivacy(scanner=Scanner(ner=False, topics=False, names=True))
+    privacy = TeamPrivacy(
+        scanner=Scanner(detectors=default_detectors(ner=False, topics=False, names=True))
+    )
     await privacy.assess(QUESTION)
     note = [Message(role="user", content=f"Agent 2 says: write to {EMAIL} soon. Final: 3")]
     sent = (await privacy.outbound(note, off_device=True))[0].content

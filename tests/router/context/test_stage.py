@@ -5,6 +5,7 @@ from router.context.stage import ContextStage
 from router.endpoints.fake import FakeEndpoint
 from router.ledger.store import Ledger
 from router.ledger.summaries import SummaryStore
+from router.privacy.detectors.registry import default_detectors
 from router.privacy.scan import Scanner
 from router.types import FindingAction, RouteDecision, Turn, TurnRequest
 
@@ -34,7 +35,9 @@ async def test_summary_written_after_turns_is_packed_locally_but_not_remotely(
     )
     turns = _turns(["allow", "keep_local", "allow"])
     local = FakeEndpoint(lambda messages: "- the user asked three questions")
-    summary = await manager.after_turn("s", turns, local, Scanner(ner=False, topics=False))
+    summary = await manager.after_turn(
+        "s", turns, local, Scanner(detectors=default_detectors(ner=False, topics=False))
+    )
     assert summary is not None and summary.privacy_action == "keep_local"
     request = TurnRequest(text="and now?", session_id="s")
     on_device = manager.pack(request, turns, local, system_prompt="sys", reserve_output_tokens=64)

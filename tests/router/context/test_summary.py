@@ -9,6 +9,7 @@ from router.endpoints.fake import FakeEndpoint
 from router.errors import TandemError
 from router.ledger.store import Ledger
 from router.ledger.summaries import SessionSummary, SummaryStore
+from router.privacy.detectors.registry import default_detectors
 from router.privacy.scan import Scanner
 from router.types import FindingAction, Message, RouteDecision, Turn
 
@@ -32,7 +33,7 @@ class Scripted:
 
 
 def _scanner() -> Scanner:
-    return Scanner(ner=False, topics=False)
+    return Scanner(detectors=default_detectors(ner=False, topics=False))
 
 
 async def test_nothing_due_means_no_model_call() -> None:

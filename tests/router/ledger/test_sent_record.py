@@ -14,6 +14,7 @@ from router.errors import EgressBlockedError, EndpointUnavailableError
 from router.ledger.sent import as_recorded
 from router.policy.cascade import CascadePolicy
 from router.policy.decide import PreferRemotePolicy
+from router.privacy.detectors.base import FunctionDetector
 from router.privacy.scan import Scanner
 from router.turn.events import EscalationStarted, TurnEvent
 from router.turn.pipeline import TurnPipeline
@@ -39,7 +40,7 @@ def _pipeline(tmp_path: Path, cloud: FunctionEndpoint) -> TurnPipeline:
         endpoints={"local": FakeEndpoint(name="local", kind="local"), "cloud": cloud},
         policy=PreferRemotePolicy(),
         system_prompt="be brief",
-        scanner=Scanner(detect=fake_detect),
+        scanner=Scanner(detectors=[FunctionDetector(fake_detect)]),
     )
 
 
@@ -101,7 +102,7 @@ async def test_an_escalation_is_recorded_as_one_and_the_local_draft_is_not(
         endpoints={"local": scoring_local([scored("maybe Lyon", -2.4, 4.5)]), "claude": cloud},
         policy=CascadePolicy(threshold=0.6),
         generation=GenerationOptions(max_tokens=64, seed=7),
-        scanner=Scanner(detect=fake_detect),
+        scanner=Scanner(detectors=[FunctionDetector(fake_detect)]),
     )
     events = await _turn(pipeline, "What is the capital of France?")
     route = route_chosen(events)

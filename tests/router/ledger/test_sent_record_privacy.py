@@ -20,6 +20,7 @@ from router.endpoints.fake import FakeEndpoint
 from router.ledger.sent import as_recorded
 from router.ledger.store import Ledger
 from router.paths import TandemPaths
+from router.privacy.detectors.base import FunctionDetector
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
 from router.runtime.compose import Runtime, build_runtime
@@ -53,7 +54,9 @@ async def runtime(
         "cloud": FakeEndpoint(name="cloud", kind="cloud"),
     }
     built = build_runtime(tandem_home, endpoints=endpoints)  # type: ignore[arg-type]
-    built.pipeline.scanner = Scanner(rules=build_rules([RULE]), detect=customer_ids)
+    built.pipeline.scanner = Scanner(
+        rules=build_rules([RULE]), detectors=[FunctionDetector(customer_ids)]
+    )
     try:
         yield built
     finally:
@@ -111,7 +114,9 @@ async def test_through_the_anthropic_sdk_the_record_matches_the_bytes_that_left(
 ) -> None:
     async with FaultServer(["ok"]) as server:
         real = cloud_runtime(tandem_home, server.url, tiny_gguf, monkeypatch)
-        real.pipeline.scanner = Scanner(rules=build_rules([RULE]), detect=customer_ids)
+        real.pipeline.scanner = Scanner(
+            rules=build_rules([RULE]), detectors=[FunctionDetector(customer_ids)]
+        )
         route = await _turn(real, f"Draft a refund note for {CUSTOMER}.")
         await real.aclose()
     assert route.decision.endpoint == "cloud" and server.requests == 1

@@ -23,6 +23,7 @@ from router.endpoints.llama_cpp import LlamaCppEndpoint
 from router.ledger.store import Ledger
 from router.mcp.host import ToolHost
 from router.policy.decide import LocalOnlyPolicy
+from router.privacy.detectors.registry import default_detectors
 from router.privacy.scan import Scanner
 from router.turn.events import ToolCalled, TurnFinished
 from router.turn.pipeline import TurnPipeline
@@ -50,7 +51,7 @@ async def _ask(
         ledger=ledger,
         generation=GenerationOptions(max_tokens=96, temperature=0.0, seed=1),
         system_prompt=SYSTEM,
-        scanner=Scanner(ner=False),
+        scanner=Scanner(detectors=default_detectors(ner=False)),
         tools=host,
     )
     async with host:

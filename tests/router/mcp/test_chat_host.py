@@ -12,6 +12,7 @@ from mcp_servers.sensors import HostSensors
 from router.mcp.chat_host import ASSISTANT, DeviceBackends, build_chat_host
 from router.mcp.host import ToolHost
 from router.mcp.settings import McpSettings
+from router.privacy.detectors.base import FunctionDetector
 from router.privacy.guard import EgressPolicy
 from router.privacy.rules import build_rules
 from router.privacy.scan import Scanner
@@ -135,7 +136,7 @@ def test_a_current_camera_reports_its_current_cameras_source() -> None:
 
 def test_the_default_camera_rule_keeps_the_chat_hosts_capture_results_local() -> None:
     # Tool names are namespaced by the server name the chat host gives the camera.
-    scanner = Scanner(rules=build_rules([]), detect=fake_detect)
+    scanner = Scanner(rules=build_rules([]), detectors=[FunctionDetector(fake_detect)])
     history = [
         Message(role="assistant", content="", tool_calls=(CAPTURE,)),
         Message(

@@ -15,6 +15,7 @@ import uvicorn
 from router.ledger.store import Ledger
 from router.mcp.host import ToolHost
 from router.policy.decide import LocalOnlyPolicy
+from router.privacy.detectors.base import FunctionDetector
 from router.privacy.guard import EgressPolicy
 from router.privacy.scan import Scanner
 from router.turn.events import ToolCalled
@@ -120,7 +121,7 @@ async def test_a_local_turn_cannot_send_its_keep_local_values_to_an_http_tool(
         policy=LocalOnlyPolicy(),
         ledger=Ledger(tmp_path / "ledger.db"),
         generation=GenerationOptions(max_tokens=100),
-        scanner=Scanner(detect=fake_detect),
+        scanner=Scanner(detectors=[FunctionDetector(fake_detect)]),
         egress_policy=policy,
         tools=host,
     )

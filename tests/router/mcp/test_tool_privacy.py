@@ -11,6 +11,7 @@ from router.endpoints.base import StreamEvent
 from router.ledger.store import Ledger
 from router.mcp.host import ToolHost
 from router.policy.decide import PreferRemotePolicy
+from router.privacy.detectors.base import FunctionDetector
 from router.privacy.guard import EgressPolicy
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
@@ -62,7 +63,7 @@ def _setup(
         ledger=Ledger(tmp_path / "ledger.db"),
         generation=GenerationOptions(max_tokens=200),
         system_prompt="be brief",
-        scanner=Scanner(rules=build_rules(rules or []), detect=fake_detect),
+        scanner=Scanner(rules=build_rules(rules or []), detectors=[FunctionDetector(fake_detect)]),
         egress_policy=policy,
         tools=host,
     )
@@ -163,7 +164,7 @@ async def test_placeholders_in_a_cloud_models_arguments_are_restored_for_the_too
         policy=PreferRemotePolicy(),
         ledger=Ledger(tmp_path / "ledger.db"),
         generation=GenerationOptions(max_tokens=200),
-        scanner=Scanner(detect=fake_detect),
+        scanner=Scanner(detectors=[FunctionDetector(fake_detect)]),
         egress_policy=policy,
         tools=host,
     )

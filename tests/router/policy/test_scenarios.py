@@ -15,6 +15,7 @@ from router.policy.factory import policy_for
 from router.policy.features import BudgetLimits, Budgets
 from router.policy.learned import LearnedPolicy, load_quality_model
 from router.policy.settings import RoutingSettings
+from router.privacy.detectors.registry import default_detectors
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
 from router.turn.pipeline import TurnPipeline
@@ -193,7 +194,7 @@ def _pipeline(
         tmp_path,
         endpoints=eps,
         policy=policy,
-        scanner=Scanner(rules=build_rules([allow_images]), ner=False),
+        scanner=Scanner(rules=build_rules([allow_images]), detectors=default_detectors(ner=False)),
         **kw,
     )
 
@@ -246,7 +247,7 @@ async def test_pipeline_overrides_a_policy_that_ignores_keep_local(tmp_path: Pat
         tmp_path,
         endpoints=eps,
         policy=_RoguePolicy(),
-        scanner=Scanner(rules=build_rules([secret]), ner=False),
+        scanner=Scanner(rules=build_rules([secret]), detectors=default_detectors(ner=False)),
     )
     events = await collect(pipeline, request("status of project bluebird?"))
     decision = route_chosen(events).decision

@@ -12,6 +12,7 @@ from router.endpoints.function import EndpointCall, FunctionEndpoint, StreamHand
 from router.endpoints.remote_common import ImagePart, load_attachment
 from router.ledger.store import Ledger
 from router.policy.decide import PreferRemotePolicy
+from router.privacy.detectors.base import FunctionDetector
 from router.privacy.guard import EgressPolicy
 from router.privacy.scan import Scanner
 from router.turn.events import FallbackStarted
@@ -72,7 +73,7 @@ def _pipeline(tmp: Path) -> tuple[TurnPipeline, Wire, ScriptedLedger]:
         policy=PreferRemotePolicy(),
         generation=GenerationOptions(max_tokens=200),
         system_prompt="be brief",
-        scanner=Scanner(detect=fake_detect),
+        scanner=Scanner(detectors=[FunctionDetector(fake_detect)]),
         egress_policy=policy,
     )
     return pipeline, cloud, ledger
@@ -110,7 +111,7 @@ def test_redacted_turn_sends_placeholders_and_restores_the_answer(tmp_path: Path
 def test_a_guard_block_falls_back_to_the_device(tmp_path: Path) -> None:
     pipeline, cloud, _ = _pipeline(tmp_path)
     # A value the scan did not flag, protected by hand: the guard is the backstop.
-    pipeline.scanner = Scanner(detect=lambda text: [])
+    pipeline.scanner = Scanner(detectors=[FunctionDetector(lambda text: [])])
     with pipeline.egress_policy.protect(["launch code 1234-5678"]):
         events = asyncio.run(collect(pipeline, "launch code 1234-5678", session_id="s"))
     assert any(isinstance(e, FallbackStarted) for e in events)

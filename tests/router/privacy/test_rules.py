@@ -1,3 +1,4 @@
+from router.privacy.detectors.base import FunctionDetector
 from router.privacy.rules import PrivacyRule, RuleSet, RuleSubject, build_rules, default_rules
 from router.privacy.scan import Scanner
 from router.types import TurnRequest
@@ -84,7 +85,7 @@ def test_a_keyword_rule_keeps_a_project_on_the_device() -> None:
         name="falcon", keywords=["project Falcon"], action="keep_local",
         reason="is about project Falcon",
     )  # fmt: skip
-    scanner = Scanner(rules=build_rules([falcon]), detect=lambda text: [])
+    scanner = Scanner(rules=build_rules([falcon]), detectors=[FunctionDetector(lambda text: [])])
     report = scanner.scan(
         TurnRequest(text="Draft the PROJECT  falcon launch memo", session_id="s"), []
     )

@@ -1,6 +1,7 @@
 import re
 from pathlib import Path
 
+from router.privacy.detectors.base import FunctionDetector
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
 from router.types import Attachment, Finding, Message, ToolCall, ToolResult, TurnRequest
@@ -24,7 +25,7 @@ def fake_detect(text: str) -> list[Finding]:
 
 
 def _scanner(**kw: object) -> Scanner:
-    return Scanner(detect=fake_detect, **kw)  # type: ignore[arg-type]
+    return Scanner(detectors=[FunctionDetector(fake_detect)], **kw)  # type: ignore[arg-type]
 
 
 def test_clean_turn() -> None:

@@ -76,13 +76,14 @@ async def test_unsure_answer_stays_local_when_the_remote_is_down(tmp_path: Path)
 
 
 async def test_keep_local_turn_never_escalates(tmp_path: Path) -> None:
+    from router.privacy.detectors.registry import default_detectors
     from router.privacy.rules import PrivacyRule, build_rules
     from router.privacy.scan import Scanner
 
     local = scoring_local([scored("unsure", -3.0, 5.0)])
     pipeline, cloud = _pipeline(tmp_path, local)
     rule = PrivacyRule(name="codename", keywords=["bluebird"], action="keep_local", reason="x")
-    pipeline.scanner = Scanner(rules=build_rules([rule]), ner=False)
+    pipeline.scanner = Scanner(rules=build_rules([rule]), detectors=default_detectors(ner=False))
     events = await collect(pipeline, "what's the status of bluebird?")
     assert not any(isinstance(e, EscalationStarted) for e in events)
     assert cloud.requests == []

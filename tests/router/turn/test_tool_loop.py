@@ -8,6 +8,7 @@ from pathlib import Path
 from router.endpoints.fake import FakeEndpoint
 from router.ledger.store import Ledger
 from router.mcp.host import ToolHost
+from router.privacy.detectors.base import FunctionDetector
 from router.privacy.scan import Scanner
 from router.turn.events import ToolCalled, TurnEvent
 from router.turn.pipeline import TurnPipeline
@@ -22,7 +23,7 @@ def _pipeline(tmp_path: Path, endpoint: FakeEndpoint, host: ToolHost | None) -> 
         offer_all_tools=True,  # these tests are about the loop, not tool choice
         endpoints={endpoint.name: endpoint},
         system_prompt="be brief",
-        scanner=Scanner(detect=lambda text: []),
+        scanner=Scanner(detectors=[FunctionDetector(lambda text: [])]),
         tools=host,
     )
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from app.gui.chat.attachments import AttachmentChip, AttachmentsViewModel, chips_after
 from app.gui.chat.detail.model import build_detail, cost_text, where_badge
+from router.privacy.detectors.base import FunctionDetector
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
 from router.types import Attachment, Finding, RouteDecision, TurnRequest, Usage
@@ -36,7 +37,7 @@ class BrokenScanner(Scanner):
 
 async def test_a_file_says_checking_until_its_scan_ends(tmp_path: Path) -> None:
     gate = threading.Event()
-    scanner = GatedScanner(rules=RULES, detect=no_findings)
+    scanner = GatedScanner(rules=RULES, detectors=[FunctionDetector(no_findings)])
     scanner.gate = gate
     states: list[list[str]] = []
     vm = AttachmentsViewModel(lambda: scanner, tmp_path)
@@ -63,7 +64,9 @@ async def test_a_file_that_cannot_be_checked_stays_local_and_says_why(tmp_path: 
 
 
 async def test_a_re_pick_replaces_the_file_and_take_empties_the_list(tmp_path: Path) -> None:
-    vm = AttachmentsViewModel(lambda: Scanner(rules=RULES, detect=no_findings), tmp_path)
+    vm = AttachmentsViewModel(
+        lambda: Scanner(rules=RULES, detectors=[FunctionDetector(no_findings)]), tmp_path
+    )
     await vm.add_file("notes.txt", data=b"first")
     await vm.add_file("../notes.txt", data=b"the bluebird version")  # directories are dropped
     [chip] = vm.chips

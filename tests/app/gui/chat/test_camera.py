@@ -17,6 +17,7 @@ from app.gui.chat.view_model import ChatViewModel
 from app.gui.services.camera import open_camera
 from mcp_servers.camera import CameraError, CameraInfo
 from router.endpoints.fake import FakeEndpoint
+from router.privacy.detectors.base import FunctionDetector
 from router.privacy.rules import build_rules
 from router.privacy.scan import Scanner
 from router.runtime.compose import Runtime
@@ -32,7 +33,7 @@ def no_findings(text: str) -> list[Finding]:
 
 
 def default_scanner() -> Scanner:
-    return Scanner(rules=build_rules(), detect=no_findings)
+    return Scanner(rules=build_rules(), detectors=[FunctionDetector(no_findings)])
 
 
 class RecordingPage:

@@ -23,6 +23,7 @@ from router.endpoints.fake import FakeEndpoint
 from router.ledger.sent import SentRequest
 from router.ledger.store import Ledger
 from router.paths import TandemPaths
+from router.privacy.detectors.base import FunctionDetector
 from router.privacy.redact import Pseudonymizer
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
@@ -65,7 +66,9 @@ async def cloud_runtime(
         "cloud": FakeEndpoint(answer_cloud, name="cloud", kind="cloud", price_per_token_usd=1e-5),
     }
     runtime = build_runtime(tandem_home, endpoints=endpoints)  # type: ignore[arg-type]
-    runtime.pipeline.scanner = Scanner(rules=build_rules([SECRET_RULE]), detect=email_detector)
+    runtime.pipeline.scanner = Scanner(
+        rules=build_rules([SECRET_RULE]), detectors=[FunctionDetector(email_detector)]
+    )
     try:
         yield runtime
     finally:

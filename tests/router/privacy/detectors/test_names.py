@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from router.privacy.detectors.names import NAME_LIKE, UNCHECKED_SCRIPT, NameLikeDetector
+from router.privacy.detectors.registry import default_detectors
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
 from router.types import TurnRequest
@@ -51,8 +52,9 @@ def test_caseless_scripts_are_reported_as_unchecked_runs() -> None:
     assert "我在阿里巴巴工作" not in _flagged(text)
 
 
-def _scan(**kw: object) -> Scanner:
-    return Scanner(ner=False, topics=False, **kw)  # type: ignore[arg-type]
+def _scan(*, names: bool = True, **kw: object) -> Scanner:
+    detectors = default_detectors(ner=False, topics=False, names=names)
+    return Scanner(detectors=detectors, **kw)  # type: ignore[arg-type]
 
 
 def test_default_rules_redact_name_like_words_and_protect_them() -> None:
