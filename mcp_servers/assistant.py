@@ -15,23 +15,15 @@ Tools:
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-import anyio.to_thread
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
-from router.endpoints.base import TokenDelta
 from router.errors import TandemError
-from router.privacy.scan import Scanner
-from router.runtime.compose import Runtime, build_runtime, scanner_for
-from router.settings.config import load_settings
-from router.types import Message, PrivacyReport, TurnRequest
 
-PREVIEW_SESSION = "mcp-route-preview"
 MAX_TEXT_CHARS = 100_000
 _T = TypeVar("_T")
 
@@ -70,95 +62,45 @@ class RoutePreview(BaseModel):
     )
 
 
-class AssistantService:
-    """Builds the Tandem runtime on first use and serves the assistant tools from it."""
+class AssistantTools(Protocol):
+    """What answers the assistant tools: Tandem's runtime (router/runtime/assistant.py).
 
-    def __init__(self, model: str | None = None) -> None:
-        self._model = model
-        self._runtime: Runtime | None = None
-        self._scanner: Scanner | None = None
-        self._lock = asyncio.Lock()
-
-    async def runtime(self) -> Runtime:
-        """The shared runtime (built once; building may assemble the bundled model)."""
-        async with self._lock:
-            if self._runtime is None:
-                self._runtime = await anyio.to_thread.run_sync(
-                    lambda: build_runtime(model=self._model)
-                )
-            return self._runtime
-
-    def scanner(self) -> Scanner:
-        """The privacy scanner under the user's rules; needs no model, so no runtime."""
-        if self._scanner is None:
-            self._scanner = scanner_for(load_settings())
-        return self._scanner
+    A protocol, so these device-side servers never import the runtime that uses them.
+    """
 
     async def ask_local(self, question: str, context: str | None = None) -> str:
         """The device model's answer to `question`, with optional `context` before it."""
-        _check_text(question, "question")
-        runtime = await self.runtime()
-        local = runtime.local
-        prompt = f"{context.strip()}\n\n{question}" if context and context.strip() else question
-        messages = [
-            Message(role="system", content=runtime.settings.chat.system_prompt),
-            Message(role="user", content=prompt),
-        ]
-        await local.prepare()
-        parts: list[str] = []
-        async for event in local.stream(messages, runtime.settings.generation):
-            if isinstance(event, TokenDelta):
-                parts.append(event.text)
-        return "".join(parts).strip()
+        ...
 
     async def privacy_scan(self, text: str) -> ScanResult:
-        """Scan `text` with the configured rules; positions only, no values."""
-        _check_text(text, "text")
-        scanner = self.scanner()
-        report = await anyio.to_thread.run_sync(lambda: scanner.scan(_request(text), []))
-        return _scan_result(report)
+        """The privacy verdict on `text`: finding types and offsets, never their values."""
+        ...
 
     async def route_preview(self, text: str) -> RoutePreview:
-        """Where `text` would go: scan, features, decide, privacy enforcement; nothing runs."""
-        _check_text(text, "text")
-        pipeline = (await self.runtime()).pipeline
-        request = _request(text)
-
-        def decide() -> RoutePreview:
-            report = pipeline.scanner.scan(request, [])
-            # Decided and enforced exactly as run_turn does it.
-            decision = pipeline.route(request, report, [])
-            return RoutePreview(
-                endpoint=decision.endpoint,
-                endpoint_kind=decision.endpoint_kind,
-                policy=decision.policy,
-                reason=decision.reason,
-                privacy_action=decision.privacy_action,
-                redactions=list(decision.redactions),
-            )
-
-        return await anyio.to_thread.run_sync(decide)
+        """Where `text` would be routed, and why, without running it."""
+        ...
 
     async def aclose(self) -> None:
-        """Close the runtime (model, ledger) if it was built."""
-        if self._runtime is not None:
-            await self._runtime.aclose()
-            self._runtime = None
+        """Release what answering needed (the model, the ledger)."""
+        ...
 
 
-def register_assistant(server: MCPServer[Any], service: AssistantService) -> list[str]:
+def register_assistant(server: MCPServer[Any], service: AssistantTools) -> list[str]:
     """Add the assistant tools to `server`; return their names."""
 
     async def ask_local(question: str, context: str | None = None) -> str:
         """Answer with the on-device model; only the answer text comes back."""
+        _check_text(question, "question")
         return await _tool_errors(service.ask_local(question, context))
 
     async def privacy_scan(text: str) -> ScanResult:
         """Tandem's privacy verdict on `text`: finding types and offsets, never their values."""
+        _check_text(text, "text")
         return await _tool_errors(service.privacy_scan(text))
 
     async def route_preview(text: str) -> RoutePreview:
         """Where Tandem would route `text` (device or cloud) and why, without running it."""
+        _check_text(text, "text")
         return await _tool_errors(service.route_preview(text))
 
     for fn in (ask_local, privacy_scan, route_preview):
@@ -166,10 +108,10 @@ def register_assistant(server: MCPServer[Any], service: AssistantService) -> lis
     return ["ask_local", "privacy_scan", "route_preview"]
 
 
-def build_assistant_server(service: AssistantService | None = None) -> MCPServer[Any]:
+def build_assistant_server(service: AssistantTools) -> MCPServer[Any]:
     """A standalone assistant server; `tandem mcp serve` combines servers."""
     server: MCPServer[Any] = MCPServer("tandem-assistant", log_level="WARNING")
-    register_assistant(server, service or AssistantService())
+    register_assistant(server, service)
     return server
 
 
@@ -181,33 +123,8 @@ async def _tool_errors(work: Awaitable[_T]) -> _T:
         raise ToolError(str(exc)) from None
 
 
-def _request(text: str) -> TurnRequest:
-    return TurnRequest(text=text, session_id=PREVIEW_SESSION)
-
-
 def _check_text(text: str, name: str) -> None:
     if not text.strip():
         raise ToolError(f"the {name} is empty")
     if len(text) > MAX_TEXT_CHARS:
         raise ToolError(f"the {name} is over {MAX_TEXT_CHARS} characters")
-
-
-def _scan_result(report: PrivacyReport) -> ScanResult:
-    return ScanResult(
-        keep_local=report.keep_local,
-        action=report.action,
-        rule=report.rule,
-        reason=report.reason,
-        findings=[
-            FindingSpan(
-                type=f.type,
-                category=f.category,
-                start=f.start,
-                end=f.end,
-                confidence=f.confidence,
-                detector=f.detector,
-            )
-            for f in report.findings
-            if f.part == "text"
-        ],
-    )

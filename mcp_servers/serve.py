@@ -16,7 +16,7 @@ the names the issue gave them, which no other server uses):
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +25,7 @@ from mcp.server.auth.provider import TokenVerifier
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.mcpserver import MCPServer
 
-from mcp_servers.assistant import AssistantService, register_assistant
+from mcp_servers.assistant import AssistantTools, register_assistant
 from mcp_servers.camera import CameraConfig, register_camera
 from mcp_servers.files import ConfirmWrite, FilesConfig, register_files
 from mcp_servers.sensors import SensorsBackend, register_sensors
@@ -53,9 +53,11 @@ class ServeOptions:
     """The app's camera and consent dialog; by default OpenCV on the host, with elicitation."""
     sensors: SensorsBackend | None = field(default=None, compare=False)
     """The app's client sensors (battery, connectivity, motion, location); by default the host's."""
-    model: str | None = None
-    assistant: AssistantService | None = field(default=None, compare=False)
-    """A service to share (tests, the app); by default one is built lazily."""
+    assistant: AssistantTools | None = field(default=None, compare=False)
+    """A service to share (tests, the app); its owner closes it."""
+    assistant_factory: Callable[[], AssistantTools] | None = field(default=None, compare=False)
+    """Builds a service this server owns and closes when its last client leaves
+    (`tandem mcp serve` passes one that builds Tandem's runtime)."""
 
 
 def roots_from_env() -> tuple[str, ...]:
@@ -85,7 +87,7 @@ def build_server(
     auth: AuthSettings | None = None,
 ) -> tuple[MCPServer[Any], list[str]]:
     """The combined server and the names of its tools."""
-    service = options.assistant or AssistantService(options.model)
+    service = _assistant(options)
     owns_service = options.assistant is None
 
     active = 0
@@ -100,7 +102,7 @@ def build_server(
             yield None
         finally:
             active -= 1
-            if owns_service and active == 0:
+            if owns_service and service is not None and active == 0:
                 await service.aclose()
 
     server: MCPServer[Any] = MCPServer(
@@ -128,9 +130,23 @@ def build_server(
         tools += register_sensors(
             server, location_enabled=options.location_enabled, backend=options.sensors
         )
-    if "assistant" in options.servers:
+    if service is not None:
         tools += register_assistant(server, service)
     return server, tools
+
+
+def _assistant(options: ServeOptions) -> AssistantTools | None:
+    """The service that answers the assistant tools, when that server is asked for."""
+    if "assistant" not in options.servers:
+        return None
+    if options.assistant is not None:
+        return options.assistant
+    if options.assistant_factory is None:
+        raise ServeError(
+            "the assistant server needs Tandem's runtime to answer",
+            "pass ServeOptions(assistant=...) or assistant_factory (tandem mcp serve does)",
+        )
+    return options.assistant_factory()
 
 
 def _host_camera() -> CameraConfig:

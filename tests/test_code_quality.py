@@ -122,3 +122,17 @@ def test_subsystems_do_not_import_the_config_hub_the_runtime_or_the_front_ends()
 def test_the_guard_sees_a_lazy_import_cycle(tmp_path: Path) -> None:
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
     assert _cycles(graph) == [["a", "b", "c"]]
+
+
+def test_the_device_servers_sit_below_the_runtime() -> None:
+    # The router's chat host and the composition root use mcp_servers; so they must not
+    # use the runtime, the settings hub or a front end back (the assistant's service is
+    # router/runtime/assistant.py, behind the AssistantTools protocol).
+    offenders = [
+        f"{module} imports {target}"
+        for module, targets in _import_graph().items()
+        if module.startswith("mcp_servers")
+        for target in targets
+        if target.startswith(("router.runtime", "router.settings", "app"))
+    ]
+    assert offenders == []

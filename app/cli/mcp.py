@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import os
 import sys
 from typing import TYPE_CHECKING, Any, TextIO
@@ -96,6 +97,7 @@ def run_mcp(args: argparse.Namespace, out: TextIO | None = None) -> int:
 def run_serve(args: argparse.Namespace) -> int:
     """Start the server on the chosen transport; returns when it stops."""
     from mcp_servers.serve import ServeOptions, parse_servers, roots_from_env
+    from router.runtime.assistant import AssistantService
     from router.settings.config import load_settings
 
     settings = load_settings().mcp
@@ -105,10 +107,10 @@ def run_serve(args: argparse.Namespace) -> int:
         servers=parse_servers(args.servers, bool(roots)),
         roots=tuple(os.path.abspath(os.path.expanduser(r)) for r in roots),
         write_enabled=args.allow_write or settings.files_write,
-        model=args.model,
+        assistant_factory=functools.partial(AssistantService, args.model),
     )
     if args.transport == "stdio":
-        return _serve_stdio(options)
+        return _serve_stdio(options, args.model)
     from mcp_servers.http_serve import MCP_PATH, load_or_create_token, serve_http
 
     token = load_or_create_token()
@@ -126,17 +128,17 @@ def run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve_stdio(options: ServeOptions) -> int:
+def _serve_stdio(options: ServeOptions, model: str | None) -> int:
     """Serve over stdin/stdout until the client closes the pipe or a stop signal comes.
 
     A signal cannot end the serving itself: the SDK reads stdin in a thread that nothing
     interrupts until the client writes or closes. So the stop closes the assistant's runtime
     (model, ledger) from the event loop and then ends the process (app/shutdown.py).
     """
-    from mcp_servers.assistant import AssistantService
     from mcp_servers.serve import build_server
+    from router.runtime.assistant import AssistantService
 
-    service = options.assistant or AssistantService(options.model)
+    service = options.assistant or AssistantService(model)
     server, _tools = build_server(dataclasses.replace(options, assistant=service))
 
     async def stop() -> None:

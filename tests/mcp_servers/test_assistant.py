@@ -9,8 +9,9 @@ import pytest
 from mcp import Client
 from mcp_types import TextContent
 
-from mcp_servers.assistant import AssistantService, build_assistant_server
+from mcp_servers.assistant import build_assistant_server
 from router.paths import TandemPaths
+from router.runtime.assistant import AssistantService
 
 
 @pytest.fixture

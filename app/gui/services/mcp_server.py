@@ -28,7 +28,6 @@ from typing import ClassVar
 import uvicorn
 
 from app.gui.services.consent import ConsentBroker, ConsentRequest
-from mcp_servers.assistant import AssistantService
 from mcp_servers.camera import (
     CameraBackend,
     CameraConfig,
@@ -43,6 +42,7 @@ from mcp_servers.serve import ServeOptions
 from router.errors import TandemError
 from router.mcp.chat_host import build_chat_host
 from router.mcp.host import ToolRequest
+from router.runtime.assistant import AssistantService
 from router.runtime.compose import Runtime
 
 HOST = "127.0.0.1"

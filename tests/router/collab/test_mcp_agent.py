@@ -10,7 +10,6 @@ from mcp import Client
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
-from mcp_servers.assistant import AssistantService
 from mcp_servers.http_serve import http_app
 from mcp_servers.serve import ServeOptions
 from router.collab.agents import Agent
@@ -24,6 +23,7 @@ from router.paths import TandemPaths
 from router.privacy.detectors.registry import default_detectors
 from router.privacy.guard import EgressPolicy
 from router.privacy.scan import Scanner
+from router.runtime.assistant import AssistantService
 from router.types import GenerationOptions, Message
 from tests.mcp_servers.support import TOKEN, free_port, running
 

@@ -1,0 +1,121 @@
+"""The service behind the `assistant` MCP server: Tandem's own runtime, answering outside
+assistants (Claude Desktop, Claude Code, a peer Tandem).
+
+The tool surface (names, wire shapes, input checks) is `mcp_servers/assistant.py`;
+this module is what answers, built from the runtime here in the composition root,
+so the device servers never import the runtime.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import anyio.to_thread
+
+from mcp_servers.assistant import FindingSpan, RoutePreview, ScanResult
+from router.endpoints.base import TokenDelta
+from router.privacy.scan import Scanner
+from router.runtime.compose import Runtime, build_runtime, scanner_for
+from router.settings.config import load_settings
+from router.types import Message, PrivacyReport, TurnRequest
+
+PREVIEW_SESSION = "mcp-route-preview"
+
+
+class AssistantService:
+    """Builds the Tandem runtime on first use and serves the assistant tools from it."""
+
+    def __init__(self, model: str | None = None) -> None:
+        self._model = model
+        self._runtime: Runtime | None = None
+        self._scanner: Scanner | None = None
+        self._lock = asyncio.Lock()
+
+    async def runtime(self) -> Runtime:
+        """The shared runtime (built once; building may assemble the bundled model)."""
+        async with self._lock:
+            if self._runtime is None:
+                self._runtime = await anyio.to_thread.run_sync(
+                    lambda: build_runtime(model=self._model)
+                )
+            return self._runtime
+
+    def scanner(self) -> Scanner:
+        """The privacy scanner under the user's rules; needs no model, so no runtime."""
+        if self._scanner is None:
+            self._scanner = scanner_for(load_settings())
+        return self._scanner
+
+    async def ask_local(self, question: str, context: str | None = None) -> str:
+        """The device model's answer to `question`, with optional `context` before it."""
+        runtime = await self.runtime()
+        local = runtime.local
+        prompt = f"{context.strip()}\n\n{question}" if context and context.strip() else question
+        messages = [
+            Message(role="system", content=runtime.settings.chat.system_prompt),
+            Message(role="user", content=prompt),
+        ]
+        await local.prepare()
+        parts: list[str] = []
+        async for event in local.stream(messages, runtime.settings.generation):
+            if isinstance(event, TokenDelta):
+                parts.append(event.text)
+        return "".join(parts).strip()
+
+    async def privacy_scan(self, text: str) -> ScanResult:
+        """Scan `text` with the configured rules; positions only, no values."""
+        scanner = self.scanner()
+        report = await anyio.to_thread.run_sync(lambda: scanner.scan(_request(text), []))
+        return scan_result(report)
+
+    async def route_preview(self, text: str) -> RoutePreview:
+        """Where `text` would go: scan, features, decide, privacy enforcement; nothing runs."""
+        pipeline = (await self.runtime()).pipeline
+        request = _request(text)
+
+        def decide() -> RoutePreview:
+            report = pipeline.scanner.scan(request, [])
+            # Decided and enforced exactly as run_turn does it.
+            decision = pipeline.route(request, report, [])
+            return RoutePreview(
+                endpoint=decision.endpoint,
+                endpoint_kind=decision.endpoint_kind,
+                policy=decision.policy,
+                reason=decision.reason,
+                privacy_action=decision.privacy_action,
+                redactions=list(decision.redactions),
+            )
+
+        return await anyio.to_thread.run_sync(decide)
+
+    async def aclose(self) -> None:
+        """Close the runtime (model, ledger) if it was built."""
+        if self._runtime is not None:
+            await self._runtime.aclose()
+            self._runtime = None
+
+
+def _request(text: str) -> TurnRequest:
+    return TurnRequest(text=text, session_id=PREVIEW_SESSION)
+
+
+def scan_result(report: PrivacyReport) -> ScanResult:
+    """The report as the tool returns it: finding positions of the text, never values."""
+    return ScanResult(
+        keep_local=report.keep_local,
+        action=report.action,
+        rule=report.rule,
+        reason=report.reason,
+        findings=[
+            FindingSpan(
+                type=f.type,
+                category=f.category,
+                start=f.start,
+                end=f.end,
+                confidence=f.confidence,
+                detector=f.detector,
+            )
+            for f in report.findings
+            if f.part == "text"
+        ],
+    )
