@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from router.collab.agents import Agent
 from router.collab.records import TeamResult
+from router.ledger.commit import commit
 from router.ledger.store import Ledger
 from router.types import EndpointKind, FindingAction, RouteDecision, Turn, Usage
 
@@ -44,7 +45,4 @@ def record_team_turn(
     route = team_route(result, agents)
     ledger.ensure_session(session_id, title=f"Team: {' '.join(question.split())[:50]}")
     turn = ledger.begin_turn(session_id, question)
-    ledger.finish_turn(turn.id, status="complete", answer=result.answer, route=route, usage=usage)
-    return turn.model_copy(
-        update={"answer": result.answer, "route": route, "usage": usage, "status": "complete"}
-    )
+    return commit(ledger, turn, status="complete", answer=result.answer, route=route, usage=usage)

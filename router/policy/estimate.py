@@ -108,12 +108,11 @@ def utility(
 
 
 def candidates(features: TurnFeatures) -> list[EndpointState]:
-    """Endpoints this turn may use: reachable ones, and only on-device ones when kept local."""
-    return [
-        s
-        for s in features.endpoints.values()
-        if s.available and not (features.keep_local and s.remote)
-    ]
+    """Endpoints this turn may use: the reachable ones.
+
+    Privacy is not weighed here: the pipeline alone keeps a keep-local turn on the device.
+    """
+    return [s for s in features.endpoints.values() if s.available]
 
 
 def history_money_s(
