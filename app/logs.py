@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from router.paths import TandemPaths, resolve_paths
+from router import TandemPaths, resolve_paths
 
 OWN_LOGGERS = ("router", "app", "mcp_servers")
 """Top-level names of Tandem's own loggers; every other logger belongs to a library."""

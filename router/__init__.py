@@ -21,6 +21,16 @@ from typing import TYPE_CHECKING, Any
 # name -> the module that defines it
 _PUBLIC: dict[str, str] = {
     "TandemError": "router.errors",
+    "ConfigError": "router.errors",
+    "pip_install_command": "router.install_hints",
+    "Endpoint": "router.endpoints.base",
+    "Scanner": "router.privacy.scan",
+    "PrivacyRule": "router.privacy.rules",
+    "build_rules": "router.privacy.rules",
+    "default_rules": "router.privacy.rules",
+    "TeamPlan": "router.collab.run",
+    "stream_team": "router.collab.run",
+    "TeamResult": "router.collab.records",
     "Runtime": "router.runtime.compose",
     "build_runtime": "router.runtime.compose",
     "Settings": "router.settings.config",
@@ -48,7 +58,7 @@ _PUBLIC: dict[str, str] = {
     "FallbackStarted": "router.turn.events",
     "EscalationStarted": "router.turn.events",
     "ToolResultKeptLocal": "router.turn.events",
-    "TokenDelta": "router.turn.events",
+    "TokenDelta": "router.endpoints.base",
     "ToolCalled": "router.turn.events",
     "TurnFinished": "router.turn.events",
     "Ledger": "router.ledger.store",
@@ -60,6 +70,8 @@ _PUBLIC: dict[str, str] = {
 
 __all__ = [
     "Attachment",
+    "ConfigError",
+    "Endpoint",
     "EscalationStarted",
     "FallbackStarted",
     "Finding",
@@ -70,15 +82,19 @@ __all__ = [
     "ModelEntry",
     "ModelManager",
     "PrivacyReport",
+    "PrivacyRule",
     "RouteChanged",
     "RouteChosen",
     "RouteDecision",
     "Runtime",
+    "Scanner",
     "SentRequest",
     "SessionInfo",
     "Settings",
     "TandemError",
     "TandemPaths",
+    "TeamPlan",
+    "TeamResult",
     "TokenDelta",
     "ToolCalled",
     "ToolResultKeptLocal",
@@ -89,20 +105,30 @@ __all__ = [
     "TurnRequest",
     "TurnStatus",
     "Usage",
+    "build_rules",
     "build_runtime",
+    "default_rules",
     "is_on_device",
     "load_settings",
     "new_id",
+    "pip_install_command",
     "resolve_paths",
     "save_and_apply",
+    "stream_team",
 ]
 
 if TYPE_CHECKING:
-    from router.errors import TandemError
+    from router.collab.records import TeamResult
+    from router.collab.run import TeamPlan, stream_team
+    from router.endpoints.base import Endpoint, TokenDelta
+    from router.errors import ConfigError, TandemError
+    from router.install_hints import pip_install_command
     from router.ledger.sent import SentRequest
     from router.ledger.store import Ledger, SessionInfo
     from router.models.manager import ModelEntry, ModelManager
     from router.paths import TandemPaths, resolve_paths
+    from router.privacy.rules import PrivacyRule, build_rules, default_rules
+    from router.privacy.scan import Scanner
     from router.runtime.compose import Runtime, build_runtime
     from router.settings.config import Settings, load_settings
     from router.settings.store import save_and_apply
@@ -111,7 +137,6 @@ if TYPE_CHECKING:
         FallbackStarted,
         RouteChanged,
         RouteChosen,
-        TokenDelta,
         ToolCalled,
         ToolResultKeptLocal,
         TurnEvent,
@@ -140,6 +165,6 @@ def __getattr__(name: str) -> Any:
     module = _PUBLIC.get(name)
     if module is None:
         raise AttributeError(f"module 'router' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later lookups skip this function
-    return value
+    # Not cached here: the defining module stays the one source of truth (a test that
+    # patches router.runtime.compose.build_runtime patches `router.build_runtime` too).
+    return getattr(importlib.import_module(module), name)

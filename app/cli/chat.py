@@ -16,11 +16,19 @@ from typing import TextIO
 from app.present.turn import route_label, stats_line
 from app.progress import terminal_progress
 from app.shutdown import STOPPER, input_line
-from router.endpoints.base import TokenDelta
-from router.errors import TandemError
-from router.runtime.compose import Runtime, build_runtime
-from router.turn.events import RouteChanged, RouteChosen, ToolCalled, TurnFinished
-from router.types import Turn, TurnRequest, new_id
+from router import (
+    RouteChanged,
+    RouteChosen,
+    Runtime,
+    TandemError,
+    TokenDelta,
+    ToolCalled,
+    Turn,
+    TurnFinished,
+    TurnRequest,
+    build_runtime,
+    new_id,
+)
 
 HELP = "commands: /new starts a new conversation, /quit exits; Ctrl-C stops an answer"
 

@@ -17,12 +17,9 @@ from datetime import UTC, datetime
 
 from app.progress import terminal_progress
 from app.shutdown import STOPPER
+from router import ModelManager, TandemError, load_settings, resolve_paths
 from router.edge.server import serve
 from router.endpoints.llama_cpp import LlamaCppEndpoint
-from router.errors import TandemError
-from router.models.manager import ModelManager
-from router.paths import resolve_paths
-from router.settings.config import load_settings
 
 MODEL_ID = "tandem-edge"
 """The name clients use: stable across model changes, so their configs keep working."""

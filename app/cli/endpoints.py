@@ -9,14 +9,19 @@ import sys
 
 from app.present.endpoints import ping
 from app.present.turn import stats_line
-from router.endpoints.base import Endpoint
+from router import (
+    ConfigError,
+    Endpoint,
+    Settings,
+    TandemError,
+    TandemPaths,
+    load_settings,
+    resolve_paths,
+)
 from router.endpoints.pricing import PriceTable
 from router.endpoints.probe import Reachability, base_url_of, probe
 from router.endpoints.registry import build_remote_endpoint
 from router.endpoints.settings import RemoteEndpointSettings
-from router.errors import ConfigError, TandemError
-from router.paths import TandemPaths, resolve_paths
-from router.settings.config import Settings, load_settings
 from router.settings.secrets import delete_api_key, get_api_key, set_api_key
 
 

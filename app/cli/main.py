@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from router.errors import TandemError
+from router import TandemError
 
 
 @dataclass(frozen=True)

@@ -97,8 +97,8 @@ def run_mcp(args: argparse.Namespace, out: TextIO | None = None) -> int:
 def run_serve(args: argparse.Namespace) -> int:
     """Start the server on the chosen transport; returns when it stops."""
     from mcp_servers.serve import ServeOptions, parse_servers, roots_from_env
+    from router import load_settings
     from router.runtime.assistant import AssistantService
-    from router.settings.config import load_settings
 
     settings = load_settings().mcp
     # Most specific first: this run's --root, then TANDEM_MCP_ROOTS, then [mcp] roots.

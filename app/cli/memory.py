@@ -17,9 +17,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TextIO
 
 from app.present.memory import snippet
-from router.ledger.store import Ledger
-from router.paths import TandemPaths, resolve_paths
-from router.settings.config import Settings, load_settings
+from router import Ledger, Settings, TandemPaths, load_settings, resolve_paths
 
 if TYPE_CHECKING:
     # Chroma and the embedder load only when a memory command runs, not for every `tandem`.

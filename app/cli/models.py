@@ -5,9 +5,7 @@ from __future__ import annotations
 import argparse
 
 from app.progress import terminal_progress
-from router.models.manager import ModelManager
-from router.paths import resolve_paths
-from router.settings.config import load_settings
+from router import ModelManager, load_settings, resolve_paths
 
 
 def _manager() -> ModelManager:

@@ -14,10 +14,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
+from router import Finding, build_rules, load_settings
 from router.privacy import evaluate as ev
-from router.privacy.rules import RuleSet, build_rules
-from router.settings.config import load_settings
-from router.types import Finding
+from router.privacy.rules import RuleSet
 
 
 def add_privacy_parser(subparsers: Any) -> None:

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from router.errors import TandemError
+from router import TandemError
 
 DEFAULT_DATA_DIR = Path("../shared/data")
 POLICY_NAMES = ("local", "cloud", "cloud_text", "random", "greedy", "prompt", "default")
@@ -289,7 +289,7 @@ def run_profile(args: argparse.Namespace, out: TextIO) -> int:
     """Run the configured endpoints on the prompts and write the profile."""
     import asyncio
 
-    from router.runtime.compose import build_runtime
+    from router import build_runtime
 
     runtime = build_runtime()
 
@@ -305,9 +305,9 @@ def run_profile(args: argparse.Namespace, out: TextIO) -> int:
 
 
 async def _profile(args: argparse.Namespace, endpoints: Any, out: TextIO) -> int:
+    from router import GenerationOptions
     from router.learn.profile import write_profile
     from router.learn.profiler import exact_judge, load_prompts, model_judge, profile_endpoints
-    from router.types import GenerationOptions
 
     names = [n.strip() for n in args.endpoints.split(",") if n.strip()]
     unknown = [n for n in names if n not in endpoints]
@@ -365,12 +365,11 @@ def run_report_command(args: argparse.Namespace, out: TextIO) -> int:
 
 def _ask_local(spec: str, m4a1: Path, out: TextIO) -> None:
     """Fill the prompt router's decision cache by asking a local model about each question."""
+    from router import ModelManager, resolve_paths
     from router.endpoints.llama_cpp import LlamaCppEndpoint
     from router.learn.baselines import prompt_decisions
     from router.learn.m4a1 import load_m4a1
     from router.learn.report import prompt_cache_file
-    from router.models.manager import ModelManager
-    from router.paths import resolve_paths
 
     paths = resolve_paths().ensure()
     model = ModelManager(paths.models_dir, spec).resolve()

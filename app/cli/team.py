@@ -18,11 +18,10 @@ from typing import Any, TextIO
 
 from app.present.team import progress_line, topology_for
 from app.progress import terminal_progress
+from router import Runtime, TeamPlan, TeamResult, build_runtime, stream_team
 from router.collab.events import (
     TeamFinished,
 )
-from router.collab.records import TeamResult
-from router.collab.run import TeamPlan, stream_team
 from router.collab.setup import (
     PEER_TOKEN_ENV,
     parse_agent_specs,
@@ -31,7 +30,6 @@ from router.collab.setup import (
     team_privacy,
 )
 from router.collab.traffic import Budget
-from router.runtime.compose import Runtime, build_runtime
 
 
 def add_team_parser(subparsers: Any) -> None:

@@ -9,10 +9,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from router.paths import TandemPaths
+from router import TandemPaths
 
 if TYPE_CHECKING:
-    from router.settings.config import Settings
+    from router import Settings
 
 Status = Literal["ok", "warn", "problem"]
 

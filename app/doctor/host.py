@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 from app.doctor.check import Check, Context, shell_quote
+from router import TandemPaths
 from router.install_hints import checkout_root
-from router.paths import TandemPaths
 
 CHROMIUM = "/usr/bin/chromium"
 """Where the browser tests (tests/e2e/conftest.py) look for Chromium."""

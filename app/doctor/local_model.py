@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from app.doctor.check import Check, Context
-from router.install_hints import pip_install_command
+from router import pip_install_command
 
 
 def check_cpu(context: Context) -> Check:
@@ -56,7 +56,7 @@ def check_llama(context: Context) -> Check:
 
 def check_model(context: Context) -> Check:
     """The local model: which one is set, and whether its file is there."""
-    from router.models.manager import ModelManager
+    from router import ModelManager
 
     spec = str(context.setting("local", "model", "bundled"))
     entries = ModelManager(context.paths.models_dir, spec).list_models()

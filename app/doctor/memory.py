@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from app.doctor.check import Check, Context
-from router.install_hints import pip_install_command
+from router import pip_install_command
 
 
 def check_embedding(context: Context) -> Check:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from app.doctor.check import Check, Context, Status, installed_version, shell_quote
-from router.install_hints import pip_install_command
+from router import pip_install_command
 
 
 def check_ner(context: Context) -> Check:

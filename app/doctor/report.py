@@ -9,11 +9,10 @@ from app.doctor.host import check_chromium, check_data
 from app.doctor.local_model import check_cpu, check_llama, check_model, check_selftest
 from app.doctor.memory import check_embedding
 from app.doctor.privacy import check_keyring, check_ner
-from router.install_hints import pip_install_command
-from router.paths import TandemPaths, resolve_paths
+from router import TandemPaths, pip_install_command, resolve_paths
 
 if TYPE_CHECKING:
-    from router.settings.config import Settings
+    from router import Settings
 
 
 def run_checks(
@@ -63,7 +62,7 @@ def _guarded(check: CheckFn, context: Context) -> Check:
 def _config(paths: TandemPaths) -> tuple[Check, Settings | None]:
     file = paths.config_file
     try:
-        from router.settings.config import load_settings
+        from router import load_settings
 
         settings = load_settings(paths)
     except Exception as exc:

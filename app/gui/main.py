@@ -31,8 +31,7 @@ from app.gui.services.sensors import attach_sensors
 from app.gui.shell.view import show_shell
 from app.progress import terminal_progress
 from app.shutdown import STOPPER
-from router.errors import TandemError
-from router.runtime.compose import Runtime, build_runtime
+from router import Runtime, TandemError, build_runtime
 
 HOST = "127.0.0.1"
 CLIENTS_GRACE_S = 1

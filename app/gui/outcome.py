@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from router.errors import TandemError
+from router import TandemError
 
 
 class ActionOutcome:

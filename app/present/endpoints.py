@@ -5,8 +5,8 @@ One tiny request; its answer and usage are what the user sees.
 
 from __future__ import annotations
 
-from router.endpoints.base import Endpoint, StreamEnd, TokenDelta
-from router.types import GenerationOptions, Message
+from router import Endpoint, GenerationOptions, Message, TokenDelta
+from router.endpoints.base import StreamEnd
 
 _PING = [Message(role="user", content="Reply with the single word OK.")]
 

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from router import TeamResult
 from router.collab.agents import TeamConfigError
 from router.collab.events import (
     AgentReplied,
@@ -15,7 +16,6 @@ from router.collab.events import (
     TeamFinished,
     TeamStarted,
 )
-from router.collab.records import TeamResult
 from router.collab.topology import Topology, build_topology, custom, parse_adjacency
 
 PREVIEW_CHARS = 80

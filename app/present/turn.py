@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from router.types import RouteDecision, TurnStatus, Usage
+from router import RouteDecision, TurnStatus, Usage
 
 WHERE = {
     "local": "on this device",

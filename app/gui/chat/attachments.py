@@ -17,9 +17,16 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-from router.errors import TandemError
-from router.privacy.scan import Scanner
-from router.types import Attachment, PrivacyReport, RouteDecision, TurnRequest, is_on_device, new_id
+from router import (
+    Attachment,
+    PrivacyReport,
+    RouteDecision,
+    Scanner,
+    TandemError,
+    TurnRequest,
+    is_on_device,
+    new_id,
+)
 
 Verdict = Literal["checking", "send", "redact", "keep_local", "sent", "not_sent"]
 

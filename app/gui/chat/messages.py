@@ -15,9 +15,7 @@ from app.gui.chat.attachments import AttachmentChip, chips_after
 from app.gui.chat.detail.model import TurnDetail, build_detail, cost_text, where_badge
 from app.gui.chat.detail.team import team_detail
 from app.present.turn import route_label, stats_line
-from router.ledger.sent import SentRequest
-from router.turn.events import RouteChosen
-from router.types import Message, RouteDecision, Turn, TurnStatus, Usage
+from router import Message, RouteChosen, RouteDecision, SentRequest, Turn, TurnStatus, Usage
 
 DisplayRole = Literal["user", "assistant", "error"]
 

@@ -16,7 +16,7 @@ from app.gui.chat.view import ChatView
 from app.gui.chat.view_model import ChatViewModel
 from app.gui.team.view_model import TeamConfig
 from app.gui.widgets.labelled import icon_button
-from router.runtime.compose import Runtime
+from router import Runtime
 
 
 class ChatScreen:

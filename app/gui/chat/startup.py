@@ -10,9 +10,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from router.errors import TandemError
-from router.runtime.compose import Runtime
-from router.types import TurnRequest
+from router import Runtime, TandemError, TurnRequest
 
 _log = logging.getLogger(__name__)
 

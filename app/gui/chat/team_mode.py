@@ -19,8 +19,7 @@ from app.gui.chat.detail.team import team_detail
 from app.gui.chat.messages import DisplayMessage
 from app.gui.team.view_model import TeamConfig, TeamViewModel
 from app.present.team import summary_line
-from router.errors import TandemError
-from router.runtime.compose import Runtime
+from router import Runtime, TandemError
 
 TEAM_TEXT_ONLY = (
     "Team mode answers text only — remove the attached files, or switch Team off to send them"

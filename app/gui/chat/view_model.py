@@ -22,12 +22,18 @@ from app.gui.chat.startup import ChatStartup, describe_error, describe_unexpecte
 from app.gui.chat.team_mode import TEAM_TEXT_ONLY, ChatTeam
 from app.gui.team.view_model import TeamConfig
 from app.present.turn import stats_line
-from router.endpoints.base import TokenDelta
-from router.errors import TandemError
+from router import (
+    Message,
+    RouteChanged,
+    RouteChosen,
+    Runtime,
+    TandemError,
+    TokenDelta,
+    TurnFinished,
+    TurnRequest,
+    new_id,
+)
 from router.privacy.redact import Pseudonymizer
-from router.runtime.compose import Runtime
-from router.turn.events import RouteChanged, RouteChosen, TurnFinished
-from router.types import Message, TurnRequest, new_id
 
 __all__ = ["ChatViewModel", "DisplayMessage", "DisplayRole", "messages_for_turn"]
 

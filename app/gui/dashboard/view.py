@@ -12,7 +12,7 @@ from app.gui.dashboard.view_model import DashboardData, DashboardViewModel
 from app.gui.widgets import charts
 from app.gui.widgets import settings as w
 from app.gui.widgets.labelled import icon_button
-from router.runtime.compose import Runtime
+from router import Runtime
 
 
 class DashboardView:

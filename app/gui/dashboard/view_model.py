@@ -11,8 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from router.runtime.compose import Runtime
-from router.types import Turn
+from router import Runtime, Turn
 
 LATENCY_BUCKETS: tuple[tuple[str, float], ...] = (
     ("< 1 s", 1.0),

@@ -11,8 +11,8 @@ import flet as ft
 from app.gui.mcp.view_model import PERMISSIONS, McpViewModel, ServerRow, ToolRow
 from app.gui.widgets import settings as w
 from app.gui.widgets.labelled import icon_button
+from router import Runtime
 from router.mcp.settings import Permission
-from router.runtime.compose import Runtime
 
 
 def _code(text: str = "") -> ft.Container:

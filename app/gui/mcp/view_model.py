@@ -18,11 +18,10 @@ from pydantic import ValidationError
 
 from app.gui.outcome import ActionOutcome
 from app.present.mcp import claude_desktop_config
-from router.errors import TandemError
+from router import Runtime, TandemError, save_and_apply
 from router.mcp.host import ToolHost
 from router.mcp.settings import McpServerSettings, Permission
-from router.runtime.compose import Runtime
-from router.settings.store import save_and_apply, updated_document
+from router.settings.store import updated_document
 
 PERMISSIONS: tuple[Permission, ...] = ("allow", "ask", "deny")
 

@@ -14,7 +14,7 @@ from app.gui.models.endpoints.view import EndpointsPanel
 from app.gui.models.endpoints.view_model import EndpointsViewModel
 from app.gui.models.view_model import POLICIES, ModelsViewModel
 from app.gui.widgets import settings as w
-from router.runtime.compose import Runtime
+from router import Runtime
 
 # How each status of the setup check shows: icon, colour, label for screen readers.
 _STATUS_LOOK = {

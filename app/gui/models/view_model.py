@@ -21,10 +21,8 @@ import psutil  # type: ignore[import-untyped]  # no stubs installed
 
 from app.doctor import Check, run_checks
 from app.gui.outcome import ActionOutcome
-from router.errors import TandemError
-from router.models.manager import ModelEntry
-from router.runtime.compose import Runtime
-from router.settings.store import save_and_apply, updated_document
+from router import ModelEntry, Runtime, TandemError, save_and_apply
+from router.settings.store import updated_document
 
 POLICIES = ("local", "prefer_remote", "rules", "learned", "budget", "cascade")
 _MB = 1e6

@@ -13,9 +13,7 @@ import flet as ft
 from app.gui.privacy.view_model import NamesMode, PrivacyViewModel, RuleForm
 from app.gui.widgets import settings as w
 from app.gui.widgets.labelled import icon_button
-from router.privacy.rules import PrivacyRule
-from router.runtime.compose import Runtime
-from router.types import FindingAction
+from router import FindingAction, PrivacyRule, Runtime
 
 _HIGHLIGHT = {"keep_local": ft.Colors.RED_200, "redact": ft.Colors.AMBER_200}
 

@@ -15,11 +15,17 @@ from typing import Literal
 
 from pydantic import ValidationError
 
-from router.errors import TandemError
-from router.privacy.rules import PrivacyRule, RuleSubject, default_rules
-from router.runtime.compose import Runtime
-from router.settings.store import save_and_apply
-from router.types import Finding, FindingAction, TurnRequest
+from router import (
+    Finding,
+    FindingAction,
+    PrivacyRule,
+    Runtime,
+    TandemError,
+    TurnRequest,
+    default_rules,
+    save_and_apply,
+)
+from router.privacy.rules import RuleSubject
 
 NamesMode = Literal["strict", "standard"]
 _STRICT: dict[FindingAction, int] = {"allow": 0, "redact": 1, "keep_local": 2}

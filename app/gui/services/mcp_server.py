@@ -39,11 +39,10 @@ from mcp_servers.files import WriteRequest
 from mcp_servers.http_serve import MCP_PATH, STOP_CLIENTS_S, http_app, load_or_create_token
 from mcp_servers.sensors import SensorsBackend
 from mcp_servers.serve import ServeOptions
-from router.errors import TandemError
+from router import Runtime, TandemError
 from router.mcp.chat_host import build_chat_host
 from router.mcp.host import ToolRequest
 from router.runtime.assistant import AssistantService
-from router.runtime.compose import Runtime
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765

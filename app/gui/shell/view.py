@@ -19,7 +19,7 @@ from app.gui.shell.view_model import Section, ShellViewModel
 from app.gui.team.view import build_team_view
 from app.gui.team.view_model import TeamConfig
 from app.gui.widgets.labelled import icon_button, set_icon
-from router.runtime.compose import Runtime
+from router import Runtime
 
 _log = logging.getLogger(__name__)
 SectionBuilder = Callable[[ft.Page, Runtime], ft.Control]

@@ -20,7 +20,7 @@ from app.gui.team.view_model import (
     TeamViewModel,
 )
 from app.gui.widgets.coalesced import FRAME_S, CoalescedRender
-from router.runtime.compose import Runtime
+from router import Runtime
 
 _ROW_COLORS = {"step": ft.Colors.BLUE_800, "error": ft.Colors.RED_900}
 

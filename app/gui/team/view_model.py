@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
 from app.present.team import summary_line, topology_for
+from router import Runtime, TandemError, TeamPlan, TeamResult, Turn, new_id, stream_team
 from router.collab.events import (
     AgentReplied,
     AgentThinking,
@@ -22,13 +23,9 @@ from router.collab.events import (
     TeamStarted,
 )
 from router.collab.ledger_record import record_team_turn
-from router.collab.records import DebateEnding, PatternName, TeamResult
-from router.collab.run import TeamPlan, stream_team
+from router.collab.records import DebateEnding, PatternName
 from router.collab.setup import prepare_agents, team_agents, team_privacy
 from router.collab.traffic import Budget
-from router.errors import TandemError
-from router.runtime.compose import Runtime
-from router.types import Turn, new_id
 
 PATTERNS: tuple[PatternName, ...] = ("debate", "divide", "hierarchical")
 TOPOLOGIES = ("mesh", "star", "ring", "tree")

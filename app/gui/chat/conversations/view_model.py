@@ -13,9 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from app.present.memory import snippet
-from router.errors import TandemError
-from router.ledger.store import SessionInfo
-from router.runtime.compose import Runtime
+from router import Runtime, SessionInfo, TandemError
 
 SEARCH_HITS = 20
 """Turns asked of the memory per search; their conversations are listed."""

@@ -17,8 +17,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from router.ledger.sent import SentRequest
-from router.types import Attachment, Message, RouteDecision, TurnStatus, Usage, is_on_device
+from router import Attachment, Message, RouteDecision, SentRequest, TurnStatus, Usage, is_on_device
 
 _WHERE = {"local": "device", "cloud": "cloud", "edge": "edge"}
 _CAPTION = "The whole request, exactly as it left"

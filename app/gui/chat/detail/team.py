@@ -11,8 +11,7 @@ team turn read back from the ledger (after a restart) says so instead.
 from __future__ import annotations
 
 from app.gui.chat.detail.model import TurnDetail, cost_text
-from router.collab.records import TeamResult
-from router.types import Turn
+from router import TeamResult, Turn
 
 NOT_KEPT = (
     "The messages between agents are listed only while the app that ran the team is open; "

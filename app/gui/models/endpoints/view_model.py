@@ -18,14 +18,12 @@ from pydantic import ValidationError
 from app.gui.outcome import ActionOutcome
 from app.present.endpoints import ping
 from app.present.turn import stats_line
-from router.endpoints.base import Endpoint
+from router import Endpoint, Runtime, TandemError, save_and_apply
 from router.endpoints.pricing import PriceTable
 from router.endpoints.registry import build_remote_endpoint
 from router.endpoints.settings import RemoteEndpointSettings, ResilienceSettings
-from router.errors import TandemError
-from router.runtime.compose import Runtime
 from router.settings.secrets import get_api_key, key_env_var, set_api_key
-from router.settings.store import read_toml_file, save_and_apply, write_toml
+from router.settings.store import read_toml_file, write_toml
 
 TEST_TIMEOUT_S = 15.0
 
