@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from router.endpoints.base import Endpoint
 from router.endpoints.fake import FakeEndpoint
 from router.ledger.store import Ledger
 from router.memory.embedding import shared_embedder
@@ -51,7 +52,7 @@ QUESTION = (
 
 def _setup(root: Path) -> tuple[TurnPipeline, TurnRequest]:
     """A pipeline over a ledger holding 10 completed turns, and the new turn."""
-    endpoints = {
+    endpoints: dict[str, Endpoint] = {
         "local": FakeEndpoint(name="local", kind="local", context_window=8192),
         "claude": FakeEndpoint(name="claude", kind="cloud", price_per_token_usd=3e-6),
     }

@@ -119,7 +119,9 @@ class Runtime:
         `models.active_spec` follows; the settings file is not written (that is
         `save_and_apply`'s job).
         """
-        await switch_local_model(self, spec, progress, wait_s)
+        await switch_local_model(
+            self.pipeline, self.models, self.settings.local, spec, progress, wait_s
+        )
 
     async def reload_tools(
         self, settings: McpSettings | Settings, *, wait_s: float = TURN_WAIT_S
@@ -138,7 +140,12 @@ class Runtime:
         cannot be built raises `ConfigError`, a refused swap `TandemError`, and the
         runtime is unchanged then. `settings.mcp` is updated to match.
         """
-        await reload_tool_host(self, settings, wait_s)
+        mcp = settings.mcp if isinstance(settings, Settings) else settings
+        old = self.pipeline.tools
+        if old is not None and old.confirm is not None:
+            self.tool_confirm = old.confirm  # the GUI's consent dialog outlives the host
+        await reload_tool_host(self.pipeline, mcp, self.devices, self.tool_confirm, wait_s)
+        self.settings = self.settings.model_copy(update={"mcp": mcp})
 
     async def aclose(self) -> None:
         """Finish background work (memory index, summary), then close endpoints and the database.

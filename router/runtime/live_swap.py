@@ -13,65 +13,50 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections.abc import MutableMapping
 from pathlib import Path
-from typing import Protocol, cast
 
 from router.endpoints.base import Endpoint
 from router.endpoints.gguf_file import inspect_gguf
 from router.endpoints.llama_cpp import LlamaCppEndpoint
+from router.endpoints.settings import LocalModelSettings
 from router.errors import ConfigError, ModelLoadError, TandemError
 from router.mcp.chat_host import DeviceBackends, build_chat_host
 from router.mcp.host import Confirm, ToolHost
 from router.mcp.settings import McpSettings
 from router.models.bundled import Progress
 from router.models.manager import ModelManager
-from router.settings.config import Settings
-from router.turn.gate import TurnGate
 from router.turn.pipeline import TurnPipeline
-
-
-class Runtime(Protocol):
-    """What a live swap reads and replaces of `router.runtime.compose.Runtime`.
-
-    A protocol rather than an import: the runtime calls these functions, so
-    importing it back would make the two modules a cycle.
-    """
-
-    settings: Settings
-    models: ModelManager
-    pipeline: TurnPipeline
-    devices: DeviceBackends
-    tool_confirm: Confirm | None
-
-    @property
-    def turns(self) -> TurnGate:
-        """The gate every turn passes; a swap takes it exclusively."""
-        ...
-
 
 _log = logging.getLogger(__name__)
 
 
 async def switch_local_model(
-    runtime: Runtime, spec: str, progress: Progress | None, wait_s: float
+    pipeline: TurnPipeline,
+    models: ModelManager,
+    local: LocalModelSettings,
+    spec: str,
+    progress: Progress | None,
+    wait_s: float,
 ) -> None:
-    """Resolve, check and load model `spec` as the runtime's `local` endpoint (see switch_model)."""
+    """Resolve, check and load model `spec` as the pipeline's `local` endpoint.
+
+    Changes only the pipeline's `local` endpoint and `models.active_spec`
+    (`Runtime.switch_model` describes the behaviour).
+    """
     spec = spec.strip()
     if not spec:
         raise ConfigError("no model given", "pick a model, or type a name or a .gguf path")
-    path = await asyncio.to_thread(runtime.models.resolve, spec, progress)
+    path = await asyncio.to_thread(models.resolve, spec, progress)
     await asyncio.to_thread(inspect_gguf, path)  # a damaged file fails here, nothing changed
-    current = runtime.pipeline.endpoints["local"]
+    current = pipeline.endpoints["local"]
     if isinstance(current, LlamaCppEndpoint) and _same_file(current.model_path, path):
-        runtime.models.active_spec = spec  # already answering with this file
+        models.active_spec = spec  # already answering with this file
         return
-    local = runtime.settings.local
     new = LlamaCppEndpoint.from_settings(path, local)
-    live = cast(MutableMapping[str, Endpoint], runtime.pipeline.endpoints)
-    async with runtime.turns.exclusive("switch the model", wait_s):
+    live = pipeline.endpoints
+    async with pipeline.gate.exclusive("switch the model", wait_s):
         # Summaries may still be generating with the old model in the background.
-        await _settle(runtime.pipeline, wait_s)
+        await _settle(pipeline, wait_s)
         old = live["local"]
         was_loaded = bool(getattr(old, "loaded", False))
         if isinstance(old, LlamaCppEndpoint):
@@ -84,41 +69,44 @@ async def switch_local_model(
             reason = exc.message if isinstance(exc, TandemError) else f"{type(exc).__name__}: {exc}"
             hint = exc.hint if isinstance(exc, TandemError) else ""
             raise ModelLoadError(
-                f"could not switch to {spec} ({reason}); still using {runtime.models.active_spec}",
+                f"could not switch to {spec} ({reason}); still using {models.active_spec}",
                 hint or "try another GGUF file",
             ) from exc
         live["local"] = new
-        runtime.models.active_spec = spec
+        models.active_spec = spec
     await old.aclose()
 
 
 async def reload_tool_host(
-    runtime: Runtime, settings: McpSettings | Settings, wait_s: float
+    pipeline: TurnPipeline,
+    mcp: McpSettings,
+    devices: DeviceBackends,
+    confirm: Confirm | None,
+    wait_s: float,
 ) -> None:
-    """Build, connect and swap in the chat's tool host for `settings` (see reload_tools)."""
-    mcp = settings.mcp if isinstance(settings, Settings) else settings
-    pipeline = runtime.pipeline
+    """Build, connect and swap in the pipeline's tool host for `mcp`, asking `confirm`.
+
+    Changes only the pipeline's tools and their settings (`Runtime.reload_tools`
+    describes the behaviour).
+    """
     old = pipeline.tools
-    if old is not None and old.confirm is not None:
-        runtime.tool_confirm = old.confirm
     new: ToolHost | None = None
     if mcp.enabled:
         try:
-            new = build_chat_host(mcp, pipeline.egress_policy, runtime.devices)
+            new = build_chat_host(mcp, pipeline.egress_policy, devices)
         except (ValueError, RuntimeError, OSError) as exc:
             raise ConfigError(
                 f"the MCP servers could not be set up ({exc}); nothing was changed",
                 "fix or remove the server the message names, then try again",
             ) from exc
-        new.confirm = runtime.tool_confirm
+        new.confirm = confirm
     try:
         if new is not None:
             await new.ensure_started()  # a server that fails lands in new.errors, not here
-        async with runtime.turns.exclusive("reload the MCP servers", wait_s):
+        async with pipeline.gate.exclusive("reload the MCP servers", wait_s):
             pipeline.tools = new
             pipeline.max_tool_rounds = mcp.max_tool_rounds
             pipeline.offer_all_tools = mcp.offer == "all"
-            runtime.settings = runtime.settings.model_copy(update={"mcp": mcp})
     except BaseException:
         if new is not None:
             await new.aclose()  # its stdio servers must not outlive a refused reload

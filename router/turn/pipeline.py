@@ -20,7 +20,7 @@ onto the device — each a `RouteChanged` event. The turn is committed once.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, MutableMapping, Sequence
 from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass, field, replace
 from functools import partial
@@ -87,7 +87,8 @@ from router.types import (
 class TurnPipeline:
     """Runs chat turns through the stages, against a set of endpoints and a ledger."""
 
-    endpoints: Mapping[str, Endpoint]
+    endpoints: MutableMapping[str, Endpoint]
+    """By name; `local` is the device's model (swapped live by the runtime)."""
     policy: Policy
     ledger: Ledger
     generation: GenerationOptions

@@ -9,9 +9,9 @@ guard covers them like the endpoints built at start-up.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -217,7 +217,7 @@ class EndpointsViewModel:
         save_and_apply(self.runtime, {"endpoints": dumped})
 
     async def _swap(self, name: str, remote: RemoteEndpointSettings | None) -> None:
-        live = cast(MutableMapping[str, Endpoint], self.runtime.pipeline.endpoints)
+        live = self.runtime.pipeline.endpoints
         old = live.pop(name, None)
         if remote is not None:
             live[name] = self._build(remote, self.runtime.settings.resilience)
