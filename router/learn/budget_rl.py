@@ -103,17 +103,17 @@ def train_policy(
     """
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
-    predictor = predictor or Predictor(sim, train)
     planned = budget_state and plan
+    reserve = 0.0 if planned else reserve_s
     policy = BudgetPolicy(
-        predictor,
+        predictor or Predictor(sim, train),
         budget_state=budget_state,
         mask_cost=budget_state,
-        reserve_s=0.0 if planned else reserve_s,
+        reserve_s=reserve,
     )
     tuning: dict[str, Any] = {}
     # Beliefs as at test time: neighbours from a simulator without the turn's conversation.
-    beliefs = held_out_neighbours(sim, train, k=predictor.k, seed=seed)
+    beliefs = held_out_neighbours(sim, train, k=policy.predictor.k, seed=seed)
     if planned:
         penalty, tuning = _plan(
             policy, sim, train, budgets, beliefs, penalties, plan_penalty, plan_margin_s
@@ -131,11 +131,20 @@ def train_policy(
         "reserve_s": policy.reserve_s,
         "planned": planned,
         "penalty_tuning": tuning,
+        **_training_record(budgets, train, started),
+    }
+    return policy
+
+
+def _training_record(
+    budgets: Sequence[tuple[float, float]], train: Sequence[int], started: float
+) -> dict[str, Any]:
+    """What a policy was trained on, and for how long, for its metadata."""
+    return {
         "train_budgets": [list(b) for b in budgets],
         "train_conversations": len(train),
         "train_seconds": round(time.perf_counter() - started, 2),
     }
-    return policy
 
 
 def _plan(
