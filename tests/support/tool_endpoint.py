@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from router.endpoints.base import StreamEnd, StreamEvent, TokenDelta, ToolCallRequested
-from router.endpoints.fake import FakeEndpoint
-from router.types import EndpointKind, GenerationOptions, Message, ToolCall, ToolSpec, Usage
+from router.endpoints.base import StreamEnd, TokenDelta, ToolCallRequested
+from router.endpoints.fake import word_by_word
+from router.endpoints.function import Answer, EndpointCall, FunctionEndpoint, StreamItem
+from router.types import EndpointKind, Message, ToolCall, ToolSpec, Usage
 
 
 def results_since_question(messages: Sequence[Message]) -> list[str]:
@@ -18,11 +19,12 @@ def results_since_question(messages: Sequence[Message]) -> list[str]:
     return [r.content for m in messages[last + 1 :] for r in m.tool_results]
 
 
-class ToolEndpoint(FakeEndpoint):
+class ToolEndpoint(FunctionEndpoint):
     """Requests `tool` (once, or every round with `always`), then says what the tool said.
 
-    Every request's messages and offered tools are recorded, so tests can
-    check exactly what an off-device endpoint was sent.
+    A `FunctionEndpoint` whose handler is `answer`; every request's messages and
+    offered tools are recorded, so tests can check exactly what an off-device
+    endpoint was sent.
     """
 
     def __init__(
@@ -35,34 +37,26 @@ class ToolEndpoint(FakeEndpoint):
         always: bool = False,
         preamble: str = "Let me check.",
     ) -> None:
-        super().__init__(_answer, name=name, kind=kind)
+        super().__init__(self.answer, name=name, kind=kind)
         self.tool = tool
         self.arguments = dict(arguments or {})
         self.always = always
         self.preamble = preamble
         self.offered: list[tuple[ToolSpec, ...]] = []
 
-    async def stream(
-        self,
-        messages: Sequence[Message],
-        options: GenerationOptions,
-        tools: Sequence[ToolSpec] = (),
-    ) -> AsyncGenerator[StreamEvent, None]:
-        """Call the tool if it is offered and not yet answered; otherwise answer."""
-        self.offered.append(tuple(tools))
-        results = results_since_question(messages)
-        offered = any(t.name == self.tool for t in tools)
-        if offered and (self.always or not results):
-            self.requests.append(tuple(messages))
-            n = len(self.requests)  # FakeEndpoint.stream records the answering requests
-            if self.preamble:
-                yield TokenDelta(text=self.preamble + " ")
-            call = ToolCall(id=f"call_{n}", name=self.tool or "", arguments=self.arguments)
-            yield ToolCallRequested(call=call)
-            yield StreamEnd(usage=Usage(output_tokens=3), finish_reason="tool_use")
-            return
-        async for event in super().stream(messages, options, tools):
-            yield event
+    def answer(self, call: EndpointCall) -> Answer | Awaitable[str | Sequence[StreamItem]]:
+        """Call the tool if it is offered and not yet answered; otherwise answer in words."""
+        self.offered.append(call.tools)
+        results = results_since_question(call.messages)
+        offered = any(t.name == self.tool for t in call.tools)
+        if not (offered and (self.always or not results)):
+            return word_by_word(_answer)(call)
+        requested = ToolCall(
+            id=f"call_{call.index + 1}", name=self.tool or "", arguments=self.arguments
+        )
+        preamble = [TokenDelta(text=self.preamble + " ")] if self.preamble else []
+        end = StreamEnd(usage=Usage(output_tokens=3), finish_reason="tool_use")
+        return [*preamble, ToolCallRequested(call=requested), end]
 
 
 def _answer(messages: Sequence[Message]) -> str:
