@@ -170,8 +170,11 @@ def input_line(prompt: str) -> str:
         finally:
             done.set()
 
-    threading.Thread(target=read, name="tandem-input", daemon=True).start()
+    reader = threading.Thread(target=read, name="tandem-input", daemon=True)
     try:
+        # Inside the try: the reader may print the prompt (and a signal arrive) before
+        # start() returns here, and that signal must be a stop too.
+        reader.start()
         while not done.wait(_INPUT_POLL_S):
             pass
     except KeyboardInterrupt:

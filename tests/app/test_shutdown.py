@@ -112,6 +112,29 @@ def test_input_line_reads_like_input(monkeypatch: pytest.MonkeyPatch) -> None:
         input_line("you> ")
 
 
+def test_ctrl_c_while_the_prompt_starts_is_a_stop_too(
+    monkeypatch: pytest.MonkeyPatch, exits: Exits
+) -> None:
+    # The reader thread may print the prompt before Thread.start() returns on the main
+    # thread; a Ctrl-C that lands there must still make the exit go through the stopper
+    # (a plain interpreter exit aborts on the reader's stdin lock).
+    stopper = Stopper(grace_s=3600, exit_now=exits)
+    monkeypatch.setattr("app.shutdown.STOPPER", stopper)
+    monkeypatch.setattr("sys.stdin", io.StringIO("a line nobody reads\n"))
+    real_start = threading.Thread.start
+
+    def start_then_interrupted(thread: threading.Thread) -> None:
+        real_start(thread)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(threading.Thread, "start", start_then_interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        input_line("you> ")
+    assert stopper.signum == signal.SIGINT
+    stopper.finish(0)
+    assert exits.codes == [0]
+
+
 async def test_winding_down_ends_the_turn_in_flight_and_closes_the_runtime(
     tandem_home: TandemPaths, endless_gguf: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
