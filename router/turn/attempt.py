@@ -160,11 +160,6 @@ def with_attachments(request: TurnRequest, names: Sequence[str]) -> TurnRequest:
     )
 
 
-def is_remote(endpoint: Endpoint) -> bool:
-    """True for endpoints off this device: what they are sent passes the egress guard."""
-    return not endpoint.on_device
-
-
 def title(text: str, limit: int = 60) -> str:
     """A conversation's title: its first message, on one line, cut at a word."""
     line = " ".join(text.split())

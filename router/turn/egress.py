@@ -13,7 +13,7 @@ from router.ledger.pseudonyms import PseudonymStore
 from router.privacy import egress
 from router.privacy.guard import EgressPolicy
 from router.privacy.redact import Pseudonymizer, redact_attachments
-from router.turn.attempt import Attempt, is_remote, outbound_bytes
+from router.turn.attempt import Attempt, outbound_bytes
 from router.types import PrivacyReport, ProtectedValue, TurnRequest
 
 
@@ -73,6 +73,6 @@ def redacted(
 async def attempt_scope(policy: EgressPolicy, attempt: Attempt) -> AsyncIterator[None]:
     """While the attempt runs: its values guarded at the egress transports (off-device),
     and its redacted attachment copies on disk (removed when it ends)."""
-    guard = policy.protect(attempt.protected) if is_remote(attempt.endpoint) else nullcontext()
+    guard = nullcontext() if attempt.endpoint.on_device else policy.protect(attempt.protected)
     with guard, attempt.files or nullcontext():
         yield

@@ -49,7 +49,6 @@ from router.turn.attempt import (
     Outcome,
     TurnState,
     failure_reason,
-    is_remote,
     title,
     with_action,
     with_attachments,
@@ -211,7 +210,7 @@ class TurnPipeline:
         # Only the attachments the decision chose travel with the request.
         sent = with_attachments(request, decision.attachments_sent)
         attempt = Attempt(endpoint, self._pack(sent, history, endpoint), decision)
-        if not is_remote(endpoint):
+        if endpoint.on_device:
             return attempt
         try:
             return outbound(self.pseudonyms, request, report, attempt)
@@ -320,7 +319,7 @@ class TurnPipeline:
         self, request: TurnRequest, history: Sequence[Message], failed: Attempt, reason: str
     ) -> Attempt | None:
         """The on-device attempt that replaces a failed off-device one, if allowed."""
-        if not (self.fallback_to_local and is_remote(failed.endpoint)):
+        if failed.endpoint.on_device or not self.fallback_to_local:
             return None
         decision = fallback_decision(request, self.endpoints, failed.decision, reason)
         return None if decision is None else await self._attempt_on(request, history, decision)
@@ -377,7 +376,7 @@ class TurnPipeline:
             return
         if record.usage is not None:
             self.latency.observe(outcome.endpoint, record.usage)
-        summarizer = next((e for e in self.endpoints.values() if not is_remote(e)), None)
+        summarizer = next((e for e in self.endpoints.values() if e.on_device), None)
         self._background.start(
             after_turn(
                 record,
@@ -397,7 +396,7 @@ def _route_chosen(turn: Turn, attempt: Attempt) -> RouteChosen:
         decision=attempt.decision,
         input_tokens=attempt.packed.input_tokens,
         dropped_turns=attempt.packed.dropped_turns,
-        sent_messages=attempt.packed.messages if is_remote(attempt.endpoint) else (),
+        sent_messages=() if attempt.endpoint.on_device else attempt.packed.messages,
     )
 
 

@@ -32,7 +32,6 @@ from router.turn.attempt import (
     Outcome,
     Round,
     TurnState,
-    is_remote,
     outbound_bytes,
     with_action,
 )
@@ -76,7 +75,7 @@ class ToolLoop:
             turn_guard.enter_context(self.egress_policy.protect(state.report.protected))
             attempt = with_action(attempt, state.report.action)
             outcome.decision = attempt.decision
-            if state.report.keep_local and is_remote(attempt.endpoint):
+            if state.report.keep_local and not attempt.endpoint.on_device:
                 outcome.move_local = True  # the rest of the turn runs on the device
                 return
 
@@ -125,7 +124,7 @@ class ToolLoop:
             if offered
             else attempt.endpoint.stream(messages, self.generation)
         )
-        if not is_remote(attempt.endpoint):
+        if attempt.endpoint.on_device:
             return stream
         turn_id, kind = state.turn_id, attempt.sent_kind
         name, tool_round = attempt.endpoint.name, state.tool_rounds
@@ -156,7 +155,7 @@ class ToolLoop:
 
     def _with_pseudonymizer(self, state: TurnState, attempt: Attempt) -> Attempt:
         """An off-device attempt with tool rounds gets placeholders for their redact values."""
-        if not state.tool_messages or not is_remote(attempt.endpoint):
+        if not state.tool_messages or attempt.endpoint.on_device:
             return attempt
         pseudonymizer = attempt.pseudonymizer or Pseudonymizer(
             self.pseudonyms, state.request.session_id
@@ -171,7 +170,7 @@ class ToolLoop:
         brought new values) and the whole request checked before it is sent.
         """
         messages = (*attempt.packed.messages, *state.tool_messages)
-        if not state.tool_messages or not is_remote(attempt.endpoint):
+        if not state.tool_messages or attempt.endpoint.on_device:
             return messages
         if attempt.pseudonymizer is not None:
             messages = tuple(attempt.pseudonymizer.redact_message(m) for m in messages)
