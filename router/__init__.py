@@ -35,7 +35,7 @@ _PUBLIC: dict[str, str] = {
     "build_runtime": "router.runtime.compose",
     "Settings": "router.settings.config",
     "load_settings": "router.settings.config",
-    "save_and_apply": "router.settings.store",
+    "save_and_apply": "router.runtime.save",
     "TandemPaths": "router.paths",
     "resolve_paths": "router.paths",
     "Attachment": "router.types",
@@ -130,8 +130,8 @@ if TYPE_CHECKING:
     from router.privacy.rules import PrivacyRule, build_rules, default_rules
     from router.privacy.scan import Scanner
     from router.runtime.compose import Runtime, build_runtime
+    from router.runtime.save import save_and_apply
     from router.settings.config import Settings, load_settings
-    from router.settings.store import save_and_apply
     from router.turn.events import (
         EscalationStarted,
         FallbackStarted,

@@ -21,8 +21,8 @@ from router import (
 from router.endpoints.pricing import PriceTable
 from router.endpoints.probe import Reachability, base_url_of, probe
 from router.endpoints.registry import build_remote_endpoint
+from router.endpoints.secrets import delete_api_key, get_api_key, set_api_key
 from router.endpoints.settings import RemoteEndpointSettings
-from router.settings.secrets import delete_api_key, get_api_key, set_api_key
 
 
 def run_endpoints(args: argparse.Namespace) -> int:

@@ -57,7 +57,7 @@ def check_ner(context: Context) -> Check:
 def check_keyring(context: Context) -> Check:
     """Where API keys are kept, and that the fallback file is private."""
     try:
-        from router.settings.secrets import SECRETS_FILE_NAME, keyring_backend
+        from router.endpoints.secrets import SECRETS_FILE_NAME, keyring_backend
     except ImportError as exc:
         return Check("keyring", "API keys", "problem", f"keyring: {exc}", pip_install_command())
     backend = keyring_backend()

@@ -14,11 +14,11 @@ from typing import Any
 from router.endpoints.base import Endpoint
 from router.endpoints.pricing import PriceTable
 from router.endpoints.resilient import ResilientEndpoint
+from router.endpoints.secrets import get_api_key
 from router.endpoints.settings import RemoteEndpointSettings, ResilienceSettings
 from router.errors import ConfigError
 from router.paths import TandemPaths
 from router.privacy.guard import EgressPolicy, guarded_httpx2_client, guarded_httpx_client
-from router.settings.secrets import get_api_key
 
 EndpointBuilder = Callable[
     [RemoteEndpointSettings, ResilienceSettings, EgressPolicy | None, dict[str, Any]], Endpoint

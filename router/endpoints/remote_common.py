@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from router.endpoints.secrets import redact
 from router.errors import EndpointError, EndpointRequestError, EndpointUnavailableError
-from router.settings.secrets import redact
 from router.tokens import tokens_in_chars
 from router.types import Attachment, Message
 

@@ -1,1 +1,1 @@
-"""Settings: the config file, its on-disk store and the keyring-backed secrets."""
+"""Settings: the config file (composed from each subsystem's settings) and its on-disk store."""

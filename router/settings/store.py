@@ -24,7 +24,6 @@ from tomlkit.toml_document import TOMLDocument
 
 from router.errors import ConfigError
 from router.paths import TandemPaths
-from router.runtime.compose import Runtime
 from router.settings.config import Settings, default_config_text, merge_tables
 
 
@@ -92,26 +91,6 @@ def update_settings(paths: TandemPaths, changes: Mapping[str, Any]) -> Settings:
     """Make `changes` (see `updated_document`) in the user's config.toml; return the settings."""
     document, settings = updated_document(paths, changes)
     write_toml(paths.config_file, document)
-    return settings
-
-
-def save_and_apply(runtime: Runtime, changes: Mapping[str, Any]) -> Settings:
-    """Validate `changes`, apply them to the running pipeline, then write them to the file.
-
-    Applied first, so a change the runtime refuses (a routing policy whose
-    artifact is missing, a rule naming an unknown endpoint) is never written.
-    """
-    document, settings = updated_document(runtime.paths, changes)
-    previous = runtime.settings
-    runtime.apply_settings(settings)
-    try:
-        write_toml(runtime.paths.config_file, document)
-    except OSError as exc:
-        runtime.apply_settings(previous)
-        raise ConfigError(
-            f"could not write {runtime.paths.config_file} ({exc.strerror or exc})",
-            "check that the folder is writable and has free space",
-        ) from exc
     return settings
 
 

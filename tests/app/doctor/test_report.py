@@ -196,7 +196,7 @@ def test_a_check_that_crashes_becomes_a_problem_line(
 def test_no_keyring_backend_reports_the_private_file_and_a_loose_one_is_a_problem(
     tandem_home: TandemPaths, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("router.settings.secrets.keyring_backend", lambda: None)
+    monkeypatch.setattr("router.endpoints.secrets.keyring_backend", lambda: None)
     check = by_id(run_checks(tandem_home, load=False))["keyring"]
     assert check.status == "ok" and "no OS keyring" in check.detail
     assert "secrets.json, readable by you only" in check.detail

@@ -1,6 +1,6 @@
 """The off-device endpoints part of the Models section: list, edit, keys, prices, tests.
 
-Plain Python (no Flet). API keys go to the OS keyring (router/settings/secrets.py) and
+Plain Python (no Flet). API keys go to the OS keyring (router/endpoints/secrets.py) and
 are only ever shown masked (`sk-…abcd`). Saved endpoints replace the running
 ones at once, built with the pipeline's shared egress policy, so the privacy
 guard covers them like the endpoints built at start-up.
@@ -21,8 +21,8 @@ from app.present.turn import stats_line
 from router import Endpoint, Runtime, TandemError, save_and_apply
 from router.endpoints.pricing import PriceTable
 from router.endpoints.registry import build_remote_endpoint
+from router.endpoints.secrets import get_api_key, key_env_var, set_api_key
 from router.endpoints.settings import RemoteEndpointSettings, ResilienceSettings
-from router.settings.secrets import get_api_key, key_env_var, set_api_key
 from router.settings.store import read_toml_file, write_toml
 
 TEST_TIMEOUT_S = 15.0

@@ -14,7 +14,7 @@ from app.gui.models.view import ModelsView
 from app.gui.models.view_model import ModelsViewModel
 from router.endpoints.fake import FakeEndpoint
 from router.privacy.detectors import ner
-from router.settings.store import save_and_apply
+from router.runtime.save import save_and_apply
 from tests.app.conftest import RuntimeFactory
 
 

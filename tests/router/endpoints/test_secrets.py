@@ -13,9 +13,7 @@ import pytest
 from keyring.backend import KeyringBackend
 from keyring.backends import fail
 
-from router.endpoints.settings import RemoteEndpointSettings
-from router.paths import TandemPaths
-from router.settings.secrets import (
+from router.endpoints.secrets import (
     REDACTED,
     SecretsError,
     delete_api_key,
@@ -24,6 +22,8 @@ from router.settings.secrets import (
     redact,
     set_api_key,
 )
+from router.endpoints.settings import RemoteEndpointSettings
+from router.paths import TandemPaths
 
 KEY = "sk-ant-api03-test-key-0123456789abcdef"
 
