@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -52,6 +53,16 @@ class StreamEnd(BaseModel):
 
 
 StreamEvent = TokenDelta | ToolCallRequested | StreamEnd
+
+
+@dataclass(frozen=True)
+class ScoredAnswer:
+    """A non-streamed answer with per-token log-probabilities and entropies."""
+
+    text: str
+    token_logprobs: tuple[float, ...]
+    token_entropies: tuple[float, ...]
+    usage: Usage = field(default_factory=Usage)
 
 
 class Endpoint(ABC):

@@ -23,12 +23,12 @@ from typing import Any
 from router.endpoints.base import (
     Endpoint,
     FinishReason,
+    ScoredAnswer,
     StreamEnd,
     StreamEvent,
     TokenDelta,
     ToolCallRequested,
 )
-from router.policy.confidence import ScoredAnswer
 from router.types import EndpointKind, GenerationOptions, Message, ToolSpec, Usage
 
 __all__ = [

@@ -22,6 +22,7 @@ from router.endpoints import llama_protocol as proto
 from router.endpoints.base import (
     Endpoint,
     FinishReason,
+    ScoredAnswer,
     StreamEnd,
     StreamEvent,
     TokenDelta,
@@ -40,7 +41,6 @@ from router.endpoints.llama_worker import TOP_K as _TOP_K
 from router.endpoints.settings import LocalModelSettings
 from router.endpoints.tool_specs import openai_tools
 from router.errors import EndpointError, LocalModelCrashedError, PromptTooLongError, TandemError
-from router.policy.confidence import ScoredAnswer
 from router.types import GenerationOptions, Message, ToolCall, ToolSpec, Usage
 
 __all__ = ["_MIN_P", "_TOP_K", "LlamaCppEndpoint"]

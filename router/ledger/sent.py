@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
-from contextlib import aclosing
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from router.endpoints.base import StreamEvent
-from router.errors import EgressBlockedError
 from router.ledger.database import Database
 from router.types import Attachment, Message, utc_now
 
@@ -133,28 +130,3 @@ def delete_session_sent(conn: sqlite3.Connection, session_id: str) -> None:
         "DELETE FROM sent_requests WHERE turn_id IN (SELECT id FROM turns WHERE session_id = ?)",
         (session_id,),
     )
-
-
-async def recorded_when_sent(
-    stream: AsyncGenerator[StreamEvent, None], record: Callable[[], None]
-) -> AsyncGenerator[StreamEvent, None]:
-    """An endpoint's `stream`, calling `record` once, when its request has left the device.
-
-    That is at its first event, or when it fails or is stopped before one (the
-    request may have left by then). A request the egress guard blocked never
-    left, so it is not recorded.
-    """
-    pending = True
-    try:
-        async with aclosing(stream) as events:
-            async for event in events:
-                if pending:
-                    pending = False
-                    record()
-                yield event
-    except EgressBlockedError:
-        pending = False
-        raise
-    finally:
-        if pending:
-            record()

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from router.policy.confidence import ScoredAnswer
+from router.endpoints.base import ScoredAnswer
 from router.policy.decide import device_decision
 from router.policy.estimate import Estimate, Weights, candidates, decision_for, estimate
 from router.policy.features import EndpointState, TurnFeatures

@@ -10,19 +10,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from router.types import Usage
-
-
-@dataclass(frozen=True)
-class ScoredAnswer:
-    """A non-streamed answer with per-token log-probabilities and entropies."""
-
-    text: str
-    token_logprobs: tuple[float, ...]
-    token_entropies: tuple[float, ...]
-    usage: Usage = field(default_factory=Usage)
+from router.endpoints.base import ScoredAnswer
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ import time
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from dataclasses import dataclass
 
-from router.endpoints.base import Endpoint, StreamEnd, TokenDelta
+from router.endpoints.base import Endpoint, ScoredAnswer, StreamEnd, TokenDelta
 from router.policy.cascade import ScoringEndpoint
-from router.policy.confidence import Confidence, ScoredAnswer, confidence
+from router.policy.confidence import Confidence, confidence
 from router.turn.attempt import Attempt, Outcome
 from router.turn.events import EscalationStarted
 from router.types import GenerationOptions, RouteDecision

@@ -13,13 +13,14 @@ left (`SentRecord.record`), exactly as it was sent, for the chat's detail panel.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass, replace
 
 from router.endpoints.base import StreamEnd, StreamEvent, TokenDelta, ToolCallRequested
+from router.errors import EgressBlockedError
 from router.ledger.pseudonyms import PseudonymStore
-from router.ledger.sent import SentRecord, recorded_when_sent
+from router.ledger.sent import SentRecord
 from router.mcp.host import ToolHost
 from router.mcp.select import relevant_servers_tools
 from router.mcp.turn import ToolCalled, exchange, restored_call
@@ -193,3 +194,28 @@ def _shown(
     elif isinstance(event, ToolCallRequested) and offered:
         out.calls.append(event.call)
     return ""
+
+
+async def recorded_when_sent(
+    stream: AsyncGenerator[StreamEvent, None], record: Callable[[], None]
+) -> AsyncGenerator[StreamEvent, None]:
+    """An endpoint's `stream`, calling `record` once, when its request has left the device.
+
+    That is at its first event, or when it fails or is stopped before one (the
+    request may have left by then). A request the egress guard blocked never
+    left, so it is not recorded.
+    """
+    pending = True
+    try:
+        async with aclosing(stream) as events:
+            async for event in events:
+                if pending:
+                    pending = False
+                    record()
+                yield event
+    except EgressBlockedError:
+        pending = False
+        raise
+    finally:
+        if pending:
+            record()

@@ -7,12 +7,17 @@ from collections.abc import AsyncGenerator
 
 import pytest
 
-from router.endpoints.base import StreamEnd, StreamEvent, TokenDelta, ToolCallRequested
+from router.endpoints.base import (
+    ScoredAnswer,
+    StreamEnd,
+    StreamEvent,
+    TokenDelta,
+    ToolCallRequested,
+)
 from router.endpoints.fake import FakeEndpoint
 from router.endpoints.function import EndpointCall, FunctionEndpoint, FunctionScoringEndpoint
 from router.errors import EndpointUnavailableError
 from router.policy.cascade import ScoringEndpoint
-from router.policy.confidence import ScoredAnswer
 from router.types import GenerationOptions, Message, RouteDecision, ToolCall, ToolSpec, Usage
 
 ASK = [Message(role="user", content="what is two plus two?")]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from router.endpoints.base import ScoredAnswer
 from router.endpoints.fake import word_by_word
 from router.endpoints.function import FunctionEndpoint, FunctionScoringEndpoint
-from router.policy.confidence import ScoredAnswer
 from router.policy.decide import Policy
 from router.policy.factory import policy_for
 from router.policy.features import Budgets, TurnFeatures, compute_features
