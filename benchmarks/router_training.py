@@ -33,7 +33,7 @@ from app.cli import main  # noqa: E402
 
 def _float64_knn(router: object, embedding: np.ndarray, prompt: str) -> float:
     """The previous kNN scoring (float64 memory, (1, r) x (r, n) product): the baseline."""
-    from router.learn.artifact import Router
+    from router.policy.trained_router import Router
 
     assert isinstance(router, Router)
     a = router.arrays

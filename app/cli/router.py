@@ -153,9 +153,9 @@ def run_convert(args: argparse.Namespace, out: TextIO) -> int:
 
 def run_train(args: argparse.Namespace, out: TextIO) -> int:
     """Train a router on a profile and save its artifact."""
-    from router.learn.artifact import save_router
     from router.learn.profile import load_profile
     from router.learn.train import share_for_cost, train_router
+    from router.policy.trained_router import save_router
 
     records = load_profile(args.data)
     data = _training_set(records, args.strong, args.weak, args.cache)
@@ -191,9 +191,9 @@ def _training_set(records: Any, strong: str, weak: str, cache: Path | None) -> A
 
 def run_eval(args: argparse.Namespace, out: TextIO) -> int:
     """APGR, CPT(50%), CPT(80%) of an artifact on a profile."""
-    from router.learn.artifact import load_router
     from router.learn.evaluation import curves_plot, evaluate_router, router_curve
     from router.learn.profile import load_profile
+    from router.policy.trained_router import load_router
 
     router = load_router(args.router)
     if args.strong:

@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from router.learn.artifact import Router
 from router.learn.metrics import Curve, random_summary, routing_curve, summary
 from router.learn.train import TrainingSet
+from router.policy.trained_router import Router
 
 
 def router_curve(router: Router, data: TrainingSet) -> Curve:

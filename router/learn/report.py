@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from router.learn.artifact import KINDS, Router
 from router.learn.baselines import ALL_VIEWS, constant, greedy, prompt_policy, random_policy
 from router.learn.budget_env import Policy, Predictor, evaluate
 from router.learn.budget_plan import sub_simulator
@@ -33,6 +32,7 @@ from router.learn.evaluation import curves_plot
 from router.learn.m4a1 import Simulator, load_m4a1
 from router.learn.metrics import random_summary, routing_curve, summary
 from router.learn.train import TrainingSet, train_router, training_set
+from router.policy.trained_router import KINDS, Router
 
 TRAIN_BUDGETS = BUDGET_GRID
 DEFAULT_BUDGET = (30.0, 0.05)
@@ -262,8 +262,8 @@ def train_defaults(
     root: Path, m4a1: Path, cache: EmbeddingCache, assets: Path, log: Log
 ) -> dict[str, Any]:
     """The shipped artifacts: an MLP router on all of MMLU + GSM8K, the RL policy on all of M4A1."""
-    from router.learn.artifact import save_router
     from router.learn.budget_rl import save_policy
+    from router.policy.trained_router import save_router
 
     data = concat([bench_data(root, b, cache) for b in ("gsm8k", "mmlu")])
     started = time.perf_counter()

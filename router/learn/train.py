@@ -16,9 +16,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from router.learn.artifact import KINDS, Router, feature_spec
-from router.learn.cheap import cheap_matrix
 from router.learn.profile import ProfileRecord
+from router.policy.cheap_features import cheap_matrix
+from router.policy.trained_router import KINDS, Router, feature_spec
 
 Array = npt.NDArray[np.float64]
 

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from router.errors import TandemError
-from router.learn.artifact import Router, load_router
 from router.policy.artifact_file import read_artifact
 from router.policy.classify import TASKS
 from router.policy.decide import device_decision
@@ -40,6 +39,7 @@ from router.policy.estimate import (
 )
 from router.policy.features import MODALITIES, EndpointState, TurnFeatures
 from router.policy.modality import select_attachments
+from router.policy.trained_router import Router, load_router
 from router.types import RouteDecision
 
 LINEAR_FORMAT = "tandem.linear-router"

@@ -27,7 +27,6 @@ from router.mcp.chat_host import DeviceBackends, build_chat_host
 from router.mcp.host import Confirm
 from router.mcp.settings import McpSettings
 from router.memory.embedding import shared_embedder
-from router.memory.live import LiveMemory
 from router.models.bundled import Progress
 from router.models.manager import ModelManager
 from router.paths import TandemPaths, resolve_paths
@@ -39,6 +38,7 @@ from router.privacy.guard import EgressPolicy
 from router.privacy.rules import build_rules
 from router.privacy.scan import Scanner
 from router.runtime.live_swap import reload_tool_host, switch_local_model
+from router.runtime.memory import LiveMemory
 from router.settings.config import Settings, load_settings
 from router.turn.gate import TurnGate
 from router.turn.pipeline import TurnPipeline

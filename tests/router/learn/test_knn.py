@@ -2,8 +2,8 @@ from pathlib import Path
 
 import numpy as np
 
-from router.learn.artifact import load_router, save_router
 from router.learn.train import train_router
+from router.policy.trained_router import load_router, save_router
 from tests.router.learn.synthetic import separable
 
 

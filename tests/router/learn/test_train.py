@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from router.errors import TandemError
-from router.learn.artifact import KINDS, load_router, save_router
 from router.learn.evaluation import evaluate_router
 from router.learn.metrics import random_summary
 from router.learn.train import calibrate, train_router
+from router.policy.trained_router import KINDS, load_router, save_router
 from tests.router.learn.synthetic import separable
 
 

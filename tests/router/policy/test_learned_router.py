@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from router.endpoints.fake import FakeEndpoint
-from router.learn.artifact import load_router
 from router.memory.embedding import shared_embedder
 from router.paths import TandemPaths
 from router.policy.features import compute_features
 from router.policy.learned import load_quality_model
 from router.policy.settings import RoutingSettings
+from router.policy.trained_router import load_router
 from router.runtime.compose import build_runtime
 from router.settings.config import load_settings
 from router.types import PrivacyReport, TurnRequest

@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from router.errors import TandemError
-from router.learn.cheap import CHEAP_FEATURES, CHEAP_VERSION, cheap_matrix
+from router.policy.cheap_features import CHEAP_FEATURES, CHEAP_VERSION, cheap_matrix
 
 ROUTER_FORMAT = "tandem.learn.router"
 ROUTER_VERSION = 1
