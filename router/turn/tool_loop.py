@@ -205,17 +205,30 @@ async def recorded_when_sent(
     request may have left by then). A request the egress guard blocked never
     left, so it is not recorded.
     """
-    pending = True
+    once = _Once(record)
     try:
         async with aclosing(stream) as events:
             async for event in events:
-                if pending:
-                    pending = False
-                    record()
+                once()
                 yield event
     except EgressBlockedError:
-        pending = False
+        once.skip()  # blocked at the guard: it never left
         raise
     finally:
-        if pending:
-            record()
+        once()  # failed or stopped before its first event: it may have left
+
+
+class _Once:
+    """Runs an action at most once, however many times it is called."""
+
+    def __init__(self, action: Callable[[], None]) -> None:
+        self._action: Callable[[], None] | None = action
+
+    def __call__(self) -> None:
+        action, self._action = self._action, None
+        if action is not None:
+            action()
+
+    def skip(self) -> None:
+        """Never run the action."""
+        self._action = None
