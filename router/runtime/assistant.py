@@ -60,7 +60,10 @@ class AssistantService:
         async for event in local.stream(messages, runtime.settings.generation):
             if isinstance(event, TokenDelta):
                 parts.append(event.text)
-        return "".join(parts).strip()
+        answer = "".join(parts).strip()
+        scanner = runtime.pipeline.scanner
+        report = await anyio.to_thread.run_sync(lambda: scanner.scan(_request(answer), []))
+        return released_answer(answer, report, given=prompt)
 
     async def privacy_scan(self, text: str) -> ScanResult:
         """Scan `text` with the configured rules; positions only, no values."""
@@ -93,6 +96,24 @@ class AssistantService:
         if self._runtime is not None:
             await self._runtime.aclose()
             self._runtime = None
+
+
+def released_answer(answer: str, report: PrivacyReport, *, given: str) -> str:
+    """What of the device's answer may go back to the (possibly off-device) MCP client.
+
+    Values the client sent itself (in `given`) go back as they are. A new value a
+    rule keeps local withholds the answer; a new value a rule redacts is replaced
+    by its type, as the cloud would see it.
+    """
+    new = [p for p in report.protected if p.value not in given]
+    if any(p.action == "keep_local" for p in new):
+        return (
+            "[withheld: the answer holds data that must stay on this device "
+            f"({report.reason}); ask in Tandem itself to see it]"
+        )
+    for value in sorted(new, key=lambda p: len(p.value), reverse=True):
+        answer = answer.replace(value.value, f"<{value.type}>")
+    return answer
 
 
 def _request(text: str) -> TurnRequest:

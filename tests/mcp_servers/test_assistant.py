@@ -10,8 +10,12 @@ from mcp import Client
 from mcp_types import TextContent
 
 from mcp_servers.assistant import build_assistant_server
+from router.endpoints.fake import FakeEndpoint
 from router.paths import TandemPaths
-from router.runtime.assistant import AssistantService
+from router.privacy.detectors.registry import default_detectors
+from router.privacy.scan import Scanner
+from router.runtime.assistant import AssistantService, released_answer
+from router.types import TurnRequest
 
 
 @pytest.fixture
@@ -78,3 +82,38 @@ async def test_route_preview_decides_without_running_a_turn(
     assert preview["policy"] and preview["reason"]
     runtime = await service.runtime()
     assert runtime.ledger.history("mcp-route-preview") == []
+
+
+async def test_ask_local_withholds_private_data_the_client_did_not_send(
+    service: AssistantService,
+) -> None:
+    # The MCP client may be a cloud assistant: the device's answer (under 8 words: the
+    # fixture caps answers at 8 tokens) passes the user's rules
+    # on its way out, like any other outbound text.
+    runtime = await service.runtime()
+    runtime.pipeline.endpoints["local"] = FakeEndpoint(
+        lambda messages: "Card: 4111 1111 1111 1111", name="local"
+    )
+    async with Client(build_assistant_server(service)) as client:
+        result = await client.call_tool("ask_local", {"question": "Which card is on file?"})
+    text = result.content[0].text  # type: ignore[union-attr]
+    assert "4111" not in text and "withheld" in text
+
+
+def test_a_released_answer_keeps_what_the_client_gave_and_redacts_new_values() -> None:
+    scanner = Scanner(detectors=default_detectors(ner=False, topics=False, names=False))
+
+    def released(answer: str, given: str) -> str:
+        report = scanner.scan(TurnRequest(text=answer, session_id="s"), [])
+        return released_answer(answer, report, given=given)
+
+    # The client's own card number comes back to it; a new one is withheld.
+    card = "4111 1111 1111 1111"
+    assert released(f"You wrote {card}.", given=f"is {card} valid?") == f"You wrote {card}."
+    assert card not in released(f"It is {card}.", given="which card?")
+    # An email (redacted for the cloud by the default rules) leaves as its type only.
+    out = released("Write to alice@example.org.", given="who do I write to?")
+    assert "alice@example.org" not in out and "EMAIL_ADDRESS" in out
+    assert released("Paris is the capital of France.", given="capital?") == (
+        "Paris is the capital of France."
+    )
