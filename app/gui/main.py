@@ -1,7 +1,9 @@
 """Starts the Tandem GUI, as a desktop window or served to a browser.
 
 A desktop window needs Flet's desktop client; without it (or with `web=True`)
-the same app is served to a browser on 127.0.0.1.
+the same app is served to a browser on 127.0.0.1, to the user's own tab only: the
+link Tandem prints carries a per-launch secret, and `Host` and `Origin` are checked on
+every request (app/gui/web_guard.py).
 
 The web client comes from the `flet-web` package and is served with
 `no_cdn=True`, so the page works offline: nothing is fetched from a CDN. Tandem runs
@@ -29,6 +31,7 @@ from app.gui.services.camera import attach_camera
 from app.gui.services.mcp_server import AppMcpService
 from app.gui.services.sensors import attach_sensors
 from app.gui.shell.view import show_shell
+from app.gui.web_guard import WebGuard
 from app.progress import terminal_progress
 from app.shutdown import STOPPER
 from router import Runtime, TandemError, build_runtime
@@ -104,9 +107,10 @@ def run_gui(
     A stop signal closes the window (or stops serving, whatever tabs are open), cancels the
     turns in flight and closes the runtime within seconds (app/shutdown.py).
 
-    `web` serves the app on http://127.0.0.1:`port`/ (a free port if None)
-    instead of opening a desktop window; without `flet-desktop` (it downloads
-    its client on first run, so offline it is missing) the web view is used too.
+    `web` serves the app on http://127.0.0.1:`port`/ (a free port if None), opened through
+    the printed link with its per-launch secret, instead of opening a desktop window; without
+    `flet-desktop` (it downloads its client on first run, so offline it is missing) the web
+    view is used too.
     `model` overrides the configured model spec. `mcp_port` starts the app's MCP
     server on 127.0.0.1:`mcp_port` when the first page opens. Raises `TandemError` if the
     model cannot be found.
@@ -144,8 +148,9 @@ async def _serve_web(
     try:
         sock = _listen(port)
         app = ft.run(main, export_asgi_app=True, no_cdn=True, assets_dir=None)
+        guard = WebGuard(app, port)  # only the user's own tab, signed in by the printed link
         config = uvicorn.Config(
-            app,
+            guard,
             ws="websockets-sansio",  # what Flet's own server uses
             log_config=None,  # uvicorn's records go to the log file (app/logs.py)
             log_level="warning",
@@ -154,7 +159,7 @@ async def _serve_web(
         server = _WebServer(config)
         loop = asyncio.get_running_loop()
         STOPPER.listen(loop, lambda: setattr(server, "should_exit", True))
-        url = f"http://{HOST}:{port}/"
+        url = guard.launch_url
         print(f"Tandem is running at {url} (Ctrl-C to stop)", flush=True)
         if browser_available():
             loop.run_in_executor(None, webbrowser.open, url)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -29,3 +30,12 @@ def run_tandem(
         timeout=timeout,
         check=False,
     )
+
+
+_WEB_URL = re.compile(r"Tandem is running at (http://\S+)")
+
+
+def printed_web_url(output: str) -> str | None:
+    """The link `tandem --web` printed for the user (with its launch secret), if printed yet."""
+    found = _WEB_URL.search(output)
+    return found.group(1) if found else None

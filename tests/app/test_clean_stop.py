@@ -18,17 +18,19 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 import httpx
 import msgpack  # type: ignore[import-untyped]
 import pytest
 from flet.messaging.protocol import MessageAction
 from websockets.asyncio.client import connect
+from websockets.typing import Origin
 
 from app.gui.main import free_port
 from router.ledger.store import Ledger
 from router.paths import resolve_paths
-from tests.app.cli_support import tandem_env
+from tests.app.cli_support import printed_web_url, tandem_env
 
 REPO = Path(__file__).resolve().parents[2]
 STOP_WITHIN_S = 30.0
@@ -110,14 +112,19 @@ def test_the_web_gui_stops_with_browser_websockets_open(
     proc = start(processes, tandem_env(tmp_path, tiny_gguf), "--web", "--port", str(port),
                  stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
     wait_for_http(proc, f"http://127.0.0.1:{port}/")
-    ws_url = f"ws://127.0.0.1:{port}/ws"
+    link = printed_web_url((tmp_path / "gui.log").read_text())
+    assert link, "no link printed"
+    # Like the page's own websocket: from its origin, with the launch secret (a browser's
+    # tab sends it as the cookie the link set).
+    ws_url = f"ws://127.0.0.1:{port}/ws?{urlsplit(link).query}"
+    origin = Origin(f"http://127.0.0.1:{port}")
 
     async def with_tabs_open() -> int:
         # One tab that connected but never registered (the socket Flet's own server waited
         # on forever) and one with a live session that has drawn its page.
         async with (
-            connect(ws_url, close_timeout=1) as _silent,
-            connect(ws_url, close_timeout=1) as tab,
+            connect(ws_url, origin=origin, close_timeout=1) as _silent,
+            connect(ws_url, origin=origin, close_timeout=1) as tab,
         ):
             await tab.send(register_client())
             assert await asyncio.wait_for(tab.recv(), START_WITHIN_S)

@@ -3,7 +3,8 @@
 Fixtures
 - `start_gui(*args, env=None) -> GuiApp`: launch `python -m app.gui.main --web --port N
   [args...]` (TANDEM_HOME in tmp, the tiny test GGUF as the local model); waits until the
-  page answers 200; every app it started is stopped after the test (SIGTERM, then kill).
+  link it printed (with its launch secret, `.url`) serves the page; every app it started is
+  stopped after the test (SIGTERM, then kill).
 - `gui_app -> GuiApp`: one such app with no extra arguments.
 - `gui_app_mcp -> GuiApp`: one started with `--mcp-port M`; `.mcp_url` and `.mcp_token`
   reach its in-app MCP server, which starts when the first page opens (the camera
@@ -45,6 +46,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from app.gui.main import free_port
+from tests.app.cli_support import printed_web_url
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -71,6 +73,7 @@ class GuiApp:
     """A running web GUI: where to open it and what it wrote."""
 
     url: str
+    """The link the app printed, with its launch secret: what the user's browser opens."""
     log: Path
     home: Path
     mcp_url: str | None = None
@@ -112,9 +115,7 @@ def start_gui(tmp_path: Path, tiny_gguf: Path) -> Iterator[Callable[..., GuiApp]
         with log.open("wb") as out:
             proc = subprocess.Popen(argv, cwd=REPO, env=environ, stdout=out, stderr=out)
         procs.append(proc)
-        app = GuiApp(f"http://127.0.0.1:{port}/", log, home, *_mcp_address(args, home))
-        _wait_until_serving(app, proc)
-        return app
+        return GuiApp(_wait_until_serving(log, proc), log, home, *_mcp_address(args, home))
 
     yield start
     for proc in procs:
@@ -219,18 +220,21 @@ def _mcp_address(args: tuple[str, ...], home: Path) -> tuple[str | None, str | N
     return f"http://127.0.0.1:{port}/mcp", token
 
 
-def _wait_until_serving(app: GuiApp, proc: subprocess.Popen[Any]) -> None:
+def _wait_until_serving(log: Path, proc: subprocess.Popen[Any]) -> str:
+    """Wait until the app serves the link it printed (with its launch secret); return it."""
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
+        output = log.read_text(errors="replace")
         if proc.poll() is not None:
-            pytest.fail(f"the GUI exited with {proc.returncode}; its output:\n{app.output()}")
+            pytest.fail(f"the GUI exited with {proc.returncode}; its output:\n{output}")
+        link = printed_web_url(output)
         try:
-            if httpx.get(app.url, timeout=5).status_code == 200:
-                return
+            if link and httpx.get(link, follow_redirects=True, timeout=5).status_code == 200:
+                return link
         except httpx.TransportError:
             pass
         time.sleep(0.3)
-    pytest.fail(f"the GUI never answered at {app.url}; its output:\n{app.output()}")
+    pytest.fail(f"the GUI never served the link it printed; its output:\n{log.read_text()}")
 
 
 def wait_for_mcp(app: GuiApp) -> None:

@@ -41,8 +41,7 @@ def test_sigterm_with_a_tab_open_and_an_answer_streaming(
         proc = subprocess.Popen([sys.executable, "-m", "app.cli", "--web", "--port", str(port)],
                                 cwd=REPO, env=env, stdout=out, stderr=out)  # fmt: skip
     try:
-        app = GuiApp(f"http://127.0.0.1:{port}/", log, home)
-        _wait_until_serving(app, proc)
+        app = GuiApp(_wait_until_serving(log, proc), log, home)
         open_app(page, app.url)
         type_into(page, chat_input(page), "go on forever")
         page.keyboard.press("Enter")
