@@ -1,5 +1,6 @@
 """Lint, format and strict typing are part of the suite, so CI fails on any of them."""
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -38,8 +39,6 @@ def _module_name(path: Path) -> str:
 
 def _imports(path: Path, modules: set[str]) -> set[str]:
     """Every project module `path` imports, at any depth: lazy and TYPE_CHECKING ones too."""
-    import ast
-
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found: set[str] = set()
     for node in ast.walk(tree):
@@ -156,3 +155,101 @@ def test_no_cycle_between_packages() -> None:
             if src != dst and dst != "router":  # `router` itself is the lazy public surface
                 layers.setdefault(src, set()).add(dst)
     assert _cycles(layers) == []
+
+
+# One way out: outbound clients are made by the egress guard's factory
+# (router/privacy/guard.py). Any other construction of a client that reaches
+# the network must be listed here, with why it is not (yet) the factory's.
+OUTBOUND_CLIENTS = (
+    "httpx.Client", "httpx.AsyncClient", "httpx2.Client", "httpx2.AsyncClient",
+    "requests.", "urllib.request.urlopen", "urllib.request.build_opener",
+    "aiohttp.ClientSession", "anthropic.Anthropic", "anthropic.AsyncAnthropic",
+    "openai.OpenAI", "openai.AsyncOpenAI", "chromadb.HttpClient",
+    "huggingface_hub.hf_hub_download", "huggingface_hub.snapshot_download",
+    "socket.create_connection",
+)  # fmt: skip
+OUTBOUND_ALLOWED = {
+    ("router/privacy/guard.py", "httpx.AsyncClient"): "the factory: every transport guarded",
+    ("router/privacy/guard.py", "httpx2.AsyncClient"): "the factory: every transport guarded",
+    ("router/endpoints/openai_api.py", "httpx.AsyncClient"): (
+        "only when built directly without a client; the registry passes the factory's"
+    ),
+    ("router/endpoints/anthropic_api.py", "anthropic.AsyncAnthropic"): (
+        "wraps the factory's httpx2 client that the registry passes in"
+    ),
+    ("router/mcp/host.py", "httpx2.AsyncClient"): (
+        "only for a host built without an egress policy; build_chat_host passes the runtime's"
+    ),
+    ("router/collab/mcp_agent.py", "httpx2.AsyncClient"): (
+        "only for a peer built without an egress policy; collab setup passes the pipeline's"
+    ),
+    ("router/memory/server_index.py", "chromadb.HttpClient"): (
+        "the user's own `chroma run` server (memory.server_url); not guarded yet"
+    ),
+    ("router/models/manager.py", "huggingface_hub.hf_hub_download"): (
+        "public model weights on `tandem models pull`; carries no user data"
+    ),
+    ("router/models/manager.py", "socket.create_connection"): (
+        "reachability probe of the model hub before that download"
+    ),
+}
+
+
+def _aliases(tree: ast.Module) -> dict[str, str]:
+    """Local name -> what it was imported as, for `import x as y` and `from x import y`."""
+    names: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                names[alias.asname or alias.name.split(".")[0]] = (
+                    alias.name if alias.asname else alias.name.split(".")[0]
+                )
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+    return names
+
+
+def _dotted(node: ast.expr, aliases: dict[str, str]) -> str:
+    """`a.b.c` of a call's function, its first name resolved through the imports."""
+    attrs: list[str] = []
+    while isinstance(node, ast.Attribute):
+        attrs.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return ""
+    return ".".join([aliases.get(node.id, node.id), *reversed(attrs)])
+
+
+def _outbound_clients(root: Path) -> set[tuple[str, str]]:
+    """(file, client) for every call in `root`'s packages that makes an outbound client."""
+    found: set[tuple[str, str]] = set()
+    for path in (p for pkg in PACKAGES for p in (root / pkg).rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        aliases = _aliases(tree)
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            name = _dotted(node.func, aliases)
+            if any(name == c or (c.endswith(".") and name.startswith(c)) for c in OUTBOUND_CLIENTS):
+                found.add((path.relative_to(root).as_posix(), name))
+    return found
+
+
+def test_outbound_clients_come_from_the_guard_s_factory() -> None:
+    found = _outbound_clients(ROOT)
+    assert sorted(found - set(OUTBOUND_ALLOWED)) == []
+    assert sorted(set(OUTBOUND_ALLOWED) - found) == [], "stale allow-list entries"
+
+
+def test_the_client_scan_sees_aliases_and_from_imports(tmp_path: Path) -> None:
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "x.py").write_text(
+        "import httpx as h\nfrom requests import get\nfrom urllib import request\n"
+        "h.AsyncClient()\nget('u')\nrequest.urlopen('u')\n"
+    )
+    assert _outbound_clients(tmp_path) == {
+        ("app/x.py", "httpx.AsyncClient"),
+        ("app/x.py", "requests.get"),
+        ("app/x.py", "urllib.request.urlopen"),
+    }

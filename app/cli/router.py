@@ -113,6 +113,8 @@ def run_router(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     command = args.router_command
     if command == "profile":
+        from app.cli.router_profile import run_profile
+
         return run_profile(args, out)
     if command == "convert":
         return run_convert(args, out)
@@ -283,58 +285,6 @@ def _sim_policy(args: argparse.Namespace, sim: Any) -> Any:
     raise TandemError(
         f"unknown policy {name!r}", f"use one of {', '.join(POLICY_NAMES)} or an artifact path"
     )
-
-
-def run_profile(args: argparse.Namespace, out: TextIO) -> int:
-    """Run the configured endpoints on the prompts and write the profile."""
-    import asyncio
-
-    from router import build_runtime
-
-    runtime = build_runtime()
-
-    async def profile_then_close() -> int:
-        # One event loop for both: remote endpoints' HTTP clients belong to the
-        # loop that opened them and cannot be closed from a second one.
-        try:
-            return await _profile(args, runtime.pipeline.endpoints, out)
-        finally:
-            await runtime.aclose()
-
-    return asyncio.run(profile_then_close())
-
-
-async def _profile(args: argparse.Namespace, endpoints: Any, out: TextIO) -> int:
-    from router import GenerationOptions
-    from router.learn.profile import write_profile
-    from router.learn.profiler import exact_judge, load_prompts, model_judge, profile_endpoints
-
-    names = [n.strip() for n in args.endpoints.split(",") if n.strip()]
-    unknown = [n for n in names if n not in endpoints]
-    if not names or unknown:
-        raise TandemError(
-            f"unknown endpoint(s): {', '.join(unknown) or '(none given)'}",
-            f"configured endpoints: {', '.join(endpoints)}",
-        )
-    if args.judge == "exact":
-        judge: Any = exact_judge
-    elif args.judge in endpoints:
-        judge = model_judge(endpoints[args.judge])
-    else:
-        raise TandemError(
-            f"unknown judge {args.judge!r}", f"use 'exact' or one of: {', '.join(endpoints)}"
-        )
-    items = load_prompts(args.prompts)
-    records = await profile_endpoints(
-        items,
-        {n: endpoints[n] for n in names},
-        judge,
-        GenerationOptions(max_tokens=args.max_tokens, temperature=0.0, seed=0),
-        on_record=lambda r: print(f"profiled {r.id}", file=sys.stderr),
-    )
-    count = write_profile(records, args.out)
-    print(f"wrote {count} records for {', '.join(names)} to {args.out}", file=out)
-    return 0
 
 
 def run_report_command(args: argparse.Namespace, out: TextIO) -> int:

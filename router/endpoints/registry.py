@@ -21,49 +21,41 @@ from router.paths import TandemPaths
 from router.privacy.guard import EgressPolicy, guarded_httpx2_client, guarded_httpx_client
 
 EndpointBuilder = Callable[
-    [RemoteEndpointSettings, ResilienceSettings, EgressPolicy | None, dict[str, Any]], Endpoint
+    [RemoteEndpointSettings, ResilienceSettings, EgressPolicy, dict[str, Any]], Endpoint
 ]
-"""Builds one endpoint from its entry, the timeouts, the egress guard (if any) and the
-keyword arguments every remote endpoint takes (key, prices, timeouts)."""
+"""Builds one endpoint from its entry, the timeouts, the egress guard and the keyword
+arguments every remote endpoint takes (key, prices, timeouts)."""
 
 
 def _anthropic(
     settings: RemoteEndpointSettings,
     resilience: ResilienceSettings,
-    egress: EgressPolicy | None,
+    egress: EgressPolicy,
     common: dict[str, Any],
 ) -> Endpoint:
     import httpx2
 
     from router.endpoints.anthropic_api import AnthropicEndpoint
 
-    client = None
-    if egress is not None:
-        # The guard's client replaces the endpoint's own, so it carries the same limits.
-        timeout = httpx2.Timeout(
-            resilience.first_token_timeout_s, connect=resilience.connect_timeout_s
-        )
-        client = guarded_httpx2_client(egress, settings.name, timeout=timeout)
+    # The guard's client replaces the endpoint's own, so it carries the same limits.
+    timeout = httpx2.Timeout(resilience.first_token_timeout_s, connect=resilience.connect_timeout_s)
+    client = guarded_httpx2_client(egress, settings.name, timeout=timeout)
     return AnthropicEndpoint(settings, http_client=client, close_client=True, **common)
 
 
 def _openai(
     settings: RemoteEndpointSettings,
     resilience: ResilienceSettings,
-    egress: EgressPolicy | None,
+    egress: EgressPolicy,
     common: dict[str, Any],
 ) -> Endpoint:
     import httpx
 
     from router.endpoints.openai_api import OpenAICompatEndpoint
 
-    client = None
-    if egress is not None:
-        # The guard's client replaces the endpoint's own, so it carries the same limits.
-        timeout = httpx.Timeout(
-            resilience.first_token_timeout_s, connect=resilience.connect_timeout_s
-        )
-        client = guarded_httpx_client(egress, settings.name, timeout=timeout)
+    # The guard's client replaces the endpoint's own, so it carries the same limits.
+    timeout = httpx.Timeout(resilience.first_token_timeout_s, connect=resilience.connect_timeout_s)
+    client = guarded_httpx_client(egress, settings.name, timeout=timeout)
     return OpenAICompatEndpoint(settings, http_client=client, close_client=True, **common)
 
 
@@ -83,8 +75,11 @@ def build_remote_endpoint(
 ) -> ResilientEndpoint:
     """Return the endpoint for one `[[endpoints]]` entry, with its key and prices.
 
-    With `egress`, the endpoint's HTTP client checks every request's bytes against
-    the values the pipeline currently protects (see `router.privacy.guard`).
+    The endpoint's HTTP client always comes from the guard's factory: with
+    `egress` (the pipeline's), it checks every request's bytes against the values
+    the pipeline currently protects (see `router.privacy.guard`); without, it
+    protects nothing yet still leaves by the one way out, so a later policy or
+    record at that seam covers every endpoint.
     """
     builder = ENDPOINT_BUILDERS.get(settings.api)
     if builder is None:
@@ -98,4 +93,5 @@ def build_remote_endpoint(
         "connect_timeout_s": resilience.connect_timeout_s,
         "read_timeout_s": resilience.first_token_timeout_s,
     }
-    return ResilientEndpoint(builder(settings, resilience, egress, common), resilience)
+    policy = egress if egress is not None else EgressPolicy()
+    return ResilientEndpoint(builder(settings, resilience, policy, common), resilience)

@@ -15,6 +15,11 @@ answer into a quality in [0, 1]:
   when there is one); quality = (rating - 1) / 9, 0 when no rating is found.
 
 Latency and cost come from each answer's `Usage`.
+
+Privacy: every request to an off-device endpoint (answers and ratings) takes
+the chat's privacy path (`ProfileEgress`): scanned with the user's rules, never
+sent when a rule keeps it local (the prompt is profiled on the device only),
+redacted when a rule says so, guarded at the egress transport, and recorded.
 """
 
 from __future__ import annotations
@@ -25,11 +30,13 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from router.endpoints.base import Endpoint, StreamEnd, TokenDelta
+from router.endpoints.base import Endpoint
 from router.learn.profile import Outcome, ProfileError, ProfileRecord
-from router.types import GenerationOptions, Message, Usage
+from router.learn.profile_egress import NotSent, ProfileEgress
+from router.types import GenerationOptions
 
-Judge = Callable[[str, str, str | None], Awaitable[float]]
+Judge = Callable[["PromptItem", str], Awaitable[float]]
+"""Grades an answer to a prompt item in [0, 1]."""
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 
 
@@ -96,27 +103,14 @@ def exact_quality(answer: str, reference: str) -> float:
     return 0.0
 
 
-async def exact_judge(prompt: str, answer: str, reference: str | None) -> float:
+async def exact_judge(item: PromptItem, answer: str) -> float:
     """The `exact` judge; a prompt without a reference is an error."""
-    if reference is None:
+    if item.reference is None:
         raise ProfileError(
             "the exact judge needs a 'reference' for every prompt",
             "add references, or pass --judge <endpoint> to grade with a model",
         )
-    return exact_quality(answer, reference)
-
-
-async def generate(
-    endpoint: Endpoint, prompt: str, options: GenerationOptions
-) -> tuple[str, Usage | None]:
-    """One answer and its usage."""
-    text, usage = "", None
-    async for event in endpoint.stream([Message(role="user", content=prompt)], options):
-        if isinstance(event, TokenDelta):
-            text += event.text
-        elif isinstance(event, StreamEnd):
-            usage = event.usage
-    return text, usage
+    return exact_quality(answer, item.reference)
 
 
 JUDGE_TEMPLATE = (
@@ -125,15 +119,21 @@ JUDGE_TEMPLATE = (
 )
 
 
-def model_judge(endpoint: Endpoint) -> Judge:
-    """A judge that asks `endpoint` for a 1-10 rating."""
+def model_judge(endpoint: Endpoint, egress: ProfileEgress) -> Judge:
+    """A judge that asks `endpoint` for a 1-10 rating, through the privacy path.
 
-    async def judge(prompt: str, answer: str, reference: str | None) -> float:
-        ref = f"Reference answer: {reference}\n" if reference else ""
-        text, _ = await generate(
+    The rating request quotes the prompt, the answer and the reference, so it is
+    scanned and redacted like any other; one a rule keeps local raises `NotSent`.
+    """
+
+    async def judge(item: PromptItem, answer: str) -> float:
+        ref = f"Reference answer: {item.reference}\n" if item.reference else ""
+        text, _ = await egress.ask(
             endpoint,
-            JUDGE_TEMPLATE.format(prompt=prompt, reference=ref, answer=answer),
+            JUDGE_TEMPLATE.format(prompt=item.prompt, reference=ref, answer=answer),
             GenerationOptions(max_tokens=4, temperature=0.0, seed=0),
+            prompt_id=item.id,
+            purpose="judge",
         )
         found = re.search(r"\d+(?:\.\d+)?", text)
         if not found:
@@ -147,22 +147,36 @@ async def profile_endpoints(
     items: Sequence[PromptItem],
     endpoints: Mapping[str, Endpoint],
     judge: Judge,
+    egress: ProfileEgress,
     options: GenerationOptions | None = None,
     on_record: Callable[[ProfileRecord], None] | None = None,
 ) -> list[ProfileRecord]:
-    """Every endpoint answers every prompt; one profile record per prompt."""
+    """Every endpoint answers every prompt it may see; one profile record per prompt.
+
+    Off-device requests go through `egress` (see router/learn/profile_egress.py).
+    An endpoint a prompt may not be sent to, or whose answer cannot be judged
+    without sending it, gets no outcome for that prompt; a prompt no endpoint
+    could be profiled on gets no record (`egress.counts` says how many were held back).
+    """
     options = options or GenerationOptions(max_tokens=256, temperature=0.0, seed=0)
     records = []
     for item in items:
         outcomes: dict[str, Outcome] = {}
         for name, endpoint in endpoints.items():
-            answer, usage = await generate(endpoint, item.prompt, options)
-            quality = await judge(item.prompt, answer, item.reference)
+            try:
+                answer, usage = await egress.ask(
+                    endpoint, item.prompt, options, prompt_id=item.id, purpose="answer"
+                )
+                quality = await judge(item, answer)
+            except NotSent:
+                continue  # counted by `egress`; the other endpoints still answer
             outcomes[name] = Outcome(
                 quality=quality,
                 latency_s=usage.latency_s if usage else 0.0,
                 cost_usd=usage.cost_usd if usage else 0.0,
             )
+        if not outcomes:
+            continue
         record = ProfileRecord(id=item.id, prompt=item.prompt, endpoints=outcomes)
         records.append(record)
         if on_record:

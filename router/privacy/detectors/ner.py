@@ -140,6 +140,7 @@ def build_analyzer(*, presidio_defaults: bool = False) -> Any:
     from presidio_analyzer import AnalyzerEngine
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
+    offline_tldextract()
     ner_config: dict[str, Any] = {
         "model_to_presidio_entity_mapping": dict(_ENTITY_MAPPING),
         "low_confidence_score_multiplier": 0.4,
@@ -155,6 +156,25 @@ def build_analyzer(*, presidio_defaults: bool = False) -> Any:
     }
     nlp_engine = NlpEngineProvider(nlp_configuration=configuration).create_engine()
     return AnalyzerEngine(nlp_engine=nlp_engine, supported_languages=["en"])
+
+
+def offline_tldextract() -> None:
+    """Make `tldextract.extract` use its bundled public suffix list, never the network.
+
+    Presidio's e-mail recognizer checks domains with `tldextract.extract`, whose
+    default extractor downloads the suffix list on first use: a request nobody
+    asked for, and a stall when the network hangs. The bundled snapshot is enough
+    to tell a domain from a typo. Idempotent; a no-op without tldextract.
+    """
+    try:
+        from tldextract import tldextract
+    except ImportError:
+        return
+    current = tldextract.TLD_EXTRACTOR
+    if not current.suffix_list_urls and not current._cache.enabled:
+        return
+    # `extract` looks the module's extractor up on each call, so replacing it is enough.
+    tldextract.TLD_EXTRACTOR = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
 class NerDetector:

@@ -11,12 +11,18 @@ from pathlib import Path
 import pytest
 
 from app.cli import build_parser, main
-from app.cli.router import _profile, run_router
+from app.cli.router import run_router
+from app.cli.router_profile import _profile
 from router.endpoints.fake import FakeEndpoint
 from router.learn.profile import load_profile
+from router.privacy.guard import EgressPolicy
+from router.privacy.scan import Scanner
 from router.types import Message
 from tests.router.learn.synthetic import write_m4a1
+from tests.support.pipeline import make_pipeline
 
+PRIVACY = {"scanner": Scanner(), "egress": EgressPolicy()}
+"""The privacy path `_profile` takes (the default rules; tests/app/cli/test_router_profile.py)."""
 WEAK_COL = "mistralai/Mixtral-8x7B-Instruct-v0.1"
 STRONG_COL = "gpt-4-1106-preview"
 
@@ -153,7 +159,7 @@ def test_profile_with_fake_endpoints_and_exact_judge(tmp_path: Path) -> None:
          "--out", str(out_file)]
     )  # fmt: skip
     out = io.StringIO()
-    assert asyncio.run(_profile(args, endpoints, out)) == 0
+    assert asyncio.run(_profile(args, endpoints, out, **PRIVACY)) == 0
     records = {r.id: r for r in load_profile(out_file)}
     assert records["a"].endpoints["cloud"].quality == 1.0
     assert records["a"].endpoints["local"].quality == 0.0  # echoes the question, no 42
@@ -173,7 +179,7 @@ def test_profile_with_a_judge_endpoint(tmp_path: Path) -> None:
         ["router", "profile", "--prompts", str(prompts), "--endpoints", "local",
          "--judge", "judge", "--out", str(out_file)]
     )  # fmt: skip
-    asyncio.run(_profile(args, endpoints, io.StringIO()))
+    asyncio.run(_profile(args, endpoints, io.StringIO(), **PRIVACY))
     (record,) = load_profile(out_file)
     assert record.id == "line-1" and record.endpoints["local"].quality == 1.0
 
@@ -188,7 +194,7 @@ def test_exact_judge_needs_references(tmp_path: Path) -> None:
          "--out", str(tmp_path / "o.jsonl")]
     )  # fmt: skip
     with pytest.raises(TandemError, match="needs a 'reference'"):
-        asyncio.run(_profile(args, {"local": FakeEndpoint(name="local")}, io.StringIO()))
+        asyncio.run(_profile(args, {"local": FakeEndpoint(name="local")}, io.StringIO(), **PRIVACY))
 
 
 def test_profile_closes_the_endpoints_in_the_loop_that_used_them(
@@ -201,22 +207,22 @@ def test_profile_closes_the_endpoints_in_the_loop_that_used_them(
 
     class LoopRecordingRuntime:
         def __init__(self) -> None:
-            self.pipeline = type("P", (), {"endpoints": {"local": FakeEndpoint(name="local")}})()
+            self.pipeline = make_pipeline()
 
         async def aclose(self) -> None:
             loops["closed"] = asyncio.get_running_loop()
 
-    async def recording_profile(args: object, endpoints: object, out: object) -> int:
+    async def recording_profile(*args: object, **privacy: object) -> int:
         loops["used"] = asyncio.get_running_loop()
         return 0
 
     monkeypatch.setattr("router.runtime.compose.build_runtime", LoopRecordingRuntime)
-    monkeypatch.setattr("app.cli.router._profile", recording_profile)
+    monkeypatch.setattr("app.cli.router_profile._profile", recording_profile)
     args = build_parser().parse_args(
         ["router", "profile", "--prompts", str(prompts), "--endpoints", "local",
          "--out", str(tmp_path / "p.jsonl")]
     )  # fmt: skip
-    from app.cli.router import run_profile
+    from app.cli.router_profile import run_profile
 
     assert run_profile(args, io.StringIO()) == 0
     assert loops["closed"] is loops["used"]

@@ -12,7 +12,7 @@ from router.endpoints.registry import ENDPOINT_BUILDERS, build_remote_endpoint
 from router.endpoints.settings import RemoteEndpointSettings, ResilienceSettings
 from router.errors import ConfigError
 from router.paths import resolve_paths
-from router.privacy.guard import EgressPolicy
+from router.privacy.guard import EgressPolicy, GuardedTransport
 
 RESILIENCE = ResilienceSettings(
     connect_timeout_s=1, first_token_timeout_s=2, total_timeout_s=5, max_retries=0,
@@ -59,3 +59,24 @@ def test_an_unknown_api_says_which_to_use(tmp_path: Path) -> None:
     remote = _remote("openai").model_copy(update={"api": "grpc"})
     with pytest.raises(ConfigError, match="unknown api 'grpc'"):
         build_remote_endpoint(remote, RESILIENCE, paths, PriceTable.load(paths))
+
+
+def _http_client(endpoint: object) -> object:
+    """The HTTP client an endpoint's requests go out through."""
+    if isinstance(endpoint, OpenAICompatEndpoint):
+        return endpoint._http
+    assert isinstance(endpoint, AnthropicEndpoint)
+    return endpoint._client._client
+
+
+@pytest.mark.parametrize("api", ["anthropic", "openai"])
+async def test_every_built_endpoint_goes_out_through_the_guard_s_client(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, api: str
+) -> None:
+    """One way out: even a probe with nothing to protect (`tandem endpoints test`)."""
+    monkeypatch.setenv("TANDEM_REGISTRY_TEST_KEY", "sk-test-registry")
+    paths = resolve_paths(tmp_path / "home").ensure()
+    endpoint = build_remote_endpoint(_remote(api), RESILIENCE, paths, PriceTable.load(paths))
+    client = _http_client(endpoint.inner)
+    assert isinstance(client._transport, GuardedTransport)  # type: ignore[attr-defined]
+    await endpoint.aclose()
