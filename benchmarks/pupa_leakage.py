@@ -27,6 +27,8 @@ import csv
 import hashlib
 import json
 import logging
+import re
+import statistics
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -52,6 +54,7 @@ GOAL_LEAKAGE = 0.03  # issue 17's goal (a prior, not tuned)
 GOAL_CLOUD = 0.5
 PAPILLON = ("PAPILLON (published, not measured here)", 0.075, 0.855)
 
+_PLACEHOLDER = re.compile(r"\[[A-Z0-9_]+_\d+\]")
 Route = Literal["keep_local", "redact", "allow", "blocked"]
 
 
@@ -77,6 +80,8 @@ class Sent:
     """None when nothing leaves the device."""
     placeholders: tuple[tuple[str, str], ...] = ()
     """(redacted value, its placeholder) for every value a redact rule chose."""
+    rule: str = ""
+    """The privacy rule that set the scan's action (Tandem only)."""
     blocked_by: str = ""
     """For a blocked turn: "egress check" (`privacy.egress`) or "transport guard"."""
 
@@ -187,7 +192,7 @@ class TandemPath:
         session = f"pupa-{self._sessions}"
         report = self.scanner.scan(TurnRequest(text=text, session_id=session), [])
         if report.action == "keep_local":
-            return Sent("keep_local", None)
+            return Sent("keep_local", None, rule=report.rule)
         pseudonymizer = Pseudonymizer(self.store, session)
         pseudonymizer.register(report.redact_values)
         sent = pseudonymizer.redact(text) if self.store.values(session) else text
@@ -196,18 +201,19 @@ class TandemPath:
         try:
             egress.check_outbound(payload, report)
         except EgressBlockedError:
-            return Sent("blocked", None, blocked_by="egress check")  # answered on the device
+            return Sent("blocked", None, rule=report.rule, blocked_by="egress check")
         guard = EgressPolicy()
         with guard.protect((*report.protected, *self.store.values(session))):
             try:
                 guard.check(payload, endpoint="cloud")
             except EgressBlockedError:
-                return Sent("blocked", None, blocked_by="transport guard")
+                return Sent("blocked", None, rule=report.rule, blocked_by="transport guard")
         pairs = tuple(
             (p.value, self.store.placeholder(session, p.type, p.value))
             for p in report.redact_values
         )
-        return Sent("redact" if report.action == "redact" else "allow", sent, pairs)
+        route: Route = "redact" if report.action == "redact" else "allow"
+        return Sent(route, sent, pairs, rule=report.rule)
 
 
 def no_privacy(query: PupaQuery) -> Sent:
@@ -303,6 +309,16 @@ def verdict(tally: Tally) -> str:
     )
 
 
+def masked_shares(queries: Sequence[PupaQuery], tandem: Measured) -> list[float]:
+    """Per redacted query, the share of its characters replaced by placeholders."""
+    out: list[float] = []
+    for query, sent in zip(queries, tandem.sent, strict=True):
+        if sent.route == "redact" and sent.text is not None and query.text:
+            kept = len(_PLACEHOLDER.sub("", sent.text))
+            out.append(max(0, len(query.text) - kept) / len(query.text))
+    return sorted(out)
+
+
 def top_leaks(queries: Sequence[PupaQuery], tandem: Measured, count: int) -> list[str]:
     """The units that leak most often, with the route that let them out."""
     by_unit: Counter[tuple[str, str]] = Counter()
@@ -332,8 +348,22 @@ def run(
         split_lines, split_figures = split_table(split, queries, tandem, baselines)
         lines += ["", *split_lines, verdict(tandem.tally(queries, SPLITS[split]))]
         figures[split] = split_figures
+    local = Counter(s.rule for s in tandem.sent if s.route == "keep_local")
     blocks = Counter(s.blocked_by for s in tandem.sent if s.route == "blocked")
-    lines += ["", f"blocked turns by stage: {dict(blocks) or 'none'}"]
+    lines += [
+        "",
+        f"kept local, by rule: {dict(local.most_common()) or 'none'}",
+        f"blocked turns, by stage: {dict(blocks) or 'none'}",
+    ]
+    masked = masked_shares(queries, tandem)
+    if masked:
+        median, p90 = statistics.median(masked), masked[int(0.9 * (len(masked) - 1))]
+        lines.append(
+            f"redacted queries: share of characters masked by placeholders median "
+            f"{100 * median:.1f}%, p90 {100 * p90:.1f}% (what the cloud no longer sees)"
+        )
+        figures["masked_share"] = {"median": round(median, 4), "p90": round(p90, 4)}
+    figures["kept_local_by_rule"] = dict(local)
     figures["blocked_by"] = dict(blocks)
     if show_leaks:
         lines += ["", f"most frequent leaked units ({tandem.name}):"]

@@ -98,3 +98,5 @@ def test_main_prints_the_table_and_writes_the_figures(
     overall = figures["all"]["tandem (no NER)"]["overall"]
     assert overall["queries"] == 8
     assert set(figures["all"]["tandem (no NER)"]["per_category"])
+    if "masked_share" in figures:
+        assert 0.0 <= figures["masked_share"]["median"] <= figures["masked_share"]["p90"] <= 1.0
