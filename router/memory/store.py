@@ -5,6 +5,11 @@ from it (`rebuild`). By default the index lives in this device's data folder
 (an embedded Chroma). With `memory.server_url` set, turns go to a shared
 `chroma run` server, except keep-local ones: those are indexed on this device
 only, and a search asks both places and merges the hits by score.
+
+The server receives only what may leave: a turn as the cloud saw it (every
+value the session's pseudonym store knows replaced by its placeholder, and
+embedded as such), through the egress guard. A conversation's search ranks
+the server's vectors on this device, so no query embedding is ever sent.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any, Literal
 from chromadb.api.models.Collection import Collection
 from chromadb.api.types import Where
 
+from router.ledger.pseudonyms import PseudonymStore
 from router.ledger.store import Ledger
 from router.memory.embedding import MiniLMEmbedder, Vectors, shared_embedder
 from router.memory.index import EmbeddedIndex
@@ -27,11 +33,14 @@ from router.memory.records import (
     indexable,
     metadata,
     privacy,
+    ranked_here,
+    shareable,
     where_clause,
 )
 from router.memory.server_index import ServerIndex
 from router.memory.settings import MemorySettings
 from router.paths import TandemPaths
+from router.privacy.guard import EgressPolicy
 from router.types import Turn
 
 __all__ = [
@@ -58,11 +67,21 @@ class MemoryStore:
         device: EmbeddedIndex,
         server: ServerIndex | None = None,
         embedder: MiniLMEmbedder | None = None,
+        *,
+        pseudonyms: PseudonymStore | None = None,
+        own_pseudonyms: bool = False,
     ) -> None:
-        """Use `device` for local turns, and `server` (if any) for turns allowed to leave."""
+        """Use `device` for local turns, and `server` (if any) for turns allowed to leave.
+
+        `pseudonyms` (the ledger's placeholders) redacts what goes to the server;
+        without it nothing goes there, since clear text could not be told apart.
+        `own_pseudonyms`: close it with the store.
+        """
         self._device = device
         self._server = server
         self._embedder = embedder or shared_embedder()
+        self._pseudonyms = pseudonyms
+        self._own_pseudonyms = own_pseudonyms
 
     @property
     def indexes(self) -> tuple[Index, ...]:
@@ -70,9 +89,15 @@ class MemoryStore:
         return (self._device,) if self._server is None else (self._device, self._server)
 
     def _home(self, turn: Turn) -> Index:
-        if self._server is None or privacy(turn) == "keep_local":
+        if self._server is None or self._pseudonyms is None or privacy(turn) == "keep_local":
             return self._device
         return self._server
+
+    def _stored(self, turn: Turn) -> Turn:
+        """The turn as its index stores it: as the cloud saw it when that is the server."""
+        if self._pseudonyms is None or self._home(turn) is self._device:
+            return turn
+        return shareable(turn, self._pseudonyms)
 
     def add_turn(self, turn: Turn) -> bool:
         """Index one turn (upsert by turn id); return False if the turn is not indexable."""
@@ -82,8 +107,8 @@ class MemoryStore:
         """Index many turns in batches (upsert by turn id); return how many were indexable."""
         todo = [t for t in turns if indexable(t)]
         for start in range(0, len(todo), _BATCH):
-            batch = todo[start : start + _BATCH]
-            self.add_embedded(batch, self._embedder.embed([document(t) for t in batch]))
+            batch = [self._stored(t) for t in todo[start : start + _BATCH]]
+            self._add(batch, self._embedder.embed([document(t) for t in batch]))
             if progress:
                 progress(start + len(batch), len(todo))
         return len(todo)
@@ -95,8 +120,15 @@ class MemoryStore:
         the caller is responsible for the vectors matching `document(turn)`.
         """
         keep = [i for i, t in enumerate(turns) if indexable(t)]
-        batch = [turns[i] for i in keep]
+        batch = [self._stored(turns[i]) for i in keep]
         rows = vectors[keep]
+        redone = [n for n, i in enumerate(keep) if batch[n] is not turns[i]]
+        if redone:
+            # A vector of the clear text would carry what the placeholders hide.
+            rows[redone] = self._embedder.embed([document(batch[n]) for n in redone])
+        self._add(batch, rows)
+
+    def _add(self, batch: list[Turn], rows: Vectors) -> None:
         for index in self.indexes:
             mine = [i for i, t in enumerate(batch) if self._home(t) is index]
             elsewhere = [t.id for t in batch if self._home(t) is not index]
@@ -116,7 +148,14 @@ class MemoryStore:
                     metadatas=[metadata(t) for t in turns],
                 )
 
-        if turns or (elsewhere and self._server is not None):
+        if not (turns or (elsewhere and self._server is not None)):
+            return
+        if isinstance(index, ServerIndex) and self._pseudonyms is not None:
+            # The guard's backstop: a value the placeholders should have hidden is blocked.
+            known = {v for t in turns for v in self._pseudonyms.values(t.session_id)}
+            with index.protect(known):
+                index.write(action)
+        else:
             index.write(action)
 
     def search(
@@ -143,12 +182,21 @@ class MemoryStore:
         k: int = 5,
         exclude_turn_ids: Sequence[str] = (),
     ) -> list[MemoryHit]:
-        """Like `search`, for an already embedded query (a 384-d unit vector)."""
+        """Like `search`, for an already embedded query (a 384-d unit vector).
+
+        Within one conversation, the server's vectors for it are fetched and ranked
+        here: the query (a keep-local question's too) never leaves the device. A
+        search over every conversation sends the query's vector to the server.
+        """
         if k <= 0:
             return []
         where = where_clause(session_id, exclude_turn_ids)
         hits: list[MemoryHit] = []
         for index in self.indexes:
+            if session_id is not None and index is self._server:
+                rows = index.read(partial(_session_rows, where=where))
+                hits.extend(hits_from(ranked_here(rows, vector, k), index.where))
+                continue
 
             def action(col: Collection) -> Any:
                 return col.query(
@@ -203,6 +251,8 @@ class MemoryStore:
         """Release the indexes (the store cannot be used afterwards)."""
         for index in self.indexes:
             index.close()
+        if self._own_pseudonyms and self._pseudonyms is not None:
+            self._pseudonyms.close()
 
     def __enter__(self) -> MemoryStore:
         """Use the store in a `with` block that closes it."""
@@ -211,6 +261,10 @@ class MemoryStore:
     def __exit__(self, *exc: object) -> None:
         """Close the store."""
         self.close()
+
+
+def _session_rows(col: Collection, where: Where | None) -> Any:
+    return col.get(where=where, include=["documents", "metadatas", "embeddings"])
 
 
 def _delete_sessions(col: Collection, ids: list[str]) -> None:
@@ -225,16 +279,28 @@ def memory_folder(paths: TandemPaths) -> Path:
 
 
 def open_memory(
-    paths: TandemPaths, settings: MemorySettings, embedder: MiniLMEmbedder | None = None
+    paths: TandemPaths,
+    settings: MemorySettings,
+    embedder: MiniLMEmbedder | None = None,
+    *,
+    pseudonyms: PseudonymStore | None = None,
+    policy: EgressPolicy | None = None,
 ) -> MemoryStore:
-    """Open the memory `settings` (the `memory` section) describe: this device, plus a server."""
+    """Open the memory `settings` (the `memory` section) describe: this device, plus a server.
+
+    A server gets turns redacted with `pseudonyms` (default: the ledger's, in
+    `paths`), its requests checked by `policy` (the runtime's egress policy).
+    """
     name = settings.collection
     device = EmbeddedIndex(memory_folder(paths), name)
     server = None
     if settings.server_url:
         try:
-            server = ServerIndex(settings.server_url, name)
+            server = ServerIndex(settings.server_url, name, policy=policy)
         except BaseException:
             device.close()
             raise
-    return MemoryStore(device, server, embedder)
+        if pseudonyms is None:
+            own = PseudonymStore(paths.ledger_file)
+            return MemoryStore(device, server, embedder, pseudonyms=own, own_pseudonyms=True)
+    return MemoryStore(device, server, embedder, pseudonyms=pseudonyms)

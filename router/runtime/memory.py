@@ -13,9 +13,11 @@ import threading
 
 from router.context.retrieval import EmbeddingRetriever, HybridMemoryRetriever, Retriever
 from router.errors import TandemError
+from router.ledger.pseudonyms import PseudonymStore
 from router.memory.settings import MemorySettings
 from router.memory.store import MemoryStore, open_memory
 from router.paths import TandemPaths
+from router.privacy.guard import EgressPolicy
 from router.types import Turn
 
 _log = logging.getLogger(__name__)
@@ -24,9 +26,22 @@ _log = logging.getLogger(__name__)
 class LiveMemory:
     """A lazily opened `MemoryStore` plus the pipeline's hooks into it."""
 
-    def __init__(self, paths: TandemPaths, settings: MemorySettings) -> None:
-        """Remember where the memory lives; nothing is opened yet."""
+    def __init__(
+        self,
+        paths: TandemPaths,
+        settings: MemorySettings,
+        *,
+        pseudonyms: PseudonymStore | None = None,
+        policy: EgressPolicy | None = None,
+    ) -> None:
+        """Remember where the memory lives; nothing is opened yet.
+
+        A memory server gets turns as the cloud saw them, redacted with
+        `pseudonyms` (the pipeline's placeholders), its requests checked by
+        `policy` (the runtime's egress guard).
+        """
         self.paths, self.settings = paths, settings
+        self.pseudonyms, self.policy = pseudonyms, policy
         self._store: MemoryStore | None = None
         self._lock = threading.Lock()
         self._fallback: EmbeddingRetriever | None = None
@@ -35,7 +50,9 @@ class LiveMemory:
         """The open store (opened now if needed; may raise `TandemError`)."""
         with self._lock:
             if self._store is None:
-                self._store = open_memory(self.paths, self.settings)
+                self._store = open_memory(
+                    self.paths, self.settings, pseudonyms=self.pseudonyms, policy=self.policy
+                )
             return self._store
 
     async def index(self, turn: Turn) -> None:

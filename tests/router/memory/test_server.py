@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import chromadb
-import httpx
 import pytest
 
 from router.memory.embedding import MiniLMEmbedder
@@ -19,46 +13,7 @@ from router.memory.index import chroma_settings
 from router.memory.settings import MemorySettings
 from router.memory.store import memory_folder, open_memory
 from router.paths import TandemPaths
-from tests.router.memory.conftest import make_turn
-from tests.support.missing import missing
-
-CHROMA = Path(sys.executable).parent / "chroma"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real `chroma run` server on a free loopback port; yields its URL."""
-    if not CHROMA.exists():
-        missing(f"the `chroma` command is not installed next to {sys.executable}")
-    port = _free_port()
-    data = tmp_path_factory.mktemp("chroma-server")
-    proc = subprocess.Popen(
-        [str(CHROMA), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, "chroma run exited"
-            assert time.monotonic() < deadline, "chroma run did not start in 30 s"
-            time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+from tests.router.memory.conftest import free_port, make_turn
 
 
 def _server_ids(url: str, collection: str) -> set[str]:
@@ -110,7 +65,7 @@ def test_keep_local_turns_stay_on_the_device(
 
 
 def test_unreachable_server_is_a_clear_error(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
-    settings = MemorySettings(server_url=f"http://127.0.0.1:{_free_port()}")
+    settings = MemorySettings(server_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(MemoryServerError) as caught:
         open_memory(_paths(tmp_path), settings, embedder)
     assert "127.0.0.1" in caught.value.message
