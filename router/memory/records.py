@@ -8,8 +8,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from router.ledger.pseudonyms import PseudonymStore
-from router.privacy.redact import Pseudonymizer
+from router.memory.wire import Redactor
 from router.types import FindingAction, Turn
 
 INDEXED_STATUSES = frozenset({"complete", "cancelled", "incomplete"})
@@ -47,14 +46,14 @@ def document(turn: Turn) -> str:
     return f"{turn.user_text}\n\n{turn.answer}"
 
 
-def shareable(turn: Turn, pseudonyms: PseudonymStore) -> Turn:
+def shareable(turn: Turn, redactor: Redactor) -> Turn:
     """The turn as the cloud saw it: every value its session redacted, as its placeholder.
 
     The answer is stored restored, so it is redacted again; returns `turn`
     itself when nothing changes.
     """
-    pseudonymizer = Pseudonymizer(pseudonyms, turn.session_id)
-    user_text, answer = pseudonymizer.redact(turn.user_text), pseudonymizer.redact(turn.answer)
+    user_text = redactor.redact(turn.session_id, turn.user_text)
+    answer = redactor.redact(turn.session_id, turn.answer)
     if (user_text, answer) == (turn.user_text, turn.answer):
         return turn
     return turn.model_copy(update={"user_text": user_text, "answer": answer})

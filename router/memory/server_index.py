@@ -15,9 +15,7 @@ from chromadb.api.models.Collection import Collection
 from router.errors import TandemError
 from router.memory.errors import MemoryServerError
 from router.memory.index import chroma_settings, close_client, open_collection
-from router.memory.wire import guard_chroma_client
-from router.privacy.guard import EgressPolicy
-from router.types import ProtectedValue
+from router.memory.wire import RequestGuard, guard_chroma_client
 
 T = TypeVar("T")
 
@@ -32,17 +30,17 @@ class ServerIndex:
         url: str,
         collection: str,
         *,
-        policy: EgressPolicy | None = None,
+        guard: RequestGuard,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         """Connect to the server at `url` (http://host:port); raise if it cannot be reached.
 
-        Every request passes `policy` (the runtime's, so values a turn in flight
-        protects are blocked here too; a fresh one if None). `transport` replaces
-        the network underneath, for tests.
+        Every request passes `guard` (the runtime's egress policy, so values a turn
+        in flight protects are blocked here too). `transport` replaces the network
+        underneath, for tests.
         """
         self.url = url
-        self.policy = policy or EgressPolicy()
+        self.guard = guard
         self._name = collection
         parts = urlsplit(url if "://" in url else f"http://{url}")
         if not parts.hostname:
@@ -59,7 +57,7 @@ class ServerIndex:
             )
         )
         try:
-            guard_chroma_client(self._client, self.policy, f"memory server {url}", transport)
+            guard_chroma_client(self._client, guard, f"memory server {url}", transport)
         except BaseException:
             close_client(self._client)
             raise
@@ -85,9 +83,9 @@ class ServerIndex:
     write = read
 
     @contextmanager
-    def protect(self, values: Iterable[ProtectedValue | str]) -> Iterator[None]:
+    def protect(self, values: Iterable[str]) -> Iterator[None]:
         """Block every request to the server that carries one of `values` until exit."""
-        with self.policy.protect(values):
+        with self.guard.protect(values):
             yield
 
     def reset(self) -> None:

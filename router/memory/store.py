@@ -22,9 +22,9 @@ from typing import Any, Literal
 from chromadb.api.models.Collection import Collection
 from chromadb.api.types import Where
 
-from router.ledger.pseudonyms import PseudonymStore
 from router.ledger.store import Ledger
 from router.memory.embedding import MiniLMEmbedder, Vectors, shared_embedder
+from router.memory.errors import MemoryServerError
 from router.memory.index import EmbeddedIndex
 from router.memory.records import (
     MemoryHit,
@@ -39,8 +39,8 @@ from router.memory.records import (
 )
 from router.memory.server_index import ServerIndex
 from router.memory.settings import MemorySettings
+from router.memory.wire import Redactor, RequestGuard
 from router.paths import TandemPaths
-from router.privacy.guard import EgressPolicy
 from router.types import Turn
 
 __all__ = [
@@ -68,20 +68,17 @@ class MemoryStore:
         server: ServerIndex | None = None,
         embedder: MiniLMEmbedder | None = None,
         *,
-        pseudonyms: PseudonymStore | None = None,
-        own_pseudonyms: bool = False,
+        redactor: Redactor | None = None,
     ) -> None:
         """Use `device` for local turns, and `server` (if any) for turns allowed to leave.
 
-        `pseudonyms` (the ledger's placeholders) redacts what goes to the server;
+        `redactor` (the session placeholders) redacts what goes to the server;
         without it nothing goes there, since clear text could not be told apart.
-        `own_pseudonyms`: close it with the store.
         """
         self._device = device
         self._server = server
         self._embedder = embedder or shared_embedder()
-        self._pseudonyms = pseudonyms
-        self._own_pseudonyms = own_pseudonyms
+        self._redactor = redactor
 
     @property
     def indexes(self) -> tuple[Index, ...]:
@@ -89,15 +86,15 @@ class MemoryStore:
         return (self._device,) if self._server is None else (self._device, self._server)
 
     def _home(self, turn: Turn) -> Index:
-        if self._server is None or self._pseudonyms is None or privacy(turn) == "keep_local":
+        if self._server is None or self._redactor is None or privacy(turn) == "keep_local":
             return self._device
         return self._server
 
     def _stored(self, turn: Turn) -> Turn:
         """The turn as its index stores it: as the cloud saw it when that is the server."""
-        if self._pseudonyms is None or self._home(turn) is self._device:
+        if self._redactor is None or self._home(turn) is self._device:
             return turn
-        return shareable(turn, self._pseudonyms)
+        return shareable(turn, self._redactor)
 
     def add_turn(self, turn: Turn) -> bool:
         """Index one turn (upsert by turn id); return False if the turn is not indexable."""
@@ -150,9 +147,9 @@ class MemoryStore:
 
         if not (turns or (elsewhere and self._server is not None)):
             return
-        if isinstance(index, ServerIndex) and self._pseudonyms is not None:
+        if isinstance(index, ServerIndex) and self._redactor is not None:
             # The guard's backstop: a value the placeholders should have hidden is blocked.
-            known = {v for t in turns for v in self._pseudonyms.values(t.session_id)}
+            known = {v for t in turns for v in self._redactor.values(t.session_id)}
             with index.protect(known):
                 index.write(action)
         else:
@@ -251,8 +248,6 @@ class MemoryStore:
         """Release the indexes (the store cannot be used afterwards)."""
         for index in self.indexes:
             index.close()
-        if self._own_pseudonyms and self._pseudonyms is not None:
-            self._pseudonyms.close()
 
     def __enter__(self) -> MemoryStore:
         """Use the store in a `with` block that closes it."""
@@ -283,24 +278,26 @@ def open_memory(
     settings: MemorySettings,
     embedder: MiniLMEmbedder | None = None,
     *,
-    pseudonyms: PseudonymStore | None = None,
-    policy: EgressPolicy | None = None,
+    redactor: Redactor | None = None,
+    guard: RequestGuard | None = None,
 ) -> MemoryStore:
     """Open the memory `settings` (the `memory` section) describe: this device, plus a server.
 
-    A server gets turns redacted with `pseudonyms` (default: the ledger's, in
-    `paths`), its requests checked by `policy` (the runtime's egress policy).
+    A server needs the privacy layer: `redactor` for what it may store and
+    `guard` for its requests (`router.runtime.memory.open_private_memory` passes both).
     """
     name = settings.collection
+    if settings.server_url and (redactor is None or guard is None):
+        raise MemoryServerError(
+            "a memory server needs the privacy layer's redactor and egress guard",
+            "open the memory with router.runtime.memory.open_private_memory",
+        )
     device = EmbeddedIndex(memory_folder(paths), name)
     server = None
-    if settings.server_url:
+    if settings.server_url and guard is not None:
         try:
-            server = ServerIndex(settings.server_url, name, policy=policy)
+            server = ServerIndex(settings.server_url, name, guard=guard)
         except BaseException:
             device.close()
             raise
-        if pseudonyms is None:
-            own = PseudonymStore(paths.ledger_file)
-            return MemoryStore(device, server, embedder, pseudonyms=own, own_pseudonyms=True)
-    return MemoryStore(device, server, embedder, pseudonyms=pseudonyms)
+    return MemoryStore(device, server, embedder, redactor=redactor)

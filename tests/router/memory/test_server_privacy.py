@@ -26,6 +26,7 @@ from router.paths import TandemPaths
 from router.privacy.guard import EgressPolicy
 from router.privacy.redact import Pseudonymizer
 from router.runtime.compose import build_runtime
+from router.runtime.memory import PolicyGuard, PseudonymRedactor
 from router.settings.config import load_settings
 from router.types import ProtectedValue
 from tests.router.memory.conftest import make_turn
@@ -78,8 +79,9 @@ def _open(
     recorder: Recorder,
     policy: EgressPolicy | None = None,
 ) -> MemoryStore:
-    server = ServerIndex(url, name, policy=policy, transport=recorder)
-    return MemoryStore(EmbeddedIndex(folder, name), server, embedder, pseudonyms=pseudonyms)
+    server = ServerIndex(url, name, guard=PolicyGuard(policy or EgressPolicy()), transport=recorder)
+    redactor = PseudonymRedactor(pseudonyms)
+    return MemoryStore(EmbeddedIndex(folder, name), server, embedder, redactor=redactor)
 
 
 @pytest.fixture
