@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from router.memory.wire import Redactor
 from router.types import FindingAction, Turn
 
 INDEXED_STATUSES = frozenset({"complete", "cancelled", "incomplete"})
@@ -44,6 +46,19 @@ def document(turn: Turn) -> str:
     return f"{turn.user_text}\n\n{turn.answer}"
 
 
+def shareable(turn: Turn, redactor: Redactor) -> Turn:
+    """The turn as the cloud saw it: every value its session redacted, as its placeholder.
+
+    The answer is stored restored, so it is redacted again; returns `turn`
+    itself when nothing changes.
+    """
+    user_text = redactor.redact(turn.session_id, turn.user_text)
+    answer = redactor.redact(turn.session_id, turn.answer)
+    if (user_text, answer) == (turn.user_text, turn.answer):
+        return turn
+    return turn.model_copy(update={"user_text": user_text, "answer": answer})
+
+
 def privacy(turn: Turn) -> FindingAction:
     """The turn's privacy verdict (`allow` when it was never routed)."""
     return turn.route.privacy_action if turn.route else "allow"
@@ -75,6 +90,26 @@ def where_clause(session_id: str | None, exclude: Sequence[str]) -> dict[str, An
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def ranked_here(rows: Any, vector: Any, k: int) -> dict[str, list[list[Any]]]:
+    """Chroma `get` rows (with embeddings) ranked against `vector` on this device.
+
+    Shaped like a one-query `query` result, for `hits_from`; cosine distance,
+    as the collections use.
+    """
+    if not rows["ids"]:
+        return {"documents": [[]], "metadatas": [[]], "distances": [[]]}
+    stored = np.asarray(rows["embeddings"], dtype=np.float64)
+    query = np.asarray(vector, dtype=np.float64).ravel()
+    norms = np.linalg.norm(stored, axis=1) * (np.linalg.norm(query) or 1.0)
+    similarity = stored @ query / np.where(norms == 0, 1.0, norms)
+    best = np.argsort(-similarity, kind="stable")[:k]
+    return {
+        "documents": [[rows["documents"][i] for i in best]],
+        "metadatas": [[rows["metadatas"][i] for i in best]],
+        "distances": [[float(1.0 - similarity[i]) for i in best]],
+    }
 
 
 def hits_from(result: Any, stored: Literal["device", "server"]) -> list[MemoryHit]:

@@ -3,27 +3,44 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import ClassVar, Literal, TypeVar
 from urllib.parse import urlsplit
 
 import chromadb
+import httpx
 from chromadb.api.models.Collection import Collection
 
+from router.errors import TandemError
 from router.memory.errors import MemoryServerError
 from router.memory.index import chroma_settings, close_client, open_collection
+from router.memory.wire import RequestGuard, guard_chroma_client
 
 T = TypeVar("T")
 
 
 class ServerIndex:
-    """A collection on a `chroma run` server reached over HTTP."""
+    """A collection on a `chroma run` server reached over HTTP, behind the egress guard."""
 
     where: ClassVar[Literal["server"]] = "server"
 
-    def __init__(self, url: str, collection: str) -> None:
-        """Connect to the server at `url` (http://host:port); raise if it cannot be reached."""
+    def __init__(
+        self,
+        url: str,
+        collection: str,
+        *,
+        guard: RequestGuard,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        """Connect to the server at `url` (http://host:port); raise if it cannot be reached.
+
+        Every request passes `guard` (the runtime's egress policy, so values a turn
+        in flight protects are blocked here too). `transport` replaces the network
+        underneath, for tests.
+        """
         self.url = url
+        self.guard = guard
         self._name = collection
         parts = urlsplit(url if "://" in url else f"http://{url}")
         if not parts.hostname:
@@ -39,12 +56,17 @@ class ServerIndex:
                 host=parts.hostname or "", port=port, ssl=ssl, settings=chroma_settings()
             )
         )
+        try:
+            guard_chroma_client(self._client, guard, f"memory server {url}", transport)
+        except BaseException:
+            close_client(self._client)
+            raise
         self._collection = self._guard(lambda: open_collection(self._client, collection))
 
     def _guard(self, action: Callable[[], T]) -> T:
         try:
             return action()
-        except MemoryServerError:
+        except TandemError:  # a blocked request (egress guard) or our own error, as is
             raise
         except Exception as exc:
             raise MemoryServerError(
@@ -59,6 +81,12 @@ class ServerIndex:
             return self._guard(lambda: action(self._collection))
 
     write = read
+
+    @contextmanager
+    def protect(self, values: Iterable[str]) -> Iterator[None]:
+        """Block every request to the server that carries one of `values` until exit."""
+        with self.guard.protect(values):
+            yield
 
     def reset(self) -> None:
         """Drop the collection on the server and create it empty."""

@@ -5,6 +5,11 @@ from it (`rebuild`). By default the index lives in this device's data folder
 (an embedded Chroma). With `memory.server_url` set, turns go to a shared
 `chroma run` server, except keep-local ones: those are indexed on this device
 only, and a search asks both places and merges the hits by score.
+
+The server receives only what may leave: a turn as the cloud saw it (every
+value the session's pseudonym store knows replaced by its placeholder, and
+embedded as such), through the egress guard. A conversation's search ranks
+the server's vectors on this device, so no query embedding is ever sent.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from chromadb.api.types import Where
 
 from router.ledger.store import Ledger
 from router.memory.embedding import MiniLMEmbedder, Vectors, shared_embedder
+from router.memory.errors import MemoryServerError
 from router.memory.index import EmbeddedIndex
 from router.memory.records import (
     MemoryHit,
@@ -27,10 +33,13 @@ from router.memory.records import (
     indexable,
     metadata,
     privacy,
+    ranked_here,
+    shareable,
     where_clause,
 )
 from router.memory.server_index import ServerIndex
 from router.memory.settings import MemorySettings
+from router.memory.wire import Redactor, RequestGuard
 from router.paths import TandemPaths
 from router.types import Turn
 
@@ -58,11 +67,18 @@ class MemoryStore:
         device: EmbeddedIndex,
         server: ServerIndex | None = None,
         embedder: MiniLMEmbedder | None = None,
+        *,
+        redactor: Redactor | None = None,
     ) -> None:
-        """Use `device` for local turns, and `server` (if any) for turns allowed to leave."""
+        """Use `device` for local turns, and `server` (if any) for turns allowed to leave.
+
+        `redactor` (the session placeholders) redacts what goes to the server;
+        without it nothing goes there, since clear text could not be told apart.
+        """
         self._device = device
         self._server = server
         self._embedder = embedder or shared_embedder()
+        self._redactor = redactor
 
     @property
     def indexes(self) -> tuple[Index, ...]:
@@ -70,9 +86,15 @@ class MemoryStore:
         return (self._device,) if self._server is None else (self._device, self._server)
 
     def _home(self, turn: Turn) -> Index:
-        if self._server is None or privacy(turn) == "keep_local":
+        if self._server is None or self._redactor is None or privacy(turn) == "keep_local":
             return self._device
         return self._server
+
+    def _stored(self, turn: Turn) -> Turn:
+        """The turn as its index stores it: as the cloud saw it when that is the server."""
+        if self._redactor is None or self._home(turn) is self._device:
+            return turn
+        return shareable(turn, self._redactor)
 
     def add_turn(self, turn: Turn) -> bool:
         """Index one turn (upsert by turn id); return False if the turn is not indexable."""
@@ -82,8 +104,8 @@ class MemoryStore:
         """Index many turns in batches (upsert by turn id); return how many were indexable."""
         todo = [t for t in turns if indexable(t)]
         for start in range(0, len(todo), _BATCH):
-            batch = todo[start : start + _BATCH]
-            self.add_embedded(batch, self._embedder.embed([document(t) for t in batch]))
+            batch = [self._stored(t) for t in todo[start : start + _BATCH]]
+            self._add(batch, self._embedder.embed([document(t) for t in batch]))
             if progress:
                 progress(start + len(batch), len(todo))
         return len(todo)
@@ -95,8 +117,15 @@ class MemoryStore:
         the caller is responsible for the vectors matching `document(turn)`.
         """
         keep = [i for i, t in enumerate(turns) if indexable(t)]
-        batch = [turns[i] for i in keep]
+        batch = [self._stored(turns[i]) for i in keep]
         rows = vectors[keep]
+        redone = [n for n, i in enumerate(keep) if batch[n] is not turns[i]]
+        if redone:
+            # A vector of the clear text would carry what the placeholders hide.
+            rows[redone] = self._embedder.embed([document(batch[n]) for n in redone])
+        self._add(batch, rows)
+
+    def _add(self, batch: list[Turn], rows: Vectors) -> None:
         for index in self.indexes:
             mine = [i for i, t in enumerate(batch) if self._home(t) is index]
             elsewhere = [t.id for t in batch if self._home(t) is not index]
@@ -116,7 +145,14 @@ class MemoryStore:
                     metadatas=[metadata(t) for t in turns],
                 )
 
-        if turns or (elsewhere and self._server is not None):
+        if not (turns or (elsewhere and self._server is not None)):
+            return
+        if isinstance(index, ServerIndex) and self._redactor is not None:
+            # The guard's backstop: a value the placeholders should have hidden is blocked.
+            known = {v for t in turns for v in self._redactor.values(t.session_id)}
+            with index.protect(known):
+                index.write(action)
+        else:
             index.write(action)
 
     def search(
@@ -143,12 +179,21 @@ class MemoryStore:
         k: int = 5,
         exclude_turn_ids: Sequence[str] = (),
     ) -> list[MemoryHit]:
-        """Like `search`, for an already embedded query (a 384-d unit vector)."""
+        """Like `search`, for an already embedded query (a 384-d unit vector).
+
+        Within one conversation, the server's vectors for it are fetched and ranked
+        here: the query (a keep-local question's too) never leaves the device. A
+        search over every conversation sends the query's vector to the server.
+        """
         if k <= 0:
             return []
         where = where_clause(session_id, exclude_turn_ids)
         hits: list[MemoryHit] = []
         for index in self.indexes:
+            if session_id is not None and index is self._server:
+                rows = index.read(partial(_session_rows, where=where))
+                hits.extend(hits_from(ranked_here(rows, vector, k), index.where))
+                continue
 
             def action(col: Collection) -> Any:
                 return col.query(
@@ -213,6 +258,10 @@ class MemoryStore:
         self.close()
 
 
+def _session_rows(col: Collection, where: Where | None) -> Any:
+    return col.get(where=where, include=["documents", "metadatas", "embeddings"])
+
+
 def _delete_sessions(col: Collection, ids: list[str]) -> None:
     among: dict[Literal["$in", "$nin"], list[str | int | float | bool]] = {"$in": [*ids]}
     where: Where = {"session_id": among}
@@ -225,16 +274,30 @@ def memory_folder(paths: TandemPaths) -> Path:
 
 
 def open_memory(
-    paths: TandemPaths, settings: MemorySettings, embedder: MiniLMEmbedder | None = None
+    paths: TandemPaths,
+    settings: MemorySettings,
+    embedder: MiniLMEmbedder | None = None,
+    *,
+    redactor: Redactor | None = None,
+    guard: RequestGuard | None = None,
 ) -> MemoryStore:
-    """Open the memory `settings` (the `memory` section) describe: this device, plus a server."""
+    """Open the memory `settings` (the `memory` section) describe: this device, plus a server.
+
+    A server needs the privacy layer: `redactor` for what it may store and
+    `guard` for its requests (`router.runtime.memory.open_private_memory` passes both).
+    """
     name = settings.collection
+    if settings.server_url and (redactor is None or guard is None):
+        raise MemoryServerError(
+            "a memory server needs the privacy layer's redactor and egress guard",
+            "open the memory with router.runtime.memory.open_private_memory",
+        )
     device = EmbeddedIndex(memory_folder(paths), name)
     server = None
-    if settings.server_url:
+    if settings.server_url and guard is not None:
         try:
-            server = ServerIndex(settings.server_url, name)
+            server = ServerIndex(settings.server_url, name, guard=guard)
         except BaseException:
             device.close()
             raise
-    return MemoryStore(device, server, embedder)
+    return MemoryStore(device, server, embedder, redactor=redactor)

@@ -207,7 +207,12 @@ def build_runtime(
     database = Database(paths.ledger_file)  # the one connection to the ledger's file
     try:
         ledger = Ledger(database)
-        memory = LiveMemory(paths, settings.memory) if settings.memory.enabled else None
+        memory = (
+            # A memory server gets what the cloud got: placeholders, through the guard.
+            LiveMemory(paths, settings.memory, pseudonyms=PseudonymStore(database), policy=egress)
+            if settings.memory.enabled
+            else None
+        )
         pipeline = _pipeline(settings, endpoints, ledger, egress, memory, devices)
     except BaseException:
         database.close()  # nothing else will: the runtime was never made

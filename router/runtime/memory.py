@@ -10,23 +10,101 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Collection, Iterable
+from contextlib import AbstractContextManager
+
+import httpx
 
 from router.context.retrieval import EmbeddingRetriever, HybridMemoryRetriever, Retriever
 from router.errors import TandemError
+from router.ledger.pseudonyms import PseudonymStore
+from router.memory.embedding import MiniLMEmbedder
 from router.memory.settings import MemorySettings
 from router.memory.store import MemoryStore, open_memory
 from router.paths import TandemPaths
+from router.privacy.guard import EgressPolicy, request_bytes
+from router.privacy.redact import Pseudonymizer
 from router.types import Turn
 
 _log = logging.getLogger(__name__)
 
 
+class PseudonymRedactor:
+    """The memory's `Redactor`: the placeholders the pipeline gave each session's values."""
+
+    def __init__(self, pseudonyms: PseudonymStore) -> None:
+        """Redact with `pseudonyms` (the ledger's store, shared with the pipeline)."""
+        self.pseudonyms = pseudonyms
+
+    def redact(self, session_id: str, text: str) -> str:
+        """`text` as the cloud saw it: the session's values as their placeholders."""
+        return Pseudonymizer(self.pseudonyms, session_id).redact(text)
+
+    def values(self, session_id: str) -> Collection[str]:
+        """Every value the session redacted."""
+        return self.pseudonyms.values(session_id).keys()
+
+
+class PolicyGuard:
+    """The memory's `RequestGuard`: the runtime's `EgressPolicy` on Chroma's requests."""
+
+    def __init__(self, policy: EgressPolicy) -> None:
+        """Check requests with `policy` (the one every endpoint's transport uses)."""
+        self.policy = policy
+
+    def check(self, request: httpx.Request, endpoint: str) -> None:
+        """Raise `EgressBlockedError` if the (read) request carries a protected value."""
+        payload = request_bytes(
+            request.method, str(request.url), request.headers.raw, request.content
+        )
+        self.policy.check(payload, endpoint=endpoint)
+
+    def protect(self, values: Iterable[str]) -> AbstractContextManager[None]:
+        """Block every request that carries one of `values` until the block exits."""
+        return self.policy.protect(values)
+
+
+def open_private_memory(
+    paths: TandemPaths,
+    settings: MemorySettings,
+    embedder: MiniLMEmbedder | None = None,
+    *,
+    pseudonyms: PseudonymStore | None = None,
+    policy: EgressPolicy | None = None,
+) -> MemoryStore:
+    """`open_memory` with the privacy layer: a server gets turns as the cloud saw them.
+
+    `pseudonyms` defaults to the ledger's in `paths` (same placeholders as the
+    pipeline); `policy` to a fresh egress policy (the runtime passes its own).
+    """
+    return open_memory(
+        paths,
+        settings,
+        embedder,
+        redactor=PseudonymRedactor(pseudonyms or PseudonymStore(paths.ledger_file)),
+        guard=PolicyGuard(policy or EgressPolicy()),
+    )
+
+
 class LiveMemory:
     """A lazily opened `MemoryStore` plus the pipeline's hooks into it."""
 
-    def __init__(self, paths: TandemPaths, settings: MemorySettings) -> None:
-        """Remember where the memory lives; nothing is opened yet."""
+    def __init__(
+        self,
+        paths: TandemPaths,
+        settings: MemorySettings,
+        *,
+        pseudonyms: PseudonymStore | None = None,
+        policy: EgressPolicy | None = None,
+    ) -> None:
+        """Remember where the memory lives; nothing is opened yet.
+
+        A memory server gets turns as the cloud saw them, redacted with
+        `pseudonyms` (the pipeline's placeholders), its requests checked by
+        `policy` (the runtime's egress guard).
+        """
         self.paths, self.settings = paths, settings
+        self.pseudonyms, self.policy = pseudonyms, policy
         self._store: MemoryStore | None = None
         self._lock = threading.Lock()
         self._fallback: EmbeddingRetriever | None = None
@@ -35,7 +113,9 @@ class LiveMemory:
         """The open store (opened now if needed; may raise `TandemError`)."""
         with self._lock:
             if self._store is None:
-                self._store = open_memory(self.paths, self.settings)
+                self._store = open_private_memory(
+                    self.paths, self.settings, pseudonyms=self.pseudonyms, policy=self.policy
+                )
             return self._store
 
     async def index(self, turn: Turn) -> None:

@@ -1,16 +1,25 @@
-"""Fixtures for memory tests: one shared embedder, a fresh on-device store, turn factories."""
+"""Fixtures for memory tests: one shared embedder, a fresh on-device store, turn factories,
+a real `chroma run` server."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from router.memory.embedding import MiniLMEmbedder, shared_embedder
 from router.memory.index import EmbeddedIndex
 from router.memory.store import MemoryStore
 from router.types import FindingAction, RouteDecision, Turn
+from tests.support.missing import missing
+
+CHROMA = Path(sys.executable).parent / "chroma"
 
 
 def make_turn(
@@ -65,3 +74,40 @@ def store(tmp_path: Path, embedder: MiniLMEmbedder) -> Iterator[MemoryStore]:
     memory = MemoryStore(EmbeddedIndex(tmp_path / "memory", "turns"), embedder=embedder)
     yield memory
     memory.close()
+
+
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real `chroma run` server on a free loopback port; yields its URL."""
+    if not CHROMA.exists():
+        missing(f"the `chroma` command is not installed next to {sys.executable}")
+    port = free_port()
+    data = tmp_path_factory.mktemp("chroma-server")
+    proc = subprocess.Popen(
+        [str(CHROMA), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, "chroma run exited"
+            assert time.monotonic() < deadline, "chroma run did not start in 30 s"
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

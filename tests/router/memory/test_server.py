@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import chromadb
-import httpx
 import pytest
 
 from router.memory.embedding import MiniLMEmbedder
@@ -19,46 +13,8 @@ from router.memory.index import chroma_settings
 from router.memory.settings import MemorySettings
 from router.memory.store import memory_folder, open_memory
 from router.paths import TandemPaths
-from tests.router.memory.conftest import make_turn
-from tests.support.missing import missing
-
-CHROMA = Path(sys.executable).parent / "chroma"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real `chroma run` server on a free loopback port; yields its URL."""
-    if not CHROMA.exists():
-        missing(f"the `chroma` command is not installed next to {sys.executable}")
-    port = _free_port()
-    data = tmp_path_factory.mktemp("chroma-server")
-    proc = subprocess.Popen(
-        [str(CHROMA), "run", "--path", str(data), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, "chroma run exited"
-            assert time.monotonic() < deadline, "chroma run did not start in 30 s"
-            time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+from router.runtime.memory import open_private_memory
+from tests.router.memory.conftest import free_port, make_turn
 
 
 def _server_ids(url: str, collection: str) -> set[str]:
@@ -86,7 +42,7 @@ def test_keep_local_turns_stay_on_the_device(
         privacy="keep_local",
     )
     shared = make_turn("s1", 1, "What are HIV treatments?", "Antiretroviral therapy (ART).")
-    with open_memory(paths, settings, embedder) as memory:
+    with open_private_memory(paths, settings, embedder) as memory:
         assert memory.add_turns([secret, shared]) == 2
         assert _server_ids(chroma_server, "keep-local-test") == {shared.id}
         hits = {h.turn_id: h for h in memory.search("HIV", k=5)}
@@ -103,16 +59,16 @@ def test_keep_local_turns_stay_on_the_device(
 
     # A second device, without the keep-local data, sees only what the server holds.
     other = _paths(tmp_path / "other-device")
-    with open_memory(other, settings, embedder) as memory:
+    with open_private_memory(other, settings, embedder) as memory:
         memory.add_turn(make_turn("s9", 0, "Shared from device two", "hello"))
         assert [h.user_text for h in memory.search("HIV", k=5)] == ["Shared from device two"]
     assert memory_folder(paths).exists()
 
 
 def test_unreachable_server_is_a_clear_error(tmp_path: Path, embedder: MiniLMEmbedder) -> None:
-    settings = MemorySettings(server_url=f"http://127.0.0.1:{_free_port()}")
+    settings = MemorySettings(server_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(MemoryServerError) as caught:
-        open_memory(_paths(tmp_path), settings, embedder)
+        open_private_memory(_paths(tmp_path), settings, embedder)
     assert "127.0.0.1" in caught.value.message
     assert "chroma run" in caught.value.hint
 
@@ -129,7 +85,7 @@ def test_server_mode_rebuild_replaces_only_this_ledgers_conversations(
         turn.id, status="complete", answer="100 °C at sea level.", route=None, usage=None
     )
     settings = MemorySettings(server_url=chroma_server, collection="rebuild-test")
-    with open_memory(_paths(tmp_path), settings, embedder) as memory:
+    with open_private_memory(_paths(tmp_path), settings, embedder) as memory:
         stale_local = make_turn(session, 5, "stale", "stale", privacy="keep_local")
         stale_shared = make_turn(session, 6, "stale", "stale")
         other_device = make_turn("other-device-session", 0, "kept", "kept")
@@ -138,3 +94,10 @@ def test_server_mode_rebuild_replaces_only_this_ledgers_conversations(
         assert memory.count_by() == {"device": 0, "server": 2, "keep_local": 0}
         assert _server_ids(chroma_server, "rebuild-test") == {turn.id, other_device.id}
     ledger.close()
+
+
+def test_a_server_without_the_privacy_layer_is_refused(tmp_path: Path) -> None:
+    settings = MemorySettings(server_url=f"http://127.0.0.1:{free_port()}")
+    with pytest.raises(MemoryServerError) as caught:
+        open_memory(_paths(tmp_path), settings)
+    assert "open_private_memory" in caught.value.hint
