@@ -184,7 +184,10 @@ OUTBOUND_ALLOWED = {
         "only for a peer built without an egress policy; collab setup passes the pipeline's"
     ),
     ("router/memory/server_index.py", "chromadb.HttpClient"): (
-        "the user's own `chroma run` server (memory.server_url); not guarded yet"
+        "the user's own `chroma run` server; its session is swapped by guard_chroma_client"
+    ),
+    ("router/memory/wire.py", "httpx.Client"): (
+        "guard_chroma_client: Chroma's session rebuilt on guarded transports"
     ),
     ("router/models/manager.py", "huggingface_hub.hf_hub_download"): (
         "public model weights on `tandem models pull`; carries no user data"

@@ -52,13 +52,16 @@ def run_memory(args: argparse.Namespace, out: TextIO | None = None) -> int:
 
 @contextmanager
 def _opened() -> Iterator[tuple[TandemPaths, Settings, MemoryStore, Ledger]]:
-    from router.memory.store import open_memory
+    from router.ledger.pseudonyms import PseudonymStore
+    from router.runtime.memory import open_private_memory
 
     paths = resolve_paths().ensure()
     settings = load_settings(paths)
     ledger = Ledger(paths.ledger_file)
     try:
-        with open_memory(paths, settings.memory) as memory:
+        # A shared server gets what the cloud would see: the ledger's placeholders.
+        pseudonyms = PseudonymStore(ledger.db)
+        with open_private_memory(paths, settings.memory, pseudonyms=pseudonyms) as memory:
             yield paths, settings, memory, ledger
     finally:
         ledger.close()
