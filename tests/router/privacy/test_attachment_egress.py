@@ -192,3 +192,14 @@ def test_obfuscated_card_numbers_in_the_prompt_never_leave(tmp_path: Path) -> No
         assert route.endpoint == "local", repr(text)
         assert route.reason == "kept local: contains a card number", repr(text)
     assert cloud.sent == []
+
+
+def test_a_utf16_file_under_a_redact_rule_is_redacted_as_it_was_scanned(tmp_path: Path) -> None:
+    pipeline, cloud = _pipeline(tmp_path)
+    data = f"owner = {EMAIL}\nstatus = ok\n".encode("utf-16")
+    notes = _file(tmp_path, "owners.txt", data, "text/plain")
+    route = _turn(pipeline, "who owns this", notes)
+    assert route.endpoint == "cloud" and route.reason.startswith("redacted then sent: ")
+    wire = b"".join(cloud.sent)
+    assert b"owner = [EMAIL_ADDRESS_1]" in wire and b"status = ok" in wire
+    assert EMAIL.encode() not in wire and EMAIL.encode("utf-16-le") not in wire
