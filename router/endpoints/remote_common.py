@@ -21,6 +21,7 @@ from pathlib import Path
 
 from router.endpoints.secrets import redact
 from router.errors import EndpointError, EndpointRequestError, EndpointUnavailableError
+from router.privacy.sniff import decode_text, sniff_file
 from router.tokens import tokens_in_chars
 from router.types import Attachment, Message
 
@@ -30,9 +31,6 @@ IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 # Anthropic's per-image limit on the API; larger images are left out, not resized.
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_TEXT_BYTES = 256 * 1024
-_TEXT_APPLICATION_TYPES = frozenset(
-    {"application/json", "application/xml", "application/toml", "application/x-yaml"}
-)
 # Anthropic bills an image at about (width * height) / 750 tokens, at most ~1600.
 _IMAGE_TOKENS_ESTIMATE = 1600
 BROKE_OFF = "the answer stream broke off"
@@ -54,25 +52,28 @@ class TextPart:
 
 
 def load_attachment(att: Attachment) -> ImagePart | TextPart:
-    """Read `att` from disk: an image, a text file inlined, or a note saying why it was left out."""
+    """Read `att` from disk: an image, a text file inlined, or a note saying why it was left out.
+
+    What the file is, and how its text decodes, is `privacy.sniff`'s decision, the one
+    the privacy scan made: the text sent is the text that was checked.
+    """
     if att.path is None:
         return _left_out(att, "it is not a file on this device")
-    is_image = att.mime_type in IMAGE_TYPES
-    is_text = att.mime_type.startswith("text/") or att.mime_type in _TEXT_APPLICATION_TYPES
-    if not (is_image or is_text):
-        return _left_out(att, "this endpoint accepts images and text files only")
-    limit = MAX_IMAGE_BYTES if is_image else MAX_TEXT_BYTES
     try:
         path = Path(att.path)
+        sniffed = sniff_file(path, att.mime_type, att.name)
+        is_image = sniffed.media_type in IMAGE_TYPES
+        if not (is_image or sniffed.kind == "text"):
+            return _left_out(att, "this endpoint accepts images and text files only")
+        limit = MAX_IMAGE_BYTES if is_image else MAX_TEXT_BYTES
         if path.stat().st_size > limit:
             return _left_out(att, f"it is larger than {limit // 1024} KiB")
         data = path.read_bytes()
     except OSError as exc:
         return _left_out(att, f"it could not be read ({exc.strerror or type(exc).__name__})")
     if is_image:
-        return ImagePart(att.mime_type, base64.b64encode(data).decode("ascii"))
-    text = data.decode("utf-8", errors="replace")
-    return TextPart(f'<file name="{att.name}">\n{text}\n</file>')
+        return ImagePart(sniffed.media_type, base64.b64encode(data).decode("ascii"))
+    return TextPart(f'<file name="{att.name}">\n{decode_text(data, sniffed)}\n</file>')
 
 
 def _left_out(att: Attachment, reason: str) -> TextPart:

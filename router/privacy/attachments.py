@@ -1,63 +1,29 @@
 """Attachment text extraction for the privacy scan, and EXIF stripping for images.
 
-`extract_text` never reads more than `max_bytes` of a file: text is decoded as
-UTF-8 with replacement characters (invalid bytes never raise), PDFs go through
-pypdf and Word documents through python-docx; images and other binaries yield
-no text. `strip_exif` re-encodes JPEG/PNG/WebP without EXIF/GPS metadata.
+`extract_text` never reads more than `max_bytes` of a file. What the file is
+comes from `sniff.sniff` (its bytes first, then its name), the same decision
+the endpoints use to send it: text is decoded as `sniff.decode_text` decodes
+it (BOMs, UTF-16/32; invalid bytes never raise), PDFs go through pypdf and
+Word documents through python-docx; images and other binaries yield no text.
+A PDF or DOCX that cannot be parsed is `unreadable`: the scan keeps its turn
+local, because what could not be read could not be checked.
+`strip_exif` re-encodes JPEG/PNG/WebP without EXIF/GPS metadata.
 """
 
 from __future__ import annotations
 
 import io
-import zipfile
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from PIL import Image
 
+from router.privacy.sniff import SNIFF_BYTES, AttachmentKind, ExtractedText, decode_text, sniff
 from router.types import Attachment
 
-ExtractKind = Literal["text", "pdf", "docx", "image", "binary"]
+ExtractKind = AttachmentKind
+__all__ = ["ExtractKind", "ExtractedText", "extract_text", "strip_exif"]
 
-_DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-_TEXT_MIMES = {
-    "application/json", "application/xml", "application/javascript", "application/x-yaml",
-    "application/yaml", "application/toml", "application/x-sh", "application/sql",
-    "application/csv", "application/x-python",
-}  # fmt: skip
-_TEXT_EXTS = {
-    ".txt", ".md", ".csv", ".tsv", ".json", ".xml", ".yaml", ".yml", ".toml", ".ini", ".cfg",
-    ".py", ".js", ".ts", ".html", ".htm", ".css", ".sh", ".sql", ".log", ".rst", ".env",
-    ".java", ".c", ".h", ".cpp", ".go", ".rs", ".rb", ".php", ".tex",
-}  # fmt: skip
-_IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".tif", ".tiff", ".heic"}
 _PIL_FORMATS = {"image/jpeg": "JPEG", "image/jpg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
-
-
-@dataclass(frozen=True)
-class ExtractedText:
-    """Text pulled from an attachment, what kind of file it was, and whether it was cut."""
-
-    text: str
-    kind: ExtractKind
-    truncated: bool = False
-    note: str = ""
-
-
-def _classify(attachment: Attachment, head: bytes) -> ExtractKind:
-    mime = attachment.mime_type.lower().split(";")[0].strip()
-    ext = Path(attachment.name).suffix.lower()
-    if mime == "application/pdf" or ext == ".pdf" or head.startswith(b"%PDF-"):
-        return "pdf"
-    if mime == _DOCX_MIME or ext == ".docx":
-        return "docx"
-    if mime.startswith("image/") or ext in _IMAGE_EXTS:
-        return "image"
-    if mime.startswith("text/") or mime in _TEXT_MIMES or ext in _TEXT_EXTS:
-        return "text"
-    # Unknown type: sniff; NUL bytes mean binary, otherwise treat as text.
-    return "binary" if b"\x00" in head[:8192] or not head else "text"
 
 
 def _read_bounded(path: Path, max_bytes: int) -> tuple[bytes, bool]:
@@ -87,27 +53,33 @@ def _docx_text(data: bytes) -> str:
 
 def extract_text(attachment: Attachment, max_bytes: int = 16 << 20) -> ExtractedText:
     """Return the scannable text of `attachment`, reading at most `max_bytes` of it."""
+    # Without a readable file only the claimed type is known; nothing is sent either
+    # (endpoints leave such files out), but rules on images still see an image.
+    claimed: ExtractKind = "image" if attachment.mime_type.startswith("image/") else "binary"
     if attachment.path is None:
-        return ExtractedText("", "binary", note="attachment has no file on this device")
+        return ExtractedText("", claimed, note="attachment has no file on this device")
     path = Path(attachment.path)
     try:
+        with path.open("rb") as fh:
+            sniffed = sniff(fh.read(SNIFF_BYTES), attachment.mime_type, attachment.name)
+        # A claimed image the sniffer does not know (BMP, HEIC) is still an image to the rules.
+        kind = claimed if sniffed.kind == "binary" else sniffed.kind
+        if kind in ("image", "binary"):
+            return ExtractedText("", kind, note=f"no text extracted from {kind} file")
         data, truncated = _read_bounded(path, max_bytes)
     except OSError as exc:
-        return ExtractedText("", "binary", note=f"could not read file: {exc.__class__.__name__}")
-    kind = _classify(attachment, data[:8192])
+        return ExtractedText("", claimed, note=f"could not read file: {exc.__class__.__name__}")
     note = f"only the first {max_bytes} bytes were read" if truncated else ""
     if kind == "text":
-        return ExtractedText(data.decode("utf-8", errors="replace"), "text", truncated, note)
-    if kind in ("image", "binary"):
-        return ExtractedText("", kind, truncated, note or f"no text extracted from {kind} file")
+        return ExtractedText(decode_text(data, sniffed), "text", truncated, note)
     if truncated:  # a cut PDF/DOCX cannot be parsed
-        return ExtractedText("", kind, True, f"{kind} larger than {max_bytes} bytes; not parsed")
+        note = f"{kind} larger than {max_bytes} bytes; not parsed"
+        return ExtractedText("", kind, True, note, unreadable=True)
     try:
         text = _pdf_text(data) if kind == "pdf" else _docx_text(data)
-    except (ValueError, KeyError, OSError, zipfile.BadZipFile, RecursionError) as exc:
-        return ExtractedText("", kind, False, f"could not parse {kind}: {exc.__class__.__name__}")
-    except Exception as exc:  # parser libraries raise their own error types
-        return ExtractedText("", kind, False, f"could not parse {kind}: {exc.__class__.__name__}")
+    except Exception as exc:  # parser libraries raise their own error types, and many
+        note = f"could not parse {kind}: {exc.__class__.__name__}"
+        return ExtractedText("", kind, False, note, unreadable=True)
     return ExtractedText(text, kind, False, "")
 
 

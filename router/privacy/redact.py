@@ -20,7 +20,8 @@ from typing import Any
 
 # Re-exported: `Pseudonymizer` works on one, and the pipeline imports it from here.
 from router.ledger.pseudonyms import PseudonymStore
-from router.types import Message, ProtectedValue
+from router.privacy.sniff import read_text_file
+from router.types import Attachment, Message, ProtectedValue
 
 _OPEN = r"[\[\(\{<]"
 _CLOSE = r"[\]\)\}>]"
@@ -200,9 +201,6 @@ def _prefix_source(type_: str) -> str:
     return source
 
 
-_TEXTUAL_MIME = ("text/", "application/json", "application/xml", "application/x-yaml")
-
-
 def redact_attachments(
     messages: Sequence[Message], pseudonymizer: Pseudonymizer, directory: str
 ) -> list[Message]:
@@ -210,17 +208,15 @@ def redact_attachments(
 
     Off-device endpoints read attachments from disk when they build the
     request, so a redacted turn must hand them redacted files, not the originals.
+    A file is text when `sniff` says so, whatever its MIME type (TOML, YAML, CSV...),
+    and it is decoded as the scan and the endpoints decode it; the copy is UTF-8.
     """
     out: list[Message] = []
     for i, message in enumerate(messages):
         attachments = []
         for j, att in enumerate(message.attachments):
-            if att.path and att.mime_type.startswith(_TEXTUAL_MIME):
-                try:
-                    text = Path(att.path).read_bytes().decode("utf-8", errors="replace")
-                except OSError:
-                    attachments.append(att)  # unreadable: the endpoint leaves it out too
-                    continue
+            text = _attachment_text(att)
+            if text is not None:
                 redacted = pseudonymizer.redact(text)
                 if redacted != text:
                     target = Path(directory) / f"{i}-{j}" / att.name
@@ -232,3 +228,13 @@ def redact_attachments(
             attachments.append(att)
         out.append(message.model_copy(update={"attachments": tuple(attachments)}))
     return out
+
+
+def _attachment_text(att: Attachment) -> str | None:
+    """The attachment's text as it would be sent; None for non-text or unreadable files."""
+    if not att.path:
+        return None
+    try:
+        return read_text_file(att.path, att.mime_type, att.name)
+    except OSError:
+        return None  # unreadable: the endpoint leaves it out too

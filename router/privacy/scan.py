@@ -1,7 +1,9 @@
 """Stage 1, `privacy.scan`: find sensitive data in every part of a turn.
 
 Scanned: the new message, its attachments (extracted text; images become an
-`IMAGE` finding), and every history message the packed context may carry:
+`IMAGE` finding; a file that cannot be parsed becomes an `UNREADABLE` finding and
+keeps the turn local, since it could not be checked), and every history message
+the packed context may carry:
 their text (system summaries included), attachments and tool results. History
 matters because packing sends it along with the new message.
 
@@ -16,9 +18,12 @@ import functools
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from router.privacy.detectors.base import Detector
-from router.privacy.rules import RuleDecision, RuleSet, RuleSubject, build_rules
+from router.privacy.detectors.normalize import normalize
+from router.privacy.rules import PrivacyVerdict, RuleDecision, RuleSet, RuleSubject, build_rules
+from router.privacy.sniff import ExtractedText
 from router.types import (
     Attachment,
     Finding,
@@ -31,8 +36,10 @@ from router.types import (
 
 log = logging.getLogger(__name__)
 
-ExtractFn = Callable[[Attachment], str | None]
-"""Returns an attachment's text, or None when it has none."""
+ExtractFn = Callable[[Attachment], ExtractedText]
+"""Returns an attachment's text, its kind, and whether it could be read."""
+UNREADABLE = "UNREADABLE"
+"""Finding type of an attachment that could not be parsed: it keeps its turn local."""
 
 
 @dataclass(frozen=True)
@@ -72,14 +79,17 @@ class Scanner:
         findings: list[Finding] = []
         decisions: list[RuleDecision] = []
         protected: dict[str, ProtectedValue] = {}
+        unreadable: list[str] = []
         for part, sources in _parts(request, history, self._extractor()):
             for subject in sources:  # attachment/tool-result level: rules on paths or servers
                 decisions.append(self.rules.decide(_with_session(subject, session_id)))
-                if subject.type == "IMAGE":
-                    findings.append(_image_finding(subject.path or ""))
+                if subject.type in ("IMAGE", UNREADABLE):
+                    findings.append(_whole_file_finding(subject.type, subject.path or ""))
+                if subject.type == UNREADABLE:
+                    unreadable.append(Path(subject.path or "").name)
             if part is None:
                 continue
-            for raw in [*_detect(detectors, part.text), *self.rules.keyword_findings(part.text)]:
+            for raw in [*_detect(detectors, part.text), *_keywords(self.rules, part.text)]:
                 finding = raw.model_copy(update={"part": part.part, "source": part.source})
                 findings.append(finding)
                 decision = self.rules.decide(
@@ -95,7 +105,7 @@ class Scanner:
                 value = part.text[finding.start : finding.end]
                 if decision.action != "allow" and value.strip():
                     _protect(protected, finding.type, value, decision)
-        verdict = self.rules.verdict(decisions)
+        verdict = _fail_closed(self.rules.verdict(decisions), unreadable)
         values = [p for p in protected.values() if p.action != "allow"]
         local_only: dict[str, None] = {}
         for p in values:
@@ -120,6 +130,31 @@ class Scanner:
 def scan(request: TurnRequest, history: Sequence[Message]) -> PrivacyReport:
     """Return the findings for the request and the history it may carry (default rules)."""
     return Scanner().scan(request, history)
+
+
+def _fail_closed(verdict: PrivacyVerdict, unreadable: Sequence[str]) -> PrivacyVerdict:
+    """Keep the turn local when an attachment could not be read: it could not be checked.
+
+    Not a rule users can relax: an unparsed file may hold anything.
+    """
+    if not unreadable or verdict.action == "keep_local":
+        return verdict
+    names = ", ".join(dict.fromkeys(unreadable))
+    reason = f"{names} could not be read, so it could not be checked"
+    return PrivacyVerdict(action="keep_local", rule="unreadable-attachment", reason=reason)
+
+
+def _keywords(rules: RuleSet, text: str) -> list[Finding]:
+    """The rules' keyword findings in `text`, looked for in its normalized form too."""
+    norm = normalize(text)
+    found = rules.keyword_findings(norm.text)
+    if norm.starts is None:
+        return found
+    mapped: list[Finding] = []
+    for f in found:
+        start, end = norm.to_original(f.start, f.end)
+        mapped.append(f.model_copy(update={"start": start, "end": end}))
+    return mapped
 
 
 def _with_session(subject: RuleSubject, session_id: str) -> RuleSubject:
@@ -151,12 +186,15 @@ def _variants(type_: str, value: str) -> tuple[str, ...]:
     stripped = value.strip()
     if stripped != value:
         out.append(stripped)
-    digits = "".join(c for c in value if c.isdigit())
-    if len(digits) >= 6 and digits != stripped and len(digits) >= 0.6 * len(stripped):
+    plain = normalize(stripped).text  # a hidden value, as a model would write it back
+    if plain != stripped:
+        out.append(plain)
+    digits = "".join(c for c in plain if c.isdigit())
+    if len(digits) >= 6 and digits != stripped and len(digits) >= 0.6 * len(plain):
         out.append(digits)  # a card or phone number written without its separators
     if "EMAIL" in type_ and stripped.lower() != stripped:
         out.append(stripped.lower())
-    return tuple(v for v in out if len(v) >= 4)
+    return tuple(dict.fromkeys(v for v in out if len(v) >= 4))
 
 
 def _parts(
@@ -191,26 +229,28 @@ def _attachment_parts(
     for attachment in attachments:
         path = attachment.path or attachment.name
         subjects = [RuleSubject(type="ATTACHMENT", path=path)]
-        if attachment.mime_type.startswith("image/"):
+        # What the file is comes from its bytes (the send path decides the same way).
+        extracted = extract(attachment)
+        if extracted.kind == "image":
             # An image cannot be scanned for text here; rules decide it as a whole.
             subjects.append(RuleSubject(type="IMAGE", path=path))
-            out.append((None, subjects))
-            continue
-        text = extract(attachment)
+        if extracted.unreadable:
+            subjects.append(RuleSubject(type=UNREADABLE, path=path))
+        text = extracted.text
         part = _Part(text, "attachment", prefix + attachment.name, path) if text else None
         out.append((part, subjects))
     return out
 
 
-def _image_finding(source: str) -> Finding:
-    """An image attachment: no text span, decided as a whole by the `IMAGE` rules."""
+def _whole_file_finding(type_: str, source: str) -> Finding:
+    """An image or unreadable attachment: no text span, decided as a whole."""
     return Finding(
-        type="IMAGE",
+        type=type_,
         start=0,
         end=0,
         part="attachment",
         confidence=1.0,
-        detector="mime",
+        detector="sniff",
         source=source,
     )
 
@@ -248,10 +288,7 @@ _scan_text_cached = functools.lru_cache(maxsize=2048)(_scan_text)
 
 
 def _default_extractor() -> ExtractFn:
-    """The attachments module's `extract_text`, reduced to the text (None when there is none)."""
+    """The attachments module's `extract_text`, imported here so the pipeline stays cheap."""
     from router.privacy.attachments import extract_text
 
-    def extract(attachment: Attachment) -> str | None:
-        return extract_text(attachment).text or None
-
-    return extract
+    return extract_text

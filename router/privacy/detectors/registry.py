@@ -1,7 +1,9 @@
 """The detectors Tandem runs, and `scan_text`, which runs them on one text.
 
-`scan_text` scans the normalized text (zero-width characters removed, NFKC,
-de-obfuscated e-mails) but reports original offsets, drops duplicates and
+`scan_text` scans the normalized text (invisible characters removed, NFKC,
+look-alike letters, %-escapes and obfuscated e-mails undone) but reports original
+offsets; it also scans the text inside base64 blobs, reporting what it finds
+there on the whole blob. It drops duplicates and
 resolves overlaps: of two overlapping non-TOPIC findings the more confident
 (then more specific, then longer) one wins; TOPIC findings may overlap anything.
 """
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 
 from router.privacy.detectors.base import Detector, WithoutTypes
 from router.privacy.detectors.names import NAME_LIKE, NameLikeDetector
-from router.privacy.detectors.normalize import normalize
+from router.privacy.detectors.normalize import encoded_blobs, normalize
 from router.privacy.detectors.patterns import PatternDetector
 from router.privacy.detectors.secrets import SecretsDetector
 from router.privacy.detectors.topics import TopicDetector
@@ -94,12 +96,26 @@ def resolve_overlaps(findings: Sequence[Finding]) -> list[Finding]:
 def scan_text(text: str, detectors: Sequence[Detector] | None = None) -> list[Finding]:
     """Run `detectors` (default: `default_detectors()`) on `text`; return resolved findings."""
     active = default_detectors() if detectors is None else detectors
+    return _scan(text, active, _BLOB_DEPTH)
+
+
+# Base64 inside base64 is still looked into, but not forever.
+_BLOB_DEPTH = 2
+
+
+def _scan(text: str, detectors: Sequence[Detector], depth: int) -> list[Finding]:
     norm = normalize(text)
     found: list[Finding] = []
-    for detector in active:
+    for detector in detectors:
         for f in detector.detect(norm.text):
             if norm.starts is not None:
                 start, end = norm.to_original(f.start, f.end)
                 f = f.model_copy(update={"start": start, "end": end})
             found.append(f)
+    if depth > 0:
+        for b_start, b_end, decoded in encoded_blobs(norm.text):
+            # The blob is what would leave, so it is what the finding (and a redaction) covers.
+            start, end = norm.to_original(b_start, b_end)
+            for f in _scan(decoded, detectors, depth - 1):
+                found.append(f.model_copy(update={"start": start, "end": end}))
     return resolve_overlaps(found)

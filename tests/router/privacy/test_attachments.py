@@ -1,3 +1,4 @@
+import codecs
 import io
 from pathlib import Path
 
@@ -5,7 +6,8 @@ import docx
 from PIL import Image
 from pypdf import PdfWriter
 
-from router.privacy.attachments import extract_text, strip_exif
+from router.privacy.attachments import ExtractedText, extract_text, strip_exif
+from router.privacy.sniff import Sniffed, sniff
 from router.types import Attachment
 
 GPS_IFD = 0x8825
@@ -122,3 +124,51 @@ def test_strip_exif_png_and_webp() -> None:
 def test_strip_exif_passthrough() -> None:
     assert strip_exif(b"not an image", "image/jpeg") == b"not an image"
     assert strip_exif(b"%PDF", "application/pdf") == b"%PDF"
+
+
+def test_a_corrupt_pdf_or_docx_is_unreadable_with_a_note(tmp_path: Path) -> None:
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(b"%PDF-1.4 garbage \x00\x01")
+    bad_docx = tmp_path / "letter.docx"
+    bad_docx.write_bytes(b"PK\x03\x04 not a zip")
+    mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    for out in (extract_text(_att(pdf, "application/pdf")), extract_text(_att(bad_docx, mime))):
+        assert out.unreadable and out.text == "" and out.note.startswith("could not parse")
+
+
+def test_content_wins_over_the_claimed_type(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_bytes(b"%PDF-1.7 pay with 4111 1111 1111 1111")
+    out = extract_text(_att(notes, "text/plain"))
+    assert out.kind == "pdf" and out.unreadable  # never "an empty PDF" that is then sent
+    fake_png = tmp_path / "pic.png"
+    fake_png.write_bytes(b"just words")
+    assert extract_text(_att(fake_png, "image/png")) == ExtractedText("just words", "text")
+    real_png = tmp_path / "pic.txt"
+    Image.new("RGB", (4, 4), "red").save(real_png, format="PNG")
+    assert extract_text(_att(real_png, "text/plain")).kind == "image"
+
+
+def test_utf16_and_utf32_text_is_decoded(tmp_path: Path) -> None:
+    text = "pay with 4111 1111 1111 1111"
+    for codec, data in (
+        ("utf-16 BOM", text.encode("utf-16")),
+        ("utf-16-be BOM", "\ufeff".encode("utf-16-be") + text.encode("utf-16-be")),
+        ("utf-16-le no BOM", text.encode("utf-16-le")),
+        ("utf-16-be no BOM", text.encode("utf-16-be")),
+        ("utf-32 BOM", text.encode("utf-32")),
+        ("utf-8 BOM", codecs.BOM_UTF8 + text.encode()),
+    ):
+        p = tmp_path / "notes.txt"
+        p.write_bytes(data)
+        assert extract_text(_att(p, "text/plain")) == ExtractedText(text, "text"), codec
+
+
+def test_sniff_decides_for_the_send_path_too() -> None:
+    assert sniff(b"%PDF-1.4", "text/plain", "notes.txt").kind == "pdf"
+    assert sniff(b"PK\x03\x04", "application/zip", "a.zip").kind == "binary"
+    assert sniff(b"PK\x03\x04", "", "a.docx").kind == "docx"
+    assert sniff(b"RIFF\x00\x00\x00\x00WEBPVP8 ", "", "x").media_type == "image/webp"
+    assert sniff(b"a = 1\n", "application/toml", "a.toml") == Sniffed("text", "text/plain", "utf-8")
+    assert sniff(b"\x00\x01\x02abc", "text/plain", "a.txt").kind == "binary"
+    assert sniff(b"", "text/plain", "a.txt").kind == "binary"

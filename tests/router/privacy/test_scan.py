@@ -109,3 +109,22 @@ def test_path_rules_match_attachments(tmp_path: Path) -> None:
         TurnRequest(text="x", session_id="s", attachments=(att,)), []
     )
     assert report.keep_local and report.reason == "is private"
+
+
+def test_a_keyword_hidden_by_zero_width_characters_still_fires() -> None:
+    rule = PrivacyRule(name="falcon", keywords=["project Falcon"], action="keep_local", reason="r")
+    text = "status of project Fal\u200bcon?"
+    report = _scanner(rules=build_rules([rule])).scan(TurnRequest(text=text, session_id="s"), [])
+    assert report.keep_local and report.rule == "falcon"
+    assert "project Fal\u200bcon" in report.local_only_values
+    assert "project Falcon" in report.local_only_values  # the plain spelling is guarded too
+
+
+def test_an_unreadable_attachment_keeps_the_turn_local_with_its_name(tmp_path: Path) -> None:
+    bad = tmp_path / "report.pdf"
+    bad.write_bytes(b"%PDF-1.4 truncated")
+    att = Attachment(name="report.pdf", mime_type="application/pdf", size_bytes=18, path=str(bad))
+    report = _scanner().scan(TurnRequest(text="hi", session_id="s", attachments=(att,)), [])
+    assert report.keep_local and report.rule == "unreadable-attachment"
+    assert report.reason == "report.pdf could not be read, so it could not be checked"
+    assert [f.type for f in report.findings] == ["UNREADABLE"]

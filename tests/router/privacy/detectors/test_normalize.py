@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from router.privacy.detectors.normalize import detect_normalized, normalize
+from router.privacy.detectors.normalize import detect_normalized, encoded_blobs, normalize
 from router.privacy.detectors.patterns import PatternDetector
 from router.privacy.detectors.registry import scan_text
 
@@ -74,3 +74,47 @@ def test_offset_map_is_monotone_and_in_bounds(text: str) -> None:
         assert 0 <= start <= end <= len(text)
     if norm.text:
         assert norm.to_original(0, len(norm.text))[1] <= len(text)
+
+
+CARD = "4111 1111 1111 1111"
+
+
+def test_cards_hidden_by_invisible_or_control_characters_are_found() -> None:
+    for sep in ("\u202e", "\u2066", "\u200f", "\x00", "\x1b", "\u00ad"):
+        hidden = sep.join(CARD)
+        assert _find(f"card {hidden} ok", "CREDIT_CARD") == [hidden], repr(sep)
+
+
+def test_url_encoded_card_is_found_as_written() -> None:
+    for encoded in ("4111%201111%201111%201111", "".join(f"%{b:02x}" for b in CARD.encode())):
+        assert _find(f"pay?n={encoded}&x=1", "CREDIT_CARD") == [encoded]
+
+
+def test_base64_card_is_found_on_the_whole_blob() -> None:
+    import base64
+
+    for payload in (CARD, f"my card is {CARD}, thanks"):
+        for encode in (base64.b64encode, base64.urlsafe_b64encode):
+            blob = encode(payload.encode()).decode()
+            assert _find(f"data {blob} end", "CREDIT_CARD") == [blob], payload
+    nested = base64.b64encode(base64.b64encode(f"card {CARD}".encode())).decode()
+    assert _find(f"x {nested}", "CREDIT_CARD") == [nested]
+
+
+def test_words_and_binary_base64_are_not_blobs() -> None:
+    text = "internationalization AAAAAAAAAAAAAAAAAAAA /usr/local/bin/python3"
+    assert normalize(text).text == text and encoded_blobs(text) == []
+
+
+def test_homoglyphs_in_mixed_words_are_mapped_but_real_cyrillic_is_kept() -> None:
+    spoofed = "\u0430lice@ex\u0430mple.org"  # Cyrillic a, twice
+    assert _find(f"mail {spoofed} now", "EMAIL_ADDRESS") == [spoofed]
+    russian = "Привет, как дела"
+    assert normalize(russian).text == russian
+
+
+def test_offsets_survive_several_steps_at_once() -> None:
+    card = FW_CARD[:4] + "%20\x001111%201111 1111"
+    text = f"\u200bcard {card} and jo\u200bhn [at] ex [dot] com"
+    assert _find(text, "CREDIT_CARD") == [card]
+    assert _find(text, "EMAIL_ADDRESS") == ["jo\u200bhn [at] ex [dot] com"]
