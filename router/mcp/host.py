@@ -26,6 +26,7 @@ from mcp.server.mcpserver import MCPServer
 from router.mcp.connection import ServerConnection
 from router.mcp.results import result_text, truncate
 from router.mcp.settings import Permission
+from router.mcp.untrusted import confirmation_reason, refusal, side_effecting
 from router.privacy.guard import EgressPolicy, guarded_httpx2_client
 from router.types import ToolCall, ToolResult, ToolSpec
 
@@ -48,6 +49,8 @@ class ToolRequest:
     arguments: Mapping[str, Any]
     description: str
     off_device: bool
+    reason: str | None = None
+    """Why the user is asked besides the settings: "this request followed text from report.txt"."""
 
 
 Confirm = Callable[[ToolRequest], Awaitable[bool]]
@@ -86,6 +89,7 @@ class ToolHost:
         connect_timeout_s: float = 15.0,
         confirm_timeout_s: float = 120.0,
         max_result_chars: int = 16_000,
+        injection_defences: bool = True,
     ) -> None:
         self.confirm = confirm
         self.permissions: dict[str, Permission] = dict(permissions or {})
@@ -95,6 +99,8 @@ class ToolHost:
         self.connect_timeout_s = connect_timeout_s
         self.confirm_timeout_s = confirm_timeout_s
         self.max_result_chars = max_result_chars
+        self.injection_defences = injection_defences
+        """Confirm side-effecting calls that follow untrusted text (off only to measure them)."""
         self.errors: dict[str, str] = {}
         """Servers that could not be connected, with why."""
         self._servers: dict[str, _Server] = {}
@@ -269,15 +275,25 @@ class ToolHost:
         route = self._routes.get(name)
         return route is not None and self._servers[route.server].transport == "http"
 
-    async def call(self, call: ToolCall) -> ToolResult:
-        """Run one call after its permission check; every failure is an error result."""
+    async def call(self, call: ToolCall, *, followed: str | None = None) -> ToolResult:
+        """Run one call after its permission check; every failure is an error result.
+
+        `followed` names the untrusted text already in the turn's context (a tool
+        result, an attached file): a side-effecting call then needs the user's yes.
+        """
         route = self._routes.get(call.name)
         if route is None:
             return _error(call, f"there is no tool named {call.name}")
         permission = self.permission(call.name)
         if permission == "deny":
             return _error(call, f"{call.name} is not allowed (denied in the settings)")
-        if permission == "ask" and not await self._confirmed(call, route):
+        gated = followed if self.injection_defences else None
+        if gated is not None and side_effecting(call.name, permission):
+            if self.confirm is None:
+                return _error(call, refusal(call.name, gated))
+            if not await self._confirmed(call, route, confirmation_reason(gated)):
+                return _error(call, f"the user did not allow {call.name} to run")
+        elif permission == "ask" and not await self._confirmed(call, route):
             return _error(call, f"the user did not allow {call.name} to run")
         server = self._servers[route.server]
         client = server.connection.client if server.connection else None
@@ -293,7 +309,7 @@ class ToolHost:
         text = result_text(result, self.max_result_chars)
         return ToolResult(call_id=call.id, content=text, is_error=result.is_error)
 
-    async def _confirmed(self, call: ToolCall, route: _Route) -> bool:
+    async def _confirmed(self, call: ToolCall, route: _Route, reason: str | None = None) -> bool:
         """Ask the app's callback; no callback, a timeout or a failure all mean no."""
         if self.confirm is None:
             return False
@@ -304,6 +320,7 @@ class ToolHost:
             arguments=call.arguments,
             description=route.spec.description,
             off_device=self.off_device(call.name),
+            reason=reason,
         )
         try:
             async with asyncio.timeout(self.confirm_timeout_s):

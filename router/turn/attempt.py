@@ -12,6 +12,7 @@ from router.ledger.sent import SentKind
 from router.privacy.redact import Pseudonymizer
 from router.privacy.rules import stricter
 from router.turn.events import RouteChanged
+from router.turn.spotlight import new_marker
 from router.types import (
     FindingAction,
     Message,
@@ -57,6 +58,10 @@ class TurnState:
     tool_rounds: int = 0
     tool_messages: list[Message] = field(default_factory=list)
     """The rounds' calls and results, with the real values (redacted per request)."""
+    untrusted: list[str] = field(default_factory=list)
+    """Where the tool results in `tool_messages` came from (`files__read(report.txt)`)."""
+    marker: str = field(default_factory=new_marker)
+    """This turn's data-block marker for tool results (random, so a result cannot forge it)."""
 
     def scanned(self) -> list[Message]:
         """The messages the privacy scan reads besides the request."""

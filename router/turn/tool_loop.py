@@ -7,6 +7,12 @@ values are guarded at egress for the rest of the turn, redact values reach an
 off-device endpoint only as placeholders, and a result a rule keeps local ends
 the attempt with `Outcome.move_local` (the pipeline hands the turn to the device).
 
+Tool results, attached files, retrieved memory and the summary are untrusted: a
+call asked for after such text has entered the context goes to the host with
+where that text came from, so a side-effecting tool needs the user's yes
+(router/mcp/untrusted.py), and tool results reach the model as marked data
+(router/turn/spotlight.py).
+
 Each request to an off-device endpoint is recorded in the ledger once it has
 left (`SentRecord.record`), exactly as it was sent, for the chat's detail panel.
 """
@@ -37,6 +43,7 @@ from router.turn.attempt import (
     with_action,
 )
 from router.turn.events import TurnEvent
+from router.turn.spotlight import context_sources, described, result_source, spotlighted
 from router.types import GenerationOptions, Message, ToolCall, ToolResult, ToolSpec
 
 
@@ -141,18 +148,21 @@ class ToolLoop:
     ) -> AsyncGenerator[ToolCalled, None]:
         """Run one round's calls in order and record the round; the host never raises."""
         assert self.tools is not None  # tools were offered, so there is a host
+        # Every call of this round was asked for after the untrusted text seen so far.
+        followed = described([*context_sources(attempt.packed.messages), *state.untrusted])
         ran: list[ToolCall] = []
         results: list[ToolResult] = []
         for requested in this.calls:
             call = restored_call(requested, attempt.pseudonymizer)
             # An HTTP server's guarded client blocks arguments carrying protected values.
             with self.egress_policy.protect(state.report.protected):
-                result = await self.tools.call(call)
+                result = await self.tools.call(call, followed=followed)
             ran.append(call)
             results.append(result)
             yield ToolCalled(call=call, result=result)
         state.tool_rounds += 1
         state.tool_messages += exchange("".join(this.said), ran, results)
+        state.untrusted += [result_source(call) for call in ran]
 
     def _with_pseudonymizer(self, state: TurnState, attempt: Attempt) -> Attempt:
         """An off-device attempt with tool rounds gets placeholders for their redact values."""
@@ -171,6 +181,8 @@ class ToolLoop:
         brought new values) and the whole request checked before it is sent.
         """
         messages = (*attempt.packed.messages, *state.tool_messages)
+        if self.tools is not None and self.tools.injection_defences:
+            messages = spotlighted(messages, state.marker)
         if not state.tool_messages or attempt.endpoint.on_device:
             return messages
         if attempt.pseudonymizer is not None:

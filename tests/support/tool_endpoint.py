@@ -8,15 +8,16 @@ from typing import Any
 from router.endpoints.base import StreamEnd, TokenDelta, ToolCallRequested
 from router.endpoints.fake import word_by_word
 from router.endpoints.function import Answer, EndpointCall, FunctionEndpoint, StreamItem
+from router.turn.spotlight import data_of
 from router.types import EndpointKind, Message, ToolCall, ToolSpec, Usage
 
 
 def results_since_question(messages: Sequence[Message]) -> list[str]:
-    """The tool results sent after the newest real user message."""
+    """The tool results sent after the newest real user message (their data, unwrapped)."""
     last = max(
         (i for i, m in enumerate(messages) if m.role == "user" and not m.tool_results), default=-1
     )
-    return [r.content for m in messages[last + 1 :] for r in m.tool_results]
+    return [data_of(r.content) for m in messages[last + 1 :] for r in m.tool_results]
 
 
 class ToolEndpoint(FunctionEndpoint):

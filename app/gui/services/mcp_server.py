@@ -263,7 +263,7 @@ def tool_consent(request: ToolRequest) -> ConsentRequest:
         "tool",
         "The assistant",
         f"run {request.tool} from the {request.server} server ({where})",
-        f"Arguments: {args}",
+        f"Arguments: {args}" + (f"\nAsked because {request.reason}." if request.reason else ""),
     )
 
 

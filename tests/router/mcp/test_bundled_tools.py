@@ -27,6 +27,7 @@ from router.privacy.detectors.registry import default_detectors
 from router.privacy.scan import Scanner
 from router.turn.events import ToolCalled, TurnFinished
 from router.turn.pipeline import TurnPipeline
+from router.turn.spotlight import data_of
 from router.types import GenerationOptions, Turn, TurnRequest
 from tests.support.tool_endpoint import ToolEndpoint
 
@@ -75,7 +76,8 @@ async def test_the_local_model_reads_the_battery_through_the_sensors_server(
     # The sensors tools were offered to the model; the reading went back to it, and the
     # answer it then gave is the turn's answer, stored once.
     assert "sensors__battery" in {tool.name for tool in model.offered[0]}
-    assert [m.tool_results[0].content for m in model.requests[-1] if m.tool_results] == [
+    # It went as data, inside a block naming the tool (spotlighting).
+    assert [data_of(m.tool_results[0].content) for m in model.requests[-1] if m.tool_results] == [
         called.result.content
     ]
     assert turn.answer == f"the tool said: {called.result.content}"

@@ -16,6 +16,7 @@ from router.paths import TandemPaths
 from router.privacy.guard import EgressPolicy
 from router.runtime.compose import build_runtime
 from router.turn.events import ToolCalled, ToolResultKeptLocal, TurnFinished
+from router.turn.spotlight import data_of
 from router.types import GenerationOptions, Message, ToolSpec
 from tests.support.pipeline import collect
 from tests.support.tool_endpoint import ToolEndpoint
@@ -127,7 +128,7 @@ async def test_a_photo_the_chat_takes_is_answered_on_the_device_and_never_sent(
     route = finished.turn.route
     assert route is not None and route.endpoint == "local" and route.privacy_action == "keep_local"
     # The device read the result and answered with it.
-    assert local.requests[-1][-1].tool_results[0].content == result_text
+    assert data_of(local.requests[-1][-1].tool_results[0].content) == result_text
     assert "40x30 JPEG photo" in finished.turn.answer
 
     later_finished = later_events[-1]

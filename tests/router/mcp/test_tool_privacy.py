@@ -17,6 +17,7 @@ from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
 from router.turn.events import ToolCalled, ToolResultKeptLocal, TurnEvent, TurnFinished
 from router.turn.pipeline import TurnPipeline
+from router.turn.spotlight import data_of
 from router.types import GenerationOptions, Message, ToolSpec
 from tests.router.mcp.servers import notes_server, text_server
 from tests.router.privacy.test_scan import fake_detect
@@ -126,7 +127,7 @@ async def test_an_email_in_a_tool_result_reaches_the_cloud_only_as_a_placeholder
     wire = _everything_the_cloud_got(cloud)
     assert EMAIL not in wire and EMAIL.lower() not in wire
     answer_request = json.loads(cloud.sent[1])["messages"]
-    placeholder = answer_request[-1]["tool_results"][0]["content"]
+    placeholder = data_of(answer_request[-1]["tool_results"][0]["content"])
     assert placeholder.startswith("Alice's address is ") and EMAIL not in placeholder
     finished = events[-1]
     assert isinstance(finished, TurnFinished)

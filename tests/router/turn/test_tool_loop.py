@@ -12,6 +12,7 @@ from router.privacy.detectors.base import FunctionDetector
 from router.privacy.scan import Scanner
 from router.turn.events import ToolCalled, TurnEvent
 from router.turn.pipeline import TurnPipeline
+from router.turn.spotlight import data_of
 from tests.router.mcp.servers import Calls, sensors_server
 from tests.support.pipeline import collect, finished, make_pipeline, streamed_text
 from tests.support.tool_endpoint import ToolEndpoint
@@ -49,7 +50,7 @@ async def test_the_model_calls_a_tool_and_answers_with_its_result(tmp_path: Path
     assert [m.role for m in second] == ["system", "user", "assistant", "user"]
     assert second[2].tool_calls[0].name == "sensors__battery"
     assert second[2].content == "Let me check. "
-    assert json.loads(second[3].tool_results[0].content)["percent"] == 87.0
+    assert json.loads(data_of(second[3].tool_results[0].content))["percent"] == 87.0
     assert second[3].tool_results[0].call_id == second[2].tool_calls[0].id
     offered = {t.name for t in endpoint.offered[0]}
     assert offered == {"sensors__battery", "sensors__explode", "sensors__slow"}
