@@ -18,6 +18,7 @@ from router.privacy.detectors.base import FunctionDetector
 from router.privacy.scan import Scanner
 from router.turn.events import EscalationStarted, TurnEvent
 from router.turn.pipeline import TurnPipeline
+from router.turn.spotlight import data_of
 from router.types import GenerationOptions
 from tests.router.mcp.test_tool_privacy import EMAIL, _run, _setup
 from tests.router.policy.helpers import scored, scoring_local
@@ -125,7 +126,8 @@ async def test_each_tool_round_is_recorded_with_its_redacted_result(tmp_path: Pa
     ]
     assert [r.messages for r in record] == [as_recorded(sent) for sent in cloud.requests]
     result = record[1].messages[-1].tool_results[0].content
-    assert result.startswith("Alice's address is ") and EMAIL not in result
+    # Recorded as sent: marked as data (spotlighting), the value a placeholder.
+    assert data_of(result).startswith("Alice's address is ") and EMAIL not in result
 
 
 async def test_a_tool_result_kept_local_records_only_the_first_request(tmp_path: Path) -> None:
