@@ -378,9 +378,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     parser.add_argument("--show-leaks", type=int, default=15, help="most frequent leaked units")
     args = parser.parse_args(argv)
-    logging.getLogger("router.privacy.guard").setLevel(logging.ERROR)  # one warning per block
     queries = load_queries(DATASET, args.limit)
-    lines, figures = run(queries, ner=not args.no_ner, show_leaks=args.show_leaks)
+    guard_log = logging.getLogger("router.privacy.guard")
+    level = guard_log.level
+    guard_log.setLevel(logging.ERROR)  # one warning per block otherwise; restored for callers
+    try:
+        lines, figures = run(queries, ner=not args.no_ner, show_leaks=args.show_leaks)
+    finally:
+        guard_log.setLevel(level)
     print("\n".join(lines))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
