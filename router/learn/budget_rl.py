@@ -90,26 +90,21 @@ def train_policy(
 ) -> BudgetPolicy:
     """Fit a policy on the `train` conversations under budgets drawn from `budgets`.
 
-    Without budget state the penalty is off too: that baseline maximises score alone.
-    With budget state and `plan`, the policy is planned first, with `plan_penalty`
-    and `plan_margin_s` or, if the penalty is None, the best of `penalties` and
-    `budget_plan.MARGINS_S` by cross-validation in `train`
-    (`budget_plan.tune_penalty`); the policy gradient then learns residual
-    weights on top for `residual_episodes` episodes (0 by default: on M4A1's
-    80 training conversations the residual lowered held-out scores).
-    `state_terms` also learns the per-action weights over the turn state; off by
-    default, as on M4A1 (80 training conversations) they overfit: with them the
-    held-out score at the default budgets was lower (1.08 against 1.17-1.22).
+    Without budget state the penalty is off too (the baseline maximises score alone).
+    With budget state and `plan`, the policy is planned first with `plan_penalty` and
+    `plan_margin_s`, or, for a None penalty, the best of `penalties` x `MARGINS_S` by
+    cross-validation in `train`; the policy gradient then adds residual weights for
+    `residual_episodes` (0 by default: on M4A1's 80 training conversations they lowered
+    held-out scores; so did `state_terms`, 1.08 against 1.17-1.22 at default budgets).
     """
     started = time.perf_counter()
     rng = np.random.default_rng(seed)
     planned = budget_state and plan
-    reserve = 0.0 if planned else reserve_s
     policy = BudgetPolicy(
         predictor or Predictor(sim, train),
         budget_state=budget_state,
         mask_cost=budget_state,
-        reserve_s=reserve,
+        reserve_s=0.0 if planned else reserve_s,
     )
     tuning: dict[str, Any] = {}
     # Beliefs as at test time: neighbours from a simulator without the turn's conversation.
@@ -124,10 +119,9 @@ def train_policy(
         policy.w_pair[0] = init_score_weight
     runs = _Episodes(sim, policy, train, budgets, beliefs, rng, planned)
     runs.learn(episodes, penalty if budget_state else None, lr, state_terms)
+    settings = {"budget_state": budget_state, "episodes": episodes, "penalty": penalty}
     policy.meta = {
-        "budget_state": budget_state,
-        "episodes": episodes,
-        "penalty": penalty,
+        **settings,
         "reserve_s": policy.reserve_s,
         "planned": planned,
         "penalty_tuning": tuning,

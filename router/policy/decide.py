@@ -17,7 +17,7 @@ from router.endpoints.base import Endpoint
 from router.errors import TandemError
 from router.install_hints import pip_install_command
 from router.policy.features import TurnFeatures
-from router.types import RouteDecision, TurnRequest
+from router.types import EndpointKind, RouteDecision, TurnRequest
 
 
 class Policy(Protocol):
@@ -57,14 +57,8 @@ def device_decision(features: TurnFeatures, policy: str, reason: str) -> RouteDe
     state = next((s for s in features.endpoints.values() if not s.remote), None)
     if state is None:
         raise _no_device_model()
-    return RouteDecision(
-        endpoint=state.name,
-        endpoint_kind=state.kind,
-        policy=policy,
-        reason=reason,
-        attachments_sent=tuple(a.name for a in features.attachments),
-        expected_cost_usd=0.0,
-    )
+    attachments = tuple(a.name for a in features.attachments)
+    return _on_device(state.name, state.kind, policy, reason, attachments)
 
 
 def local_decision(
@@ -74,12 +68,20 @@ def local_decision(
     endpoint = next((e for e in endpoints.values() if e.on_device), None)
     if endpoint is None:
         raise _no_device_model()
+    attachments = tuple(a.name for a in request.attachments)
+    return _on_device(endpoint.name, endpoint.kind, policy, reason, attachments)
+
+
+def _on_device(
+    name: str, kind: EndpointKind, policy: str, reason: str, attachments: tuple[str, ...]
+) -> RouteDecision:
+    """The route to device endpoint `name`: every attachment goes, and it costs nothing."""
     return RouteDecision(
-        endpoint=endpoint.name,
-        endpoint_kind=endpoint.kind,
+        endpoint=name,
+        endpoint_kind=kind,
         policy=policy,
         reason=reason,
-        attachments_sent=tuple(a.name for a in request.attachments),
+        attachments_sent=attachments,
         expected_cost_usd=0.0,
     )
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from router.privacy.detectors.base import Detector
-from router.privacy.detectors.normalize import normalize
+from router.privacy.detectors.normalize import find_normalized, normalize
 from router.privacy.rules import PrivacyVerdict, RuleDecision, RuleSet, RuleSubject, build_rules
 from router.privacy.sniff import ExtractedText
 from router.types import (
@@ -146,15 +146,7 @@ def _fail_closed(verdict: PrivacyVerdict, unreadable: Sequence[str]) -> PrivacyV
 
 def _keywords(rules: RuleSet, text: str) -> list[Finding]:
     """The rules' keyword findings in `text`, looked for in its normalized form too."""
-    norm = normalize(text)
-    found = rules.keyword_findings(norm.text)
-    if norm.starts is None:
-        return found
-    mapped: list[Finding] = []
-    for f in found:
-        start, end = norm.to_original(f.start, f.end)
-        mapped.append(f.model_copy(update={"start": start, "end": end}))
-    return mapped
+    return find_normalized(rules.keyword_findings, text)
 
 
 def _with_session(subject: RuleSubject, session_id: str) -> RuleSubject:

@@ -19,6 +19,7 @@ import base64
 import binascii
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -243,8 +244,13 @@ def encoded_blobs(text: str) -> list[tuple[int, int, str]]:
 
 def detect_normalized(detector: Detector, text: str) -> list[Finding]:
     """Run `detector` on the normalized `text`; report findings with original offsets."""
+    return find_normalized(detector.detect, text)
+
+
+def find_normalized(find: Callable[[str], list[Finding]], text: str) -> list[Finding]:
+    """Run `find` on the normalized `text`; report its findings with original offsets."""
     norm = normalize(text)
-    findings = detector.detect(norm.text)
+    findings = find(norm.text)
     if norm.starts is None:
         return findings
     mapped: list[Finding] = []
