@@ -23,7 +23,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from router.privacy.detectors.base import Detector
 from router.types import Finding
 
 # Invisible characters: zero-width ones, bidi controls, soft hyphen, invisible operators.
@@ -79,6 +78,16 @@ class NormalizedText:
         o_start = self.starts[start]
         o_end = self.ends[end - 1] if end > start else o_start
         return o_start, max(o_start, o_end)
+
+    def mapped(self, findings: list[Finding]) -> list[Finding]:
+        """Findings in the normalized text, with their offsets in the original."""
+        if self.starts is None:
+            return findings
+        out: list[Finding] = []
+        for f in findings:
+            start, end = self.to_original(f.start, f.end)
+            out.append(f.model_copy(update={"start": start, "end": end}))
+        return out
 
 
 @lru_cache(maxsize=65536)
@@ -242,19 +251,7 @@ def encoded_blobs(text: str) -> list[tuple[int, int, str]]:
     return out
 
 
-def detect_normalized(detector: Detector, text: str) -> list[Finding]:
-    """Run `detector` on the normalized `text`; report findings with original offsets."""
-    return find_normalized(detector.detect, text)
-
-
 def find_normalized(find: Callable[[str], list[Finding]], text: str) -> list[Finding]:
     """Run `find` on the normalized `text`; report its findings with original offsets."""
     norm = normalize(text)
-    findings = find(norm.text)
-    if norm.starts is None:
-        return findings
-    mapped: list[Finding] = []
-    for f in findings:
-        start, end = norm.to_original(f.start, f.end)
-        mapped.append(f.model_copy(update={"start": start, "end": end}))
-    return mapped
+    return norm.mapped(find(norm.text))

@@ -105,13 +105,7 @@ _BLOB_DEPTH = 2
 
 def _scan(text: str, detectors: Sequence[Detector], depth: int) -> list[Finding]:
     norm = normalize(text)
-    found: list[Finding] = []
-    for detector in detectors:
-        for f in detector.detect(norm.text):
-            if norm.starts is not None:
-                start, end = norm.to_original(f.start, f.end)
-                f = f.model_copy(update={"start": start, "end": end})
-            found.append(f)
+    found = norm.mapped([f for detector in detectors for f in detector.detect(norm.text)])
     if depth > 0:
         for b_start, b_end, decoded in encoded_blobs(norm.text):
             # The blob is what would leave, so it is what the finding (and a redaction) covers.

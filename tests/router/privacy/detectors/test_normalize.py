@@ -1,7 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from router.privacy.detectors.normalize import detect_normalized, encoded_blobs, normalize
+from router.privacy.detectors.normalize import encoded_blobs, find_normalized, normalize
 from router.privacy.detectors.patterns import PatternDetector
 from router.privacy.detectors.registry import scan_text
 
@@ -54,9 +54,9 @@ def test_obfuscation_after_full_width_text() -> None:
     assert _find(text, "CREDIT_CARD") == [FW_CARD]
 
 
-def test_detect_normalized_maps_offsets() -> None:
+def test_find_normalized_maps_offsets() -> None:
     text = "\u200b\u200bssn 123-45-6789"
-    found = detect_normalized(DET, text)
+    found = find_normalized(DET.detect, text)
     assert [text[f.start : f.end] for f in found if f.type == "US_SSN"] == ["123-45-6789"]
 
 
