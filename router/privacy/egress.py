@@ -7,14 +7,19 @@ upstream that lets a local-only value slip into a prompt is still caught.
 from __future__ import annotations
 
 from router.errors import EgressBlockedError
+from router.privacy.guard import carries_any
 from router.types import PrivacyReport
 
 
 def check_outbound(payload: bytes, report: PrivacyReport) -> None:
-    """Raise `EgressBlockedError` if `payload` contains any local-only value."""
-    for value in report.local_only_values:
-        if value and value.encode("utf-8") in payload:
-            raise EgressBlockedError(
-                "blocked an outbound request that contained data a privacy rule keeps local",
-                "the turn was not sent; it can be answered on this device instead",
-            )
+    """Raise `EgressBlockedError` if `payload` contains any local-only value.
+
+    Values are matched the way the transport guard matches them (raw, JSON-escaped,
+    URL- and base64-encoded; short ones as whole words, as redaction replaces them),
+    so this check and the guard agree on what a leak is.
+    """
+    if carries_any(payload, report.local_only_values):
+        raise EgressBlockedError(
+            "blocked an outbound request that contained data a privacy rule keeps local",
+            "the turn was not sent; it can be answered on this device instead",
+        )

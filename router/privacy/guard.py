@@ -86,6 +86,12 @@ def _needles(type_: str, value: str) -> list[_Needle]:
     return out
 
 
+def carries_any(payload: bytes, values: Iterable[str]) -> bool:
+    """Whether `payload` holds one of `values` in any form the guard knows, matched as the
+    redactor matches (short values only as whole words, so `Ann` does not hit `Annual`)."""
+    return any(_hit(payload, n) for v in values if v for n in _needles("VALUE", v))
+
+
 def _hit(payload: bytes, needle: _Needle) -> bool:
     if not needle.whole_word:
         return needle.data in payload
