@@ -2,10 +2,14 @@
 
 Tools:
 
-- `ask_local(question, context=None) -> str`: the on-device model answers; only
-  the answer text goes back, so a cloud supervisor (Claude Desktop, Claude Code)
-  can hand private work to the device worker without seeing more than the answer.
-  The exchange is not written to the user's conversation history.
+- `ask_local(question, context=None) -> str`: the on-device model answers. It may
+  read the user's shared folders (read-only) and the device's sensors, and is
+  given related earlier conversations from the device's memory; nothing leaves
+  the device for it. Only the answer text goes back, so a cloud supervisor
+  (Claude Desktop, Claude Code) can hand private work to the device worker
+  without seeing more than the answer, and that answer passes the user's rules:
+  a new value a rule keeps local withholds it, a new redacted one becomes its
+  type. The exchange is not written to the user's conversation history.
 - `privacy_scan(text) -> ScanResult`: the privacy scanner's verdict and finding
   positions under the user's configured rules.
 - `route_preview(text) -> RoutePreview`: where Tandem would send `text` and why,
@@ -15,6 +19,7 @@ Tools:
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable
 from typing import Any, Protocol, TypeVar
 
@@ -69,7 +74,8 @@ class AssistantTools(Protocol):
     """
 
     async def ask_local(self, question: str, context: str | None = None) -> str:
-        """The device model's answer to `question`, with optional `context` before it."""
+        """The device model's answer to `question` (optional `context` before it), using the
+        device's files and memory, as it may go back to the caller."""
         ...
 
     async def privacy_scan(self, text: str) -> ScanResult:
@@ -89,7 +95,9 @@ def register_assistant(server: MCPServer[Any], service: AssistantTools) -> list[
     """Add the assistant tools to `server`; return their names."""
 
     async def ask_local(question: str, context: str | None = None) -> str:
-        """Answer with the on-device model; only the answer text comes back."""
+        """Answer with the on-device model, which can read the user's shared folders and recall
+        their earlier conversations; nothing leaves the device. Only the answer text comes
+        back, with private values the question did not contain withheld or replaced by type."""
         _check_text(question, "question")
         return await _tool_errors(service.ask_local(question, context))
 
@@ -104,7 +112,8 @@ def register_assistant(server: MCPServer[Any], service: AssistantTools) -> list[
         return await _tool_errors(service.route_preview(text))
 
     for fn in (ask_local, privacy_scan, route_preview):
-        server.add_tool(fn)
+        # The docstring is the description clients read: as one line, not its source indentation.
+        server.add_tool(fn, description=" ".join((inspect.getdoc(fn) or "").split()))
     return ["ask_local", "privacy_scan", "route_preview"]
 
 

@@ -103,11 +103,13 @@ def run_serve(args: argparse.Namespace) -> int:
     settings = load_settings().mcp
     # Most specific first: this run's --root, then TANDEM_MCP_ROOTS, then [mcp] roots.
     roots = tuple(args.root) or roots_from_env() or tuple(settings.roots)
+    shared = tuple(os.path.abspath(os.path.expanduser(r)) for r in roots)
     options = ServeOptions(
         servers=parse_servers(args.servers, bool(roots)),
-        roots=tuple(os.path.abspath(os.path.expanduser(r)) for r in roots),
+        roots=shared,
         write_enabled=args.allow_write or settings.files_write,
-        assistant_factory=functools.partial(AssistantService, args.model),
+        # ask_local's model reads the folders this server shares with its client.
+        assistant_factory=functools.partial(AssistantService, args.model, roots=shared),
     )
     if args.transport == "stdio":
         return _serve_stdio(options, args.model)
@@ -138,7 +140,8 @@ def _serve_stdio(options: ServeOptions, model: str | None) -> int:
     from mcp_servers.serve import build_server
     from router.runtime.assistant import AssistantService
 
-    service = options.assistant or AssistantService(model)
+    factory = options.assistant_factory or functools.partial(AssistantService, model)
+    service = options.assistant or factory()
     server, _tools = build_server(dataclasses.replace(options, assistant=service))
 
     async def stop() -> None:

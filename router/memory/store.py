@@ -162,13 +162,19 @@ class MemoryStore:
         session_id: str | None = None,
         k: int = 5,
         exclude_turn_ids: Sequence[str] = (),
+        device_only: bool = False,
     ) -> list[MemoryHit]:
-        """Return up to `k` earlier turns most similar to `query`, best first."""
+        """Return up to `k` earlier turns most similar to `query`, best first.
+
+        `device_only` searches this device's index alone, so nothing is sent to a
+        memory server (with one, that index holds the keep-local turns).
+        """
         return self.search_vector(
             self._embedder.embed_one(query),
             session_id=session_id,
             k=k,
             exclude_turn_ids=exclude_turn_ids,
+            device_only=device_only,
         )
 
     def search_vector(
@@ -178,6 +184,7 @@ class MemoryStore:
         session_id: str | None = None,
         k: int = 5,
         exclude_turn_ids: Sequence[str] = (),
+        device_only: bool = False,
     ) -> list[MemoryHit]:
         """Like `search`, for an already embedded query (a 384-d unit vector).
 
@@ -189,7 +196,7 @@ class MemoryStore:
             return []
         where = where_clause(session_id, exclude_turn_ids)
         hits: list[MemoryHit] = []
-        for index in self.indexes:
+        for index in (self._device,) if device_only else self.indexes:
             if session_id is not None and index is self._server:
                 rows = index.read(partial(_session_rows, where=where))
                 hits.extend(hits_from(ranked_here(rows, vector, k), index.where))

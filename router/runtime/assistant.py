@@ -9,15 +9,16 @@ so the device servers never import the runtime.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 import anyio.to_thread
 
 from mcp_servers.assistant import FindingSpan, RoutePreview, ScanResult
-from router.endpoints.base import TokenDelta
 from router.privacy.scan import Scanner
+from router.runtime.ask_local import answer_on_device
 from router.runtime.compose import Runtime, build_runtime, scanner_for
 from router.settings.config import load_settings
-from router.types import Message, PrivacyReport, TurnRequest
+from router.types import PrivacyReport, TurnRequest
 
 PREVIEW_SESSION = "mcp-route-preview"
 
@@ -25,8 +26,11 @@ PREVIEW_SESSION = "mcp-route-preview"
 class AssistantService:
     """Builds the Tandem runtime on first use and serves the assistant tools from it."""
 
-    def __init__(self, model: str | None = None) -> None:
+    def __init__(self, model: str | None = None, *, roots: Sequence[str] | None = None) -> None:
+        """`model` overrides the configured model; `roots` are the folders `ask_local`'s model
+        may read (`tandem mcp serve --root`), by default the `[mcp] roots`."""
         self._model = model
+        self.roots = None if roots is None else tuple(roots)
         self._runtime: Runtime | None = None
         self._scanner: Scanner | None = None
         self._lock = asyncio.Lock()
@@ -47,20 +51,15 @@ class AssistantService:
         return self._scanner
 
     async def ask_local(self, question: str, context: str | None = None) -> str:
-        """The device model's answer to `question`, with optional `context` before it."""
+        """The device model's answer to `question` (optional `context` before it), as released.
+
+        The model may read the shared folders and is given related earlier
+        conversations from this device's memory (router/runtime/ask_local.py);
+        nothing leaves the device, and the answer passes `released_answer`.
+        """
         runtime = await self.runtime()
-        local = runtime.local
         prompt = f"{context.strip()}\n\n{question}" if context and context.strip() else question
-        messages = [
-            Message(role="system", content=runtime.settings.chat.system_prompt),
-            Message(role="user", content=prompt),
-        ]
-        await local.prepare()
-        parts: list[str] = []
-        async for event in local.stream(messages, runtime.settings.generation):
-            if isinstance(event, TokenDelta):
-                parts.append(event.text)
-        answer = "".join(parts).strip()
+        answer = await answer_on_device(runtime, prompt, question=question, roots=self.roots)
         scanner = runtime.pipeline.scanner
         report = await anyio.to_thread.run_sync(lambda: scanner.scan(_request(answer), []))
         return released_answer(answer, report, given=prompt)

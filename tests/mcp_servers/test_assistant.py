@@ -39,6 +39,10 @@ async def test_tools_and_schemas(service: AssistantService) -> None:
     assert set(tools["ask_local"].input_schema["properties"]) == {"question", "context"}
     assert tools["ask_local"].input_schema["required"] == ["question"]
     assert tools["privacy_scan"].output_schema is not None
+    # What a client reads to decide to delegate: the device's own files and memory, on one line.
+    description = tools["ask_local"].description or ""
+    assert "shared folders" in description and "earlier conversations" in description
+    assert "\n" not in description and "  " not in description
 
 
 async def test_ask_local_returns_the_answer_text(service: AssistantService) -> None:

@@ -74,6 +74,22 @@ def test_bad_choices_are_user_errors(
     assert "--root" in capsys.readouterr().err
 
 
+def test_serve_lends_its_shared_folders_to_ask_locals_model(
+    tree: Tree, tandem_home: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import app.cli.mcp as cli_mcp
+    from mcp_servers.serve import ServeOptions
+    from router.runtime.assistant import AssistantService
+
+    served: list[ServeOptions] = []
+    monkeypatch.setattr(cli_mcp, "_serve_stdio", lambda options, model: served.append(options) or 0)
+    assert main(["mcp", "serve", "--root", str(tree.root)]) == 0
+    [options] = served
+    assert options.assistant_factory is not None
+    service = options.assistant_factory()
+    assert isinstance(service, AssistantService) and service.roots == (str(tree.root),)
+
+
 async def test_stdio_subprocess_serves_every_server(tree: Tree, env: dict[str, str]) -> None:
     params = StdioServerParameters(command=sys.executable, args=serve_args(tree), env=env, cwd=ROOT)
     async with Client(params) as client:

@@ -180,6 +180,23 @@ def test_a_session_search_sends_no_query_embedding_to_the_server(
     assert b"HIV" not in recorder.sent()
 
 
+def test_a_device_only_search_sends_nothing_to_the_server(
+    memory: MemoryStore, recorder: Recorder
+) -> None:
+    # ask_local recalls across every conversation, and its question must stay here.
+    shared = make_turn("s1", 0, "What are HIV treatments?", "Antiretroviral therapy (ART).")
+    secret = make_turn(
+        "s2", 0, "My HIV test came back positive.", "I'm sorry.", privacy="keep_local"
+    )
+    memory.add_turns([shared, secret])
+    recorder.requests.clear()
+
+    hits = memory.search("My HIV test came back positive, what now?", k=5, device_only=True)
+
+    assert [h.turn_id for h in hits] == [secret.id]
+    assert recorder.requests == []
+
+
 def test_the_egress_guard_blocks_a_protected_value_on_its_way_to_the_server(
     chroma_server: str,
     tmp_path: Path,
