@@ -103,7 +103,8 @@ class ToolHost:
         self.confirm = confirm
         self.permissions: dict[str, Permission] = dict(permissions or {})
         """Overrides by prefixed tool name or server name; the most specific wins."""
-        self.egress_policy = egress_policy
+        self.egress_policy = egress_policy if egress_policy is not None else EgressPolicy()
+        """Consulted by the HTTP servers' guarded clients (the runtime passes the pipeline's)."""
         self.call_timeout_s = call_timeout_s
         self.connect_timeout_s = connect_timeout_s
         self.confirm_timeout_s = confirm_timeout_s
@@ -157,8 +158,8 @@ class ToolHost:
     ) -> None:
         """Add a streamable-HTTP server, sending `token` as a bearer token if given.
 
-        With an egress policy, its HTTP client is guarded like the cloud endpoints':
-        a call whose arguments carry a protected value is blocked before it leaves.
+        Its HTTP client is guarded like the cloud endpoints' (with the host's egress
+        policy): a call whose arguments carry a protected value is blocked before it leaves.
         """
         factory = lambda: self._http_client(name, url, token)  # noqa: E731
         self._add(_Server(name, "http", factory, permission, tools or {}))
@@ -173,11 +174,7 @@ class ToolHost:
     @asynccontextmanager
     async def _http_client(self, name: str, url: str, token: str | None) -> Any:
         timeout = httpx2.Timeout(30.0, read=300.0)
-        http = (
-            guarded_httpx2_client(self.egress_policy, f"MCP server {name}", timeout=timeout)
-            if self.egress_policy is not None
-            else httpx2.AsyncClient(timeout=timeout)
-        )
+        http = guarded_httpx2_client(self.egress_policy, f"MCP server {name}", timeout=timeout)
         if token:
             http.headers["Authorization"] = f"Bearer {token}"
         async with http, Client(streamable_http_client(url, http_client=http)) as client:

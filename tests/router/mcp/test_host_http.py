@@ -131,3 +131,22 @@ async def test_a_local_turn_cannot_send_its_keep_local_values_to_an_http_tool(
     [called] = [e for e in events if isinstance(e, ToolCalled)]
     assert called.result.is_error
     assert calls.count == before
+
+
+async def test_a_host_built_without_a_policy_still_sends_through_the_guard(
+    http_server: tuple[str, Calls],
+) -> None:
+    url, calls = http_server
+    host = ToolHost()  # no policy given: its own, which the guard still consults
+    host.add_http("remote", url, token=TOKEN, permission="allow")
+    async with host:
+        before = calls.count
+        with host.egress_policy.protect(["4111 1111 1111 1111"]):
+            result = await host.call(
+                ToolCall(
+                    id="c", name="remote__explode", arguments={"reason": "4111 1111 1111 1111"}
+                )
+            )
+        assert result.is_error
+        assert calls.count == before
+        assert host.egress_policy.blocked >= 1
