@@ -171,17 +171,8 @@ OUTBOUND_CLIENTS = (
 OUTBOUND_ALLOWED = {
     ("router/privacy/guard.py", "httpx.AsyncClient"): "the factory: every transport guarded",
     ("router/privacy/guard.py", "httpx2.AsyncClient"): "the factory: every transport guarded",
-    ("router/endpoints/openai_api.py", "httpx.AsyncClient"): (
-        "only when built directly without a client; the registry passes the factory's"
-    ),
     ("router/endpoints/anthropic_api.py", "anthropic.AsyncAnthropic"): (
         "wraps the factory's httpx2 client that the registry passes in"
-    ),
-    ("router/mcp/host.py", "httpx2.AsyncClient"): (
-        "only for a host built without an egress policy; build_chat_host passes the runtime's"
-    ),
-    ("router/collab/mcp_agent.py", "httpx2.AsyncClient"): (
-        "only for a peer built without an egress policy; collab setup passes the pipeline's"
     ),
     ("router/memory/server_index.py", "chromadb.HttpClient"): (
         "the user's own `chroma run` server; its session is swapped by guard_chroma_client"

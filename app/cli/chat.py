@@ -58,7 +58,7 @@ async def answer(runtime: Runtime, request: TurnRequest, out: TextIO, info: Text
             info.flush()
         elif isinstance(event, ToolCalled):
             outcome = "refused or failed" if event.result.is_error else "done"
-            info.write(f"[tool {event.call.name}: {outcome}]\n")
+            info.write(f"[{event.notice or f'tool {event.call.name}: {outcome}'}]\n")
             info.flush()
     out.write("\n")
     if finished:

@@ -3,8 +3,8 @@
 Each call opens the official SDK's `Client` over streamable HTTP (with the
 peer's bearer token), calls `ask_local(question, context)`, and streams the
 answer back as one delta. The peer answers with its own on-device model, so
-only the answer comes back. Its HTTP client goes through the egress guard when
-one is given, like every other off-device request.
+only the answer comes back. Its HTTP client comes from the egress guard's
+factory, like every other off-device request's (with the pipeline's policy when given).
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ class McpAssistantEndpoint(Endpoint):
         self.kind = kind
         self.url = url
         self._token = token
-        self._egress = egress
+        # Without the pipeline's policy the peer still leaves by the one guarded way out.
+        self._egress = egress if egress is not None else EgressPolicy()
         self._factory = client_factory or self._http_client
         self._timeout_s = timeout_s
 
@@ -60,11 +61,7 @@ class McpAssistantEndpoint(Endpoint):
     @asynccontextmanager
     async def _http_client(self) -> Any:
         timeout = httpx2.Timeout(30.0, read=self._timeout_s)
-        http = (
-            guarded_httpx2_client(self._egress, f"Tandem peer {self.name}", timeout=timeout)
-            if self._egress is not None
-            else httpx2.AsyncClient(timeout=timeout)
-        )
+        http = guarded_httpx2_client(self._egress, f"Tandem peer {self.name}", timeout=timeout)
         if self._token:
             http.headers["Authorization"] = f"Bearer {self._token}"
         async with http, Client(streamable_http_client(self.url, http_client=http)) as client:

@@ -42,6 +42,7 @@ from router.endpoints.remote_common import (
 from router.endpoints.settings import RemoteEndpointSettings
 from router.endpoints.tool_specs import anthropic_tools
 from router.errors import EndpointError, EndpointRequestError
+from router.privacy.guard import EgressPolicy, guarded_httpx2_client
 from router.types import GenerationOptions, Message, ToolCall, ToolSpec, Usage
 
 log = logging.getLogger(__name__)
@@ -97,18 +98,22 @@ class AnthropicEndpoint(Endpoint):
             # profile files, which would send the user's Anthropic key to an edge box;
             # the empty Authorization header it would make is then left out.
             auth = {"api_key": "", "default_headers": {"Authorization": anthropic.omit}}
+        timeout = httpx2.Timeout(
+            connect=connect_timeout_s,
+            read=read_timeout_s,
+            write=read_timeout_s,
+            pool=connect_timeout_s,
+        )
         self._client = anthropic.AsyncAnthropic(
             base_url=settings.base_url or DEFAULT_BASE_URL,
-            timeout=httpx2.Timeout(
-                connect=connect_timeout_s,
-                read=read_timeout_s,
-                write=read_timeout_s,
-                pool=connect_timeout_s,
-            ),
+            timeout=timeout,
             # Tandem's resilience layer (router/endpoints/resilient.py) owns retries,
             # backoff and fallback; SDK retries underneath would multiply its waits.
             max_retries=0,
-            http_client=http_client,
+            # Built without a client (tests, tools), it still leaves by the guard's factory,
+            # never by a client the SDK would make for itself.
+            http_client=http_client
+            or guarded_httpx2_client(EgressPolicy(), settings.name, timeout=timeout),
             **auth,
         )
 

@@ -41,6 +41,7 @@ from router.endpoints.remote_common import (
 from router.endpoints.settings import RemoteEndpointSettings
 from router.endpoints.tool_specs import openai_tools
 from router.errors import ConfigError, EndpointError
+from router.privacy.guard import EgressPolicy, guarded_httpx_client
 from router.tokens import tokens_in_chars
 from router.types import GenerationOptions, Message, ToolCall, ToolSpec, Usage
 
@@ -90,7 +91,10 @@ class OpenAICompatEndpoint(Endpoint):
         # A client made here is closed here; a given one only when `close_client`
         # hands it over (the registry builds guarded clients nobody else holds).
         self._owns_http = http_client is None or close_client
-        self._http = http_client or httpx.AsyncClient(timeout=self._timeout)
+        # Built without a client (tests, tools), it still leaves by the guard's factory.
+        self._http = http_client or guarded_httpx_client(
+            EgressPolicy(), settings.name, timeout=self._timeout
+        )
 
     @property
     def context_window(self) -> int:

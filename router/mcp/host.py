@@ -53,6 +53,15 @@ class ToolRequest:
     """Why the user is asked besides the settings: "this request followed text from report.txt"."""
 
 
+@dataclass(frozen=True)
+class _Consent:
+    """A call's permission check: why it may not run, or whether the user allowed it."""
+
+    refusal: str | None = None
+    asked: bool = False
+    """The user said yes in a dialog for this call."""
+
+
 Confirm = Callable[[ToolRequest], Awaitable[bool]]
 """Asks the user whether a call may run; True allows it."""
 
@@ -94,7 +103,8 @@ class ToolHost:
         self.confirm = confirm
         self.permissions: dict[str, Permission] = dict(permissions or {})
         """Overrides by prefixed tool name or server name; the most specific wins."""
-        self.egress_policy = egress_policy
+        self.egress_policy = egress_policy if egress_policy is not None else EgressPolicy()
+        """Consulted by the HTTP servers' guarded clients (the runtime passes the pipeline's)."""
         self.call_timeout_s = call_timeout_s
         self.connect_timeout_s = connect_timeout_s
         self.confirm_timeout_s = confirm_timeout_s
@@ -103,6 +113,8 @@ class ToolHost:
         """Confirm side-effecting calls that follow untrusted text (off only to measure them)."""
         self.errors: dict[str, str] = {}
         """Servers that could not be connected, with why."""
+        self._allowed_running: list[ToolCall] = []
+        """Calls the user allowed in a dialog, while they run (see `allowed_running`)."""
         self._servers: dict[str, _Server] = {}
         self._routes: dict[str, _Route] = {}
         self._started = False
@@ -146,8 +158,8 @@ class ToolHost:
     ) -> None:
         """Add a streamable-HTTP server, sending `token` as a bearer token if given.
 
-        With an egress policy, its HTTP client is guarded like the cloud endpoints':
-        a call whose arguments carry a protected value is blocked before it leaves.
+        Its HTTP client is guarded like the cloud endpoints' (with the host's egress
+        policy): a call whose arguments carry a protected value is blocked before it leaves.
         """
         factory = lambda: self._http_client(name, url, token)  # noqa: E731
         self._add(_Server(name, "http", factory, permission, tools or {}))
@@ -162,11 +174,7 @@ class ToolHost:
     @asynccontextmanager
     async def _http_client(self, name: str, url: str, token: str | None) -> Any:
         timeout = httpx2.Timeout(30.0, read=300.0)
-        http = (
-            guarded_httpx2_client(self.egress_policy, f"MCP server {name}", timeout=timeout)
-            if self.egress_policy is not None
-            else httpx2.AsyncClient(timeout=timeout)
-        )
+        http = guarded_httpx2_client(self.egress_policy, f"MCP server {name}", timeout=timeout)
         if token:
             http.headers["Authorization"] = f"Bearer {token}"
         async with http, Client(streamable_http_client(url, http_client=http)) as client:
@@ -284,21 +292,15 @@ class ToolHost:
         route = self._routes.get(call.name)
         if route is None:
             return _error(call, f"there is no tool named {call.name}")
-        permission = self.permission(call.name)
-        if permission == "deny":
-            return _error(call, f"{call.name} is not allowed (denied in the settings)")
-        gated = followed if self.injection_defences else None
-        if gated is not None and side_effecting(call.name, permission):
-            if self.confirm is None:
-                return _error(call, refusal(call.name, gated))
-            if not await self._confirmed(call, route, confirmation_reason(gated)):
-                return _error(call, f"the user did not allow {call.name} to run")
-        elif permission == "ask" and not await self._confirmed(call, route):
-            return _error(call, f"the user did not allow {call.name} to run")
+        consent = await self._consent(call, route, followed)
+        if consent.refusal is not None:
+            return _error(call, consent.refusal)
         server = self._servers[route.server]
         client = server.connection.client if server.connection else None
         if client is None:
             return _error(call, f"the MCP server {route.server} is not connected")
+        if consent.asked:
+            self._allowed_running.append(call)
         try:
             async with asyncio.timeout(self.call_timeout_s):
                 result = await client.call_tool(route.tool, dict(call.arguments))
@@ -306,8 +308,36 @@ class ToolHost:
             return _error(call, f"{call.name} did not answer within {self.call_timeout_s:g} s")
         except Exception as exc:  # the model reads the reason and can try something else
             return _error(call, f"{call.name} failed: {_reason(exc)}")
+        finally:
+            if consent.asked:
+                self._allowed_running.remove(call)
         text = result_text(result, self.max_result_chars)
         return ToolResult(call_id=call.id, content=text, is_error=result.is_error)
+
+    def allowed_running(self, name: str) -> list[Mapping[str, Any]]:
+        """The arguments of the calls to `name` the user allowed in a dialog that run now.
+
+        A tool that asks the user itself (the built-in files server's writes,
+        router/mcp/write_confirm.py) need not ask again about one of these.
+        """
+        return [c.arguments for c in self._allowed_running if c.name == name]
+
+    async def _consent(self, call: ToolCall, route: _Route, followed: str | None) -> _Consent:
+        """Whether `call` may run by its permission, asking the user where it must."""
+        permission = self.permission(call.name)
+        if permission == "deny":
+            return _Consent(f"{call.name} is not allowed (denied in the settings)")
+        gated = followed if self.injection_defences else None
+        reason: str | None = None
+        if gated is not None and side_effecting(call.name, permission):
+            if self.confirm is None:
+                return _Consent(refusal(call.name, gated))
+            reason = confirmation_reason(gated)
+        elif permission != "ask":
+            return _Consent()
+        if not await self._confirmed(call, route, reason):
+            return _Consent(f"the user did not allow {call.name} to run")
+        return _Consent(asked=True)
 
     async def _confirmed(self, call: ToolCall, route: _Route, reason: str | None = None) -> bool:
         """Ask the app's callback; no callback, a timeout or a failure all mean no."""

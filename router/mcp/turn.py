@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,8 +16,16 @@ class ToolCalled(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    call: ToolCall = Field(description="The call as it ran (placeholders restored).")
+    call: ToolCall = Field(
+        description="The call as its tool got it: placeholders restored for a tool on this "
+        "device, redacted for one on another machine."
+    )
     result: ToolResult = Field(description="What the model reads back; `is_error` if refused.")
+    notice: str | None = Field(
+        default=None,
+        description="For the user: why the call was not sent (a privacy rule keeps what its "
+        "arguments carry on this device); None when it was.",
+    )
 
 
 def exchange(text: str, calls: Sequence[ToolCall], results: Sequence[ToolResult]) -> list[Message]:
@@ -35,14 +43,34 @@ def restored_call(call: ToolCall, pseudonymizer: Pseudonymizer | None) -> ToolCa
     """
     if pseudonymizer is None:
         return call
-    return call.model_copy(update={"arguments": _restore(call.arguments, pseudonymizer)})
+    return call.model_copy(update={"arguments": map_text(call.arguments, pseudonymizer.restore)})
 
 
-def _restore(value: Any, pseudonymizer: Pseudonymizer) -> Any:
+def map_text(value: Any, change: Callable[[str], str]) -> Any:
+    """`value` (JSON-like arguments) with `change` applied to every string and number in it.
+
+    A number is changed as its text and stays a number unless `change` rewrote it
+    (a card number sent as an integer becomes its placeholder).
+    """
     if isinstance(value, str):
-        return pseudonymizer.restore(value)
+        return change(value)
     if isinstance(value, dict):
-        return {k: _restore(v, pseudonymizer) for k, v in value.items()}
+        return {k: map_text(v, change) for k, v in value.items()}
     if isinstance(value, list):
-        return [_restore(v, pseudonymizer) for v in value]
+        return [map_text(v, change) for v in value]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        changed = change(str(value))
+        return value if changed == str(value) else changed
     return value
+
+
+def texts_of(value: Any) -> list[str]:
+    """Every string and number in `value` (JSON-like arguments), as text."""
+    found: list[str] = []
+
+    def keep(text: str) -> str:
+        found.append(text)
+        return text
+
+    map_text(value, keep)
+    return found

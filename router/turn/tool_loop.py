@@ -7,6 +7,10 @@ values are guarded at egress for the rest of the turn, redact values reach an
 off-device endpoint only as placeholders, and a result a rule keeps local ends
 the attempt with `Outcome.move_local` (the pipeline hands the turn to the device).
 
+A call to a tool on another machine (an HTTP MCP server) is an outbound request:
+its arguments are scanned and redacted like one, and a value a rule keeps local
+refuses it (router/mcp/off_device.py). Tools on this device get the real values.
+
 Tool results, attached files, retrieved memory and the summary are untrusted: a
 call asked for after such text has entered the context goes to the host with
 where that text came from, so a side-effecting tool needs the user's yes
@@ -28,6 +32,7 @@ from router.errors import EgressBlockedError
 from router.ledger.pseudonyms import PseudonymStore
 from router.ledger.sent import SentRecord
 from router.mcp.host import ToolHost
+from router.mcp.off_device import PreparedCall, prepare_off_device
 from router.mcp.select import relevant_servers_tools
 from router.mcp.turn import ToolCalled, exchange, restored_call
 from router.privacy import egress
@@ -153,16 +158,33 @@ class ToolLoop:
         ran: list[ToolCall] = []
         results: list[ToolResult] = []
         for requested in this.calls:
-            call = restored_call(requested, attempt.pseudonymizer)
-            # An HTTP server's guarded client blocks arguments carrying protected values.
-            with self.egress_policy.protect(state.report.protected):
-                result = await self.tools.call(call, followed=followed)
+            prepared = self._prepared(state, attempt, requested)
+            call = prepared.call
+            if prepared.refusal is not None:
+                result = ToolResult(call_id=call.id, content=prepared.refusal, is_error=True)
+            else:
+                # An HTTP server's guarded client blocks arguments carrying protected values.
+                with self.egress_policy.protect([*state.report.protected, *prepared.protected]):
+                    result = await self.tools.call(call, followed=followed)
             ran.append(call)
             results.append(result)
-            yield ToolCalled(call=call, result=result)
+            yield ToolCalled(call=call, result=result, notice=prepared.refusal)
         state.tool_rounds += 1
         state.tool_messages += exchange("".join(this.said), ran, results)
         state.untrusted += [result_source(call) for call in ran]
+
+    def _prepared(self, state: TurnState, attempt: Attempt, requested: ToolCall) -> PreparedCall:
+        """The call as its tool gets it: real values on this device; scanned and
+        redacted for another machine (router/mcp/off_device.py)."""
+        assert self.tools is not None
+        if not self.tools.off_device(requested.name):
+            return PreparedCall(restored_call(requested, attempt.pseudonymizer))
+        pseudonymizer = attempt.pseudonymizer or Pseudonymizer(
+            self.pseudonyms, state.request.session_id
+        )
+        pseudonymizer.register(state.report.redact_values)
+        kept = [p for p in state.report.protected if p.action == "keep_local"]
+        return prepare_off_device(requested, self.scanner, pseudonymizer, kept)
 
     def _with_pseudonymizer(self, state: TurnState, attempt: Attempt) -> Attempt:
         """An off-device attempt with tool rounds gets placeholders for their redact values."""

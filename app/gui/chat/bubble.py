@@ -76,12 +76,14 @@ class Bubble:
         # the semantics tree, so screen readers and browser tests could not read them.
         self.body = ft.Text()
         self.chips = ft.Row(wrap=True, spacing=4, visible=False)
+        self.notices = ft.Text(size=12, color=ft.Colors.ERROR, visible=False)
         self.meta = ft.Text(size=11, italic=True, color=ft.Colors.ON_SURFACE_VARIANT)
         self.box = ft.Container(
             content=ft.Column(
                 [
                     ft.Row([self.who, self.badge, self.details], spacing=8, wrap=True),
                     self.body,
+                    self.notices,
                     self.chips,
                     self.meta,
                 ],
@@ -107,6 +109,8 @@ class Bubble:
         self.badge_text.value = message.badge
         self.badge.bgcolor = badge_color(message.badge)
         self.details.visible = message.detail is not None
+        self.notices.value = "\n".join(f"⚠ {n}" for n in message.notices)
+        self.notices.visible = bool(message.notices)
         meta = " · ".join(p for p in (message.route, message.stats, message.cost) if p)
         self.meta.value = meta
         self.meta.visible = bool(meta)

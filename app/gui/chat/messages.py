@@ -40,6 +40,8 @@ class DisplayMessage:
     """What was sent and what stayed local, for the detail panel (answers only)."""
     chips: list[AttachmentChip] = field(default_factory=list)
     """The files attached to a question, each saying whether it was (or will be) sent."""
+    notices: list[str] = field(default_factory=list)
+    """What the user should know about the answer's tool calls: one refused by a privacy rule."""
 
 
 def messages_for_turn(

@@ -29,6 +29,7 @@ from router import (
     Runtime,
     TandemError,
     TokenDelta,
+    ToolCalled,
     TurnFinished,
     TurnRequest,
     new_id,
@@ -282,6 +283,8 @@ class ChatViewModel:
                 self.status = "generating…"
             elif isinstance(event, TokenDelta):
                 reply.text += event.text
+            elif isinstance(event, ToolCalled) and event.notice:
+                reply.notices.append(event.notice)  # a call a privacy rule kept from leaving
             elif isinstance(event, RouteChanged):
                 if event.sent_messages:  # what leaves the device for the new route
                     self._sent_messages = event.sent_messages

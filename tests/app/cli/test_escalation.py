@@ -64,3 +64,21 @@ async def test_the_terminal_names_each_tool_call_and_a_result_kept_local() -> No
     assert "[tool files__read: done]" in info.getvalue()
     assert "contains a card number: finishing on this device" in info.getvalue()
     assert "4111" not in out.getvalue() + info.getvalue()  # the result itself is not printed
+
+
+async def _refused_events(request: TurnRequest) -> AsyncGenerator[TurnEvent, None]:
+    yield RouteChosen(turn_id="t", decision=LOCAL, input_tokens=3, dropped_turns=0)
+    notice = "mail__send was not sent: the call contains a card number, which ..."
+    call = ToolCall(id="c1", name="mail__send", arguments={"body": "4111 1111 1111 1111"})
+    result = ToolResult(call_id="c1", content=notice, is_error=True)
+    yield ToolCalled(call=call, result=result, notice=notice)
+    turn = Turn(session_id="s", seq=0, user_text=request.text, answer="", route=LOCAL)
+    yield TurnFinished(turn=turn.model_copy(update={"status": "complete"}))
+
+
+async def test_the_terminal_says_why_a_tool_call_was_not_sent() -> None:
+    runtime = SimpleNamespace(pipeline=SimpleNamespace(run_turn=_refused_events))
+    out, info = io.StringIO(), io.StringIO()
+    await answer(runtime, TurnRequest(text="mail my card", session_id="s"), out, info)  # type: ignore[arg-type]
+    assert "[mail__send was not sent: the call contains a card number" in info.getvalue()
+    assert "4111" not in out.getvalue() + info.getvalue()

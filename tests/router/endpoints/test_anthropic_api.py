@@ -21,6 +21,7 @@ from router.endpoints.base import StreamEnd, StreamEvent, TokenDelta, ToolCallRe
 from router.endpoints.pricing import ModelPrice, PriceTable
 from router.endpoints.settings import RemoteEndpointSettings
 from router.errors import EndpointRequestError, EndpointUnavailableError
+from router.privacy.guard import GuardedTransport
 from router.types import (
     Attachment,
     GenerationOptions,
@@ -531,3 +532,12 @@ def test_a_packer_marked_prefix_replaces_the_last_turn_breakpoint() -> None:
         [m.model_copy(update={"cache_breakpoint": False}) for m in messages], caching=True
     )
     assert "cache_control" in unmarked[-2]["content"][-1]
+
+
+async def test_built_without_a_client_it_leaves_through_the_guard_s_factory() -> None:
+    # Not a client of the SDK's own making: that one would pass no egress guard.
+    endpoint = AnthropicEndpoint(CLOUD, api_key=KEY, prices=PRICES)
+    try:
+        assert isinstance(endpoint._client._client._transport, GuardedTransport)
+    finally:
+        await endpoint.aclose()

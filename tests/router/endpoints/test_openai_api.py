@@ -21,6 +21,7 @@ from router.endpoints.openai_api import OpenAICompatEndpoint
 from router.endpoints.pricing import ModelPrice, PriceTable
 from router.endpoints.settings import RemoteEndpointSettings
 from router.errors import ConfigError, EndpointRequestError, EndpointUnavailableError
+from router.privacy.guard import GuardedTransport
 from router.types import Attachment, GenerationOptions, Message, ToolCall, ToolResult, ToolSpec
 
 KEY = "sk-proj-SECRET-test-key-0123456789abcdef"
@@ -386,3 +387,11 @@ async def test_without_a_key_no_authorization_is_sent() -> None:
     assert endpoint.count_tokens([Message(role="user", content="x" * 40)]) == 14
     assert endpoint.cost(1_000_000, 1_000_000) == pytest.approx(0.75)
     assert endpoint.context_window == 200_000
+
+
+async def test_built_without_a_client_it_leaves_through_the_guard_s_factory() -> None:
+    endpoint = OpenAICompatEndpoint(SETTINGS, api_key=KEY, prices=PRICES)
+    try:
+        assert isinstance(endpoint._http._transport, GuardedTransport)
+    finally:
+        await endpoint.aclose()

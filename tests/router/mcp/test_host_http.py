@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from router.ledger.store import Ledger
 from router.mcp.host import ToolHost
@@ -21,7 +17,7 @@ from router.privacy.scan import Scanner
 from router.turn.events import ToolCalled
 from router.turn.pipeline import TurnPipeline
 from router.types import GenerationOptions, ToolCall
-from tests.router.mcp.servers import Calls, sensors_server
+from tests.router.mcp.servers import Calls, sensors_server, served_on_loopback
 from tests.router.privacy.test_scan import fake_detect
 from tests.support.pipeline import collect
 from tests.support.tool_endpoint import ToolEndpoint
@@ -48,19 +44,8 @@ class _Bearer:
 @pytest.fixture(scope="module")
 def http_server() -> Iterator[tuple[str, Calls]]:
     calls = Calls()
-    app = _Bearer(sensors_server(calls).streamable_http_app(), TOKEN)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/mcp", calls
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served_on_loopback(_Bearer(sensors_server(calls).streamable_http_app(), TOKEN)) as url:
+        yield url, calls
 
 
 async def test_the_token_is_sent_and_tools_work_over_http(http_server: tuple[str, Calls]) -> None:
@@ -131,3 +116,22 @@ async def test_a_local_turn_cannot_send_its_keep_local_values_to_an_http_tool(
     [called] = [e for e in events if isinstance(e, ToolCalled)]
     assert called.result.is_error
     assert calls.count == before
+
+
+async def test_a_host_built_without_a_policy_still_sends_through_the_guard(
+    http_server: tuple[str, Calls],
+) -> None:
+    url, calls = http_server
+    host = ToolHost()  # no policy given: its own, which the guard still consults
+    host.add_http("remote", url, token=TOKEN, permission="allow")
+    async with host:
+        before = calls.count
+        with host.egress_policy.protect(["4111 1111 1111 1111"]):
+            result = await host.call(
+                ToolCall(
+                    id="c", name="remote__explode", arguments={"reason": "4111 1111 1111 1111"}
+                )
+            )
+        assert result.is_error
+        assert calls.count == before
+        assert host.egress_policy.blocked >= 1

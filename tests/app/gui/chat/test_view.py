@@ -1,10 +1,11 @@
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import cast
 
 import flet as ft
+import pytest
 
 from app.gui.chat.section import ChatScreen
 from app.gui.chat.view import ChatView
@@ -12,6 +13,8 @@ from app.gui.chat.view_model import ChatViewModel
 from router.endpoints.fake import FakeEndpoint
 from router.errors import PromptTooLongError
 from router.runtime.compose import Runtime
+from router.turn.events import ToolCalled, TurnEvent
+from router.types import ToolCall, ToolResult, TurnRequest
 
 RuntimeFactory = Callable[[FakeEndpoint], AbstractAsyncContextManager[Runtime]]
 
@@ -132,3 +135,28 @@ async def test_a_turn_that_ends_between_two_renders_still_lists_its_conversation
         await screen.vm.send("Bake sourdough bread")
         screen.chat.render()
         assert [item.id for item in screen.conversations.items] == [screen.vm.session_id]
+
+
+async def test_a_tool_call_a_privacy_rule_kept_here_is_shown_under_the_answer(
+    fake_runtime: RuntimeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notice = "mail__send was not sent: the call contains a card number, which ..."
+    async with fake_runtime(FakeEndpoint(name="local", kind="local")) as runtime:
+        run_turn = runtime.pipeline.run_turn
+
+        async def with_a_refused_call(request: TurnRequest) -> AsyncGenerator[TurnEvent, None]:
+            call = ToolCall(id="c", name="mail__send")
+            result = ToolResult(call_id="c", content=notice, is_error=True)
+            yield ToolCalled(call=call, result=result, notice=notice)
+            async for event in run_turn(request):
+                yield event
+
+        monkeypatch.setattr(runtime.pipeline, "run_turn", with_a_refused_call)
+        vm = ChatViewModel(runtime)
+        view = ChatView(cast(ft.Page, RecordingPage()), vm)
+        vm.on_change = view.render
+        await vm.send("mail my card")
+        assert vm.messages[-1].notices == [notice]
+        assert view._bubbles[1].notices.visible
+        assert view._bubbles[1].notices.value == f"⚠ {notice}"
+        assert not view._bubbles[0].notices.visible
