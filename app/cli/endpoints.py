@@ -12,6 +12,7 @@ from app.present.turn import stats_line
 from router import (
     ConfigError,
     Endpoint,
+    Ledger,
     Settings,
     TandemError,
     TandemPaths,
@@ -74,17 +75,24 @@ async def _test_all(settings: Settings, paths: TandemPaths, only: str | None) ->
     if not targets:
         print("no off-device endpoints to test; add [[endpoints]] to the config")
         return 0
+    from router.runtime.compose import recorded_egress
+
     prices = PriceTable.load(paths)
     failures = 0
-    for remote in targets:
-        endpoint = build_remote_endpoint(remote, settings.resilience, paths, prices)
-        try:
-            print(f"{remote.name}: {await _test_one(endpoint)}")
-        except TandemError as exc:
-            failures += 1
-            print(f"{remote.name}: FAILED: {exc}")
-        finally:
-            await endpoint.aclose()
+    ledger = Ledger(paths.ledger_file)  # the tests' requests go in its record, like any other
+    try:
+        egress = recorded_egress(ledger)
+        for remote in targets:
+            endpoint = build_remote_endpoint(remote, settings.resilience, paths, prices, egress)
+            try:
+                print(f"{remote.name}: {await _test_one(endpoint)}")
+            except TandemError as exc:
+                failures += 1
+                print(f"{remote.name}: FAILED: {exc}")
+            finally:
+                await endpoint.aclose()
+    finally:
+        ledger.close()
     return 1 if failures else 0
 
 

@@ -10,6 +10,7 @@ Only the paths, settings and ledger are opened: no chat model is loaded.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -53,15 +54,24 @@ def run_memory(args: argparse.Namespace, out: TextIO | None = None) -> int:
 @contextmanager
 def _opened() -> Iterator[tuple[TandemPaths, Settings, MemoryStore, Ledger]]:
     from router.ledger.pseudonyms import PseudonymStore
-    from router.runtime.memory import open_private_memory
+    from router.runtime.compose import recorded_egress, scanner_for
+    from router.runtime.memory import ScannerScreen, open_private_memory
 
     paths = resolve_paths().ensure()
     settings = load_settings(paths)
     ledger = Ledger(paths.ledger_file)
     try:
-        # A shared server gets what the cloud would see: the ledger's placeholders.
-        pseudonyms = PseudonymStore(ledger.db)
-        with open_private_memory(paths, settings.memory, pseudonyms=pseudonyms) as memory:
+        # A shared server gets what the cloud would see: the ledger's placeholders, the
+        # user's rules on search queries (built only if a query needs them), and the
+        # guard that writes every request to the ledger's record.
+        memory = open_private_memory(
+            paths,
+            settings.memory,
+            pseudonyms=PseudonymStore(ledger.db),
+            policy=recorded_egress(ledger),
+            screen=ScannerScreen(functools.cache(lambda: scanner_for(settings))),
+        )
+        with memory:
             yield paths, settings, memory, ledger
     finally:
         ledger.close()
@@ -78,8 +88,11 @@ def run_search(
     """Print the `k` turns most similar to `query`; return 0 (1 when nothing matched)."""
     out = out or sys.stdout
     with _opened() as (_, _, memory, ledger):
-        hits = memory.search(query, session_id=session, k=k)
+        found = memory.search_report(query, session_id=session, k=k)
         titles = {s.id: s.title for s in ledger.sessions()}
+    hits = found.hits
+    if found.note:
+        (sys.stderr if as_json else out).write(found.note + "\n")
     for hit in hits:
         title = titles.get(hit.session_id, "(conversation no longer in the ledger)")
         if as_json:

@@ -1,7 +1,8 @@
-"""`tandem privacy`: scan text for sensitive data, and evaluate the detectors.
+"""`tandem privacy`: scan text for sensitive data, evaluate the detectors, see what left.
 
 tandem privacy scan [TEXT] [--json] [--lines]      findings in TEXT (or stdin)
 tandem privacy eval DATASET [--limit N] [--json OUT] [--names M]  scores on a PII dataset
+tandem privacy outbound [--limit N] [--json]       the latest requests that left the device
 """
 
 from __future__ import annotations
@@ -14,14 +15,17 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TextIO
 
+from app.cli.privacy_outbound import add_outbound_parser, run_outbound
 from router import Finding, build_rules, load_settings
 from router.privacy import evaluate as ev
 from router.privacy.rules import RuleSet
 
 
 def add_privacy_parser(subparsers: Any) -> None:
-    """Add the `privacy` command (scan, eval) to the `tandem` subparsers."""
-    privacy = subparsers.add_parser("privacy", help="scan text for sensitive data; evaluate")
+    """Add the `privacy` command (scan, eval, outbound) to the `tandem` subparsers."""
+    privacy = subparsers.add_parser(
+        "privacy", help="scan text for sensitive data; evaluate; list what left the device"
+    )
     sub = privacy.add_subparsers(dest="privacy_command", metavar="ACTION", required=True)
     scan = sub.add_parser("scan", help="show what the privacy scan finds in a text")
     scan.add_argument("text", nargs="?", default=None, help="text to scan ('-' or none: stdin)")
@@ -39,14 +43,19 @@ def add_privacy_parser(subparsers: Any) -> None:
         default="strict",
         help="name-like word redaction, as the `privacy.names` setting (default strict)",
     )
+    add_outbound_parser(sub)
 
 
-def run_privacy(args: argparse.Namespace) -> int:
+def run_privacy(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Run `tandem privacy ...`; return the exit status."""
     if args.privacy_command == "scan":
-        return run_scan(args.text, as_json=args.json, lines=args.lines)
+        return run_scan(args.text, as_json=args.json, lines=args.lines, out=out)
     if args.privacy_command == "eval":
-        return run_eval(args.dataset, limit=args.limit, json_out=args.json_out, names=args.names)
+        return run_eval(
+            args.dataset, limit=args.limit, json_out=args.json_out, names=args.names, out=out
+        )
+    if args.privacy_command == "outbound":
+        return run_outbound(args.limit, as_json=args.json, out=out)
     raise ValueError(f"unknown privacy command {args.privacy_command!r}")
 
 

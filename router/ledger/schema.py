@@ -1,8 +1,9 @@
 """The ledger file's tables, and the steps that bring an older file up to date.
 
 Every table lives in one SQLite file (`ledger.sqlite3`): the turns and sessions,
-the requests that left the device, the rolling summaries and the privacy
-placeholders. `BASELINE` is what Tandem has always created with `CREATE TABLE IF
+the requests that left the device (a turn's messages in `sent_requests`, every
+HTTP request at the wire in `outbound_requests`), the rolling summaries and the
+privacy placeholders. `BASELINE` is what Tandem has always created with `CREATE TABLE IF
 NOT EXISTS`, so it runs on every open: a file from any earlier Tandem gains the
 tables it lacks, and a current one is left as it is. A change a baseline cannot
 express (a new column, a rebuilt table) goes into `MIGRATIONS` under the schema
@@ -44,6 +45,21 @@ CREATE TABLE IF NOT EXISTS sent_requests (
     messages   TEXT NOT NULL,
     PRIMARY KEY (turn_id, seq)
 );
+CREATE TABLE IF NOT EXISTS outbound_requests (
+    id         INTEGER PRIMARY KEY,
+    sent_at    TEXT NOT NULL,
+    session_id TEXT,
+    endpoint   TEXT NOT NULL,
+    method     TEXT NOT NULL,
+    host       TEXT NOT NULL,
+    path       TEXT NOT NULL,
+    size       INTEGER NOT NULL,
+    outcome    TEXT NOT NULL,
+    status     INTEGER,
+    body       TEXT NOT NULL,
+    truncated  INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbound_requests_session ON outbound_requests (session_id);
 CREATE TABLE IF NOT EXISTS context_summaries (
     session_id       TEXT PRIMARY KEY,
     covers_up_to_seq INTEGER NOT NULL,
@@ -67,5 +83,5 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {}
 They run in one transaction with the version bump, so a file is never left half-migrated.
 """
 
-SESSION_TABLES = ("privacy_pseudonyms", "context_summaries")
+SESSION_TABLES = ("privacy_pseudonyms", "context_summaries", "outbound_requests")
 """Tables keyed by `session_id` besides `turns`; deleting a session empties its rows in them."""

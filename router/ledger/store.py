@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from router.ledger.database import Database, open_database
 from router.ledger.schema import SESSION_TABLES
 from router.ledger.sent import SentRecord, delete_session_sent
+from router.ledger.wire_log import WireLog
 from router.types import (
     Attachment,
     Message,
@@ -54,6 +55,8 @@ class Ledger:
         self.path = self.db.path
         self.sent = SentRecord(self.db)
         """The requests each turn sent off the device, as they left it."""
+        self.outbound = WireLog(self.db)
+        """Every HTTP request any guarded client let off the device (or stopped), at the wire."""
         self._open: set[str] = set()  # turns begun through this object and not finished
         self.recovered = self._mark_interrupted()
 
@@ -116,8 +119,9 @@ class Ledger:
     def delete_session(self, session_id: str) -> bool:
         """Remove a conversation and all it left: turns, sent requests, placeholders, summary.
 
-        All in one transaction. Placeholders and summaries live in tables other
-        stores keep in this file. False if there was no such conversation.
+        Its rows in the record of outbound requests go too. All in one transaction.
+        Placeholders, summaries and that record live in tables other stores keep in
+        this file. False if there was no such conversation.
         """
         with self.db.transaction() as conn:
             for table in SESSION_TABLES:

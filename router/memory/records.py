@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
+from chromadb.api.models.Collection import Collection
+from chromadb.api.types import Where
 from pydantic import BaseModel, ConfigDict, Field
 
+from router.memory.embedding import Vectors
 from router.memory.wire import Redactor
 from router.types import FindingAction, Turn
 
@@ -29,6 +33,26 @@ class MemoryHit(BaseModel):
         description="The turn's privacy verdict; `keep_local` hits must never leave the device."
     )
     stored: Literal["device", "server"] = Field(description="Which index the hit came from.")
+
+
+SERVER_SKIPPED = (
+    "the memory server was not searched, since a privacy rule keeps this query on this "
+    "device; only this device's index was searched"
+)
+
+
+@dataclass(frozen=True)
+class MemorySearch:
+    """A search's hits, and whether the memory server was left out of it."""
+
+    hits: list[MemoryHit]
+    server_skipped: bool = False
+    """True when a server is configured but the query could not be sent to it."""
+
+    @property
+    def note(self) -> str:
+        """What to tell the user about where was searched ("" when everywhere)."""
+        return SERVER_SKIPPED if self.server_skipped else ""
 
 
 def indexable(turn: Turn) -> bool:
@@ -132,3 +156,25 @@ def hits_from(result: Any, stored: Literal["device", "server"]) -> list[MemoryHi
             )
         )
     return hits
+
+
+def nearest_rows(col: Collection, vector: Vectors, k: int, where: Where | None) -> Any:
+    """Chroma's `k` rows nearest `vector` (the query is sent to where `col` lives)."""
+    return col.query(
+        query_embeddings=[vector.tolist()],
+        n_results=k,
+        where=where,
+        include=["documents", "metadatas", "distances"],
+    )
+
+
+def session_rows(col: Collection, where: Where | None) -> Any:
+    """The rows `where` selects, with their vectors, for ranking on this device."""
+    return col.get(where=where, include=["documents", "metadatas", "embeddings"])
+
+
+def delete_sessions(col: Collection, ids: list[str]) -> None:
+    """Delete every row of the conversations `ids`."""
+    among: dict[Literal["$in", "$nin"], list[str | int | float | bool]] = {"$in": [*ids]}
+    where: Where = {"session_id": among}
+    col.delete(where=where)

@@ -9,7 +9,11 @@ only, and a search asks both places and merges the hits by score.
 The server receives only what may leave: a turn as the cloud saw it (every
 value the session's pseudonym store knows replaced by its placeholder, and
 embedded as such), through the egress guard. A conversation's search ranks
-the server's vectors on this device, so no query embedding is ever sent.
+the server's vectors on this device, so its query embedding is never sent. A
+search over every conversation asks the privacy rules (`QueryScreen`) first:
+the server gets the vector of the query as it may leave (placeholders for
+redact-level values), and a query a rule keeps local, or any query when no
+rules were given, is searched on this device only.
 """
 
 from __future__ import annotations
@@ -17,10 +21,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
 
 from chromadb.api.models.Collection import Collection
-from chromadb.api.types import Where
 
 from router.ledger.store import Ledger
 from router.memory.embedding import MiniLMEmbedder, Vectors, shared_embedder
@@ -28,24 +30,29 @@ from router.memory.errors import MemoryServerError
 from router.memory.index import EmbeddedIndex
 from router.memory.records import (
     MemoryHit,
+    MemorySearch,
+    delete_sessions,
     document,
     hits_from,
     indexable,
     metadata,
+    nearest_rows,
     privacy,
     ranked_here,
+    session_rows,
     shareable,
     where_clause,
 )
 from router.memory.server_index import ServerIndex
 from router.memory.settings import MemorySettings
-from router.memory.wire import Redactor, RequestGuard
+from router.memory.wire import QueryScreen, Redactor, RequestGuard
 from router.paths import TandemPaths
 from router.types import Turn
 
 __all__ = [
     "Index",
     "MemoryHit",
+    "MemorySearch",
     "MemoryStore",
     "Progress",
     "document",
@@ -69,16 +76,20 @@ class MemoryStore:
         embedder: MiniLMEmbedder | None = None,
         *,
         redactor: Redactor | None = None,
+        screen: QueryScreen | None = None,
     ) -> None:
         """Use `device` for local turns, and `server` (if any) for turns allowed to leave.
 
         `redactor` (the session placeholders) redacts what goes to the server;
         without it nothing goes there, since clear text could not be told apart.
+        `screen` (the privacy rules) says what of a query searching every
+        conversation may go there; without it no such query does.
         """
         self._device = device
         self._server = server
         self._embedder = embedder or shared_embedder()
         self._redactor = redactor
+        self._screen = screen
 
     @property
     def indexes(self) -> tuple[Index, ...]:
@@ -169,13 +180,46 @@ class MemoryStore:
         `device_only` searches this device's index alone, so nothing is sent to a
         memory server (with one, that index holds the keep-local turns).
         """
-        return self.search_vector(
-            self._embedder.embed_one(query),
+        if device_only:
+            return self.search_vector(
+                self._embedder.embed_one(query),
+                session_id=session_id,
+                k=k,
+                exclude_turn_ids=exclude_turn_ids,
+                device_only=True,
+            )
+        return self.search_report(
+            query, session_id=session_id, k=k, exclude_turn_ids=exclude_turn_ids
+        ).hits
+
+    def search_report(
+        self,
+        query: str,
+        *,
+        session_id: str | None = None,
+        k: int = 5,
+        exclude_turn_ids: Sequence[str] = (),
+    ) -> MemorySearch:
+        """Like `search`, saying too whether the server was left out (for the user)."""
+        vector = self._embedder.embed_one(query)
+        shared: Vectors | None = vector
+        if self._server is not None and session_id is None:
+            shared = self._shared_vector(query, vector)
+        hits = self.search_vector(
+            vector,
             session_id=session_id,
             k=k,
             exclude_turn_ids=exclude_turn_ids,
-            device_only=device_only,
+            server_vector=shared,
         )
+        return MemorySearch(hits, server_skipped=shared is None)
+
+    def _shared_vector(self, query: str, vector: Vectors) -> Vectors | None:
+        """The vector of `query` as it may leave the device; None when it may not."""
+        shared = self._screen.shareable(query) if self._screen is not None else None
+        if shared is None:
+            return None
+        return vector if shared == query else self._embedder.embed_one(shared)
 
     def search_vector(
         self,
@@ -185,32 +229,34 @@ class MemoryStore:
         k: int = 5,
         exclude_turn_ids: Sequence[str] = (),
         device_only: bool = False,
+        server_vector: Vectors | None = None,
     ) -> list[MemoryHit]:
         """Like `search`, for an already embedded query (a 384-d unit vector).
 
         Within one conversation, the server's vectors for it are fetched and ranked
         here: the query (a keep-local question's too) never leaves the device. A
-        search over every conversation sends the query's vector to the server.
+        search over every conversation sends the server `server_vector` only (the
+        vector of the query as it may leave), and leaves the server out without one.
         """
         if k <= 0:
             return []
         where = where_clause(session_id, exclude_turn_ids)
         hits: list[MemoryHit] = []
         for index in (self._device,) if device_only else self.indexes:
-            if session_id is not None and index is self._server:
-                rows = index.read(partial(_session_rows, where=where))
-                hits.extend(hits_from(ranked_here(rows, vector, k), index.where))
-                continue
-
-            def action(col: Collection) -> Any:
-                return col.query(
-                    query_embeddings=[vector.tolist()],
-                    n_results=k,
-                    where=where,
-                    include=["documents", "metadatas", "distances"],
+            query = vector
+            if index is self._server:
+                if session_id is not None:
+                    rows = index.read(partial(session_rows, where=where))
+                    hits.extend(hits_from(ranked_here(rows, vector, k), index.where))
+                    continue
+                if server_vector is None:
+                    continue
+                query = server_vector
+            hits.extend(
+                hits_from(
+                    index.read(partial(nearest_rows, vector=query, k=k, where=where)), index.where
                 )
-
-            hits.extend(hits_from(index.read(action), index.where))
+            )
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:k]
 
@@ -246,7 +292,7 @@ class MemoryStore:
         if self._server is not None:
             ids = [s.id for s in sessions]
             for start in range(0, len(ids), _BATCH):
-                self._server.write(partial(_delete_sessions, ids=ids[start : start + _BATCH]))
+                self._server.write(partial(delete_sessions, ids=ids[start : start + _BATCH]))
         if progress:
             progress(0, len(turns))
         return self.add_turns(turns, progress)
@@ -265,16 +311,6 @@ class MemoryStore:
         self.close()
 
 
-def _session_rows(col: Collection, where: Where | None) -> Any:
-    return col.get(where=where, include=["documents", "metadatas", "embeddings"])
-
-
-def _delete_sessions(col: Collection, ids: list[str]) -> None:
-    among: dict[Literal["$in", "$nin"], list[str | int | float | bool]] = {"$in": [*ids]}
-    where: Where = {"session_id": among}
-    col.delete(where=where)
-
-
 def memory_folder(paths: TandemPaths) -> Path:
     """The on-device index's folder: `<data dir>/memory`."""
     return paths.data_dir / "memory"
@@ -287,11 +323,13 @@ def open_memory(
     *,
     redactor: Redactor | None = None,
     guard: RequestGuard | None = None,
+    screen: QueryScreen | None = None,
 ) -> MemoryStore:
     """Open the memory `settings` (the `memory` section) describe: this device, plus a server.
 
-    A server needs the privacy layer: `redactor` for what it may store and
-    `guard` for its requests (`router.runtime.memory.open_private_memory` passes both).
+    A server needs the privacy layer: `redactor` for what it may store, `guard`
+    for its requests and `screen` for what of a query it may see
+    (`router.runtime.memory.open_private_memory` passes all three).
     """
     name = settings.collection
     if settings.server_url and (redactor is None or guard is None):
@@ -307,4 +345,4 @@ def open_memory(
         except BaseException:
             device.close()
             raise
-    return MemoryStore(device, server, embedder, redactor=redactor)
+    return MemoryStore(device, server, embedder, redactor=redactor, screen=screen)

@@ -3,7 +3,9 @@
 The memory sits below `router.privacy` (whose name detector reads the
 embedder's vocabulary), so it takes the privacy layer through two small
 protocols that the runtime fills in (router/runtime/memory.py): a `Redactor`
-for the session's placeholders and a `RequestGuard` over the egress policy.
+for the session's placeholders, a `QueryScreen` that asks the rules what of a
+search query may leave, and a `RequestGuard` over the egress policy, which also
+writes each request to the record of outbound requests.
 
 Chroma's `HttpClient` builds its own synchronous `httpx.Client` and takes no
 client or transport, so `guard_chroma_client` swaps that session for one whose
@@ -35,11 +37,35 @@ class Redactor(Protocol):
         ...
 
 
+class QueryScreen(Protocol):
+    """The privacy rules on a search query: what of it may reach the memory server."""
+
+    def shareable(self, query: str) -> str | None:
+        """`query` as it may leave (redact-level values as placeholders); None keeps it here."""
+        ...
+
+
+class Departure(Protocol):
+    """A request the guard let out and recorded; told how it ended."""
+
+    def answered(self, status: int) -> None:
+        """The server answered with `status`."""
+        ...
+
+    def failed(self) -> None:
+        """The network gave no response."""
+        ...
+
+
 class RequestGuard(Protocol):
     """The egress guard, as the memory server's HTTP client uses it."""
 
-    def check(self, request: httpx.Request, endpoint: str) -> None:
-        """Raise `EgressBlockedError` if `request` carries a protected value."""
+    def depart(self, request: httpx.Request, endpoint: str) -> Departure:
+        """Check `request` and record it before it leaves.
+
+        Raises `EgressBlockedError` if it carries a protected value (recorded as
+        blocked), or the record's own error if it could not be written.
+        """
         ...
 
     def protect(self, values: Iterable[str]) -> AbstractContextManager[None]:
@@ -57,10 +83,19 @@ class GuardedSyncTransport(httpx.BaseTransport):
         self.inner = inner
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        """Raise `EgressBlockedError` if the request carries a protected value, else send it."""
+        """Raise `EgressBlockedError` if the request carries a protected value, else send it.
+
+        What is sent is recorded first, with the response's status after.
+        """
         request.read()  # buffers the body so the guard sees every byte
-        self.guard.check(request, self.endpoint)
-        return self.inner.handle_request(request)
+        departure = self.guard.depart(request, self.endpoint)
+        try:
+            response = self.inner.handle_request(request)
+        except BaseException:
+            departure.failed()
+            raise
+        departure.answered(response.status_code)
+        return response
 
     def close(self) -> None:
         """Close the wrapped transport."""

@@ -10,6 +10,12 @@ counts and the endpoint, never the values.
 
 This is a backstop: redaction and routing should already have removed the
 values. It runs on the serialized request so a bug upstream cannot leak.
+
+The policy also carries the record of outbound requests (`recorder`, the
+ledger's `WireLog`, given by the composition root): every client the factory
+makes writes each request it lets out there before handing it to the network
+(a request whose row cannot be written is not sent), then its status, and each
+blocked attempt without its body (`EgressPolicy.depart`, departures.py).
 """
 
 from __future__ import annotations
@@ -30,6 +36,12 @@ import httpx
 import httpx2
 
 from router.errors import EgressBlockedError
+from router.privacy.departures import (
+    Departure,
+    OutboundRecorder,
+    record_block,
+    record_departure,
+)
 from router.privacy.redact import needs_word_boundary
 from router.types import ProtectedValue
 
@@ -129,7 +141,10 @@ class EgressPolicy:
     carries a value that any turn in flight protects, which can only over-block.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, recorder: OutboundRecorder | None = None) -> None:
+        """Guard with no value protected yet; write requests to `recorder` when given."""
+        self.recorder = recorder
+        """Where the guarded transports record each request (None: no record kept)."""
         self._lock = threading.Lock()
         self._active: dict[int, list[_Needle]] = {}
         self._ids = itertools.count()
@@ -178,6 +193,28 @@ class EgressPolicy:
             f"({', '.join(types)})",
             "nothing was sent; the turn can be answered on this device instead",
         )
+
+    def depart(
+        self,
+        method: str,
+        url: str,
+        headers: Sequence[tuple[bytes, bytes]],
+        body: bytes,
+        *,
+        endpoint: str,
+    ) -> Departure:
+        """Check a request, then record it before it leaves; return its `Departure`.
+
+        A blocked request is recorded as `blocked`, without its body, and raises
+        `EgressBlockedError`. If the record cannot be written, its error is raised
+        and the request must not be sent.
+        """
+        try:
+            self.check(request_bytes(method, url, headers, body), endpoint=endpoint)
+        except EgressBlockedError:
+            record_block(self.recorder, endpoint, method, url, len(body))
+            raise
+        return record_departure(self.recorder, endpoint, method, url, body)
 
 
 def request_bytes(
@@ -234,14 +271,19 @@ class GuardedTransport(httpx.AsyncBaseTransport, httpx2.AsyncBaseTransport):
         self.inner = inner
 
     async def handle_async_request(self, request: _Request) -> Any:
-        """Check the request's bytes, then send it with the wrapped transport."""
+        """Check and record the request's bytes, then send it with the wrapped transport."""
         body = await request.aread()  # buffers a streamed body; httpx replays it after
-        self.policy.check(
-            request_bytes(request.method, str(request.url), request.headers.raw, body),
-            endpoint=self.endpoint,
+        departure = self.policy.depart(
+            request.method, str(request.url), request.headers.raw, body, endpoint=self.endpoint
         )
-        # `request` is of the library of `inner` (the client's own).
-        return await self.inner.handle_async_request(request)  # type: ignore[arg-type]
+        try:
+            # `request` is of the library of `inner` (the client's own).
+            response = await self.inner.handle_async_request(request)  # type: ignore[arg-type]
+        except BaseException:
+            departure.failed()
+            raise
+        departure.answered(response.status_code)
+        return response
 
     async def aclose(self) -> None:
         """Close the wrapped transport."""

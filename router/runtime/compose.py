@@ -38,7 +38,7 @@ from router.privacy.guard import EgressPolicy
 from router.privacy.rules import build_rules
 from router.privacy.scan import Scanner
 from router.runtime.live_swap import reload_tool_host, switch_local_model
-from router.runtime.memory import LiveMemory
+from router.runtime.memory import LiveMemory, ScannerScreen
 from router.settings.config import Settings, load_settings
 from router.turn.gate import TurnGate
 from router.turn.pipeline import TurnPipeline
@@ -200,13 +200,15 @@ def build_runtime(
     settings = settings or load_settings(paths)
     devices = devices or DeviceBackends()
     manager = ModelManager(paths.models_dir, model or settings.local.model)
-    egress = EgressPolicy()
-    if endpoints is None:
-        local = LlamaCppEndpoint.from_settings(manager.resolve(progress=progress), settings.local)
-        endpoints = _with_remotes({"local": local}, paths, settings, egress)
     database = Database(paths.ledger_file)  # the one connection to the ledger's file
     try:
         ledger = Ledger(database)
+        egress = recorded_egress(ledger)
+        if endpoints is None:
+            local = LlamaCppEndpoint.from_settings(
+                manager.resolve(progress=progress), settings.local
+            )
+            endpoints = _with_remotes({"local": local}, paths, settings, egress)
         memory = (
             # A memory server gets what the cloud got: placeholders, through the guard.
             LiveMemory(paths, settings.memory, pseudonyms=PseudonymStore(database), policy=egress)
@@ -214,6 +216,9 @@ def build_runtime(
             else None
         )
         pipeline = _pipeline(settings, endpoints, ledger, egress, memory, devices)
+        if memory is not None:
+            # A search's query reaches a memory server only as the current rules allow.
+            memory.screen = ScannerScreen(lambda: pipeline.scanner)
     except BaseException:
         database.close()  # nothing else will: the runtime was never made
         raise
@@ -226,6 +231,17 @@ def build_runtime(
         memory=memory,
         devices=devices,
     )
+
+
+def recorded_egress(ledger: Ledger) -> EgressPolicy:
+    """The egress policy every outbound client is made with: guarded, writing the record.
+
+    One way out: the factory's clients (endpoints, judges, MCP servers, peers, the
+    memory server) check each request against this policy and write it to the
+    ledger's record of outbound requests (`ledger.outbound`). Commands that do not
+    build a whole runtime (`tandem endpoints test`, `tandem memory`) take it here too.
+    """
+    return EgressPolicy(recorder=ledger.outbound)
 
 
 def _pipeline(

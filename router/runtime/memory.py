@@ -8,9 +8,10 @@ the background) or the first retrieval opens it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from contextlib import AbstractContextManager
 
 import httpx
@@ -21,12 +22,18 @@ from router.ledger.pseudonyms import PseudonymStore
 from router.memory.embedding import MiniLMEmbedder
 from router.memory.settings import MemorySettings
 from router.memory.store import MemoryStore, open_memory
+from router.memory.wire import QueryScreen
 from router.paths import TandemPaths
-from router.privacy.guard import EgressPolicy, request_bytes
+from router.privacy.departures import Departure
+from router.privacy.guard import EgressPolicy
 from router.privacy.redact import Pseudonymizer
-from router.types import Turn
+from router.privacy.scan import Scanner
+from router.types import Turn, TurnRequest
 
 _log = logging.getLogger(__name__)
+
+_SEARCH_SESSION = "memory-search"
+"""The session a search query is scanned in (its placeholders are thrown away after)."""
 
 
 class PseudonymRedactor:
@@ -52,16 +59,43 @@ class PolicyGuard:
         """Check requests with `policy` (the one every endpoint's transport uses)."""
         self.policy = policy
 
-    def check(self, request: httpx.Request, endpoint: str) -> None:
-        """Raise `EgressBlockedError` if the (read) request carries a protected value."""
-        payload = request_bytes(
-            request.method, str(request.url), request.headers.raw, request.content
+    def depart(self, request: httpx.Request, endpoint: str) -> Departure:
+        """Check the (read) request and record it (see `EgressPolicy.depart`)."""
+        return self.policy.depart(
+            request.method,
+            str(request.url),
+            request.headers.raw,
+            request.content,
+            endpoint=endpoint,
         )
-        self.policy.check(payload, endpoint=endpoint)
 
     def protect(self, values: Iterable[str]) -> AbstractContextManager[None]:
         """Block every request that carries one of `values` until the block exits."""
         return self.policy.protect(values)
+
+
+class ScannerScreen:
+    """The memory's `QueryScreen`: the privacy rules decide what of a search query may leave.
+
+    A query a rule keeps local stays here (None); one with redact-level values
+    leaves as its placeholder text, which is what the server then gets the vector of.
+    """
+
+    def __init__(self, scanner: Callable[[], Scanner]) -> None:
+        """Scan with `scanner()` on each query: the rules of the moment (they change live)."""
+        self.scanner = scanner
+
+    def shareable(self, query: str) -> str | None:
+        """`query` as it may leave the device, or None when a rule keeps it local."""
+        report = self.scanner().scan(TurnRequest(session_id=_SEARCH_SESSION, text=query), [])
+        if report.keep_local:
+            return None
+        if not report.redact_values:
+            return query
+        # Placeholders of this query alone, in memory: the chat's store is left alone.
+        pseudonymizer = Pseudonymizer(PseudonymStore(), _SEARCH_SESSION)
+        pseudonymizer.register(report.redact_values)
+        return pseudonymizer.redact(query)
 
 
 def open_private_memory(
@@ -71,11 +105,14 @@ def open_private_memory(
     *,
     pseudonyms: PseudonymStore | None = None,
     policy: EgressPolicy | None = None,
+    screen: QueryScreen | None = None,
 ) -> MemoryStore:
     """`open_memory` with the privacy layer: a server gets turns as the cloud saw them.
 
     `pseudonyms` defaults to the ledger's in `paths` (same placeholders as the
-    pipeline); `policy` to a fresh egress policy (the runtime passes its own).
+    pipeline); `policy` to a fresh egress policy (the runtime passes its own,
+    which writes the record of outbound requests); `screen` to the default
+    privacy rules on search queries (front ends pass the user's).
     """
     return open_memory(
         paths,
@@ -83,7 +120,14 @@ def open_private_memory(
         embedder,
         redactor=PseudonymRedactor(pseudonyms or PseudonymStore(paths.ledger_file)),
         guard=PolicyGuard(policy or EgressPolicy()),
+        screen=screen or ScannerScreen(_default_scanner),
     )
+
+
+@functools.cache
+def _default_scanner() -> Scanner:
+    """The default rules and detectors, built once (NER's model loads on first scan)."""
+    return Scanner()
 
 
 class LiveMemory:
@@ -96,15 +140,18 @@ class LiveMemory:
         *,
         pseudonyms: PseudonymStore | None = None,
         policy: EgressPolicy | None = None,
+        screen: QueryScreen | None = None,
     ) -> None:
         """Remember where the memory lives; nothing is opened yet.
 
         A memory server gets turns as the cloud saw them, redacted with
         `pseudonyms` (the pipeline's placeholders), its requests checked by
-        `policy` (the runtime's egress guard).
+        `policy` (the runtime's egress guard), and of a search query only what
+        `screen` lets out (set before the first use; the runtime gives the pipeline's rules).
         """
         self.paths, self.settings = paths, settings
         self.pseudonyms, self.policy = pseudonyms, policy
+        self.screen = screen
         self._store: MemoryStore | None = None
         self._lock = threading.Lock()
         self._fallback: EmbeddingRetriever | None = None
@@ -114,7 +161,11 @@ class LiveMemory:
         with self._lock:
             if self._store is None:
                 self._store = open_private_memory(
-                    self.paths, self.settings, pseudonyms=self.pseudonyms, policy=self.policy
+                    self.paths,
+                    self.settings,
+                    pseudonyms=self.pseudonyms,
+                    policy=self.policy,
+                    screen=self.screen,
                 )
             return self._store
 

@@ -32,6 +32,7 @@ from router.errors import EgressBlockedError, EndpointError, TandemError
 from router.ledger.commit import commit
 from router.ledger.pseudonyms import PseudonymStore
 from router.ledger.store import Ledger
+from router.ledger.wire_log import outbound_session
 from router.mcp.host import ToolHost
 from router.policy.decide import Policy
 from router.policy.features import (
@@ -129,13 +130,17 @@ class TurnPipeline:
         as in flight at the gate until its last event is consumed or its consumer
         closes it (a stopped reply).
         """
-        async with self.gate.turn(), aclosing(self._turn(request)) as events:
-            async for event in events:
-                yield event
+        async with self.gate.turn():
+            if self.tools is not None:
+                await self.tools.ensure_started()  # connects to the MCP servers on the first turn
+            # What leaves for the turn (its after-turn work too) is the conversation's in the
+            # record of outbound requests, and goes when the conversation is deleted.
+            with outbound_session(request.session_id):
+                async with aclosing(self._turn(request)) as events:
+                    async for event in events:
+                        yield event
 
     async def _turn(self, request: TurnRequest) -> AsyncGenerator[TurnEvent, None]:
-        if self.tools is not None:
-            await self.tools.ensure_started()  # connects to the MCP servers on the first turn
         history = self.ledger.history(request.session_id)
         summary = self.context.summary_messages(request.session_id) if self.context else []
         # privacy.scan, in a worker thread: NER and attachment extraction take long enough (seconds

@@ -1,4 +1,5 @@
 import asyncio
+import json
 import sys
 from pathlib import Path
 
@@ -52,6 +53,22 @@ async def test_test_reports_each_endpoint(tmp_path: Path, tiny_gguf: Path) -> No
     assert code == 1  # one endpoint is down
     assert "up: ok, answered 'cloud answer'" in out
     assert "down: FAILED" in out
+    assert KEY not in out
+
+
+async def test_endpoint_tests_are_in_the_record_of_outbound_requests(
+    tmp_path: Path, tiny_gguf: Path
+) -> None:
+    async with FaultServer(["ok"]) as server:
+        _config(tmp_path, server.url, f"http://127.0.0.1:{closed_port()}")
+        env = tandem_env(tmp_path, tiny_gguf, UP_KEY=KEY)
+        await _tandem(env, "endpoints", "test")
+        code, out = await _tandem(env, "privacy", "outbound", "--json")
+    assert code == 0, out
+    rows = [json.loads(line) for line in out.splitlines()]
+    up = [r for r in rows if r["endpoint"] == "up"]
+    assert [(r["outcome"], r["status"], r["path"]) for r in up] == [("sent", 200, "/v1/messages")]
+    assert {r["outcome"] for r in rows if r["endpoint"] == "down"} == {"failed"}
     assert KEY not in out
 
 

@@ -14,6 +14,7 @@ from router.ledger.store import Ledger
 from router.paths import TandemPaths
 from router.types import RouteDecision
 from tests.app.cli_support import run_tandem, tandem_env
+from tests.router.memory.conftest import chroma_server  # noqa: F401 (a fixture)
 
 TURNS = [
     ("How do I keep my sourdough starter alive?", "Feed it flour and water every day."),
@@ -121,3 +122,32 @@ def test_unreachable_server_is_reported_with_a_hint(
     err = capsys.readouterr().err
     assert "memory server http://127.0.0.1:9" in err
     assert "chroma run" in err
+
+
+def test_a_query_the_rules_keep_local_is_not_sent_to_the_memory_server(
+    tandem_home: TandemPaths,
+    chroma_server: str,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    tandem_home.config_file.write_text(
+        f'[memory]\nserver_url = "{chroma_server}"\ncollection = "cli-search"\n'
+    )
+    _fill(tandem_home)
+    assert main(["memory", "rebuild"]) == 0
+    assert "(device and server)" in capsys.readouterr().out
+
+    # A health question: the default rules keep it on the device, so does its search.
+    assert main(["memory", "search", "what should I eat with my diabetes?"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("the memory server was not searched, since a privacy rule keeps")
+    assert "My diagnosis is type 2 diabetes" in out  # the device's keep-local turn
+    assert main(["memory", "search", "feeding a bread starter"]) == 0
+    assert "not searched" not in capsys.readouterr().out
+
+    ledger = Ledger(tandem_home.ledger_file)
+    sent = ledger.outbound.recent(limit=1000)
+    ledger.close()
+    # Every request to the server is in the record: one query, the bread one.
+    assert {r.endpoint for r in sent} == {f"memory server {chroma_server}"}
+    queries = [r for r in sent if r.path.endswith("/query")]
+    assert len(queries) == 1 and all("diabetes" not in r.body for r in sent)

@@ -3,6 +3,8 @@ import io
 import json
 
 from app.cli.privacy import add_privacy_parser, run_privacy, run_scan
+from app.cli.privacy_outbound import run_outbound
+from router.ledger.store import Ledger
 from router.paths import TandemPaths
 
 
@@ -57,3 +59,47 @@ def test_the_users_own_rules_come_first(tandem_home: TandemPaths) -> None:
         "keep_local",
         "emails-stay-home",
     )
+
+
+def test_outbound_lists_the_latest_requests_newest_first(tandem_home: TandemPaths) -> None:
+    ledger = Ledger(tandem_home.ledger_file)
+    row = ledger.outbound.record(
+        endpoint="claude",
+        method="POST",
+        url="https://api.anthropic.com/v1/messages",
+        size=2048,
+        body=b'{"messages": []}',
+    )
+    ledger.outbound.settle(row, status=200)
+    ledger.outbound.record(
+        endpoint="MCP server notes",
+        method="POST",
+        url="http://10.0.0.2:8000/mcp",
+        size=10,
+        body=None,
+        outcome="blocked",
+    )
+    ledger.close()
+    parser = argparse.ArgumentParser(prog="tandem")
+    add_privacy_parser(parser.add_subparsers(dest="command"))
+
+    out = io.StringIO()
+    assert run_privacy(parser.parse_args(["privacy", "outbound", "--limit", "5"]), out=out) == 0
+    header, blocked, sent = out.getvalue().splitlines()
+    assert header.split() == ["TIME", "ENDPOINT", "OUTCOME", "METHOD", "WHERE", "BYTES"]
+    assert "MCP server notes" in blocked and "blocked" in blocked
+    assert "10.0.0.2:8000/mcp" in blocked
+    assert "claude" in sent and "sent 200" in sent and "api.anthropic.com/v1/messages" in sent
+    assert sent.rstrip().endswith("2048")
+
+    out = io.StringIO()
+    args = parser.parse_args(["privacy", "outbound", "--limit", "1", "--json"])
+    assert run_privacy(args, out=out) == 0
+    (only,) = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert only["endpoint"] == "MCP server notes" and only["body"] == ""
+
+
+def test_outbound_says_when_nothing_has_left(tandem_home: TandemPaths) -> None:
+    out = io.StringIO()
+    assert run_outbound(out=out) == 0
+    assert out.getvalue() == "no outbound requests recorded yet\n"

@@ -7,6 +7,7 @@ from router.ledger.pseudonyms import PseudonymStore
 from router.ledger.sent import as_recorded
 from router.ledger.store import Ledger
 from router.ledger.summaries import SessionSummary, SummaryStore
+from router.ledger.wire_log import outbound_session
 from router.types import Attachment, Message, RouteDecision, ToolCall, ToolResult, Usage
 
 ROUTE = RouteDecision(endpoint="local", endpoint_kind="local", policy="local", reason="test")
@@ -189,6 +190,11 @@ def test_deleting_a_session_deletes_everything_it_left_in_the_ledger(tmp_path: P
     for sid in (keep, gone):
         pseudonyms.placeholder(sid, "PERSON", f"Ana {sid}")
         summaries.put(SessionSummary(session_id=sid, covers_up_to_seq=0, text="so far"))
+        with outbound_session(sid):  # a request the turn made, at the wire
+            body = f"asked in {sid}".encode()
+            ledger.outbound.record(
+                endpoint="cloud", method="POST", url="https://api.example/v1", size=1, body=body
+            )
 
     assert ledger.delete_session(gone)
     # Every table of the file that holds session data: nothing of `gone` is left anywhere.
@@ -200,6 +206,7 @@ def test_deleting_a_session_deletes_everything_it_left_in_the_ledger(tmp_path: P
         "sessions",
         "turns",
         "sent_requests",
+        "outbound_requests",
         "privacy_pseudonyms",
         "context_summaries",
     }
@@ -209,6 +216,7 @@ def test_deleting_a_session_deletes_everything_it_left_in_the_ledger(tmp_path: P
     assert ledger.sent.for_turn(turns[gone]) == ()
     assert [r.messages[0].content for r in ledger.sent.for_turn(turns[keep])] == [keep]
     assert pseudonyms.values(keep) != {} and summaries.get(keep) is not None
+    assert [r.body for r in ledger.outbound.recent()] == [f"asked in {keep}"]
     pseudonyms.close()
     summaries.close()
 

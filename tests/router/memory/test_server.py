@@ -45,10 +45,12 @@ def test_keep_local_turns_stay_on_the_device(
     with open_private_memory(paths, settings, embedder) as memory:
         assert memory.add_turns([secret, shared]) == 2
         assert _server_ids(chroma_server, "keep-local-test") == {shared.id}
-        hits = {h.turn_id: h for h in memory.search("HIV", k=5)}
+        hits = {h.turn_id: h for h in memory.search("treatments", k=5)}
         assert set(hits) == {secret.id, shared.id}
         assert (hits[secret.id].stored, hits[secret.id].privacy_action) == ("device", "keep_local")
         assert (hits[shared.id].stored, hits[shared.id].privacy_action) == ("server", "allow")
+        # A query the default rules keep local (a health topic) searches this device only.
+        assert [h.turn_id for h in memory.search("HIV", k=5)] == [secret.id]
         assert memory.count_by() == {"device": 1, "server": 1, "keep_local": 1}
 
         # A turn re-labelled keep-local later leaves the server.
@@ -61,7 +63,7 @@ def test_keep_local_turns_stay_on_the_device(
     other = _paths(tmp_path / "other-device")
     with open_private_memory(other, settings, embedder) as memory:
         memory.add_turn(make_turn("s9", 0, "Shared from device two", "hello"))
-        assert [h.user_text for h in memory.search("HIV", k=5)] == ["Shared from device two"]
+        assert [h.user_text for h in memory.search("treatments", k=5)] == ["Shared from device two"]
     assert memory_folder(paths).exists()
 
 

@@ -6,6 +6,7 @@ HTTP transport, so the tests assert on the bytes that reached the server.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
@@ -17,7 +18,9 @@ import pytest
 
 from router.endpoints.fake import FakeEndpoint
 from router.errors import EgressBlockedError
+from router.ledger.database import Database
 from router.ledger.pseudonyms import PseudonymStore
+from router.ledger.wire_log import WireLog
 from router.memory.embedding import MiniLMEmbedder
 from router.memory.index import EmbeddedIndex, chroma_settings, close_client
 from router.memory.server_index import ServerIndex
@@ -70,6 +73,15 @@ def recorder() -> Recorder:
     return Recorder()
 
 
+class Screen:
+    """The privacy rules on a search query, as a test fixes them: HIV stays, a name is redacted."""
+
+    def shareable(self, query: str) -> str | None:
+        if "HIV" in query:
+            return None
+        return query.replace(NAME, "[PERSON_1]")
+
+
 def _open(
     url: str,
     name: str,
@@ -78,10 +90,13 @@ def _open(
     pseudonyms: PseudonymStore,
     recorder: Recorder,
     policy: EgressPolicy | None = None,
+    screen: Screen | None = None,
 ) -> MemoryStore:
     server = ServerIndex(url, name, guard=PolicyGuard(policy or EgressPolicy()), transport=recorder)
     redactor = PseudonymRedactor(pseudonyms)
-    return MemoryStore(EmbeddedIndex(folder, name), server, embedder, redactor=redactor)
+    return MemoryStore(
+        EmbeddedIndex(folder, name), server, embedder, redactor=redactor, screen=screen
+    )
 
 
 @pytest.fixture
@@ -197,6 +212,72 @@ def test_a_device_only_search_sends_nothing_to_the_server(
     assert recorder.requests == []
 
 
+@pytest.fixture
+def screened(
+    chroma_server: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    embedder: MiniLMEmbedder,
+    pseudonyms: PseudonymStore,
+    recorder: Recorder,
+) -> Iterator[MemoryStore]:
+    """A store whose cross-conversation searches ask the rules what of the query may leave."""
+    name = request.node.name.replace("_", "-")[:60]
+    folder = tmp_path / "memory"
+    with _open(chroma_server, name, folder, embedder, pseudonyms, recorder, screen=Screen()) as m:
+        shared = make_turn("s1", 0, "What are HIV treatments?", "Antiretroviral therapy (ART).")
+        secret = make_turn(
+            "s2", 0, "My HIV test came back positive.", "I'm sorry.", privacy="keep_local"
+        )
+        m.add_turns([shared, secret])
+        recorder.requests.clear()
+        yield m
+
+
+def _queries(recorder: Recorder) -> list[bytes]:
+    return [body for _, path, body in recorder.requests if path.endswith("/query")]
+
+
+def test_a_keep_local_query_searches_this_device_only(
+    screened: MemoryStore, recorder: Recorder
+) -> None:
+    found = screened.search_report("My HIV test came back positive, what now?", k=5)
+    assert found.server_skipped and {h.stored for h in found.hits} == {"device"}
+    assert "not searched" in found.note and "keeps this query on this device" in found.note
+    assert _queries(recorder) == [] and b"HIV" not in recorder.sent()
+    # The plain `search` takes the same decision.
+    screened.search("My HIV test came back positive, what now?", k=5)
+    assert recorder.requests == []
+
+
+def test_a_redact_level_query_reaches_the_server_as_its_placeholder_text(
+    screened: MemoryStore, recorder: Recorder, embedder: MiniLMEmbedder
+) -> None:
+    found = screened.search_report(f"Ask {NAME} about antiretroviral therapy", k=5)
+    assert not found.server_skipped and found.note == ""
+    (query,) = _queries(recorder)
+    sent = np.asarray(json.loads(query)["query_embeddings"][0])
+    shown = embedder.embed_one("Ask [PERSON_1] about antiretroviral therapy").ravel()
+    clear = embedder.embed_one(f"Ask {NAME} about antiretroviral therapy").ravel()
+    assert np.allclose(sent, shown, atol=1e-5) and not np.allclose(sent, clear, atol=1e-3)
+
+
+def test_an_allowed_query_is_searched_on_the_server_too(
+    screened: MemoryStore, recorder: Recorder
+) -> None:
+    hits = screened.search("antiretroviral therapy", k=5)
+    assert "server" in {h.stored for h in hits} and len(_queries(recorder)) == 1
+
+
+def test_without_the_rules_no_query_goes_to_the_server(
+    memory: MemoryStore, recorder: Recorder
+) -> None:
+    memory.add_turn(make_turn("s1", 0, "What is a sonnet?", "A fourteen-line poem."))
+    recorder.requests.clear()
+    assert memory.search_report("sonnet", k=5).server_skipped
+    assert _queries(recorder) == []
+
+
 def test_the_egress_guard_blocks_a_protected_value_on_its_way_to_the_server(
     chroma_server: str,
     tmp_path: Path,
@@ -212,6 +293,32 @@ def test_the_egress_guard_blocks_a_protected_value_on_its_way_to_the_server(
         store.add_turn(leaky)
     assert b"555 0100" not in recorder.sent()
     assert _server_rows(chroma_server, name).documents == {}
+
+
+def test_every_request_to_the_server_is_recorded_and_a_blocked_one_is_marked(
+    chroma_server: str,
+    tmp_path: Path,
+    embedder: MiniLMEmbedder,
+    pseudonyms: PseudonymStore,
+    recorder: Recorder,
+) -> None:
+    log = WireLog(Database())
+    policy = EgressPolicy(recorder=log)
+    store = _open(
+        chroma_server, "record-test", tmp_path / "m", embedder, pseudonyms, recorder, policy
+    )
+    with store:
+        store.add_turn(make_turn("s3", 0, "What is a haiku?", "A short poem."))
+        with policy.protect(["+1 415 555 0100"]), pytest.raises(EgressBlockedError):
+            store.add_turn(make_turn("s3", 1, "Call +1 415 555 0100.", "Noted."))
+    rows = log.recent(limit=1000)
+    assert len([r for r in rows if r.outcome != "blocked"]) == len(recorder.requests)
+    assert {r.endpoint for r in rows} == {f"memory server {chroma_server}"}
+    assert all(r.status is not None for r in rows if r.outcome == "sent")
+    (blocked,) = [r for r in rows if r.outcome == "blocked"]
+    assert blocked.body == "" and blocked.path.endswith("/upsert")
+    assert any("A short poem." in r.body for r in rows)
+    assert not any("555 0100" in r.body for r in rows)
 
 
 async def test_the_running_app_indexes_on_the_server_what_the_cloud_saw(

@@ -12,9 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from app.cli import main
+from router.ledger.store import Ledger
+from router.paths import TandemPaths
 from router.privacy.detectors.registry import default_detectors
 from router.privacy.scan import Scanner
+from router.runtime.compose import build_runtime
 from router.types import TurnRequest
+from tests.router.memory.conftest import chroma_server  # noqa: F401 (a fixture)
+from tests.support.fault_server import CLOUD_TEXT, FaultServer
 from tests.support.offline import block_outbound
 from tests.support.pipeline import collect, finished, make_pipeline
 
@@ -60,4 +66,59 @@ def test_a_full_scan_and_a_local_turn_make_no_outbound_connection(
     pipeline = make_pipeline(scanner=scanner)
     turn = finished(asyncio.run(collect(pipeline, TEXT))).turn
     assert turn.route is not None and turn.route.endpoint == "local"
+    assert attempts == []
+
+
+@pytest.mark.usefixtures("fresh_tldextract")
+async def test_a_cloud_turn_reaches_only_its_configured_endpoint(
+    monkeypatch: pytest.MonkeyPatch, tandem_home: TandemPaths, tiny_gguf: Path
+) -> None:
+    # The whole runtime as configured: real detectors and rules, the anthropic SDK, the
+    # memory index; the one endpoint configured listens on loopback, everything else is shut.
+    attempts = block_outbound(monkeypatch)
+    monkeypatch.setenv("TANDEM_LOCAL__MODEL", str(tiny_gguf))
+    monkeypatch.setenv("CLOUD_KEY", "sk-ant-api03-offline-test-key-000000000000000")
+    async with FaultServer(["ok"]) as cloud:
+        tandem_home.config_file.write_text(
+            '[routing]\npolicy = "prefer_remote"\n[generation]\nmax_tokens = 8\n'
+            '[[endpoints]]\nname = "cloud"\nkind = "cloud"\napi = "anthropic"\n'
+            f'model = "claude-haiku-4-5"\nbase_url = "{cloud.url}"\napi_key_env = "CLOUD_KEY"\n'
+        )
+        runtime = build_runtime(tandem_home)
+        try:
+            sent = finished(await collect(runtime.pipeline, "Tell me a story about a cat.")).turn
+            kept = finished(await collect(runtime.pipeline, TEXT, session_id="other")).turn
+            await runtime.pipeline.drain()  # the memory index, after the turns
+        finally:
+            await runtime.aclose()
+    assert sent.route is not None and sent.route.endpoint == "cloud"
+    assert sent.answer == CLOUD_TEXT and cloud.requests == 1
+    assert kept.route is not None and kept.route.endpoint == "local"  # the card keeps it here
+    assert attempts == []
+
+
+@pytest.mark.usefixtures("fresh_tldextract")
+@pytest.mark.parametrize("where", ["device", "device and server"])
+def test_an_index_rebuild_and_search_make_no_outbound_connection(
+    where: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tandem_home: TandemPaths,
+    capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
+) -> None:
+    if where == "device and server":  # a shared memory server, configured, on loopback
+        url = request.getfixturevalue("chroma_server")
+        tandem_home.config_file.write_text(f'[memory]\nserver_url = "{url}"\n')
+    ledger = Ledger(tandem_home.ledger_file)
+    session = ledger.create_session("Bread")
+    turn = ledger.begin_turn(session, "How do I keep my sourdough starter alive?")
+    ledger.finish_turn(turn.id, status="complete", answer="Feed it daily.", route=None, usage=None)
+    ledger.close()
+    attempts = block_outbound(monkeypatch)
+    # The embedding model comes from an installed package; Chroma runs embedded.
+    assert main(["memory", "rebuild"]) == 0
+    # Across conversations: with a server, the rules (NER, tldextract) screen the query.
+    assert main(["memory", "search", "feeding a bread starter"]) == 0
+    out = capsys.readouterr().out
+    assert f"({where})" in out and "sourdough" in out
     assert attempts == []

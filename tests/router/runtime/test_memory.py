@@ -9,9 +9,13 @@ from router.endpoints.fake import FakeEndpoint
 from router.errors import TandemError
 from router.memory.store import open_memory
 from router.paths import TandemPaths
+from router.privacy.detectors.base import FunctionDetector
+from router.privacy.scan import Scanner
 from router.runtime.compose import build_runtime
+from router.runtime.memory import ScannerScreen
 from router.settings.config import load_settings
 from router.types import Message, TurnRequest
+from tests.router.privacy.test_scan import fake_detect
 
 
 async def test_completed_turns_are_indexed_and_searchable_after_a_restart(
@@ -72,3 +76,23 @@ def test_a_failing_index_falls_back_to_embedding_here(tmp_path: Path) -> None:
     retriever = HybridMemoryRetriever(_Hits(None), "s1", lexical_weight=0, neighbour_weight=0)  # type: ignore[arg-type]
     ranked = retriever.rank("where is the wedding?", turns)
     assert ranked[0].turn.turn_id == "a" and ranked[0].score > 0
+
+
+def test_the_rules_decide_what_of_a_search_query_may_reach_a_memory_server() -> None:
+    screen = ScannerScreen(lambda: Scanner(detectors=[FunctionDetector(fake_detect)]))
+    assert screen.shareable("card 4111 1111 1111 1111, is it valid?") is None  # keep-local
+    assert screen.shareable("mail bob@example.com the notes") == "mail [EMAIL_ADDRESS_1] the notes"
+    assert screen.shareable("how do I bake bread?") == "how do I bake bread?"
+
+
+async def test_the_running_apps_memory_screens_queries_with_the_pipelines_rules(
+    tandem_home: TandemPaths,
+) -> None:
+    runtime = build_runtime(
+        tandem_home, endpoints={"local": FakeEndpoint(name="local", kind="local")}
+    )
+    assert runtime.memory is not None and runtime.memory.screen is not None
+    runtime.pipeline.scanner = Scanner(detectors=[FunctionDetector(fake_detect)])
+    # The pipeline's scanner of the moment (rules edited live), not the one at start-up.
+    assert runtime.memory.screen.shareable("card 4111 1111 1111 1111") is None
+    await runtime.aclose()

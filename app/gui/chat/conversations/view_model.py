@@ -3,7 +3,8 @@
 Search asks the memory (Chroma, like `tandem memory search`) for the turns most
 similar to the query, off the event loop, and lists their conversations best
 first; titles containing the query come first. Without a memory index it
-falls back to matching titles and the text of the turns.
+falls back to matching titles and the text of the turns. A query the privacy
+rules keep on the device is not sent to a shared memory server; the list says so.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ class ConversationsViewModel:
     async def search(self, query: str) -> None:
         """Show the conversations matching `query`; a blank query lists them all."""
         self.query = query.strip()
-        self.error = None
+        self.error = self.notice = None
         if not self.query:
             self.refresh()
             return
@@ -130,8 +131,9 @@ class ConversationsViewModel:
                     found.append(_item(s, turn.user_text))
                     seen.add(s.id)
             return found
-        hits = await asyncio.to_thread(lambda: memory.store().search(query, k=SEARCH_HITS))
-        for hit in hits:
+        result = await asyncio.to_thread(lambda: memory.store().search_report(query, k=SEARCH_HITS))
+        self.notice = result.note or None  # a query the rules keep here skips a memory server
+        for hit in result.hits:
             session = by_id.get(hit.session_id)
             if session is None or hit.session_id in seen or hit.score < MIN_SCORE:
                 continue

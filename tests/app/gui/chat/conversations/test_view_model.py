@@ -8,6 +8,8 @@ import pytest
 from app.gui.chat.conversations.view_model import ConversationsViewModel
 from app.gui.chat.view_model import ChatViewModel
 from router.endpoints.fake import FakeEndpoint
+from router.memory.records import SERVER_SKIPPED, MemorySearch
+from router.memory.store import MemoryStore
 from router.paths import TandemPaths
 from router.runtime.compose import Runtime, build_runtime
 
@@ -134,6 +136,33 @@ async def test_search_asks_the_memory_index_for_similar_turns(
         await vm.delete(bread)
         await vm.search("baking a loaf")
         assert bread not in [i.id for i in vm.items]
+
+
+class _DeviceOnlyStore:
+    """A memory whose server a privacy rule kept this search away from."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self.store = store
+
+    def search_report(self, query: str, *, k: int) -> MemorySearch:
+        return MemorySearch(self.store.search(query, k=k), server_skipped=True)
+
+
+async def test_a_search_kept_off_the_memory_server_says_so(
+    fake_runtime: RuntimeFactory,
+) -> None:
+    async with fake_runtime(local()) as runtime:
+        trip, _ = await two_conversations(runtime)
+        await runtime.pipeline.drain()
+        memory = runtime.memory
+        assert memory is not None
+        device_only = _DeviceOnlyStore(memory.store())
+        memory.store = lambda: device_only  # type: ignore[method-assign,assignment,return-value]
+        vm = ConversationsViewModel(runtime)
+        await vm.search("holiday in Portugal")
+        assert vm.items[0].id == trip and vm.notice == SERVER_SKIPPED
+        await vm.search("  ")
+        assert vm.notice is None
 
 
 async def test_a_failing_memory_index_still_matches_titles_and_says_why(
