@@ -270,6 +270,12 @@ class PackedContext(_Frozen):
     dropped_turns: int = Field(
         default=0, ge=0, description="Earlier turns left out because they did not fit."
     )
+    holds_kept_local: bool = Field(
+        default=False,
+        exclude=True,  # about the messages, not part of what is sent
+        description="Whether the messages carry an earlier turn, or a summary, that a privacy "
+        "rule kept on this device: then nothing of this turn may leave through a tool.",
+    )
 
 
 class Turn(BaseModel):

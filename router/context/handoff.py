@@ -167,9 +167,7 @@ def pack_handoff(
     included = sorted([*recent_seqs, *(s.turn.seq for s in builder.retrieved)])
     dropped = len(ordered) - len(included)
     return PackedHandoff(
-        packed=PackedContext(
-            messages=messages, input_tokens=builder.count(), dropped_turns=dropped
-        ),
+        packed=_packed(builder, messages, dropped, summary),
         stable_prefix_messages=1 if messages[0].role == "system" else 0,
         included_turn_seqs=tuple(included),
         retrieved_turn_seqs=tuple(sorted(s.turn.seq for s in builder.retrieved)),
@@ -177,6 +175,22 @@ def pack_handoff(
         dropped_turns=dropped,
         withheld_turns=len(ordered) - len(eligible),
         budget=budget,
+    )
+
+
+def _packed(
+    builder: _Builder, messages: tuple[Message, ...], dropped: int, summary: SessionSummary | None
+) -> PackedContext:
+    """The packed context, marked when its turns or summary carry text kept on this device."""
+    turns = [*builder.recent, *(s.turn for s in builder.retrieved)]
+    kept = any(t.privacy_action == "keep_local" for t in turns) or (
+        bool(builder.summary) and summary is not None and summary.privacy_action == "keep_local"
+    )
+    return PackedContext(
+        messages=messages,
+        input_tokens=builder.count(),
+        dropped_turns=dropped,
+        holds_kept_local=kept,
     )
 
 

@@ -72,6 +72,11 @@ def history_turns(turns: Sequence[Turn]) -> list[HistoryTurn]:
     return [HistoryTurn.from_turn(t) for t in turns if t.status == "complete"]
 
 
+def any_kept_local(turns: Sequence[Turn]) -> bool:
+    """Whether a completed turn of `turns` was kept on this device (its route says so)."""
+    return any(t.privacy_action == "keep_local" for t in history_turns(turns))
+
+
 @dataclass(frozen=True)
 class ScoredTurn:
     """A candidate turn and its relevance to a query (higher is more relevant)."""

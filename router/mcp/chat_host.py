@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 ASSISTANT = "Tandem's assistant"
 """Who asks for a capture in the consent dialog when the chat's model calls the camera."""
+CAPTURE_TOOL = "camera__capture"
+"""The capture tool as the chat's models (and the host's dialog) name it."""
 _CONSENT_MARGIN_S = 5.0  # the capture itself must still fit in the host's call timeout
 
 
@@ -46,15 +48,27 @@ class ChatCaptureConsent:
 
     No callback means no: the chat has no MCP client to elicit from, and the
     camera never captures without the user's go-ahead.
+
+    The host may already have asked about the same capture in its own dialog (a
+    capture set to `ask`, or one that followed untrusted text, whose dialog says
+    why): that yes counts, so the user is asked once (as router/mcp/write_confirm.py
+    does for file changes).
     """
 
-    def __init__(self, devices: DeviceBackends) -> None:
+    def __init__(self, devices: DeviceBackends, host: ToolHost | None = None) -> None:
         self._devices = devices
+        self.host = host
+        """The host the camera server runs in (set once built)."""
 
     async def __call__(self, request: CaptureRequest) -> bool:
         """True only when the user allowed this one capture."""
         from mcp_servers.camera import CaptureRequest
 
+        if self.host is not None and any(
+            (args.get("camera") or None) == request.camera
+            for args in self.host.allowed_running(CAPTURE_TOOL)
+        ):
+            return True  # the user just allowed this very capture in the host's dialog
         consent = self._devices.camera_consent
         if consent is None:
             return False
@@ -94,18 +108,21 @@ def build_chat_host(
             roots=tuple(settings.roots), write_enabled=settings.files_write, confirm=confirm_writes
         )
         builtin["files"] = build_files_server(config)
+    capture_consent = ChatCaptureConsent(devices)
     if "camera" in settings.builtin and devices.camera is not None:
-        builtin["camera"] = _camera_server(settings, devices)
+        builtin["camera"] = _camera_server(settings, devices, capture_consent)
     # files needs roots and camera a device camera: without them they are left out quietly.
     wanted = [n for n in settings.builtin if n in builtin or n not in ("files", "camera")]
     host = build_host(
         settings.model_copy(update={"builtin": wanted}), builtin, egress_policy=egress
     )
-    confirm_writes.host = host
+    confirm_writes.host = capture_consent.host = host
     return host
 
 
-def _camera_server(settings: McpSettings, devices: DeviceBackends) -> MCPServer[Any]:
+def _camera_server(
+    settings: McpSettings, devices: DeviceBackends, consent: ChatCaptureConsent
+) -> MCPServer[Any]:
     from mcp_servers.camera import CameraConfig, build_camera_server
     from mcp_servers.current_devices import CurrentCamera
 
@@ -114,7 +131,7 @@ def _camera_server(settings: McpSettings, devices: DeviceBackends) -> MCPServer[
     wait = min(settings.confirm_timeout_s, settings.call_timeout_s - _CONSENT_MARGIN_S)
     config = CameraConfig(
         backend=CurrentCamera(lambda: devices.camera, _no_camera, fallback_source="none"),
-        consent=ChatCaptureConsent(devices),
+        consent=consent,
         elicit=False,
         consent_timeout_s=max(wait, 1.0),
     )

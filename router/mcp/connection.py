@@ -4,6 +4,12 @@ The SDK's `Client` enters anyio task groups and cancel scopes, which must be
 left by the task that entered them. The host is started and closed from
 whichever tasks the app uses, so each connection lives in a dedicated task
 that opens the client, waits to be told to stop, and closes it.
+
+A connection can drop while the host runs: a server that restarts, or an HTTP
+transport whose request the egress guard blocked (the SDK's transport ends the
+whole session when one of its requests raises). The host then finds it closed
+and connects again (`ServerConnection.reopened`), and tells the model a blocked
+call was blocked by the guard, not that the connection closed (`guard_block`).
 """
 
 from __future__ import annotations
@@ -15,6 +21,10 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
 from mcp import Client
+from mcp.shared.exceptions import MCPError
+from mcp_types import CONNECTION_CLOSED
+
+from router.errors import EgressBlockedError
 
 _log = logging.getLogger(__name__)
 
@@ -31,13 +41,47 @@ class ServerConnection:
         self.client: Client | None = None
         self.error: str | None = None
         """Why the connection failed or dropped, for the settings screen."""
+        self.failure: BaseException | None = None
+        """What ended the connection once it was open, if it dropped."""
         self._task: asyncio.Task[None] | None = None
         self._stop: asyncio.Event | None = None
+        self._reopen = asyncio.Lock()
+
+    @property
+    def closed(self) -> bool:
+        """Whether there is no live client: never opened, closed, or dropped."""
+        return self._task is None or self._task.done() or self.client is None
+
+    async def reopened(self, timeout_s: float) -> Client:
+        """The live client, connecting again first if the connection dropped.
+
+        Raises what `open` raises when the server cannot be reached. Calls that
+        find it closed at the same time connect once.
+        """
+        async with self._reopen:
+            if self.closed:
+                await self.close()  # reap the ended task
+                _log.info("MCP server %s: connecting again (%s)", self.name, self.error)
+                await self.open(timeout_s)
+        assert self.client is not None  # open() returned: connected
+        return self.client
+
+    async def ended(self, timeout_s: float) -> BaseException | None:
+        """Wait at most `timeout_s` for a dropping connection to end; what ended it, if anything.
+
+        A call sees "Connection closed" a moment before the connection's task has
+        finished and kept why.
+        """
+        task = self._task
+        if task is not None and not task.done():
+            await asyncio.wait({task}, timeout=timeout_s)
+        return self.failure
 
     async def open(self, timeout_s: float) -> None:
         """Connect, or raise what went wrong (a timeout included) with the task cleaned up."""
         loop = asyncio.get_running_loop()
         ready: asyncio.Future[None] = loop.create_future()
+        self.failure = None
         self._stop = asyncio.Event()
         self._task = loop.create_task(self._run(ready, self._stop), name=f"mcp:{self.name}")
         try:
@@ -62,7 +106,7 @@ class ServerConnection:
             if not ready.done():
                 ready.set_exception(exc)
             else:
-                self.error = _describe(exc)
+                self.failure, self.error = exc, _describe(exc)
                 _log.warning("MCP server %s disconnected: %s", self.name, self.error)
         finally:
             self.client = None
@@ -88,3 +132,24 @@ def _describe(exc: BaseException) -> str:
     while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
         exc = exc.exceptions[0]
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def connection_closed(exc: BaseException) -> bool:
+    """Whether a call failed because its connection closed under it."""
+    return isinstance(exc, MCPError) and exc.code == CONNECTION_CLOSED
+
+
+def guard_block(exc: BaseException | None) -> EgressBlockedError | None:
+    """The egress guard's block inside `exc` (a group, a cause, a context), if any."""
+    pending, seen = [exc], set()
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:  # chains can loop
+            continue
+        seen.add(id(current))
+        if isinstance(current, EgressBlockedError):
+            return current
+        if isinstance(current, BaseExceptionGroup):
+            pending += current.exceptions
+        pending += [current.__cause__, current.__context__]
+    return None

@@ -23,7 +23,7 @@ from mcp import Client, StdioServerParameters
 from mcp.client.streamable_http import streamable_http_client
 from mcp.server.mcpserver import MCPServer
 
-from router.mcp.connection import ServerConnection
+from router.mcp.connection import ServerConnection, connection_closed, guard_block
 from router.mcp.results import result_text, truncate
 from router.mcp.settings import Permission
 from router.mcp.untrusted import confirmation_reason, refusal, side_effecting
@@ -37,6 +37,7 @@ SEPARATOR = "__"
 _MAX_NAME = 64  # the longest tool name the Anthropic and OpenAI APIs accept
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 _MAX_PAGES = 50  # a server whose listing never ends cannot hang the host
+_DROP_WAIT_S = 5.0  # prior: a dropped connection's task ends within a few loop turns
 
 
 @dataclass(frozen=True)
@@ -295,10 +296,13 @@ class ToolHost:
         consent = await self._consent(call, route, followed)
         if consent.refusal is not None:
             return _error(call, consent.refusal)
-        server = self._servers[route.server]
-        client = server.connection.client if server.connection else None
-        if client is None:
+        connection = self._servers[route.server].connection
+        if connection is None:
             return _error(call, f"the MCP server {route.server} is not connected")
+        try:  # a connection that dropped (a restart, a guard block) is made again
+            client = await connection.reopened(self.connect_timeout_s)
+        except Exception as exc:
+            return _error(call, f"the MCP server {route.server} is not connected: {_reason(exc)}")
         if consent.asked:
             self._allowed_running.append(call)
         try:
@@ -307,7 +311,7 @@ class ToolHost:
         except TimeoutError:
             return _error(call, f"{call.name} did not answer within {self.call_timeout_s:g} s")
         except Exception as exc:  # the model reads the reason and can try something else
-            return _error(call, f"{call.name} failed: {_reason(exc)}")
+            return _error(call, await _failure(call, connection, exc))
         finally:
             if consent.asked:
                 self._allowed_running.remove(call)
@@ -372,6 +376,20 @@ async def _list_tools(client: Client) -> list[Any]:
         if cursor is None:
             break
     return tools
+
+
+async def _failure(call: ToolCall, connection: ServerConnection, exc: Exception) -> str:
+    """Why `call` failed, as the model reads it; a guard block says so (never the value)."""
+    block = guard_block(exc)
+    if block is None and connection_closed(exc):
+        # The guard's error ended the connection's task rather than this call.
+        block = guard_block(await connection.ended(_DROP_WAIT_S))
+    if block is not None:
+        return (
+            f"{call.name} was not sent: the privacy guard {block.message}; leave that data "
+            "out, or use a tool on this device"
+        )
+    return f"{call.name} failed: {_reason(exc)}"
 
 
 def _error(call: ToolCall, message: str) -> ToolResult:

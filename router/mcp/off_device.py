@@ -8,6 +8,10 @@ Before such a call its arguments pass the turn's privacy scan and rules:
   the user sees the same sentence (`PreparedCall.refusal`). That covers values the
   detectors find in the arguments and values the turn already knows to keep
   local, however the model spelled them (a card number without its spaces);
+- in a turn whose context holds text a rule keeps local, every call is refused
+  (`kept_turn_refusal`, decided by the tool loop): a rule may keep text for its
+  source or topic (a diary server, a health question) with no value in it that
+  this scan or the guard would know again, and the model may have copied it;
 - a value a rule redacts leaves only as its placeholder, the one the cloud would
   have got. So placeholders an off-device model wrote are not restored, and real
   values a device model wrote, or copied from a tool result, are replaced.
@@ -51,6 +55,18 @@ def refusal(name: str, reason: str) -> str:
     return (
         f"{name} was not sent: the call {reason}, which your privacy rules keep on this "
         "device; leave that out, or use a tool on this device"
+    )
+
+
+def kept_turn_refusal(name: str, source: str) -> str:
+    """The sentence the model and the user read when the turn holds kept-local text.
+
+    `source` says which: "rule: diary", or "an earlier turn of this conversation".
+    """
+    return (
+        f"{name} was not sent: this turn holds text your privacy rules keep on this device "
+        f"({source}), so no tool on another machine may be called in it; ask in a new "
+        "conversation without that text, or use a tool on this device"
     )
 
 

@@ -24,7 +24,7 @@ class ToolCalled(BaseModel):
     notice: str | None = Field(
         default=None,
         description="For the user: why the call was not sent (a privacy rule keeps what its "
-        "arguments carry on this device); None when it was.",
+        "arguments carry, or what the turn holds, on this device); None when it was.",
     )
 
 

@@ -27,6 +27,7 @@ from functools import partial
 
 from router.context.pack import pack
 from router.context.stage import ContextStage
+from router.context.turns import any_kept_local
 from router.endpoints.base import Endpoint
 from router.errors import EgressBlockedError, EndpointError, TandemError
 from router.ledger.commit import commit
@@ -355,13 +356,17 @@ class TurnPipeline:
                 system_prompt=self.system_prompt,
                 reserve_output_tokens=self.generation.max_tokens,
             ).packed
-        return pack(
+        packed = pack(
             request,
             history,
             endpoint,
             system_prompt=self.system_prompt,
             reserve_output_tokens=self.generation.max_tokens,
         )
+        # Plain packing does not know which turn each message came from: any kept-local
+        # turn of the conversation counts as carried.
+        kept = any_kept_local(self.ledger.turns(request.session_id))
+        return packed.model_copy(update={"holds_kept_local": kept})
 
     def _commit(self, turn: Turn, outcome: Outcome) -> Turn:
         """Stage `ledger.commit`, the one place a turn's end is persisted."""

@@ -9,7 +9,9 @@ the attempt with `Outcome.move_local` (the pipeline hands the turn to the device
 
 A call to a tool on another machine (an HTTP MCP server) is an outbound request:
 its arguments are scanned and redacted like one, and a value a rule keeps local
-refuses it (router/mcp/off_device.py). Tools on this device get the real values.
+refuses it (router/mcp/off_device.py); so does any text a rule keeps local in the
+turn's context, found or not in the arguments (`kept_local_source`). Tools on
+this device get the real values.
 
 Tool results, attached files, retrieved memory and the summary are untrusted: a
 call asked for after such text has entered the context goes to the host with
@@ -32,7 +34,7 @@ from router.errors import EgressBlockedError
 from router.ledger.pseudonyms import PseudonymStore
 from router.ledger.sent import SentRecord
 from router.mcp.host import ToolHost
-from router.mcp.off_device import PreparedCall, prepare_off_device
+from router.mcp.off_device import PreparedCall, kept_turn_refusal, prepare_off_device
 from router.mcp.select import relevant_servers_tools
 from router.mcp.turn import ToolCalled, exchange, restored_call
 from router.privacy import egress
@@ -184,7 +186,12 @@ class ToolLoop:
         )
         pseudonymizer.register(state.report.redact_values)
         kept = [p for p in state.report.protected if p.action == "keep_local"]
-        return prepare_off_device(requested, self.scanner, pseudonymizer, kept)
+        prepared = prepare_off_device(requested, self.scanner, pseudonymizer, kept)
+        held = kept_local_source(state, attempt)
+        if prepared.refusal is None and held is not None:
+            refusal = kept_turn_refusal(requested.name, held)
+            return PreparedCall(requested, refusal, prepared.protected)
+        return prepared
 
     def _with_pseudonymizer(self, state: TurnState, attempt: Attempt) -> Attempt:
         """An off-device attempt with tool rounds gets placeholders for their redact values."""
@@ -212,6 +219,19 @@ class ToolLoop:
         packed = attempt.packed.model_copy(update={"messages": messages})
         egress.check_outbound(outbound_bytes(packed), state.report)
         return messages
+
+
+def kept_local_source(state: TurnState, attempt: Attempt) -> str | None:
+    """Why the attempt's context holds text a rule keeps on the device, or None.
+
+    The whole turn counts, not only its values: a rule may keep text for where it
+    came from or what it is about, and nothing would recognise a copy of it.
+    """
+    if state.report.keep_local or attempt.decision.privacy_action == "keep_local":
+        return f"rule: {state.report.rule}" if state.report.rule else "kept local"
+    if attempt.packed.holds_kept_local:
+        return "an earlier turn of this conversation"
+    return None
 
 
 def _shown(

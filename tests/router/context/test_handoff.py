@@ -151,6 +151,8 @@ def test_keep_local_turns_and_summaries_never_reach_a_remote_endpoint(
     text = "\n".join(m.content for m in out.packed.messages)
     private = {t.seq for t in history if t.privacy_action == "keep_local"}
     assert out.packed.input_tokens <= budget
+    # The packed context knows whether it carries kept-local text (the tool loop asks).
+    assert out.packed.holds_kept_local == ("-keep_local" in text)
     if kind == "local":
         assert out.withheld_turns == 0
         return

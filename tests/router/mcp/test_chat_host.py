@@ -10,7 +10,7 @@ from mcp_servers.camera import CameraError, CaptureRequest
 from mcp_servers.current_devices import CurrentCamera
 from mcp_servers.sensors import HostSensors
 from router.mcp.chat_host import ASSISTANT, DeviceBackends, build_chat_host
-from router.mcp.host import ToolHost
+from router.mcp.host import ToolHost, ToolRequest
 from router.mcp.settings import McpSettings
 from router.privacy.detectors.base import FunctionDetector
 from router.privacy.guard import EgressPolicy
@@ -124,6 +124,59 @@ async def test_an_unanswered_dialog_is_a_refusal_before_the_call_times_out() -> 
         result = await host.call(CAPTURE)
     assert result.is_error and "did not allow" in result.content, result.content
     assert camera.captured == []
+
+
+class Dialogs:
+    """Every dialog the user sees: the host's (with its reason) and the camera's own."""
+
+    def __init__(self) -> None:
+        self.shown: list[str] = []
+
+    async def host(self, request: ToolRequest) -> bool:
+        self.shown.append(f"host: {request.name} ({request.reason})")
+        return True
+
+    async def camera(self, request: CaptureRequest) -> bool:
+        self.shown.append(f"camera: {request.camera}")
+        return True
+
+
+FOLLOWED = "files__read(notes.txt)"
+
+
+async def test_a_capture_after_untrusted_text_asks_once_and_says_why() -> None:
+    camera, dialogs = FakeCamera(), Dialogs()
+    host = chat_host(DeviceBackends(camera=camera, camera_consent=dialogs.camera))
+    host.confirm = dialogs.host
+    async with host:
+        result = await host.call(CAPTURE, followed=FOLLOWED)
+    assert not result.is_error, result.content
+    reason = f"this request followed text from {FOLLOWED}"
+    assert dialogs.shown == [f"host: camera__capture ({reason})"]
+    assert camera.captured == [None]
+
+
+async def test_a_capture_set_to_ask_asks_once() -> None:
+    camera, dialogs = FakeCamera(), Dialogs()
+    devices = DeviceBackends(camera=camera, camera_consent=dialogs.camera)
+    host = chat_host(devices, builtin_permission="ask")
+    host.confirm = dialogs.host
+    usb = CAPTURE.model_copy(update={"arguments": {"camera": "usb-2"}})
+    async with host:
+        result = await host.call(usb)
+    assert not result.is_error, result.content
+    assert dialogs.shown == ["host: camera__capture (None)"]
+    assert camera.captured == ["usb-2"]
+
+
+async def test_a_capture_the_host_did_not_ask_about_still_asks_the_camera_dialog() -> None:
+    camera, dialogs = FakeCamera(), Dialogs()
+    host = chat_host(DeviceBackends(camera=camera, camera_consent=dialogs.camera))
+    host.confirm = dialogs.host  # allowed in the settings and nothing untrusted: no host dialog
+    async with host:
+        result = await host.call(CAPTURE)
+    assert not result.is_error, result.content
+    assert dialogs.shown == ["camera: None"]
 
 
 def test_a_current_camera_reports_its_current_cameras_source() -> None:

@@ -135,3 +135,28 @@ async def test_a_host_built_without_a_policy_still_sends_through_the_guard(
         assert result.is_error
         assert calls.count == before
         assert host.egress_policy.blocked >= 1
+
+
+async def test_after_a_guard_block_the_model_reads_why_and_later_calls_still_work(
+    http_server: tuple[str, Calls],
+) -> None:
+    url, calls = http_server
+    policy = EgressPolicy()
+    host = ToolHost(egress_policy=policy)
+    host.add_http("remote", url, token=TOKEN, permission="allow")
+    card = "4111 1111 1111 1111"
+    async with host:
+        before = calls.count
+        with policy.protect([card]):
+            blocked = await host.call(
+                ToolCall(id="c", name="remote__explode", arguments={"reason": card})
+            )
+        assert blocked.is_error and calls.count == before
+        assert blocked.content.startswith("remote__explode was not sent: the privacy guard")
+        assert card not in blocked.content
+        # The block must not cost the server: the next calls reach it.
+        for n in range(2):
+            result = await host.call(ToolCall(id=f"b{n}", name="remote__battery"))
+            assert not result.is_error, result.content
+            assert '"percent": 87.0' in result.content
+        assert calls.count == before + 2
