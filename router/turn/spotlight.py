@@ -139,8 +139,8 @@ def _marked_file(att: Attachment, marker: str, folder: Path) -> Attachment:
     """`att`, or its copy with the text marked as data when it is a readable text file."""
     try:
         text = read_text_file(att.path, att.mime_type, att.name) if att.path else None
-    except OSError:
-        return att  # unreadable: the endpoint leaves it out with a note
+    except (OSError, ValueError):
+        return att  # unreadable or undecodable: sent (or left out) exactly as before
     if text is None:
         return att
     folder.mkdir(parents=True, exist_ok=True)
