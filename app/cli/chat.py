@@ -30,6 +30,7 @@ from router import (
     new_id,
 )
 
+_MAX_REASON = 300  # a reason is one line of the terminal, not a whole error page
 HELP = "commands: /new starts a new conversation, /quit exits; Ctrl-C stops an answer"
 
 
@@ -57,14 +58,25 @@ async def answer(runtime: Runtime, request: TurnRequest, out: TextIO, info: Text
             info.write(f"[{event.summary}]\n")
             info.flush()
         elif isinstance(event, ToolCalled):
-            outcome = "refused or failed" if event.result.is_error else "done"
-            info.write(f"[{event.notice or f'tool {event.call.name}: {outcome}'}]\n")
+            info.write(f"[{event.notice or f'tool {event.call.name}: {tool_outcome(event)}'}]\n")
             info.flush()
     out.write("\n")
     if finished:
         info.write(describe_turn(finished) + "\n")
     info.flush()
     return finished
+
+
+def tool_outcome(called: ToolCalled) -> str:
+    """`done`, or why the call was refused or failed (the terminal cannot ask the user, so a
+    call that needed a yes says so here: "refused: needs your confirmation because ...")."""
+    if not called.result.is_error:
+        return "done"
+    first = called.result.content.strip().splitlines()[0] if called.result.content.strip() else ""
+    reason = first.removeprefix(f"{called.call.name} ")
+    if len(reason) > _MAX_REASON:
+        reason = reason[: _MAX_REASON - 1] + "…"
+    return reason or "refused or failed"
 
 
 def _pick_session(runtime: Runtime, session: str | None, new: bool) -> str:

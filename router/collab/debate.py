@@ -37,7 +37,9 @@ async def run_debate(
                     team.send(sender, receiver, said.text, step=r, source=said)
                     heard[receiver].append(said.text)
         calls = [
-            Call(agent=i, step=r, prompt=debate_prompt(question, latest[i].text, peers))
+            Call(
+                agent=i, step=r, prompt=debate_prompt(question, latest[i].text, peers, team.marker)
+            )
             for i, peers in heard.items()
             if peers  # an agent that heard nothing keeps its answer
         ]
@@ -78,7 +80,7 @@ async def _judge(
         Call(
             agent=judge,
             step=step,
-            prompt=judge_prompt(question, list(finals.values())),
+            prompt=judge_prompt(question, list(finals.values()), team.marker),
             role="judge",
         )
     )

@@ -43,7 +43,12 @@ async def run_divide(team: Team, task: str) -> tuple[str, str, int]:
             team.send(result.agent, coordinator, result.text, step=2, source=result)
         pairs.append((subtask.text, text))
     final = await team.ask(
-        Call(agent=coordinator, step=2, prompt=aggregator_prompt(task, pairs), role="aggregator")
+        Call(
+            agent=coordinator,
+            step=2,
+            prompt=aggregator_prompt(task, pairs, team.marker),
+            role="aggregator",
+        )
     )
     solved = sum(1 for r in results if r.text)
     how = f"{solved} of {len(subtasks)} subtask(s) solved by {len(workers)} worker(s), combined"

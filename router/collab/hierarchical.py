@@ -24,7 +24,7 @@ async def run_hierarchical(team: Team, task: str, max_steps: int) -> tuple[str, 
     observations: list[Observation] = []
     for step in range(max_steps):
         team.step(step, f"step {step}: supervisor plans")
-        prompt = supervisor_prompt(task, labels, observations)
+        prompt = supervisor_prompt(task, labels, observations, team.marker)
         reply = await team.ask(Call(agent=supervisor, step=step, prompt=prompt, role="supervisor"))
         action = parse_action(reply.text, step, workers) or _monitor(
             reply.text, task, step, workers, observations
@@ -39,7 +39,7 @@ async def run_hierarchical(team: Team, task: str, max_steps: int) -> tuple[str, 
         Call(
             agent=supervisor,
             step=max_steps,
-            prompt=aggregator_prompt(task, pairs),
+            prompt=aggregator_prompt(task, pairs, team.marker),
             role="aggregator",
         )
     )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from router.collab.agents import Agent
 from router.collab.records import TeamResult
+from router.context.turns import TEAM_POLICY
 from router.ledger.commit import commit
 from router.ledger.store import Ledger
 from router.types import EndpointKind, FindingAction, RouteDecision, Turn, Usage
@@ -24,7 +25,7 @@ def team_route(result: TeamResult, agents: Sequence[Agent]) -> RouteDecision:
     return RouteDecision(
         endpoint="team",
         endpoint_kind=kind,
-        policy="team",
+        policy=TEAM_POLICY,
         reason=f"{result.pattern} over {result.topology} with {len(active)} agents: "
         f"{result.reason}{privacy}",
         privacy_action=action,

@@ -1,4 +1,10 @@
-"""The prompts each pattern sends, and how answers are read back (votes, plans, actions)."""
+"""The prompts each pattern sends, and how answers are read back (votes, plans, actions).
+
+Other agents' answers are untrusted (an off-device agent or a peer device may
+relay injected instructions), so a prompt carries each inside a data block with
+the run's marker (`router.turn.spotlight`). A coordinator's assignments to a
+worker are not marked: following them is the worker's job.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +16,15 @@ from collections.abc import Mapping, Sequence
 from pydantic import ValidationError
 
 from router.collab.records import Assignment, Observation, SupervisorAction
+from router.turn.spotlight import spotlight
 
 _NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 _LIST_ITEM = re.compile(r"^\s*(?:\d+[.):]|[-*•])\s+(.+?)\s*$")
 
 
-def debate_prompt(question: str, own: str, peers: Sequence[str]) -> str:
+def debate_prompt(question: str, own: str, peers: Sequence[str], marker: str) -> str:
     """A revision request: the question, this agent's last answer, and what it heard."""
-    heard = "\n\n".join(f"Answer {i + 1}:\n{text}" for i, text in enumerate(peers))
+    heard = _answers(peers, "another agent", marker)
     return (
         f"Question: {question}\n\nYour previous answer:\n{own}\n\n"
         f"Other agents answered:\n{heard}\n\n"
@@ -26,9 +33,9 @@ def debate_prompt(question: str, own: str, peers: Sequence[str]) -> str:
     )
 
 
-def judge_prompt(question: str, answers: Sequence[str]) -> str:
+def judge_prompt(question: str, answers: Sequence[str], marker: str) -> str:
     """The judge's request: every final answer of the debate."""
-    listed = "\n\n".join(f"Answer {i + 1}:\n{text}" for i, text in enumerate(answers))
+    listed = _answers(answers, "an agent", marker)
     return (
         f"Question: {question}\n\n{listed}\n\n"
         "Which answer is right? Explain briefly and give the final answer on the last line."
@@ -40,9 +47,11 @@ def worker_prompt(task: str, subtask: str) -> str:
     return f"Overall task: {task}\n\nYour subtask: {subtask}\n\nSolve your subtask."
 
 
-def aggregator_prompt(task: str, results: Sequence[tuple[str, str]]) -> str:
+def aggregator_prompt(task: str, results: Sequence[tuple[str, str]], marker: str) -> str:
     """The synthesis request: each subtask with its worker's answer."""
-    parts = "\n\n".join(f"Subtask: {s}\nAnswer: {a}" for s, a in results)
+    parts = "\n\n".join(
+        f"Subtask: {s}\nAnswer:\n{spotlight(a, 'a worker', marker)}" for s, a in results
+    )
     return (
         f"Task: {task}\n\nResults of the subtasks:\n{parts}\n\n"
         "Combine them into the answer to the task. Put the final answer on the last line."
@@ -50,7 +59,7 @@ def aggregator_prompt(task: str, results: Sequence[tuple[str, str]]) -> str:
 
 
 def supervisor_prompt(
-    task: str, workers: Mapping[int, str], observations: Sequence[Observation]
+    task: str, workers: Mapping[int, str], observations: Sequence[Observation], marker: str
 ) -> str:
     """The supervisor's request: the task, the workers, and what came back so far."""
     team = ", ".join(f"{i}: {label}" for i, label in workers.items())
@@ -62,11 +71,20 @@ def supervisor_prompt(
         )
         or "(nothing yet)"
     )
+    if observations:  # the workers' results are theirs: data, not instructions
+        seen = spotlight(seen, "the workers", marker)
     return (
         f"Task: {task}\nWorkers: {team}\nObservations:\n{seen}\n\n"
         'Reply with JSON only: {"kind": "assign", "assignments": [{"worker": N, '
         '"instruction": "..."}]} to give work (reassign failed or empty results), or '
         '{"kind": "finish", "answer": "..."} when the observations answer the task.'
+    )
+
+
+def _answers(texts: Sequence[str], source: str, marker: str) -> str:
+    """Numbered answers, each inside a data block naming who wrote it."""
+    return "\n\n".join(
+        f"Answer {i + 1}:\n{spotlight(text, source, marker)}" for i, text in enumerate(texts)
     )
 
 

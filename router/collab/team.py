@@ -23,6 +23,7 @@ from router.collab.traffic import Budget, TrafficMeter
 from router.endpoints.base import StreamEnd, TokenDelta
 from router.errors import EgressBlockedError, TandemError
 from router.tokens import estimate_tokens
+from router.turn.spotlight import new_marker
 from router.types import GenerationOptions, Message, Usage
 
 Emit = Callable[[TeamEvent], None]
@@ -63,6 +64,8 @@ class Team:
     """Each agent's most recent answer: what a vote uses if the budget stops the run."""
     stopped: str = ""
     """Why the budget stopped the run ('' while it has not)."""
+    marker: str = field(default_factory=new_marker)
+    """This run's data-block marker for other agents' answers in a prompt (`prompts.py`)."""
 
     @property
     def coordinator(self) -> int:

@@ -12,6 +12,11 @@ from dataclasses import dataclass
 
 from router.types import FindingAction, Message, Turn
 
+TEAM_POLICY = "team"
+"""The `policy` of a team run's turn in the ledger (router/collab/ledger_record.py)."""
+TEAM_HEADING = "Answer of a team of agents, written from their messages to each other:"
+"""Opens a team turn's answer in the history: other agents wrote it, so it is untrusted."""
+
 _STRICTNESS: dict[FindingAction, int] = {"allow": 0, "redact": 1, "keep_local": 2}
 
 
@@ -54,11 +59,17 @@ class HistoryTurn:
 
     @classmethod
     def from_turn(cls, turn: Turn) -> HistoryTurn:
-        """A ledger turn as a history turn (question and answer, labelled by its route)."""
+        """A ledger turn as a history turn (question and answer, labelled by its route).
+
+        A team's answer opens with `TEAM_HEADING`: it carries other agents' messages,
+        so later turns treat it as untrusted text (router/turn/spotlight.py).
+        """
         action: FindingAction = turn.route.privacy_action if turn.route else "allow"
+        team = turn.route is not None and turn.route.policy == TEAM_POLICY
+        answer = f"{TEAM_HEADING}\n{turn.answer}" if team else turn.answer
         messages = (
             Message(role="user", content=turn.user_text),
-            Message(role="assistant", content=turn.answer),
+            Message(role="assistant", content=answer),
         )
         return cls(seq=turn.seq, messages=messages, turn_id=turn.id, privacy_action=action)
 

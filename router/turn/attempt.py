@@ -61,7 +61,7 @@ class TurnState:
     untrusted: list[str] = field(default_factory=list)
     """Where the tool results in `tool_messages` came from (`files__read(report.txt)`)."""
     marker: str = field(default_factory=new_marker)
-    """This turn's data-block marker for tool results (random, so a result cannot forge it)."""
+    """This turn's data-block marker for untrusted text (random, so the text cannot forge it)."""
 
     def scanned(self) -> list[Message]:
         """The messages the privacy scan reads besides the request."""

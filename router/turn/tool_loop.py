@@ -13,11 +13,12 @@ refuses it (router/mcp/off_device.py); so does any text a rule keeps local in th
 turn's context, found or not in the arguments (`kept_local_source`). Tools on
 this device get the real values.
 
-Tool results, attached files, retrieved memory and the summary are untrusted: a
-call asked for after such text has entered the context goes to the host with
-where that text came from, so a side-effecting tool needs the user's yes
-(router/mcp/untrusted.py), and tool results reach the model as marked data
-(router/turn/spotlight.py).
+Tool results, attached files, retrieved memory, a team's answer and the summary
+are untrusted: a call asked for after such text has entered the context goes to
+the host with where that text came from, so a side-effecting tool needs the
+user's yes (router/mcp/untrusted.py), and tool results, attached text files,
+retrieved memory and a team's answer reach the model as marked data
+(router/turn/spotlight.py), unless the host's defences are off (measurements).
 
 Each request to an off-device endpoint is recorded in the ledger once it has
 left (`SentRecord.record`), exactly as it was sent, for the chat's detail panel.
@@ -25,6 +26,7 @@ left (`SentRecord.record`), exactly as it was sent, for the chat's detail panel.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass, replace
@@ -50,7 +52,13 @@ from router.turn.attempt import (
     with_action,
 )
 from router.turn.events import TurnEvent
-from router.turn.spotlight import context_sources, described, result_source, spotlighted
+from router.turn.spotlight import (
+    context_sources,
+    described,
+    result_source,
+    spotlighted,
+    spotlighted_files,
+)
 from router.types import GenerationOptions, Message, ToolCall, ToolResult, ToolSpec
 
 
@@ -74,6 +82,7 @@ class ToolLoop:
 
         The caller holds the attempt's own guard (`attempt_scope`) around this.
         """
+        attempt = self._with_marked_files(state, attempt, turn_guard)
         while True:
             attempt = self._with_pseudonymizer(state, attempt)
             this = Round()
@@ -193,6 +202,21 @@ class ToolLoop:
             return PreparedCall(requested, refusal, prepared.protected)
         return prepared
 
+    @property
+    def _marks_data(self) -> bool:
+        """Whether untrusted text is marked as data (always, unless the host turned it off)."""
+        return self.tools is None or self.tools.injection_defences
+
+    def _with_marked_files(
+        self, state: TurnState, attempt: Attempt, turn_guard: AsyncExitStack
+    ) -> Attempt:
+        """The attempt with its attached text files as marked copies, kept until the turn ends."""
+        if not self._marks_data or not any(m.attachments for m in attempt.packed.messages):
+            return attempt
+        folder = turn_guard.enter_context(tempfile.TemporaryDirectory(prefix="tandem-data-"))
+        messages = spotlighted_files(attempt.packed.messages, state.marker, folder)
+        return replace(attempt, packed=attempt.packed.model_copy(update={"messages": messages}))
+
     def _with_pseudonymizer(self, state: TurnState, attempt: Attempt) -> Attempt:
         """An off-device attempt with tool rounds gets placeholders for their redact values."""
         if not state.tool_messages or attempt.endpoint.on_device:
@@ -210,7 +234,7 @@ class ToolLoop:
         brought new values) and the whole request checked before it is sent.
         """
         messages = (*attempt.packed.messages, *state.tool_messages)
-        if self.tools is not None and self.tools.injection_defences:
+        if self._marks_data:
             messages = spotlighted(messages, state.marker)
         if not state.tool_messages or attempt.endpoint.on_device:
             return messages

@@ -8,7 +8,8 @@ and call `broker.answer(...)`. Refusal is the default: with no dialog to show it
 
 Scope: `per_call` asks every time; `per_session` also offers "allow for this
 session", which lets the same client do the same kind of thing again without
-asking until the app restarts (or `forget_session_grants` is called).
+asking until the app restarts (or `forget_session_grants` is called). A request
+marked `once` (a tool call that followed untrusted text) is asked every time.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ class ConsentRequest:
     """What it wants to do, completing "<client> wants to ...": `take a photo with your camera`."""
     detail: str = ""
     """Extra lines for the dialog: the tool's arguments, the file's path."""
+    once: bool = False
+    """Ask about this one call, whatever the session's grants: a call that followed text the
+    user did not write (a file, a tool result). No grant covers it, and it grants none."""
     id: str = field(default_factory=lambda: f"consent-{next(_ids)}")
 
     @property
@@ -96,7 +100,7 @@ class ConsentBroker:
         Refused at once when no dialog listens; refused when nobody answers within
         `timeout_s` (default `self.timeout_s`) or the waiting task is cancelled.
         """
-        if self.offers_session and request.session_key in self._grants:
+        if self.offers_session and not request.once and request.session_key in self._grants:
             return True
         if not self.can_answer:
             return False
@@ -110,7 +114,7 @@ class ConsentBroker:
         finally:
             self._pending.pop(request.id, None)
             self._notify()
-        if answer == "allow_session" and self.offers_session:
+        if answer == "allow_session" and self.offers_session and not request.once:
             self._grants.add(request.session_key)
         return answer in ("allow", "allow_session")
 

@@ -76,14 +76,12 @@ class ConsentDialog:
                 italic=True,
             )
         )
+        session = self.broker.offers_session and not request.once
         actions: list[ft.Control] = [
             ft.TextButton("Deny", on_click=answer("deny")),
-            ft.FilledButton(
-                "Allow once" if self.broker.offers_session else "Allow",
-                on_click=answer("allow"),
-            ),
+            ft.FilledButton("Allow once" if session else "Allow", on_click=answer("allow")),
         ]
-        if self.broker.offers_session:
+        if session:
             actions.append(
                 ft.TextButton("Allow for this session", on_click=answer("allow_session"))
             )

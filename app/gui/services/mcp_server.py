@@ -256,7 +256,8 @@ class AppMcpService:
 
 
 def tool_consent(request: ToolRequest) -> ConsentRequest:
-    """The dialog's question for a tool call the settings mark `ask`."""
+    """The dialog's question for a tool call the settings mark `ask`, or one that followed
+    untrusted text: that one says why it is asked, and is asked every time (`once`)."""
     args = json.dumps(dict(request.arguments), ensure_ascii=False)[:400]
     where = "on another machine" if request.off_device else "on this device"
     return ConsentRequest(
@@ -264,6 +265,7 @@ def tool_consent(request: ToolRequest) -> ConsentRequest:
         "The assistant",
         f"run {request.tool} from the {request.server} server ({where})",
         f"Arguments: {args}" + (f"\nAsked because {request.reason}." if request.reason else ""),
+        once=request.reason is not None,
     )
 
 

@@ -62,7 +62,9 @@ async def test_a_judge_reads_every_final_answer() -> None:
     result = await run_team("q?", agents, star(3), TeamPlan(rounds=1, ending="judge"))
     assert result.answer == "judge says 9"
     verdict_prompt = judge.requests[-1][-1].content
-    assert "Answer 2:\n2" in verdict_prompt and "Answer 3:\n3" in verdict_prompt
+    # Each answer inside its data block (tests/router/collab/test_data_marking.py).
+    assert "Answer 2:\n<<data " in verdict_prompt and "\n2\n<<end data " in verdict_prompt
+    assert "Answer 3:\n<<data " in verdict_prompt and "\n3\n<<end data " in verdict_prompt
     # Round 1 on the star (4 hops), then both leaves' finals to the judge (2 hops).
     assert result.traffic.messages == 6
 

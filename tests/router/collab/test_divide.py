@@ -29,7 +29,8 @@ async def test_the_planner_splits_workers_solve_and_the_aggregator_combines() ->
         "multiply the sums",
     ]
     synthesis = lead.requests[-1][-1].content
-    assert "Subtask: add 4 and 5\nAnswer: result of add 4 and 5" in synthesis
+    assert "Subtask: add 4 and 5\nAnswer:\n<<data " in synthesis  # the worker's, as data
+    assert "\nresult of add 4 and 5\n<<end data " in synthesis
     # Mesh: one hop out and one back per subtask.
     assert result.traffic.messages == 6
     assert result.reason == "3 of 3 subtask(s) solved by 3 worker(s), combined"

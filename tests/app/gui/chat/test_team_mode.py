@@ -14,6 +14,7 @@ from app.gui.chat.detail.view import TurnDetailPanel
 from app.gui.chat.view import ChatView
 from app.gui.chat.view_model import ChatViewModel
 from app.gui.team.view_model import TeamConfig, TeamViewModel
+from router.context.turns import TEAM_HEADING
 from router.endpoints.fake import FakeEndpoint
 from router.runtime.compose import Runtime
 from router.types import Message
@@ -108,7 +109,10 @@ async def test_the_team_turn_is_in_the_chat_session_and_reloads_after_a_restart(
         await vm.send("And times 2?")
         history = [(m.role, m.content) for m in seen[-1]]
         assert ("user", "What is 3+4?") in history
-        assert ("assistant", "the answer is 7") in history
+        # Other agents wrote it: it comes under the team heading, marked as data.
+        [(_, answer)] = [m for m in history if m[0] == "assistant"]
+        assert answer.startswith(f"{TEAM_HEADING}\n<<data ")
+        assert "\nthe answer is 7\n<<end data " in answer
         assert vm.messages[-1].badge == "device"
         session = vm.session_id
     async with fake_runtime(local()) as runtime:

@@ -168,3 +168,26 @@ def test_the_question_names_the_client() -> None:
     assert CAMERA.question == "Claude Desktop 1.2 wants to take a photo with your camera."
     assert CAMERA.session_key == ("camera", "Claude Desktop 1.2")
     assert CAMERA.id != ConsentRequest("camera", "x", "y").id
+
+
+async def test_a_request_asked_once_is_never_covered_by_a_grant_and_grants_nothing() -> None:
+    broker = ConsentBroker(scope="per_session")
+    Dialog(broker)
+    task = await asked(broker, CAMERA)
+    broker.answer(CAMERA.id, "allow_session")
+    assert await task is True
+    once = ConsentRequest("camera", CAMERA.client, "take a photo", once=True)
+    task = await asked(broker, once)  # asked although the session grant covers its kind
+    broker.answer(once.id, "allow_session")
+    assert await task is True
+
+    broker.forget_session_grants()
+    again = ConsentRequest("camera", CAMERA.client, "take a photo", once=True)
+    task = await asked(broker, again)
+    broker.answer(again.id, "allow_session")  # answered "for the session", it grants nothing
+    assert await task is True
+    later = ConsentRequest("camera", CAMERA.client, "take a photo")
+    task = await asked(broker, later)
+    assert broker.pending == (later,)
+    broker.answer(later.id, "deny")
+    assert await task is False

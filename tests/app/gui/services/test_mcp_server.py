@@ -179,3 +179,32 @@ async def test_the_consent_scope_comes_from_the_settings(
     async with fake_runtime(FakeEndpoint()) as runtime:
         broker = AppMcpService(runtime).broker
         assert broker.scope == "per_session" and broker.offers_session
+
+
+async def test_a_call_after_untrusted_text_says_why_and_no_session_grant_covers_it(
+    tandem_home: TandemPaths, fake_runtime: RuntimeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TANDEM_MCP__CONSENT", "per_session")
+    tandem_home.config_file.write_text('[mcp.permissions]\n"sensors__uptime" = "ask"\n')
+    async with fake_runtime(FakeEndpoint()) as runtime:
+        service = AppMcpService(runtime)
+        dialog = AutoAnswer(service.broker, "allow_session")
+        host = runtime.pipeline.tools
+        assert host is not None
+        await host.ensure_started()
+        uptime = ToolCall(id="u1", name="sensors__uptime", arguments={})
+        assert not (await host.call(uptime)).is_error  # allowed for this session
+        assert not (await host.call(uptime)).is_error
+        assert len(dialog.questions) == 1  # the grant answered the second call
+        # After text from a file, the same call is asked about again, each time, saying why.
+        for _ in range(2):
+            assert not (await host.call(uptime, followed="report.pdf")).is_error
+        plain, *gated = dialog.questions
+        assert len(gated) == 2
+        for question in gated:
+            assert question.detail.endswith(
+                "\nAsked because this request followed text from report.pdf."
+            )
+            assert question.once
+        assert not plain.once and "Asked because" not in plain.detail
+        await host.aclose()
