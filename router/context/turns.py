@@ -83,6 +83,13 @@ def history_turns(turns: Sequence[Turn]) -> list[HistoryTurn]:
     return [HistoryTurn.from_turn(t) for t in turns if t.status == "complete"]
 
 
+def shareable_messages(turns: Sequence[Turn]) -> list[Message]:
+    """The completed turns' messages, less every turn kept on this device: the history an
+    off-device endpoint may see when no context stage packs it."""
+    shareable = [t for t in history_turns(turns) if t.privacy_action != "keep_local"]
+    return [m for t in shareable for m in t.messages]
+
+
 def any_kept_local(turns: Sequence[Turn]) -> bool:
     """Whether a completed turn of `turns` was kept on this device (its route says so)."""
     return any(t.privacy_action == "keep_local" for t in history_turns(turns))

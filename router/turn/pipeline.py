@@ -27,7 +27,7 @@ from functools import partial
 
 from router.context.pack import pack
 from router.context.stage import ContextStage
-from router.context.turns import any_kept_local
+from router.context.turns import any_kept_local, shareable_messages
 from router.endpoints.base import Endpoint
 from router.errors import EgressBlockedError, EndpointError, TandemError
 from router.ledger.commit import commit
@@ -356,6 +356,12 @@ class TurnPipeline:
                 system_prompt=self.system_prompt,
                 reserve_output_tokens=self.generation.max_tokens,
             ).packed
+        turns = self.ledger.turns(request.session_id)
+        kept = any_kept_local(turns)
+        if kept and not endpoint.on_device:
+            # A rescan of the history finds only values a detector knows again; a turn
+            # kept local for its source or topic must be left out by the packer itself.
+            history = shareable_messages(turns)
         packed = pack(
             request,
             history,
@@ -363,10 +369,9 @@ class TurnPipeline:
             system_prompt=self.system_prompt,
             reserve_output_tokens=self.generation.max_tokens,
         )
-        # Plain packing does not know which turn each message came from: any kept-local
-        # turn of the conversation counts as carried.
-        kept = any_kept_local(self.ledger.turns(request.session_id))
-        return packed.model_copy(update={"holds_kept_local": kept})
+        # Plain packing does not know which turn each message came from: on the device,
+        # any kept-local turn of the conversation counts as carried.
+        return packed.model_copy(update={"holds_kept_local": kept and endpoint.on_device})
 
     def _commit(self, turn: Turn, outcome: Outcome) -> Turn:
         """Stage `ledger.commit`, the one place a turn's end is persisted."""
