@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from router.endpoints.remote_common import TextPart, load_attachment
 from router.endpoints.tool_specs import openai_tools
 from router.types import Message, ToolCall, ToolSpec
 
@@ -57,7 +58,7 @@ def _last_question(messages: Sequence[Message]) -> int | None:
 def _folded(tail: Sequence[Message]) -> str:
     """The question, then each round's calls and results as text, then `AFTER_TOOLS`."""
     names: dict[str, str] = {}
-    lines = [tail[0].content, ""]
+    lines = [with_files(tail[0]), ""]
     for m in tail[1:]:
         if m.role == "assistant" and m.content.strip():
             lines += [f"You said: {m.content.strip()}", ""]
@@ -95,8 +96,27 @@ def _plain(messages: Sequence[Message], *, native_tools: bool) -> list[dict[str,
             if m.content:
                 out.append({"role": "user", "content": m.content})
             continue
-        out.append({"role": m.role, "content": m.content})
+        out.append({"role": m.role, "content": with_files(m)})
     return out
+
+
+def with_files(message: Message) -> str:
+    """The message's text, then each attached file as the device model can read it.
+
+    Text files are inlined as the off-device endpoints inline them (the same sniffing
+    and decoding the privacy scan used); the device model cannot see images, so an
+    image is named rather than dropped without a word.
+    """
+    parts = [message.content] if message.content else []
+    for attachment in message.attachments:
+        loaded = load_attachment(attachment)
+        if isinstance(loaded, TextPart):
+            parts.append(loaded.text)
+        else:
+            parts.append(
+                f"[attachment {attachment.name} is an image; the device model cannot see images]"
+            )
+    return "\n\n".join(parts)
 
 
 def tools_system_prompt(tools: Sequence[ToolSpec]) -> str:

@@ -1,4 +1,4 @@
-"""Pieces shared by the off-device endpoints: attachments, timing, and error mapping.
+"""Pieces shared by the endpoints: attachments (the device model reads them too), timing, errors.
 
 Both wire protocols (Anthropic Messages, OpenAI chat completions) fail the same
 ways, so both map failures through here onto Tandem's two error kinds:
