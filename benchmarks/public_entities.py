@@ -12,7 +12,9 @@ the egress check and the transport guard). Three sets:
   questions, RouteLLM's contaminated prompts left out. Never tuned on: held-out.
   Reported: kept local / redacted / sent as is, the share sent intact (nothing
   masked: a lower bound on "no public-knowledge entity masked", since a masked
-  fictional "Janet" counts against it too), and the types of what was masked.
+  fictional "Janet" counts against it too), the share that reached the cloud with
+  no name of the shipped public-entity list masked ("listed ok": an upper bound,
+  as good as that list), and the types of what was masked.
 - The hand-written contrast set (`benchmarks/data/public_private_contrast.jsonl`,
   see benchmarks/data/README.md), dev and held-out halves by a fixed hash of `id`:
   public questions reaching the cloud with every listed public entity intact
@@ -36,9 +38,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from benchmarks.pupa_leakage import (
-    DATASET as PUPA,
-)
+from benchmarks.pupa_leakage import DATASET as PUPA
 from benchmarks.pupa_leakage import (
     Sent,
     Tally,
@@ -47,6 +47,7 @@ from benchmarks.pupa_leakage import (
     is_held_out,
     load_queries,
 )
+from router.privacy.public import normalize_name, public_names
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUTELLM = ROOT.parent / "shared" / "data" / "routellm"
@@ -127,6 +128,12 @@ def masked_types(sent: Sent) -> list[str]:
     return _PLACEHOLDER.findall(sent.text or "")
 
 
+def listed_masked(sent: Sent) -> list[str]:
+    """Masked values that name public knowledge by the shipped list (whatever their context)."""
+    names = public_names()
+    return [value for value, _ in sent.placeholders if normalize_name(value) in names]
+
+
 def public_intact(question: Question, sent: Sent) -> bool:
     """True when the text reached the cloud with every listed public entity verbatim."""
     return sent.text is not None and all(p in sent.text for p in question.public)
@@ -145,6 +152,8 @@ class SetFigures:
     queries: int = 0
     routes: Counter[str] = field(default_factory=Counter)
     intact: int = 0
+    listed_ok: int = 0
+    """Reached the cloud with no name from assets/public_entities.txt masked."""
     types: Counter[str] = field(default_factory=Counter)
     public_rows: int = 0
     public_ok: int = 0
@@ -156,6 +165,7 @@ class SetFigures:
         self.queries += 1
         self.routes[sent.route] += 1
         self.intact += sent.text == question.text
+        self.listed_ok += sent.text is not None and not listed_masked(sent)
         self.types.update(set(masked_types(sent)))
         if question.public and not question.private:
             self.public_rows += 1
@@ -173,6 +183,7 @@ class SetFigures:
             "sent_as_is": self.routes["allow"],
             "blocked": self.routes["blocked"],
             "intact": self.intact,
+            "no_listed_name_masked": self.listed_ok,
             "masked_types": dict(self.types.most_common()),
             "public_questions": self.public_rows,
             "public_intact": self.public_ok,
@@ -187,6 +198,7 @@ def _pct(part: int, whole: int) -> str:
 
 _HEADER = (
     f"{'set':<18} {'n':>4} {'local%':>6} {'redact%':>7} {'as is%':>6} {'intact%':>7} "
+    f"{'listed ok%':>10} "
     f"{'public ok':>10} {'private caught':>15}  masked types (questions)"
 )
 
@@ -198,7 +210,7 @@ def _row(name: str, f: SetFigures) -> str:
     types = ", ".join(f"{t} {c}" for t, c in f.types.most_common(5)) or "-"
     return (
         f"{name:<18} {n:>4} {_pct(f.routes['keep_local'], n):>6} {_pct(f.routes['redact'], n):>7} "
-        f"{_pct(f.routes['allow'], n):>6} {_pct(f.intact, n):>7} "
+        f"{_pct(f.routes['allow'], n):>6} {_pct(f.intact, n):>7} {_pct(f.listed_ok, n):>10} "
         f"{public if f.public_rows else '-':>10} {private if f.private_units else '-':>15}  {types}"
     )
 

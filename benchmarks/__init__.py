@@ -1,0 +1,1 @@
+"""Reproducible measurements: each script prints its tables (see README.md here)."""
