@@ -141,7 +141,8 @@ class Finding(_Frozen):
     category: str = Field(
         default="",
         description="For `TOPIC` findings the sensitive subject (`health`, `finances`, "
-        "`legal`, `sexual_orientation`, `religion`, `minors`, ...); empty otherwise.",
+        "`legal`, `sexual_orientation`, `religion`, `minors`, ...); `public` for a name "
+        "that is public knowledge in its context (router/privacy/public.py); empty otherwise.",
     )
     start: int = Field(ge=0, description="Start offset of the span in the scanned text.")
     end: int = Field(ge=0, description="End offset (exclusive) of the span.")

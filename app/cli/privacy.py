@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from app.cli.privacy_outbound import add_outbound_parser, run_outbound
-from router import Finding, build_rules, load_settings
+from router import Finding, load_settings
 from router.privacy import evaluate as ev
 from router.privacy.rules import RuleSet
+from router.runtime.compose import scanner_for
+from router.types import TurnRequest
 
 
 def add_privacy_parser(subparsers: Any) -> None:
@@ -85,12 +87,14 @@ def run_scan(
     """Print the findings in `text` (stdin when None or '-'); return 0."""
     out = out or sys.stdout
     source = sys.stdin.read() if text in (None, "-") else str(text)
-    _, detect = ev.tandem_scanner()
-    # The user's own rules come first, exactly as in a chat turn, keywords included.
-    rules = build_rules(load_settings().privacy.rules)
+    # The scanner a chat turn gets from the same settings: every `[privacy]` switch,
+    # the user's rules first (keywords included), public names marked in context.
+    scanner = scanner_for(load_settings())
+    rules = scanner.rules
 
     def scan(text: str) -> list[Finding]:
-        return sorted([*detect(text), *rules.keyword_findings(text)], key=lambda f: f.start)
+        report = scanner.scan(TurnRequest(text=text, session_id="privacy-scan"), [])
+        return sorted(report.findings, key=lambda f: (f.start, f.end))
 
     if lines:
         for number, line in enumerate(source.splitlines()):

@@ -2,6 +2,8 @@ import argparse
 import io
 import json
 
+import pytest
+
 from app.cli.privacy import add_privacy_parser, run_privacy, run_scan
 from app.cli.privacy_outbound import run_outbound
 from router.ledger.store import Ledger
@@ -103,3 +105,42 @@ def test_outbound_says_when_nothing_has_left(tandem_home: TandemPaths) -> None:
     out = io.StringIO()
     assert run_outbound(out=out) == 0
     assert out.getvalue() == "no outbound requests recorded yet\n"
+
+
+@pytest.mark.parametrize(
+    ("config", "text", "absent"),
+    [
+        # `names = "standard"`: no name-like words (a lower-case name here).
+        ('[privacy]\nnames = "standard"\n', "please thank sulaiman for the help", "NAME_LIKE"),
+        # `ner = false`: no PERSON from the NER model (names "standard" too: no heuristics).
+        ('[privacy]\nner = false\nnames = "standard"\n', "Then John Smith called.", "PERSON"),
+        ("[privacy]\ntopics = false\n", "I was diagnosed with diabetes last week.", "TOPIC"),
+    ],
+)
+def test_scan_honours_every_privacy_setting_as_a_chat_turn_does(
+    tandem_home: TandemPaths, config: str, text: str, absent: str
+) -> None:
+    out = io.StringIO()
+    run_scan(text, as_json=True, out=out)
+    assert absent in out.getvalue()  # found with the defaults
+    tandem_home.config_file.write_text(config)
+    out = io.StringIO()
+    run_scan(text, as_json=True, out=out)
+    assert absent not in out.getvalue()
+
+
+def test_scan_shows_a_public_name_allowed_and_a_private_one_redacted(
+    tandem_home: TandemPaths,
+) -> None:
+    out = io.StringIO()
+    run_scan("What is the capital of France? One word.", as_json=True, out=out)
+    [france] = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert (france["text"], france["action"], france["rule"]) == (
+        "France",
+        "allow",
+        "public-knowledge",
+    )
+    out = io.StringIO()
+    run_scan("Is my neighbour Tom Hargreaves at 14 Elm Road right?", as_json=True, out=out)
+    records = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert records and all(r["action"] == "redact" for r in records)

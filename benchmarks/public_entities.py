@@ -1,0 +1,311 @@
+"""Public knowledge against private life: what reaches the cloud, through the real privacy path.
+
+    PYTHONPATH=. .venv/bin/python benchmarks/public_entities.py [--json PATH] [--show N]
+
+Every text is scanned and redacted as a cloud turn is (`pupa_leakage.TandemPath`
+on the shipped default settings: `scanner_for(settings)`, the `Pseudonymizer`,
+the egress check and the transport guard). Three sets:
+
+- Public benchmark questions (`../shared/data/routellm`, no private data by
+  construction): the 80 MT-Bench questions (first turn), 300 MMLU prompts (a
+  fixed sample, seed 0, over all 57 subject files) and the first 200 GSM8K test
+  questions, RouteLLM's contaminated prompts left out. Never tuned on: held-out.
+  Reported: kept local / redacted / sent as is, the share sent intact (nothing
+  masked: a lower bound on "no public-knowledge entity masked", since a masked
+  fictional "Janet" counts against it too), the share that reached the cloud with
+  no name of the shipped public-entity list masked ("listed ok": an upper bound,
+  as good as that list), and the types of what was masked.
+- The hand-written contrast set (`benchmarks/data/public_private_contrast.jsonl`,
+  see benchmarks/data/README.md), dev and held-out halves by a fixed hash of `id`:
+  public questions reaching the cloud with every listed public entity intact
+  (goal >= 90%), and private people and addresses caught (not in the text sent,
+  case-insensitively; goal >= 95%).
+- PUPA leakage (`pupa_leakage.py`'s scoring, all rows and its held-out half;
+  goal <= 3%).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import json
+import logging
+import random
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from benchmarks.pupa_leakage import DATASET as PUPA
+from benchmarks.pupa_leakage import (
+    Sent,
+    Tally,
+    TandemPath,
+    default_scanner,
+    is_held_out,
+    load_queries,
+)
+from router.privacy.public import normalize_name, public_names
+
+ROOT = Path(__file__).resolve().parents[1]
+ROUTELLM = ROOT.parent / "shared" / "data" / "routellm"
+CONTRAST = ROOT / "benchmarks" / "data" / "public_private_contrast.jsonl"
+MMLU_SAMPLE, GSM8K_FIRST = 300, 200
+GOAL_PUBLIC, GOAL_PRIVATE, GOAL_LEAKAGE = 0.90, 0.95, 0.03  # issue 18's goals
+_PLACEHOLDER = re.compile(r"\[([A-Z][A-Z0-9_]*?)_\d+\]")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One text to send, from one set, with what must survive and what must not."""
+
+    set: str
+    id: str
+    text: str
+    public: tuple[str, ...] = ()
+    private: tuple[str, ...] = ()
+
+
+def _contaminated(name: str) -> set[str]:
+    path = ROUTELLM / f"{name}_contaminated_prompts.jsonl"
+    if not path.exists():
+        return set()
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {json.loads(line)["train_prompt"].strip() for line in lines if line.strip()}
+
+
+def load_routellm() -> list[Question]:
+    """MT-Bench (80, first turns), MMLU (300 sampled), GSM8K (first 200); [] without the data."""
+    if not ROUTELLM.exists():
+        return []
+    out: list[Question] = []
+    mt_lines = (ROUTELLM / "mt_bench_questions.jsonl").read_text(encoding="utf-8").splitlines()
+    for line in mt_lines:
+        row = json.loads(line)
+        out.append(Question("mt_bench", str(row["question_id"]), row["turns"][0]))
+    skip = _contaminated("mmlu")
+    mmlu: list[str] = []
+    for path in sorted((ROUTELLM / "mmlu").glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            mmlu += [r["prompt"] for r in csv.DictReader(handle) if r["prompt"].strip() not in skip]
+    for i, text in enumerate(random.Random(0).sample(mmlu, MMLU_SAMPLE)):
+        out.append(Question("mmlu", str(i), text))
+    skip = _contaminated("gsm8k")
+    gsm_lines = (ROUTELLM / "gsm8k_test.jsonl").read_text(encoding="utf-8").splitlines()
+    gsm = [json.loads(line)["question"] for line in gsm_lines if line.strip()]
+    gsm = [q for q in gsm if q.strip() not in skip][:GSM8K_FIRST]
+    out += [Question("gsm8k", str(i), text) for i, text in enumerate(gsm)]
+    return out
+
+
+def contrast_split(row_id: str) -> str:
+    """`dev` or `held-out`: the parity of the SHA-256 of the row's id (fixed)."""
+    odd = int(hashlib.sha256(row_id.encode("utf-8")).hexdigest(), 16) % 2 == 1
+    return "held-out" if odd else "dev"
+
+
+def load_contrast(path: Path = CONTRAST) -> list[Question]:
+    """The hand-written contrast rows, each labelled with its half."""
+    out: list[Question] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        out.append(
+            Question(
+                f"contrast/{contrast_split(row['id'])}",
+                row["id"],
+                row["text"],
+                tuple(row["public"]),
+                tuple(row["private"]),
+            )
+        )
+    return out
+
+
+def masked_types(sent: Sent) -> list[str]:
+    """The finding types behind the placeholders in the text sent."""
+    return _PLACEHOLDER.findall(sent.text or "")
+
+
+def listed_masked(sent: Sent) -> list[str]:
+    """Masked values that name public knowledge by the shipped list (whatever their context)."""
+    names = public_names()
+    return [value for value, _ in sent.placeholders if normalize_name(value) in names]
+
+
+def public_intact(question: Question, sent: Sent) -> bool:
+    """True when the text reached the cloud with every listed public entity verbatim."""
+    return sent.text is not None and all(p in sent.text for p in question.public)
+
+
+def private_caught(question: Question, sent: Sent) -> list[bool]:
+    """Per listed private value: True when it is not in the text sent (any case)."""
+    lowered = (sent.text or "").lower()
+    return [p.lower() not in lowered for p in question.private]
+
+
+@dataclass
+class SetFigures:
+    """Routes and masks over one set of questions."""
+
+    queries: int = 0
+    routes: Counter[str] = field(default_factory=Counter)
+    intact: int = 0
+    listed_ok: int = 0
+    """Reached the cloud with no name from assets/public_entities.txt masked."""
+    types: Counter[str] = field(default_factory=Counter)
+    public_rows: int = 0
+    public_ok: int = 0
+    private_units: int = 0
+    private_caught: int = 0
+
+    def add(self, question: Question, sent: Sent) -> None:
+        """Count one question."""
+        self.queries += 1
+        self.routes[sent.route] += 1
+        self.intact += sent.text == question.text
+        self.listed_ok += sent.text is not None and not listed_masked(sent)
+        self.types.update(set(masked_types(sent)))
+        if question.public and not question.private:
+            self.public_rows += 1
+            self.public_ok += public_intact(question, sent)
+        caught = private_caught(question, sent)
+        self.private_units += len(caught)
+        self.private_caught += sum(caught)
+
+    def as_dict(self) -> dict[str, object]:
+        """The figures as JSON-ready values."""
+        return {
+            "queries": self.queries,
+            "kept_local": self.routes["keep_local"],
+            "redacted": self.routes["redact"],
+            "sent_as_is": self.routes["allow"],
+            "blocked": self.routes["blocked"],
+            "intact": self.intact,
+            "no_listed_name_masked": self.listed_ok,
+            "masked_types": dict(self.types.most_common()),
+            "public_questions": self.public_rows,
+            "public_intact": self.public_ok,
+            "private_units": self.private_units,
+            "private_caught": self.private_caught,
+        }
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:5.1f}" if whole else "    -"
+
+
+_HEADER = (
+    f"{'set':<18} {'n':>4} {'local%':>6} {'redact%':>7} {'as is%':>6} {'intact%':>7} "
+    f"{'listed ok%':>10} "
+    f"{'public ok':>10} {'private caught':>15}  masked types (questions)"
+)
+
+
+def _row(name: str, f: SetFigures) -> str:
+    n = f.queries
+    public = f"{_pct(f.public_ok, f.public_rows)}% {f.public_ok}/{f.public_rows}"
+    private = f"{_pct(f.private_caught, f.private_units)}% {f.private_caught}/{f.private_units}"
+    types = ", ".join(f"{t} {c}" for t, c in f.types.most_common(5)) or "-"
+    return (
+        f"{name:<18} {n:>4} {_pct(f.routes['keep_local'], n):>6} {_pct(f.routes['redact'], n):>7} "
+        f"{_pct(f.routes['allow'], n):>6} {_pct(f.intact, n):>7} {_pct(f.listed_ok, n):>10} "
+        f"{public if f.public_rows else '-':>10} {private if f.private_units else '-':>15}  {types}"
+    )
+
+
+def measure(path: TandemPath, questions: Iterable[Question]) -> dict[str, SetFigures]:
+    """Send every question through `path`; figures per set, plus `routellm` over all three."""
+    figures: dict[str, SetFigures] = {}
+    for question in questions:
+        sent = path.send(question.text)
+        for name in _sets_of(question):
+            figures.setdefault(name, SetFigures()).add(question, sent)
+    return figures
+
+
+def _sets_of(question: Question) -> list[str]:
+    if question.set.startswith("contrast/"):
+        return [question.set, "contrast/all"]
+    return [question.set, "routellm (all)"]
+
+
+def pupa_figures(path: TandemPath) -> dict[str, Tally]:
+    """PUPA leakage as `pupa_leakage.py` scores it, on every row and its held-out half."""
+    if not PUPA.exists():
+        return {}
+    tallies = {"all": Tally(), "held-out": Tally()}
+    for query in load_queries(PUPA):
+        sent = path.send(query.text)
+        tallies["all"].add(query, sent)
+        if is_held_out(query.conversation_hash):
+            tallies["held-out"].add(query, sent)
+    return tallies
+
+
+def report(figures: dict[str, SetFigures], pupa: dict[str, Tally]) -> list[str]:
+    """The printed table and goal lines."""
+    order = ["mt_bench", "mmlu", "gsm8k", "routellm (all)"]
+    order += ["contrast/dev", "contrast/held-out", "contrast/all"]
+    lines = [_HEADER] + [_row(name, figures[name]) for name in order if name in figures]
+    for name in ("contrast/dev", "contrast/held-out"):
+        f = figures.get(name)
+        if f is None:
+            continue
+        public = f.public_ok / f.public_rows if f.public_rows else 0.0
+        private = f.private_caught / f.private_units if f.private_units else 0.0
+        lines.append(
+            f"{name}: public intact {100 * public:.1f}% (goal >= {100 * GOAL_PUBLIC:.0f}%: "
+            f"{'PASS' if public >= GOAL_PUBLIC else 'FAIL'}), private caught {100 * private:.1f}% "
+            f"(goal >= {100 * GOAL_PRIVATE:.0f}%: {'PASS' if private >= GOAL_PRIVATE else 'FAIL'})"
+        )
+    for split, t in pupa.items():
+        lines.append(
+            f"PUPA {split}: {t.queries} queries, leakage {100 * t.leakage:.1f}% "
+            f"({t.leaked}/{t.units} units; goal <= {100 * GOAL_LEAKAGE:.0f}%: "
+            f"{'PASS' if t.leakage <= GOAL_LEAKAGE else 'FAIL'}), cloud {100 * t.cloud_share:.1f}%"
+        )
+    return lines
+
+
+def examples(path: TandemPath, questions: Sequence[Question], count: int) -> list[str]:
+    """What the cloud saw for the first `count` contrast questions that missed a goal."""
+    out: list[str] = []
+    for question in questions:
+        if len(out) >= count or not question.set.startswith("contrast/dev"):
+            continue
+        sent = path.send(question.text)
+        public_bad = question.public and not public_intact(question, sent)
+        if public_bad or not all(private_caught(question, sent)):
+            out.append(f"{question.id} {sent.route:<10} {sent.text or '(not sent)'}")
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    parser.add_argument("--show", type=int, default=0, help="dev-half misses to print")
+    parser.add_argument("--no-pupa", action="store_true", help="skip PUPA leakage")
+    args = parser.parse_args(argv)
+    logging.getLogger("router.privacy.guard").setLevel(logging.ERROR)  # one line per block
+    path = TandemPath(default_scanner())
+    questions = [*load_routellm(), *load_contrast()]
+    figures = measure(path, questions)
+    pupa = {} if args.no_pupa else pupa_figures(path)
+    print("\n".join(report(figures, pupa)))
+    if args.show:
+        print(
+            "\n".join(
+                ["", "dev-half misses (what the cloud saw):", *examples(path, questions, args.show)]
+            )
+        )
+    if args.json:
+        data = {name: f.as_dict() for name, f in figures.items()}
+        data["pupa"] = {split: t.as_dict() for split, t in pupa.items()}
+        args.json.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

