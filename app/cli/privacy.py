@@ -3,6 +3,8 @@
 tandem privacy scan [TEXT] [--json] [--lines]      findings in TEXT (or stdin)
 tandem privacy eval DATASET [--limit N] [--json OUT] [--names M]  scores on a PII dataset
 tandem privacy outbound [--limit N] [--json]       the latest requests that left the device
+tandem privacy teach public|private|local NAME    mark a name (see privacy_teach.py)
+tandem privacy taught [--forget NAME]             list the names you marked; forget one
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from app.cli.privacy_outbound import add_outbound_parser, run_outbound
+from app.cli.privacy_teach import add_teach_parsers, run_taught, run_teach
 from router import Finding, load_settings
 from router.privacy import evaluate as ev
 from router.privacy.rules import RuleSet
@@ -24,7 +27,7 @@ from router.types import TurnRequest
 
 
 def add_privacy_parser(subparsers: Any) -> None:
-    """Add the `privacy` command (scan, eval, outbound) to the `tandem` subparsers."""
+    """Add `tandem privacy` (scan, eval, outbound, teach, taught) to the subparsers."""
     privacy = subparsers.add_parser(
         "privacy", help="scan text for sensitive data; evaluate; list what left the device"
     )
@@ -46,6 +49,7 @@ def add_privacy_parser(subparsers: Any) -> None:
         help="name-like word redaction, as the `privacy.names` setting (default strict)",
     )
     add_outbound_parser(sub)
+    add_teach_parsers(sub)
 
 
 def run_privacy(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -58,6 +62,10 @@ def run_privacy(args: argparse.Namespace, out: TextIO | None = None) -> int:
         )
     if args.privacy_command == "outbound":
         return run_outbound(args.limit, as_json=args.json, out=out)
+    if args.privacy_command == "teach":
+        return run_teach(args, out or sys.stdout)
+    if args.privacy_command == "taught":
+        return run_taught(args, out or sys.stdout)
     raise ValueError(f"unknown privacy command {args.privacy_command!r}")
 
 
@@ -77,7 +85,7 @@ def scan_records(
 ) -> list[dict[str, Any]]:
     """Scan one document; return a dict per finding (type, start, end, text, action, rule)."""
     findings = scan(text)
-    actions = ev.finding_actions(findings, rules)
+    actions = ev.finding_actions(findings, rules, text)
     return [_finding_dict(text, f, a, r) for f, (a, r) in zip(findings, actions, strict=True)]
 
 
@@ -102,7 +110,7 @@ def run_scan(
             out.write(json.dumps({"line": number, "findings": records}, ensure_ascii=False) + "\n")
         return 0
     findings = scan(source)
-    actions = ev.finding_actions(findings, rules)
+    actions = ev.finding_actions(findings, rules, source)
     records = [_finding_dict(source, f, a, r) for f, (a, r) in zip(findings, actions, strict=True)]
     if as_json:
         for record in records:

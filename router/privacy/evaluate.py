@@ -321,13 +321,17 @@ def redact_spans(text: str, findings: Iterable[Finding]) -> str:
 
 
 def finding_actions(
-    findings: Sequence[Finding], rules: RuleSet | None = None
+    findings: Sequence[Finding], rules: RuleSet | None = None, text: str = ""
 ) -> list[tuple[str, str]]:
-    """Return (action, rule name) per finding under `rules` (default: the shipped rules)."""
+    """Return (action, rule name) per finding under `rules` (default: the shipped rules).
+
+    `text` is what the findings were found in, for rules that match names.
+    """
     rule_set = rules or build_rules()
     out: list[tuple[str, str]] = []
     for finding in findings:
-        decision = rule_set.decide(RuleSubject(type=finding.type, category=finding.category))
+        value = text[finding.start : finding.end]
+        decision = rule_set.decide(RuleSubject.of(finding, value=value))
         out.append((str(decision.action), decision.rule.name if decision.rule else ""))
     return out
 

@@ -5,6 +5,13 @@ finding. The turn's action is the strictest over its findings
 (keep_local > redact > allow). The user's `[[privacy.rules]]` come before the
 shipped defaults in `assets/privacy_rules.toml`, so the user wins.
 
+A rule's `names` match a name finding (PERSON, LOCATION, ORGANIZATION,
+NAME_LIKE) whose text is one of them, folded as `public.normalize_name` folds
+it; never a structured identifier, so no rule can allow a card or an e-mail by
+naming it. A rule that redacts or keeps local also matches a name that contains
+one of its names as whole words ("Obama" in "Barack Obama"), and its names are
+looked for in the text like keywords, so a name no detector sees is still caught.
+
 A `redact` decision on a finding that has no value to replace (a `TOPIC` or an
 `IMAGE`) is treated as `allow`: a placeholder needs a span of text to stand for.
 """
@@ -20,6 +27,7 @@ from importlib import resources
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from router.privacy.public import NAME_TYPES, normalize_name
 from router.types import Finding, FindingAction
 
 _STRICTNESS: dict[FindingAction, int] = {"allow": 0, "redact": 1, "keep_local": 2}
@@ -46,6 +54,11 @@ class PrivacyRule(BaseModel):
         description="Words or phrases (any case, whole words) that make the rule fire, e.g. "
         "`project Falcon`; the scan reports them as `KEYWORD` findings of this rule.",
     )
+    names: list[str] = Field(
+        default=[],
+        description="Names (any case) of people, places, organisations or works, e.g. "
+        "`Tom Hargreaves`: the rule decides a name finding that is one of them.",
+    )
     action: FindingAction = Field(description="`keep_local`, `redact` or `allow`.")
     reason: str = Field(description="Why, for people: e.g. `contains a card number`.")
 
@@ -60,11 +73,13 @@ class RuleSubject:
     mcp_server: str | None = None
     mcp_tool: str | None = None
     session_id: str | None = None
+    value: str = ""
+    """The finding's text, for rules with `names`."""
 
     @classmethod
-    def of(cls, finding: Finding, **where: str | None) -> RuleSubject:
-        """Return the subject for `finding`, with optional path/server/tool/session."""
-        return cls(type=finding.type, category=finding.category, **where)
+    def of(cls, finding: Finding, *, value: str = "", **where: str | None) -> RuleSubject:
+        """Return the subject for `finding` (its text `value`), with path/server/tool/session."""
+        return cls(type=finding.type, category=finding.category, value=value, **where)
 
 
 def rule_matches(rule: PrivacyRule, subject: RuleSubject) -> bool:
@@ -72,6 +87,8 @@ def rule_matches(rule: PrivacyRule, subject: RuleSubject) -> bool:
     if not rule.enabled:
         return False
     if rule.keywords and not (subject.type == KEYWORD and subject.category == rule.name):
+        return False
+    if rule.names and not _names_match(rule, subject):
         return False
     if rule.types and subject.type not in rule.types:
         return False
@@ -84,6 +101,22 @@ def rule_matches(rule: PrivacyRule, subject: RuleSubject) -> bool:
     if rule.mcp_tools and subject.mcp_tool not in rule.mcp_tools:
         return False
     return not (rule.sessions and subject.session_id not in rule.sessions)
+
+
+def _names_match(rule: PrivacyRule, subject: RuleSubject) -> bool:
+    """`subject` is one of the rule's names (its own keyword finding, or a name finding)."""
+    if subject.type == KEYWORD:
+        return subject.category == rule.name and rule.action != "allow"
+    if subject.type not in NAME_TYPES:
+        return False  # an identifier is never decided by a name rule: it can't be allowed
+    value = normalize_name(subject.value)
+    names = {normalize_name(name) for name in rule.names} - {""}
+    if value in names:
+        return True
+    # When in doubt, private wins: "Obama" taught private also redacts "Barack Obama".
+    return rule.action != "allow" and any(
+        re.search(rf"(?<!\w){re.escape(name)}(?!\w)", value) for name in names
+    )
 
 
 @dataclass(frozen=True)
@@ -119,9 +152,9 @@ class RuleSet:
     def __init__(self, rules: Iterable[PrivacyRule]) -> None:
         self.rules: tuple[PrivacyRule, ...] = tuple(rules)
         self._keywords = [
-            (rule.name, _keyword_pattern(rule.keywords))
+            (rule.name, _keyword_pattern(words))
             for rule in self.rules
-            if rule.enabled and rule.keywords
+            if rule.enabled and (words := _searched_words(rule))
         ]
 
     def keyword_findings(self, text: str) -> list[Finding]:
@@ -160,6 +193,12 @@ class RuleSet:
         if best is None or best.rule is None or best.action == "allow":
             return PrivacyVerdict()
         return PrivacyVerdict(action=best.action, rule=best.rule.name, reason=best.rule.reason)
+
+
+def _searched_words(rule: PrivacyRule) -> list[str]:
+    """What the scan looks for in the text for `rule`: its keywords, and the names it hides."""
+    hidden = rule.names if rule.action != "allow" else []
+    return [word for word in [*rule.keywords, *hidden] if word.strip()]
 
 
 def _keyword_pattern(keywords: Sequence[str]) -> re.Pattern[str]:

@@ -99,6 +99,7 @@ class Scanner:
                         mcp_server=part.mcp_server,
                         mcp_tool=part.mcp_tool,
                         session_id=session_id,
+                        value=part.text[finding.start : finding.end],
                     )
                 )
                 decisions.append(decision)

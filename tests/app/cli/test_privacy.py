@@ -6,6 +6,7 @@ import pytest
 
 from app.cli.privacy import add_privacy_parser, run_privacy, run_scan
 from app.cli.privacy_outbound import run_outbound
+from router.errors import TandemError
 from router.ledger.store import Ledger
 from router.paths import TandemPaths
 
@@ -144,3 +145,73 @@ def test_scan_shows_a_public_name_allowed_and_a_private_one_redacted(
     run_scan("Is my neighbour Tom Hargreaves at 14 Elm Road right?", as_json=True, out=out)
     records = [json.loads(line) for line in out.getvalue().splitlines()]
     assert records and all(r["action"] == "redact" for r in records)
+
+
+def _privacy(*argv: str) -> str:
+    parser = argparse.ArgumentParser(prog="tandem")
+    add_privacy_parser(parser.add_subparsers(dest="command"))
+    out = io.StringIO()
+    assert run_privacy(parser.parse_args(["privacy", *argv]), out=out) == 0
+    return out.getvalue()
+
+
+def _scan_json(text: str) -> list[dict[str, str]]:
+    out = io.StringIO()
+    run_scan(text, as_json=True, out=out)
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def test_teach_private_makes_a_public_name_redacted_and_is_listed(
+    tandem_home: TandemPaths,
+) -> None:
+    [obama] = _scan_json("Who is Barack Obama?")
+    assert obama["action"] == "allow"
+    assert "Barack Obama" in _privacy("teach", "private", "Barack Obama")
+    [obama] = [r for r in _scan_json("Who is Barack Obama?") if r["type"] == "PERSON"]
+    assert (obama["action"], obama["rule"]) == ("redact", "taught-private")
+    assert "taught-private" in tandem_home.config_file.read_text()
+    listed = _privacy("taught")
+    assert "private" in listed and "Barack Obama" in listed
+
+
+def test_teach_public_sends_a_name_the_scan_would_redact(tandem_home: TandemPaths) -> None:
+    text = "What did my neighbour Tom Hargreaves say?"
+    assert any(r["text"] == "Tom Hargreaves" and r["action"] == "redact" for r in _scan_json(text))
+    _privacy("teach", "public", "Tom Hargreaves")
+    [tom] = [r for r in _scan_json(text) if r["text"] == "Tom Hargreaves"]
+    assert (tom["action"], tom["rule"]) == ("allow", "taught-public")
+
+
+def test_forget_removes_a_taught_name(tandem_home: TandemPaths) -> None:
+    _privacy("teach", "private", "Tom Hargreaves")
+    assert "forgot" in _privacy("taught", "--forget", "tom hargreaves")
+    assert "taught-private" not in tandem_home.config_file.read_text()
+    assert "no taught names" in _privacy("taught")
+
+
+def test_forgetting_an_unknown_name_says_so(tandem_home: TandemPaths) -> None:
+    parser = argparse.ArgumentParser(prog="tandem")
+    add_privacy_parser(parser.add_subparsers(dest="command"))
+    with pytest.raises(TandemError, match="not a taught name"):
+        run_privacy(parser.parse_args(["privacy", "taught", "--forget", "Nobody"]))
+
+
+def test_an_identifier_cannot_be_taught_public_and_the_file_is_untouched(
+    tandem_home: TandemPaths,
+) -> None:
+    tandem_home.config_file.write_text("# mine\n")
+    parser = argparse.ArgumentParser(prog="tandem")
+    add_privacy_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["privacy", "teach", "public", "tom@example.com"])
+    with pytest.raises(TandemError, match="cannot be marked public"):
+        run_privacy(args)
+    assert tandem_home.config_file.read_text() == "# mine\n"
+
+
+def test_a_broken_settings_file_is_not_overwritten(tandem_home: TandemPaths) -> None:
+    tandem_home.config_file.write_text("[privacy\nnot toml")
+    parser = argparse.ArgumentParser(prog="tandem")
+    add_privacy_parser(parser.add_subparsers(dest="command"))
+    with pytest.raises(TandemError, match="not valid TOML"):
+        run_privacy(parser.parse_args(["privacy", "teach", "private", "Tom"]))
+    assert tandem_home.config_file.read_text() == "[privacy\nnot toml"
