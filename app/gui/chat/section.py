@@ -37,7 +37,9 @@ class ChatScreen:
             on_new=self._new,
             on_deleted=self._deleted,
         )
-        self.detail_panel = TurnDetailPanel(on_close=lambda: self.vm.show_detail(None))
+        self.detail_panel = TurnDetailPanel(
+            on_close=lambda: self.vm.show_detail(None), on_teach=self.vm.names.teach
+        )
         self.compact = False
         self.list_open = True
         self.list_button = icon_button(
@@ -97,7 +99,7 @@ class ChatScreen:
         self.list_panel.current = self.vm.session_id
         self.list_panel.render()
         detail = self.vm.detail
-        self.detail_panel.show(detail.detail if detail else None)
+        self.detail_panel.show(detail.detail if detail else None, self.vm.names)
         self._layout()
 
     def _layout(self) -> None:

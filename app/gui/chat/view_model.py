@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Callable
 
 from app.gui.chat.attachments import AttachmentsViewModel, chips_after
+from app.gui.chat.detail.names import NameTeacher
 from app.gui.chat.messages import (
     DisplayMessage,
     DisplayRole,
@@ -64,6 +65,8 @@ class ChatViewModel:
         self.status = "ready"
         self.detail_index: int | None = None
         """Which answer's detail panel is open, as an index into `messages`."""
+        self.names = NameTeacher(runtime, on_change=self._changed)
+        """The names in the open answer's question, and the user's lessons on them."""
         self.attachments = AttachmentsViewModel(
             lambda: runtime.pipeline.scanner,
             runtime.paths.data_dir / "attachments",
@@ -172,6 +175,8 @@ class ChatViewModel:
         ):
             return
         self.detail_index = index
+        question = self.messages[index - 1] if index else None
+        self.names.load(question.text if question and question.role == "user" else "")
         self._changed()
 
     @property

@@ -32,6 +32,9 @@ class _RuleEditor:
         self.reason = ft.TextField(label="Reason (shown with each turn it decides)", expand=True)
         self.keywords = ft.TextField(label="Keywords or phrases, comma-separated", expand=True)
         self.types = ft.TextField(label="Finding types, e.g. EMAIL_ADDRESS, PERSON", expand=True)
+        self.names = ft.TextField(
+            label="Names of people, places, organisations, comma-separated", expand=True
+        )
         self.categories = ft.TextField(label="Topic categories, e.g. health", expand=True)
         self.paths = ft.TextField(label="Attachment paths (globs), e.g. */medical/*", expand=True)
         self.heading = w.subtitle("New rule")
@@ -39,6 +42,7 @@ class _RuleEditor:
             self.heading,
             w.form_row((self.name, 3), (self.action, 3), (self.reason, 6)),
             w.form_row((self.keywords, 6), (self.types, 6)),
+            w.form_row((self.names, 12)),
             w.form_row((self.categories, 6), (self.paths, 6)),
             ft.Row(
                 [
@@ -57,6 +61,7 @@ class _RuleEditor:
         self.name.value, self.reason.value = form.name, form.reason
         self.action.value = form.action
         self.keywords.value, self.types.value = form.keywords, form.types
+        self.names.value = form.names
         self.categories.value, self.paths.value = form.categories, form.paths
         self._enabled = form.enabled
         self.box.visible = True
@@ -73,6 +78,7 @@ class _RuleEditor:
             action=cast(FindingAction, self.action.value or "keep_local"),
             reason=self.reason.value or "",
             keywords=self.keywords.value or "",
+            names=self.names.value or "",
             types=self.types.value or "",
             categories=self.categories.value or "",
             paths=self.paths.value or "",
@@ -256,6 +262,7 @@ class PrivacyView:
 def _rule_line(rule: PrivacyRule) -> ft.Control:
     what = [
         *(f"“{k}”" for k in rule.keywords),
+        *(f"name {n}" for n in rule.names),
         *rule.types,
         *(f"topic {c}" for c in rule.categories),
         *(f"path {p}" for p in rule.paths),

@@ -29,7 +29,7 @@ from router.privacy.rules import RuleSubject
 
 NamesMode = Literal["strict", "standard"]
 _STRICT: dict[FindingAction, int] = {"allow": 0, "redact": 1, "keep_local": 2}
-_LIST_FIELDS = ("types", "categories", "keywords", "paths", "mcp_servers", "mcp_tools")
+_LIST_FIELDS = ("types", "categories", "keywords", "names", "paths", "mcp_servers", "mcp_tools")
 
 
 @dataclass
@@ -42,6 +42,8 @@ class RuleForm:
     types: str = ""
     categories: str = ""
     keywords: str = ""
+    names: str = ""
+    """Names of people, places or organisations (the chat's panel and `privacy teach` add them)."""
     paths: str = ""
     mcp_servers: str = ""
     mcp_tools: str = ""
@@ -65,7 +67,7 @@ class RuleForm:
         if not any(lists.values()):
             raise TandemError(
                 "the rule matches nothing",
-                "give keywords, finding types (e.g. EMAIL_ADDRESS), topic categories or paths",
+                "give keywords, names, finding types (e.g. EMAIL_ADDRESS), topics or paths",
             )
         try:
             return PrivacyRule(
@@ -251,9 +253,9 @@ class PrivacyViewModel:
         found = sorted((f for f in report.findings if f.part == "text"), key=lambda f: f.start)
         lines, spans = [], []
         for finding in found:
-            decision = scanner.rules.decide(RuleSubject.of(finding))
-            rule = decision.rule.name if decision.rule else "no rule"
             value = text[finding.start : finding.end]
+            decision = scanner.rules.decide(RuleSubject.of(finding, value=value))
+            rule = decision.rule.name if decision.rule else "no rule"
             label = finding.category if finding.type == "TOPIC" else value
             lines.append(f"{finding.type}: {label!r} -> {decision.action} ({rule})")
             spans.append((finding, decision.action))

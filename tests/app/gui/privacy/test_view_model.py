@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 
+from app.gui.chat.detail.names import NameTeacher
 from app.gui.privacy.view_model import PrivacyViewModel, RuleForm
 from router.endpoints.fake import FakeEndpoint
 from router.paths import TandemPaths
@@ -150,3 +151,32 @@ async def test_default_card_rule_shows_in_the_test_and_the_log_lists_kept_local_
         assert entry.action == "keep_local"
         assert entry.excerpt == "card 4111 1111 1111 1111, is it valid?"
         assert entry.endpoint == "local"
+
+
+async def test_taught_names_show_as_an_editable_rule_the_test_bench_follows(
+    tandem_home: TandemPaths, fake_runtime: RuntimeFactory
+) -> None:
+    write_toml(tandem_home.config_file, {"privacy": {"ner": False}})
+    async with fake_runtime(local_fake()) as runtime:
+        teacher = NameTeacher(runtime)
+        assert teacher.teach("Tom Hargreaves", "private")
+        vm = PrivacyViewModel(runtime)
+
+        [rule] = vm.rules
+        form = RuleForm.of(rule)
+        assert (form.name, form.names, form.action) == (
+            "taught-private",
+            "Tom Hargreaves",
+            "redact",
+        )
+        result = await vm.test_text("Ask tom hargreaves about it.")
+        assert "KEYWORD: 'tom hargreaves' -> redact (taught-private)" in result.findings
+
+        form.names = "Tom Hargreaves, Jenny Hill"
+        assert vm.update_rule(0, form)
+        assert saved(tandem_home)["privacy"]["rules"][0]["names"] == [  # type: ignore[index]
+            "Tom Hargreaves",
+            "Jenny Hill",
+        ]
+        result = await vm.test_text("Ask jenny hill about it.")
+        assert result.action == "redact"
