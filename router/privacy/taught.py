@@ -96,8 +96,9 @@ def refuse_identifier(name: str) -> None:
     found = scan_text(name, [PatternDetector(), SecretsDetector(), UrlDetector()])
     if found:
         kind = found[0].type.replace("_", " ").lower()
+        article = "an" if kind[:1] in "aeiou" else "a"
         raise TandemError(
-            f"{name!r} is a {kind}, and identifiers cannot be marked public",
+            f"{name!r} is {article} {kind}, and identifiers cannot be marked public",
             "mark a person's, place's or organisation's name instead",
         )
 
