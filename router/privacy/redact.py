@@ -204,30 +204,48 @@ def _prefix_source(type_: str) -> str:
 def redact_attachments(
     messages: Sequence[Message], pseudonymizer: Pseudonymizer, directory: str
 ) -> list[Message]:
-    """Point text attachments at redacted copies in `directory`.
+    """Point attachments at redacted copies in `directory`, under redacted names.
 
     Off-device endpoints read attachments from disk when they build the
-    request, so a redacted turn must hand them redacted files, not the originals.
+    request, and name each file in it, so a redacted turn must hand them
+    redacted files under redacted names, not the originals.
     A file is text when `sniff` says so, whatever its MIME type (TOML, YAML, CSV...),
     and it is decoded as the scan and the endpoints decode it; the copy is UTF-8.
+    Other files whose name changes are copied as they are (PDFs, images...).
     """
-    out: list[Message] = []
-    for i, message in enumerate(messages):
-        attachments = []
-        for j, att in enumerate(message.attachments):
-            text = _attachment_text(att)
-            if text is not None:
-                redacted = pseudonymizer.redact(text)
-                if redacted != text:
-                    target = Path(directory) / f"{i}-{j}" / att.name
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_text(redacted, "utf-8")
-                    att = att.model_copy(
-                        update={"path": str(target), "size_bytes": target.stat().st_size}
-                    )
-            attachments.append(att)
-        out.append(message.model_copy(update={"attachments": tuple(attachments)}))
-    return out
+    return [
+        message.model_copy(
+            update={
+                "attachments": tuple(
+                    _redacted_copy(att, pseudonymizer, Path(directory) / f"{i}-{j}")
+                    for j, att in enumerate(message.attachments)
+                )
+            }
+        )
+        for i, message in enumerate(messages)
+    ]
+
+
+def _redacted_copy(att: Attachment, pseudonymizer: Pseudonymizer, folder: Path) -> Attachment:
+    """`att` as it may leave: a copy in `folder` when its text or name had values to hide."""
+    name = pseudonymizer.redact(att.name)
+    text = _attachment_text(att)
+    redacted = pseudonymizer.redact(text) if text is not None else None
+    if redacted == text and name == att.name:
+        return att
+    renamed = att.model_copy(update={"name": name})
+    if redacted is None and not att.path:
+        return renamed  # no file: the endpoints leave it out, with a note that names it
+    target = folder / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if redacted is not None:
+            target.write_text(redacted, "utf-8")
+        elif att.path:
+            target.write_bytes(Path(att.path).read_bytes())
+    except OSError:
+        return renamed  # gone or unreadable: left out as above
+    return renamed.model_copy(update={"path": str(target), "size_bytes": target.stat().st_size})
 
 
 def _attachment_text(att: Attachment) -> str | None:

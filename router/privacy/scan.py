@@ -1,8 +1,8 @@
 """Stage 1, `privacy.scan`: find sensitive data in every part of a turn.
 
-Scanned: the new message, its attachments (extracted text; images become an
-`IMAGE` finding; a file that cannot be parsed becomes an `UNREADABLE` finding and
-keeps the turn local, since it could not be checked), and every history message
+Scanned: the new message, its attachments (their names and extracted text; images
+become an `IMAGE` finding; a file that cannot be parsed becomes an `UNREADABLE`
+finding and keeps the turn local, since it could not be checked), and every history message
 the packed context may carry:
 their text (system summaries included), attachments and tool results. History
 matters because packing sends it along with the new message.
@@ -52,6 +52,8 @@ class _Part:
     path: str | None = None
     mcp_server: str | None = None
     mcp_tool: str | None = None
+    raw: str = ""
+    """What leaves the device, when `text` is a respelling of it with the same offsets."""
 
 
 def _default_detectors() -> list[Detector]:
@@ -102,7 +104,7 @@ class Scanner:
                     )
                 )
                 decisions.append(decision)
-                value = part.text[finding.start : finding.end]
+                value = (part.raw or part.text)[finding.start : finding.end]
                 if decision.action != "allow" and value.strip():
                     _protect(protected, finding.type, value, decision)
         verdict = _fail_closed(self.rules.verdict(decisions), unreadable)
@@ -228,10 +230,23 @@ def _attachment_parts(
             subjects.append(RuleSubject(type="IMAGE", path=path))
         if extracted.unreadable:
             subjects.append(RuleSubject(type=UNREADABLE, path=path))
-        text = extracted.text
-        part = _Part(text, "attachment", prefix + attachment.name, path) if text else None
+        text, source = extracted.text, prefix + attachment.name
+        part = _Part(text, "attachment", source, path) if text else None
         out.append((part, subjects))
+        name = file_name_text(attachment.name)
+        out.append((_Part(name, "attachment", source, path, raw=attachment.name), []))
     return out
+
+
+def file_name_text(name: str) -> str:
+    """The part of a file name that can hold private data, as words: its stem, `_` as spaces.
+
+    The name leaves with the file (the endpoints name it), so it is scanned like its
+    text, and a value found there is protected as the name spells it. Offsets are the
+    name's own: the stem is its prefix and `_` becomes one space (so "Ana_Souza" reads
+    as a name). The extension is left out: "txt" or "docx" would read as rare words.
+    """
+    return Path(name).stem.replace("_", " ")
 
 
 def _whole_file_finding(type_: str, source: str) -> Finding:
