@@ -233,20 +233,22 @@ def _attachment_parts(
         text, source = extracted.text, prefix + attachment.name
         part = _Part(text, "attachment", source, path) if text else None
         out.append((part, subjects))
-        name = file_name_text(attachment.name)
-        out.append((_Part(name, "attachment", source, path, raw=attachment.name), []))
+        for name in file_name_texts(attachment.name):
+            out.append((_Part(name, "attachment", source, path, raw=attachment.name), []))
     return out
 
 
-def file_name_text(name: str) -> str:
-    """The part of a file name that can hold private data, as words: its stem, `_` as spaces.
+def file_name_texts(name: str) -> list[str]:
+    """The part of a file name that can hold private data: its stem, as is and `_` as spaces.
 
     The name leaves with the file (the endpoints name it), so it is scanned like its
     text, and a value found there is protected as the name spells it. Offsets are the
-    name's own: the stem is its prefix and `_` becomes one space (so "Ana_Souza" reads
-    as a name). The extension is left out: "txt" or "docx" would read as rare words.
+    name's own: the stem is its prefix and `_` becomes one space. Both readings count:
+    "Ana_Souza" is a name only with spaces, "ana_souza@example.org" an address only
+    without. The extension is left out: "txt" or "docx" would read as rare words.
     """
-    return Path(name).stem.replace("_", " ")
+    stem = Path(name).stem
+    return list(dict.fromkeys([stem, stem.replace("_", " ")]))
 
 
 def _whole_file_finding(type_: str, source: str) -> Finding:

@@ -37,16 +37,25 @@ def test_a_card_number_in_a_file_name_keeps_the_turn_local(tmp_path: Path) -> No
 
 def test_an_email_in_a_file_name_leaves_only_as_its_placeholder(tmp_path: Path) -> None:
     pipeline, cloud = _pipeline(tmp_path, default_detectors(ner=False))
-    notes = _file(tmp_path, f"notes_for_{EMAIL}.txt", b"the meeting moved", "text/plain")
+    notes = _file(tmp_path, f"notes for {EMAIL}.txt", b"the meeting moved", "text/plain")
     letter = _file(tmp_path, f"letter to {EMAIL}.pdf", _blank_pdf(), "application/pdf")
     for attached in (notes, letter):  # sent as text, and left out with a note naming it
         route = _turn(pipeline, "what is this file about", attached)
         assert route.endpoint == "cloud" and route.reason.startswith("redacted then sent: ")
     wire = b"".join(cloud.sent)
     assert EMAIL.encode() not in wire
-    assert b"notes_for_[EMAIL_ADDRESS_1].txt" in wire and b"the meeting moved" in wire
+    assert b"notes for [EMAIL_ADDRESS_1].txt" in wire and b"the meeting moved" in wire
     assert b"letter to [EMAIL_ADDRESS_1].pdf" in wire
     assert pipeline.egress_policy.blocked == 0
+
+
+def test_an_email_with_an_underscore_in_a_file_name_is_redacted_whole(tmp_path: Path) -> None:
+    pipeline, cloud = _pipeline(tmp_path, default_detectors(ner=False))
+    notes = _file(tmp_path, "ana_souza@example.org.txt", b"the meeting moved", "text/plain")
+    route = _turn(pipeline, "what is this file about", notes)
+    assert route.endpoint == "cloud" and route.reason.startswith("redacted then sent: ")
+    wire = b"".join(cloud.sent)
+    assert b"ana_" not in wire and b'<file name=\\"[EMAIL_ADDRESS_1].txt\\">' in wire
 
 
 def test_a_plain_file_name_is_sent_as_it_is(tmp_path: Path) -> None:
