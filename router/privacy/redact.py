@@ -64,11 +64,25 @@ class Pseudonymizer:
         known = self.store.values(self.session_id)
         if not known or not text:
             return text
-        # Longest first, so a full name is replaced before a part of it could be.
-        ordered = sorted(known, key=len, reverse=True)
-        pattern = re.compile("|".join(f"(?:{value_pattern(v)})" for v in ordered))
-        lookup = {v: known[v] for v in ordered}
-        return pattern.sub(lambda m: lookup.get(m.group(0), m.group(0)), text)
+        pattern = _values_pattern(known)
+        return pattern.sub(lambda m: known.get(m.group(0), m.group(0)), text)
+
+    def redact_name(self, name: str) -> str:
+        """A file name redacted as the scan reads it, `_` as a space (`scan.file_name_texts`).
+
+        So "closeup" is replaced in "rear_bumper_closeup.jpg", where `_` would
+        otherwise join it to the word before; the rest of the name keeps its `_`.
+        """
+        known = {v.replace("_", " "): p for v, p in self.store.values(self.session_id).items()}
+        if not known or not name:
+            return name
+        spaced = name.replace("_", " ")  # same length: spans match the name's own
+        out: list[str] = []
+        end = 0
+        for m in _values_pattern(known).finditer(spaced):
+            out += [name[end : m.start()], known.get(m.group(0), m.group(0))]
+            end = m.end()
+        return "".join(out) + name[end:]
 
     def redact_message(self, message: Message) -> Message:
         """Redact a message's text, tool results and tool-call arguments."""
@@ -183,6 +197,12 @@ class StreamRestorer:
         return cut
 
 
+def _values_pattern(values: Iterable[str]) -> re.Pattern[str]:
+    """One pattern for every value; longest first, so a full name wins over a part of it."""
+    ordered = sorted(values, key=len, reverse=True)
+    return re.compile("|".join(f"(?:{value_pattern(v)})" for v in ordered))
+
+
 def _squash(type_text: str) -> str:
     return re.sub(r"[_\s-]", "", type_text).upper()
 
@@ -228,7 +248,7 @@ def redact_attachments(
 
 def _redacted_copy(att: Attachment, pseudonymizer: Pseudonymizer, folder: Path) -> Attachment:
     """`att` as it may leave: a copy in `folder` when its text or name had values to hide."""
-    name = pseudonymizer.redact(att.name)
+    name = pseudonymizer.redact_name(att.name)
     text = _attachment_text(att)
     redacted = pseudonymizer.redact(text) if text is not None else None
     if redacted == text and name == att.name:

@@ -85,3 +85,17 @@ def test_a_file_that_is_gone_keeps_only_its_redacted_name(tmp_path: Path) -> Non
         [Message(role="user", content="read it", attachments=(gone,))], pseudonymizer, str(tmp_path)
     )
     assert message.attachments == (gone.model_copy(update={"name": "[EMAIL_ADDRESS_1].pdf"}),)
+
+
+def test_a_file_name_is_redacted_as_the_scan_reads_it() -> None:
+    # The scan reads `_` as a space, so a short word glued by `_` is a value there too.
+    pseudonymizer = Pseudonymizer(PseudonymStore(), "s")
+    pseudonymizer.register(
+        [
+            ProtectedValue(type="NAME_LIKE", value="closeup", action="redact"),
+            ProtectedValue(type="EMAIL_ADDRESS", value="ana_souza@example.org", action="redact"),
+        ]
+    )
+    assert pseudonymizer.redact_name("rear_bumper_closeup.jpg") == "rear_bumper_[NAME_LIKE_1].jpg"
+    assert pseudonymizer.redact_name("ana_souza@example.org.txt") == "[EMAIL_ADDRESS_1].txt"
+    assert pseudonymizer.redact_name("closeups_2.jpg") == "closeups_2.jpg"
