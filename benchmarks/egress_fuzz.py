@@ -41,10 +41,11 @@ from tests.support.fuzz.world import open_world
 
 
 async def run_all(turns: int, seed: int, folder: Path, progress: bool = False) -> list[Run]:
-    """Run `turns` seeded cases in one world under `folder`."""
+    """Run `turns` seeded cases in one world under `folder` (`progress`: quiet logs, counts)."""
     runs: list[Run] = []
     async with open_world(folder) as world:
-        _quiet()  # the MCP server set up logging at INFO for the whole process
+        if progress:
+            _quiet()  # the MCP server set up logging at INFO for the whole process
         for case in generate(turns, seed):
             runs.append(await run_case(world, case))
             if progress and len(runs) % 100 == 0:
@@ -53,7 +54,10 @@ async def run_all(turns: int, seed: int, folder: Path, progress: bool = False) -
 
 
 def _quiet() -> None:
-    """Only errors from libraries: every request and fallback is counted in the tables."""
+    """Only errors from libraries: every request and fallback is counted in the tables.
+
+    For the command line only: it changes the process's logging for good.
+    """
     logging.getLogger().setLevel(logging.WARNING)
     for name in ("router", "presidio-analyzer", "httpx", "httpx2", "mcp"):
         logging.getLogger(name).setLevel(logging.ERROR)
