@@ -2,10 +2,10 @@
 
 Scanned: the new message, its attachments (their names and extracted text; images
 become an `IMAGE` finding; a file that cannot be parsed becomes an `UNREADABLE`
-finding and keeps the turn local, since it could not be checked), and every history message
-the packed context may carry:
-their text (system summaries included), attachments and tool results. History
-matters because packing sends it along with the new message.
+finding and keeps the turn local, since it could not be checked), and every
+history message the packed context may carry: their text (system summaries
+included), attachments and tool results. History matters because packing sends
+it along with the new message.
 
 What to look for is a list of `Detector`s (default: `default_detectors()`);
 attachment extraction is a function. Both modules are imported lazily, so
