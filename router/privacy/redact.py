@@ -64,11 +64,25 @@ class Pseudonymizer:
         known = self.store.values(self.session_id)
         if not known or not text:
             return text
-        # Longest first, so a full name is replaced before a part of it could be.
-        ordered = sorted(known, key=len, reverse=True)
-        pattern = re.compile("|".join(f"(?:{value_pattern(v)})" for v in ordered))
-        lookup = {v: known[v] for v in ordered}
-        return pattern.sub(lambda m: lookup.get(m.group(0), m.group(0)), text)
+        pattern = _values_pattern(known)
+        return pattern.sub(lambda m: known.get(m.group(0), m.group(0)), text)
+
+    def redact_name(self, name: str) -> str:
+        """A file name redacted as the scan reads it, `_` as a space (`scan.file_name_texts`).
+
+        So "closeup" is replaced in "rear_bumper_closeup.jpg", where `_` would
+        otherwise join it to the word before; the rest of the name keeps its `_`.
+        """
+        known = {v.replace("_", " "): p for v, p in self.store.values(self.session_id).items()}
+        if not known or not name:
+            return name
+        spaced = name.replace("_", " ")  # same length: spans match the name's own
+        out: list[str] = []
+        end = 0
+        for m in _values_pattern(known).finditer(spaced):
+            out += [name[end : m.start()], known.get(m.group(0), m.group(0))]
+            end = m.end()
+        return "".join(out) + name[end:]
 
     def redact_message(self, message: Message) -> Message:
         """Redact a message's text, tool results and tool-call arguments."""
@@ -183,6 +197,12 @@ class StreamRestorer:
         return cut
 
 
+def _values_pattern(values: Iterable[str]) -> re.Pattern[str]:
+    """One pattern for every value; longest first, so a full name wins over a part of it."""
+    ordered = sorted(values, key=len, reverse=True)
+    return re.compile("|".join(f"(?:{value_pattern(v)})" for v in ordered))
+
+
 def _squash(type_text: str) -> str:
     return re.sub(r"[_\s-]", "", type_text).upper()
 
@@ -204,30 +224,48 @@ def _prefix_source(type_: str) -> str:
 def redact_attachments(
     messages: Sequence[Message], pseudonymizer: Pseudonymizer, directory: str
 ) -> list[Message]:
-    """Point text attachments at redacted copies in `directory`.
+    """Point attachments at redacted copies in `directory`, under redacted names.
 
     Off-device endpoints read attachments from disk when they build the
-    request, so a redacted turn must hand them redacted files, not the originals.
+    request, and name each file in it, so a redacted turn must hand them
+    redacted files under redacted names, not the originals.
     A file is text when `sniff` says so, whatever its MIME type (TOML, YAML, CSV...),
     and it is decoded as the scan and the endpoints decode it; the copy is UTF-8.
+    Other files whose name changes are copied as they are (PDFs, images...).
     """
-    out: list[Message] = []
-    for i, message in enumerate(messages):
-        attachments = []
-        for j, att in enumerate(message.attachments):
-            text = _attachment_text(att)
-            if text is not None:
-                redacted = pseudonymizer.redact(text)
-                if redacted != text:
-                    target = Path(directory) / f"{i}-{j}" / att.name
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    target.write_text(redacted, "utf-8")
-                    att = att.model_copy(
-                        update={"path": str(target), "size_bytes": target.stat().st_size}
-                    )
-            attachments.append(att)
-        out.append(message.model_copy(update={"attachments": tuple(attachments)}))
-    return out
+    return [
+        message.model_copy(
+            update={
+                "attachments": tuple(
+                    _redacted_copy(att, pseudonymizer, Path(directory) / f"{i}-{j}")
+                    for j, att in enumerate(message.attachments)
+                )
+            }
+        )
+        for i, message in enumerate(messages)
+    ]
+
+
+def _redacted_copy(att: Attachment, pseudonymizer: Pseudonymizer, folder: Path) -> Attachment:
+    """`att` as it may leave: a copy in `folder` when its text or name had values to hide."""
+    name = pseudonymizer.redact_name(att.name)
+    text = _attachment_text(att)
+    redacted = pseudonymizer.redact(text) if text is not None else None
+    if redacted == text and name == att.name:
+        return att
+    renamed = att.model_copy(update={"name": name})
+    if redacted is None and not att.path:
+        return renamed  # no file: the endpoints leave it out, with a note that names it
+    target = folder / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if redacted is not None:
+            target.write_text(redacted, "utf-8")
+        elif att.path:
+            target.write_bytes(Path(att.path).read_bytes())
+    except OSError:
+        return renamed  # gone or unreadable: left out as above
+    return renamed.model_copy(update={"path": str(target), "size_bytes": target.stat().st_size})
 
 
 def _attachment_text(att: Attachment) -> str | None:

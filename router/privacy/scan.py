@@ -1,11 +1,11 @@
 """Stage 1, `privacy.scan`: find sensitive data in every part of a turn.
 
-Scanned: the new message, its attachments (extracted text; images become an
-`IMAGE` finding; a file that cannot be parsed becomes an `UNREADABLE` finding and
-keeps the turn local, since it could not be checked), and every history message
-the packed context may carry:
-their text (system summaries included), attachments and tool results. History
-matters because packing sends it along with the new message.
+Scanned: the new message, its attachments (their names and extracted text; images
+become an `IMAGE` finding; a file that cannot be parsed becomes an `UNREADABLE`
+finding and keeps the turn local, since it could not be checked), and every
+history message the packed context may carry: their text (system summaries
+included), attachments and tool results. History matters because packing sends
+it along with the new message.
 
 What to look for is a list of `Detector`s (default: `default_detectors()`);
 attachment extraction is a function. Both modules are imported lazily, so
@@ -52,6 +52,8 @@ class _Part:
     path: str | None = None
     mcp_server: str | None = None
     mcp_tool: str | None = None
+    raw: str = ""
+    """What leaves the device, when `text` is a respelling of it with the same offsets."""
 
 
 def _default_detectors() -> list[Detector]:
@@ -103,7 +105,7 @@ class Scanner:
                     )
                 )
                 decisions.append(decision)
-                value = part.text[finding.start : finding.end]
+                value = (part.raw or part.text)[finding.start : finding.end]
                 if decision.action != "allow" and value.strip():
                     _protect(protected, finding.type, value, decision)
         verdict = _fail_closed(self.rules.verdict(decisions), unreadable)
@@ -229,10 +231,25 @@ def _attachment_parts(
             subjects.append(RuleSubject(type="IMAGE", path=path))
         if extracted.unreadable:
             subjects.append(RuleSubject(type=UNREADABLE, path=path))
-        text = extracted.text
-        part = _Part(text, "attachment", prefix + attachment.name, path) if text else None
+        text, source = extracted.text, prefix + attachment.name
+        part = _Part(text, "attachment", source, path) if text else None
         out.append((part, subjects))
+        for name in file_name_texts(attachment.name):
+            out.append((_Part(name, "attachment", source, path, raw=attachment.name), []))
     return out
+
+
+def file_name_texts(name: str) -> list[str]:
+    """The part of a file name that can hold private data: its stem, as is and `_` as spaces.
+
+    The name leaves with the file (the endpoints name it), so it is scanned like its
+    text, and a value found there is protected as the name spells it. Offsets are the
+    name's own: the stem is its prefix and `_` becomes one space. Both readings count:
+    "Ana_Souza" is a name only with spaces, "ana_souza@example.org" an address only
+    without. The extension is left out: "txt" or "docx" would read as rare words.
+    """
+    stem = Path(name).stem
+    return list(dict.fromkeys([stem, stem.replace("_", " ")]))
 
 
 def _whole_file_finding(type_: str, source: str) -> Finding:

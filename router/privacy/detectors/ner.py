@@ -221,7 +221,9 @@ class NerDetector:
             proper_nouns = [
                 (int(token.idx), int(token.idx) + len(token.text))
                 for token in artifacts.tokens
-                if token.pos_ == "PROPN"
+                # A tag on punctuation (">" in HTML) is no name, and protecting it would
+                # hide, and block, every ">" in the request.
+                if token.pos_ == "PROPN" and any(c.isalnum() for c in token.text)
             ]
         findings = [
             Finding(
