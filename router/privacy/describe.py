@@ -75,7 +75,8 @@ _SKIPPED |= {"miss", "dr", "prof", "professor", "new", "old", "dear", "best", "f
 _WORDS_BEFORE = 3  # a prior: how far back (skipping articles and titles) a relation word counts
 # After the name: "Priya, my doctor", "Sam (our landlord)", "Tom, a colleague of mine".
 _AFTER = re.compile(
-    r"\s*[,(]\s*(?:(?:a|an|the|my|our|his|her|their)\s+)?(?:\w+\s+)?(?P<role>[\w-]+)", re.I
+    r"[ \t]*[,(][ \t]*(?:(?:a|an|the|my|our|his|her|their)[ \t]+)?(?:\w+[ \t]+)?(?P<role>[\w-]+)",
+    re.I,
 )
 
 
@@ -98,8 +99,12 @@ def describe(text: str, finding: Finding) -> str:
 
 
 def _relation(text: str, finding: Finding) -> str:
-    """A relation word just before the name (articles, titles skipped) or just after it."""
-    before = text[: finding.start].split()
+    """A relation word just before the name (articles, titles skipped) or just after it.
+
+    Only on the name's own line: in a list ("C. With a friend\nD. ...") the word
+    above belongs to another item.
+    """
+    before = text[text.rfind("\n", 0, finding.start) + 1 : finding.start].split()
     for skipped, word in enumerate(reversed(before)):
         role = _role(word)
         if role:

@@ -26,6 +26,8 @@ def _finding(text: str, value: str, type_: str = "PERSON") -> Finding:
         ("Tell Sam (our landlord) the rent is late.", "Sam", "a landlord"),
         ("Tom Hargreaves said hello.", "Tom Hargreaves", ""),
         ("My colleagues and Tom went out.", "Tom", ""),  # not next to the name
+        ("C. With a friend\nD. In an institution", "D", ""),  # another line
+        ("Ask Tom\n(my doctor) later.", "Tom", ""),
     ],
 )
 def test_a_person_is_described_by_the_relation_beside_the_name(
