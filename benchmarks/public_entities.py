@@ -32,7 +32,6 @@ import hashlib
 import json
 import logging
 import random
-import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -48,13 +47,14 @@ from benchmarks.pupa_leakage import (
     load_queries,
 )
 from router.privacy.public import normalize_name, public_names
+from router.privacy.redact import PLACEHOLDER
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUTELLM = ROOT.parent / "shared" / "data" / "routellm"
 CONTRAST = ROOT / "benchmarks" / "data" / "public_private_contrast.jsonl"
 MMLU_SAMPLE, GSM8K_FIRST = 300, 200
 GOAL_PUBLIC, GOAL_PRIVATE, GOAL_LEAKAGE = 0.90, 0.95, 0.03  # issue 18's goals
-_PLACEHOLDER = re.compile(r"\[([A-Z][A-Z0-9_]*?)_\d+\]")
+_PLACEHOLDER = PLACEHOLDER  # bare or described: `[PERSON_1]`, `[PERSON_1, a colleague]`
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ def load_contrast(path: Path = CONTRAST) -> list[Question]:
 
 def masked_types(sent: Sent) -> list[str]:
     """The finding types behind the placeholders in the text sent."""
-    return _PLACEHOLDER.findall(sent.text or "")
+    return [m["type"] for m in _PLACEHOLDER.finditer(sent.text or "")]
 
 
 def listed_masked(sent: Sent) -> list[str]:

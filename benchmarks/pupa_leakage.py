@@ -27,7 +27,6 @@ import csv
 import hashlib
 import json
 import logging
-import re
 import statistics
 import tomllib
 from collections import Counter
@@ -40,7 +39,7 @@ from router.errors import EgressBlockedError
 from router.ledger.pseudonyms import PseudonymStore
 from router.privacy import egress
 from router.privacy.guard import EgressPolicy
-from router.privacy.redact import Pseudonymizer
+from router.privacy.redact import PLACEHOLDER, Pseudonymizer
 from router.privacy.scan import Scanner
 from router.runtime.compose import scanner_for
 from router.settings.config import Settings, default_config_text
@@ -54,7 +53,7 @@ GOAL_LEAKAGE = 0.03  # issue 17's goal (a prior, not tuned)
 GOAL_CLOUD = 0.5
 PAPILLON = ("PAPILLON (published, not measured here)", 0.075, 0.855)
 
-_PLACEHOLDER = re.compile(r"\[[A-Z0-9_]+_\d+\]")
+_PLACEHOLDER = PLACEHOLDER  # bare or described: `[PERSON_1]`, `[PERSON_1, a colleague]`
 Route = Literal["keep_local", "redact", "allow", "blocked"]
 
 

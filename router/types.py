@@ -166,6 +166,11 @@ class ProtectedValue(_Frozen):
         description="Cheap normalized spellings of the value (e.g. a card without spaces).",
         repr=False,
     )
+    description: str = Field(
+        default="",
+        description="What the placeholder may say of the value (`a colleague`, `a country`): "
+        "words from router/privacy/describe.py's fixed vocabulary only, never the value.",
+    )
 
 
 class PrivacyReport(_Frozen):

@@ -1,8 +1,9 @@
 """The placeholders each session gave its sensitive values, in the ledger's database.
 
 A value keeps one placeholder for the whole session (`[PERSON_1]`,
-`[EMAIL_ADDRESS_2]`), after a restart too; router/privacy/redact.py redacts and
-restores text with them. Its own table (`privacy_pseudonyms`, see schema.py).
+`[EMAIL_ADDRESS_2]`, or with a description `[PERSON_1, a colleague]`), after a
+restart too; router/privacy/redact.py redacts and restores text with them. Its own
+table (`privacy_pseudonyms`, see schema.py).
 The runtime hands the store the ledger's `Database`; given a path it opens that
 file itself, and with nothing it keeps placeholders in memory for the process.
 """
@@ -30,10 +31,14 @@ class PseudonymStore:
         """Close the database connection (shared: for every store of the file); idempotent."""
         self.db.close()
 
-    def placeholder(self, session_id: str, type_: str, value: str, alias_of: str = "") -> str:
+    def placeholder(
+        self, session_id: str, type_: str, value: str, alias_of: str = "", description: str = ""
+    ) -> str:
         """Return `value`'s placeholder, allocating the next number for its type if new.
 
         With `alias_of` (a placeholder), `value` is recorded as another spelling of it.
+        A new placeholder carries `description` (`[PERSON_1, a colleague]`); a value
+        already recorded keeps the placeholder it has, so both stay the same all session.
         """
         token = _type_token(type_)
         with self.db.lock:  # look up, count and insert as one step
@@ -52,7 +57,8 @@ class PseudonymStore:
                     "WHERE session_id=? AND type=? AND is_alias=0",
                     (session_id, token),
                 ).fetchone()
-                placeholder, alias = f"[{token}_{count + 1}]", 0
+                described = f", {description}" if description else ""
+                placeholder, alias = f"[{token}_{count + 1}{described}]", 0
             conn.execute(
                 "INSERT INTO privacy_pseudonyms VALUES (?, ?, ?, ?, ?)",
                 (session_id, value, token, placeholder, alias),

@@ -1,7 +1,9 @@
 """Redact and restore: stable placeholders for sensitive values, per session.
 
 A value gets one placeholder for the whole session (`[PERSON_1]`, `[EMAIL_ADDRESS_2]`),
-so the model sees a consistent conversation across turns. The mapping is kept by
+so the model sees a consistent conversation across turns. Where the text says what
+the value is, the placeholder says it too, in fixed words (`[PERSON_1, a colleague]`,
+router/privacy/describe.py); a model may write it back with or without them. The mapping is kept by
 `PseudonymStore` (router/ledger/pseudonyms.py) in its own table of the ledger's
 database, or in memory. Deriving it from history instead would renumber
 placeholders whenever old turns fall out of the packed context.
@@ -27,6 +29,10 @@ _OPEN = r"[\[\(\{<]"
 _CLOSE = r"[\]\)\}>]"
 _SEP = r"[_\s-]?"
 _BOUNDARY_BELOW = 8
+PLACEHOLDER = re.compile(
+    r"\[(?P<type>[A-Z0-9_]+?)_(?P<num>\d+)(?:, (?P<description>[a-z][a-z' -]*))?\]"
+)
+"""A placeholder as it is sent: `[PERSON_1]`, or with a description `[PERSON_1, a colleague]`."""
 
 
 def needs_word_boundary(value: str) -> bool:
@@ -55,7 +61,9 @@ class Pseudonymizer:
     def register(self, values: Iterable[ProtectedValue]) -> None:
         """Give every value (and its variants) a placeholder for this session."""
         for item in values:
-            placeholder = self.store.placeholder(self.session_id, item.type, item.value)
+            placeholder = self.store.placeholder(
+                self.session_id, item.type, item.value, description=item.description
+            )
             for variant in item.variants:
                 self.store.placeholder(self.session_id, item.type, variant, alias_of=placeholder)
 
@@ -125,11 +133,13 @@ class StreamRestorer:
     def __init__(self, originals: Mapping[str, str]) -> None:
         self._values: dict[tuple[str, int], str] = {}
         types: set[str] = set()
+        descriptions: set[str] = set()
         for placeholder, value in originals.items():
-            match = re.fullmatch(r"\[([A-Z0-9_]+?)_(\d+)\]", placeholder)
+            match = PLACEHOLDER.fullmatch(placeholder)
             if match:
-                self._values[(_squash(match[1]), int(match[2]))] = value
-                types.add(match[1])
+                self._values[(_squash(match["type"]), int(match["num"]))] = value
+                types.add(match["type"])
+                descriptions.add(match["description"] or "")
         self._buf = ""
         self._prev = ""
         if not types:
@@ -137,13 +147,24 @@ class StreamRestorer:
             return
         words = sorted(types, key=len, reverse=True)
         alternatives = "|".join(_SEP.join(re.escape(w) for w in t.split("_")) for t in words)
+        described = sorted(filter(None, descriptions), key=len, reverse=True)
+        # The description is taken with the placeholder only inside brackets: unbracketed,
+        # "PERSON_1, a colleague, said" reads fine restored as "Tom, a colleague, said".
+        description = (
+            rf"(?:\s?,\s?(?:{'|'.join(map(re.escape, described))})(?=\s?{_CLOSE}))?"
+            if described
+            else ""
+        )
         self._full = re.compile(
             rf"(?:{_OPEN}\s?|(?<![A-Za-z0-9]))(?P<type>{alternatives}){_SEP}(?P<num>\d+)(?!\d)"
-            rf"(?:\s?{_CLOSE})?",
+            rf"{description}(?:\s?{_CLOSE})?",
             re.IGNORECASE,
         )
-        self._prefix = re.compile("|".join(_prefix_source(t) for t in words), re.IGNORECASE)
-        self._max_tail = max(len(t) for t in words) + 12
+        longest = max((len(d) for d in described), default=0)
+        self._prefix = re.compile(
+            "|".join(_prefix_source(t, longest) for t in words), re.IGNORECASE
+        )
+        self._max_tail = max(len(t) for t in words) + 12 + longest
 
     def feed(self, chunk: str) -> str:
         """Return the text that is safe to show now; a possible placeholder start is held."""
@@ -207,14 +228,20 @@ def _squash(type_text: str) -> str:
     return re.sub(r"[_\s-]", "", type_text).upper()
 
 
-def _prefix_source(type_: str) -> str:
-    """A regex matching every prefix of a (tolerantly written) placeholder of `type_`."""
+def _prefix_source(type_: str, description_chars: int = 0) -> str:
+    """A regex matching every prefix of a (tolerantly written) placeholder of `type_`.
+
+    With `description_chars`, also of one carrying a description that long or shorter.
+    """
     elements = [rf"(?:{_OPEN}\s?)?"]
     for i, word in enumerate(type_.split("_")):
         if i:
             elements.append(_SEP)
         elements += [re.escape(c) for c in word]
-    elements += [_SEP, r"\d+", rf"\s?{_CLOSE}"]
+    elements += [_SEP, r"\d+"]
+    if description_chars:
+        elements.append(rf"(?:\s?,\s?[A-Za-z' -]{{0,{description_chars}}})?")
+    elements.append(rf"\s?{_CLOSE}")
     source = ""
     for element in reversed(elements):
         source = f"(?:{element}{source})?"

@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from router.privacy.describe import describe, without_protected
 from router.privacy.detectors.base import Detector
 from router.privacy.detectors.normalize import find_normalized, normalize
 from router.privacy.rules import PrivacyVerdict, RuleDecision, RuleSet, RuleSubject, build_rules
@@ -107,9 +108,10 @@ class Scanner:
                 decisions.append(decision)
                 value = (part.raw or part.text)[finding.start : finding.end]
                 if decision.action != "allow" and value.strip():
-                    _protect(protected, finding.type, value, decision)
+                    described = describe(part.text, finding)
+                    _protect(protected, finding.type, value, decision, described)
         verdict = _fail_closed(self.rules.verdict(decisions), unreadable)
-        values = [p for p in protected.values() if p.action != "allow"]
+        values = without_protected([p for p in protected.values() if p.action != "allow"])
         local_only: dict[str, None] = {}
         for p in values:
             for v in (p.value, *p.variants):
@@ -164,14 +166,24 @@ def _with_session(subject: RuleSubject, session_id: str) -> RuleSubject:
 
 
 def _protect(
-    protected: dict[str, ProtectedValue], type_: str, value: str, decision: RuleDecision
+    protected: dict[str, ProtectedValue],
+    type_: str,
+    value: str,
+    decision: RuleDecision,
+    description: str = "",
 ) -> None:
-    """Record `value`; a value seen twice keeps the stricter action."""
+    """Record `value`; a value seen twice keeps the stricter action and its first description."""
     current = protected.get(value)
     if current is not None and (current.action == "keep_local" or decision.action == "redact"):
+        if description and not current.description:
+            protected[value] = current.model_copy(update={"description": description})
         return
     protected[value] = ProtectedValue(
-        type=type_, value=value, action=decision.action, variants=_variants(type_, value)
+        type=type_,
+        value=value,
+        action=decision.action,
+        variants=_variants(type_, value),
+        description=description or (current.description if current else ""),
     )
 
 

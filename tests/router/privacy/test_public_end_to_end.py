@@ -70,4 +70,4 @@ async def test_the_users_neighbour_and_street_do_not_leave(
     sent = await _sent(tandem_home, tiny_gguf, monkeypatch, question)
     for private in ("Tom", "Hargreaves", "14 Elm Road", "Elm Road"):
         assert private not in sent
-    assert "[PERSON_1]" in sent and "[STREET_ADDRESS_1]" in sent
+    assert "[PERSON_1, a neighbour]" in sent and "[STREET_ADDRESS_1]" in sent
