@@ -33,6 +33,8 @@ MAX_IMAGE_BYTES = 5 * 1024 * 1024
 MAX_TEXT_BYTES = 256 * 1024
 # Anthropic bills an image at about (width * height) / 750 tokens, at most ~1600.
 _IMAGE_TOKENS_ESTIMATE = 1600
+# The note sent for a file left out ("[attachment x.docx (...) was not sent: ...]"): a prior.
+_NOTE_TOKENS = 40
 BROKE_OFF = "the answer stream broke off"
 
 
@@ -90,10 +92,24 @@ def estimate_prompt_tokens(messages: Sequence[Message]) -> int:
         chars += sum(len(c.name) + len(json.dumps(c.arguments)) for c in m.tool_calls)
         chars += sum(len(r.content) for r in m.tool_results)
         total += tokens_in_chars(chars) + 4
-        for att in m.attachments:
-            image = att.mime_type in IMAGE_TYPES
-            total += _IMAGE_TOKENS_ESTIMATE if image else tokens_in_chars(att.size_bytes)
+        total += sum(_attachment_tokens(att) for att in m.attachments)
     return total
+
+
+def _attachment_tokens(att: Attachment) -> int:
+    """What `att` adds to the prompt as `load_attachment` sends it: a text file its
+    size, an image the image estimate, anything left out only its one-line note."""
+    if att.path is None:
+        return _NOTE_TOKENS
+    try:
+        sniffed = sniff_file(att.path, att.mime_type, att.name)
+    except OSError:
+        return _NOTE_TOKENS
+    if sniffed.media_type in IMAGE_TYPES and att.size_bytes <= MAX_IMAGE_BYTES:
+        return _IMAGE_TOKENS_ESTIMATE
+    if sniffed.kind == "text" and att.size_bytes <= MAX_TEXT_BYTES:
+        return tokens_in_chars(att.size_bytes)
+    return _NOTE_TOKENS
 
 
 class Timer:
