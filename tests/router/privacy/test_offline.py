@@ -21,6 +21,7 @@ from router.runtime.compose import build_runtime
 from router.types import TurnRequest
 from tests.router.memory.conftest import chroma_server  # noqa: F401 (a fixture)
 from tests.support.fault_server import CLOUD_TEXT, FaultServer
+from tests.support.missing import missing
 from tests.support.offline import block_outbound
 from tests.support.pipeline import collect, finished, make_pipeline
 
@@ -33,7 +34,10 @@ TEXT = (
 @pytest.fixture
 def fresh_tldextract(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """tldextract as a fresh install has it: no cached suffix list, the default (online) URLs."""
-    tldextract = pytest.importorskip("tldextract")
+    try:
+        import tldextract
+    except ImportError:
+        missing("tldextract (the `ner` extra) is not installed")
     monkeypatch.setattr(
         tldextract.tldextract, "TLD_EXTRACTOR", tldextract.TLDExtract(cache_dir=str(tmp_path))
     )
