@@ -58,7 +58,6 @@ from benchmarks.injection_setup import (
     cases,
     device_servers,
     mail_server,
-    served_on_loopback,
 )
 from router.collab.agents import Agent
 from router.collab.ledger_record import record_team_turn
@@ -74,6 +73,7 @@ from router.runtime.compose import Runtime, build_runtime
 from router.settings.config import load_settings
 from router.turn.events import ToolCalled
 from router.types import Attachment, ToolResult, TurnRequest
+from tests.support.loopback import served_on_loopback
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data" / "injection" / "injection_attacks.json"

@@ -9,16 +9,11 @@ from __future__ import annotations
 
 import itertools
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from mcp.server.mcpserver import MCPServer
 
 from router.endpoints.base import StreamEnd, ToolCallRequested
@@ -133,25 +128,6 @@ def mail_server(effects: Effects) -> MCPServer:
         return "sent"
 
     return mail
-
-
-@contextmanager
-def served_on_loopback(app: Any) -> Iterator[str]:
-    """Serve the ASGI `app` with uvicorn in a thread on a free loopback port; yields its URL."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 class Obedient:

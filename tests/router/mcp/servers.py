@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
 
-import uvicorn
 from mcp.server.mcpserver import MCPServer
 from pydantic import BaseModel
 
@@ -110,22 +103,3 @@ def mail_server(received: list[dict[str, str]]) -> MCPServer:
         return "sent"
 
     return server
-
-
-@contextmanager
-def served_on_loopback(app: Any) -> Iterator[str]:
-    """Serve the ASGI `app` on a free loopback port; yields its `/mcp` URL."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

@@ -17,8 +17,9 @@ from router.privacy.scan import Scanner
 from router.turn.events import ToolCalled
 from router.turn.pipeline import TurnPipeline
 from router.types import GenerationOptions, ToolCall
-from tests.router.mcp.servers import Calls, sensors_server, served_on_loopback
+from tests.router.mcp.servers import Calls, sensors_server
 from tests.router.privacy.test_scan import fake_detect
+from tests.support.loopback import served_on_loopback
 from tests.support.pipeline import collect
 from tests.support.tool_endpoint import ToolEndpoint
 

@@ -27,8 +27,9 @@ from router.privacy.scan import Scanner
 from router.turn.events import ToolCalled, TurnEvent, TurnFinished
 from router.turn.pipeline import TurnPipeline
 from router.types import EndpointKind, FindingAction, GenerationOptions, ToolCall, Usage
-from tests.router.mcp.servers import mail_server, served_on_loopback, text_server
+from tests.router.mcp.servers import mail_server, text_server
 from tests.router.privacy.test_scan import fake_detect
+from tests.support.loopback import served_on_loopback
 from tests.support.pipeline import collect
 from tests.support.tool_endpoint import results_since_question
 

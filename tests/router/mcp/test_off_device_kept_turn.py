@@ -30,9 +30,10 @@ from router.privacy.scan import Scanner
 from router.turn.events import ToolCalled, TurnEvent
 from router.turn.pipeline import TurnPipeline
 from router.types import Attachment, GenerationOptions, ToolCall
-from tests.router.mcp.servers import mail_server, served_on_loopback, text_server
+from tests.router.mcp.servers import mail_server, text_server
 from tests.router.mcp.test_off_device_args import Obeys, send
 from tests.router.privacy.test_scan import fake_detect
+from tests.support.loopback import served_on_loopback
 from tests.support.pipeline import collect
 from tests.support.tool_endpoint import results_since_question
 
