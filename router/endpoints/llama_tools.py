@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from router.endpoints.remote_common import TextPart, load_attachment
+from router.endpoints.remote_common import load_attachment
 from router.endpoints.tool_specs import openai_tools
 from router.types import Message, ToolCall, ToolSpec
 
@@ -105,17 +105,10 @@ def with_files(message: Message) -> str:
 
     Text files are inlined as the off-device endpoints inline them (the same sniffing
     and decoding the privacy scan used); the device model cannot see images, so an
-    image is named rather than dropped without a word.
+    image is named in a note rather than dropped without a word (and never read).
     """
     parts = [message.content] if message.content else []
-    for attachment in message.attachments:
-        loaded = load_attachment(attachment)
-        if isinstance(loaded, TextPart):
-            parts.append(loaded.text)
-        else:
-            parts.append(
-                f"[attachment {attachment.name} is an image; the device model cannot see images]"
-            )
+    parts += [load_attachment(a, images=False).text for a in message.attachments]
     return "\n\n".join(parts)
 
 

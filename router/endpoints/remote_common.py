@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal, overload
 
 from router.endpoints.secrets import redact
 from router.errors import EndpointError, EndpointRequestError, EndpointUnavailableError
@@ -53,11 +54,16 @@ class TextPart:
     text: str
 
 
-def load_attachment(att: Attachment) -> ImagePart | TextPart:
+@overload
+def load_attachment(att: Attachment, *, images: Literal[False]) -> TextPart: ...
+@overload
+def load_attachment(att: Attachment, *, images: bool = True) -> ImagePart | TextPart: ...
+def load_attachment(att: Attachment, *, images: bool = True) -> ImagePart | TextPart:
     """Read `att` from disk: an image, a text file inlined, or a note saying why it was left out.
 
     What the file is, and how its text decodes, is `privacy.sniff`'s decision, the one
-    the privacy scan made: the text sent is the text that was checked.
+    the privacy scan made: the text sent is the text that was checked. With `images`
+    False (a model that cannot see them) an image is a note, and is never read.
     """
     if att.path is None:
         return _left_out(att, "it is not a file on this device")
@@ -65,6 +71,8 @@ def load_attachment(att: Attachment) -> ImagePart | TextPart:
         path = Path(att.path)
         sniffed = sniff_file(path, att.mime_type, att.name)
         is_image = sniffed.media_type in IMAGE_TYPES
+        if is_image and not images:
+            return _left_out(att, "this model cannot see images")
         if not (is_image or sniffed.kind == "text"):
             return _left_out(att, "this endpoint accepts images and text files only")
         limit = MAX_IMAGE_BYTES if is_image else MAX_TEXT_BYTES
