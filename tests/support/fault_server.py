@@ -16,6 +16,8 @@ import struct
 from dataclasses import dataclass, field
 from typing import Literal
 
+from tests.support.loopback import LoopbackHttp
+
 Fault = Literal["ok", "429", "500", "529", "slow", "reset", "truncate", "bad_json"]
 
 _GOOD_EVENTS = [
@@ -43,46 +45,20 @@ def _sse(name: str, data: object) -> bytes:
 
 
 @dataclass
-class FaultServer:
+class FaultServer(LoopbackHttp):
     """Plays `script[i]` for the i-th request (the last entry repeats)."""
 
     script: list[Fault]
     slow_s: float = 5.0
     requests: int = 0
     bodies: list[bytes] = field(default_factory=list)
-    _server: asyncio.Server | None = None
 
-    @property
-    def url(self) -> str:
-        """Base URL to give the client."""
-        assert self._server is not None
-        host, port = self._server.sockets[0].getsockname()[:2]
-        return f"http://{host}:{port}"
-
-    async def __aenter__(self) -> FaultServer:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        await self._server.wait_closed()
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = next(
-                (int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                 if line.lower().startswith(b"content-length:")), 0,
-            )  # fmt: skip
-            self.bodies.append(await reader.readexactly(length))
-            fault = self.script[min(self.requests, len(self.script) - 1)]
-            self.requests += 1
-            await self._play(fault, writer)
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            writer.close()
+    async def answer(self, head: bytes, body: bytes, writer: asyncio.StreamWriter) -> None:
+        """Keep the body, then play the script's next fault."""
+        self.bodies.append(body)
+        fault = self.script[min(self.requests, len(self.script) - 1)]
+        self.requests += 1
+        await self._play(fault, writer)
 
     async def _play(self, fault: Fault, writer: asyncio.StreamWriter) -> None:
         if fault in ("429", "500", "529"):

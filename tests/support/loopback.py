@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Self
 
 import uvicorn
 
@@ -30,3 +31,47 @@ def served_on_loopback(app: Any) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+class LoopbackHttp:
+    """An asyncio HTTP/1.1 server on a free loopback port, one request per connection.
+
+    Subclasses write the reply in `answer`; a client that hangs up is not an error.
+    """
+
+    _server: asyncio.Server | None = None
+
+    @property
+    def url(self) -> str:
+        """The base URL to give the client."""
+        assert self._server is not None
+        host, port = self._server.sockets[0].getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    async def __aenter__(self) -> Self:
+        """Start listening."""
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        """Stop listening."""
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+
+    async def answer(self, head: bytes, body: bytes, writer: asyncio.StreamWriter) -> None:
+        """Write the reply to the request `head` + `body`."""
+        raise NotImplementedError
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = next(
+                (int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                 if line.lower().startswith(b"content-length:")), 0,
+            )  # fmt: skip
+            await self.answer(head, await reader.readexactly(length), writer)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()

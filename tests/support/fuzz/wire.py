@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
-import re
 import socket
 import subprocess
 import sys
@@ -25,8 +24,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from router.privacy.redact import PLACEHOLDER
+from tests.support.loopback import LoopbackHttp
+
 CLOUD_TEXT = "Here is the answer."
-_PLACEHOLDER = re.compile(r"\[[A-Z][A-Z_]*_\d+\]")
 CHROMA = Path(sys.executable).parent / "chroma"
 
 
@@ -76,7 +77,7 @@ def _answer(request: dict[str, Any]) -> str:
     messages = request.get("messages") or [{}]
     blocks = messages[-1].get("content", [])
     text = " ".join(str(b.get("text", "")) for b in blocks if isinstance(b, dict))
-    named = list(dict.fromkeys(_PLACEHOLDER.findall(text)))
+    named = list(dict.fromkeys(m.group(0) for m in PLACEHOLDER.finditer(text)))
     return f"{CLOUD_TEXT} About {', '.join(named)}." if named else CLOUD_TEXT
 
 
@@ -92,48 +93,21 @@ def _tool_to_call(request: dict[str, Any]) -> str | None:
     return str(tools[0]["name"])
 
 
-class CloudRecorder:
+class CloudRecorder(LoopbackHttp):
     """An Anthropic-compatible server on loopback; `requests` holds each request's bytes."""
 
     def __init__(self) -> None:
         self.requests: list[bytes] = []
-        self._server: asyncio.Server | None = None
 
-    @property
-    def url(self) -> str:
-        """The base URL to configure the endpoint with."""
-        assert self._server is not None
-        host, port = self._server.sockets[0].getsockname()[:2]
-        return f"http://{host}:{port}"
-
-    async def __aenter__(self) -> CloudRecorder:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        await self._server.wait_closed()
-
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = next(
-                (int(line.split(b":")[1]) for line in head.split(b"\r\n")
-                 if line.lower().startswith(b"content-length:")), 0,
-            )  # fmt: skip
-            body = await reader.readexactly(length)
-            self.requests.append(head + body)
-            events = reply_events(json.loads(body or b"{}"), len(self.requests))
-            writer.write(
-                b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
-                b"cache-control: no-cache\r\nconnection: close\r\n\r\n" + b"".join(events)
-            )
-            await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            writer.close()
+    async def answer(self, head: bytes, body: bytes, writer: asyncio.StreamWriter) -> None:
+        """Keep the request's bytes; stream back the reply events for it."""
+        self.requests.append(head + body)
+        events = reply_events(json.loads(body or b"{}"), len(self.requests))
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n"
+            b"cache-control: no-cache\r\nconnection: close\r\n\r\n" + b"".join(events)
+        )
+        await writer.drain()
 
 
 class _Forward(BaseHTTPRequestHandler):
