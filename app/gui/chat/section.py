@@ -137,10 +137,3 @@ class ChatScreen:
     def _deleted(self, session_id: str) -> None:
         if session_id == self.vm.session_id:
             self.vm.new_conversation()
-
-
-def build_chat_view(page: ft.Page, runtime: Runtime) -> ft.Control:
-    """Return the Chat section for `page` (the shell uses `ChatScreen` directly)."""
-    screen = ChatScreen(page, runtime)
-    screen.start()
-    return screen.root
