@@ -8,7 +8,8 @@ from playwright.sync_api import Locator, Page, expect
 
 ANSWER_TIMEOUT_MS = 90_000
 """The first turn waits for the privacy detectors to load: seconds on a slow machine."""
-FOCUS_ATTEMPTS = 4
+FOCUS_ATTEMPTS = 8
+"""Clicks and DOM focus tried in turn: a loaded machine has been seen to miss four in a row."""
 FOCUS_TIMEOUT_MS = 10_000
 
 
