@@ -90,6 +90,7 @@ _ASKS_ABOUT = re.compile(
 )
 _CONNECTOR = re.compile(r"\s+(?:and|of|the|de|da|del|der|van|von|la|le|du|&)\s+|\s+|-", re.I)
 _WORD = re.compile(r"[^\W_](?:[\w'\u2019.&-]*[^\W_])?\.?")
+_NUMERAL_AFTER = re.compile(r"[ \t]+(?:[IVXLC]+|\d{1,4})\b")
 _SENTENCE_END = re.compile(r"[.!?;\n]\s")
 _FUNCTION_WORDS = frozenset({"the", "a", "an", "of", "and", "in", "on", "de", "da", "van", "von"})
 
@@ -155,6 +156,8 @@ def _phrases(text: str, findings: Sequence[Finding]) -> list[list[int]]:
 def _public_members(text: str, group: list[int], findings: Sequence[Finding]) -> list[int]:
     """The findings of one phrase covered by a public name (longest run of words first)."""
     start, end = findings[group[0]].start, findings[group[-1]].end
+    numeral = _NUMERAL_AFTER.match(text, end)  # "World War II", "Apollo 11": no finding
+    end = numeral.end() if numeral else end
     words = [(start + m.start(), start + m.end()) for m in _WORD.finditer(text[start:end])]
     covered = [False] * len(words)
     names = public_names()

@@ -32,8 +32,14 @@ import bisect
 import itertools
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
+from router.privacy.detectors.words import (
+    CALENDAR_AND_ANSWERS,
+    common_acronym,
+    is_word,
+    known_lower_word,
+    wordpiece_words,
+)
 from router.types import Finding
 
 NAME_LIKE = "NAME_LIKE"
@@ -71,12 +77,9 @@ _DOMAIN = re.compile(
 )
 
 
-@lru_cache(maxsize=1)
 def common_words() -> frozenset[str]:
     """Whole-word entries of the all-MiniLM-L6-v2 WordPiece vocabulary (uncased)."""
-    from router.memory.embedding import wordpiece_vocabulary
-
-    return frozenset(w for w in wordpiece_vocabulary() if w.isalpha())
+    return wordpiece_words()
 
 
 # Title-case function words ("Best Practices For The Web") are not names, and
@@ -103,38 +106,42 @@ _ENGLISH_ENDING = re.compile(
 )
 
 
-def _known_word(bare: str, vocab: frozenset[str]) -> bool:
-    if bare in vocab or not _LATIN.match(bare):  # only Latin-script words are checked
+def _known_word(bare: str, *, inflected: bool) -> bool:
+    """An ordinary word; `inflected` also tries the dictionary's missing endings."""
+    if not _LATIN.match(bare):  # only Latin-script words are checked
         return True
-    if bare.endswith("s") and bare[:-1] in vocab:  # plurals
+    if is_word(bare) or (inflected and known_lower_word(bare)):
+        return True
+    if bare.endswith("s") and is_word(bare[:-1]):  # plurals
         return True
     return len(bare) >= 7 and _ENGLISH_ENDING.search(bare) is not None
 
 
-def _starts_sentence(text: str, start: int) -> bool:
+def starts_sentence(text: str, start: int) -> bool:
+    """The word at `start` opens a sentence, a line or a list item."""
     index = start - 1
     while index >= 0 and text[index] in _OPENERS:
         index -= 1
     return index < 0 or text[index] in _SENTENCE_END
 
 
-def _is_name_like(text: str, word: str, start: int, vocab: frozenset[str]) -> bool:
+def _is_name_like(text: str, word: str, start: int) -> bool:
     if _PRONOUN_I.match(word):
         return False
     letters = [c for c in word if c.isalpha()]
-    if not letters:
-        return False
+    if len(letters) < 2:
+        return False  # a letter alone ("vitamin C", "option B") names nobody
     bare = word.lower().replace("\u2019", "'").split("'")[0]
-    if bare in _FUNCTION_WORDS and not word.isupper():
+    if (bare in _FUNCTION_WORDS and not word.isupper()) or bare in CALENDAR_AND_ANSWERS:
         return False
-    known = _known_word(bare, vocab)
     if any(c.isupper() for c in letters):
-        if len(letters) > 1 and all(c.isupper() for c in letters):
-            return True  # "SKF", "JNJ"
+        if all(c.isupper() for c in letters):
+            return not common_acronym(word)  # "SKF", "JNJ", "JOHN"; not "GDP", "II"
         if any(a.islower() and b.isupper() for a, b in itertools.pairwise(word)):
             return True  # "OpenAI", "McDONALDS"
-        return not known or not _starts_sentence(text, start)
-    return len(bare) >= 3 and not known
+        known = _known_word(bare, inflected=False)
+        return not known or not starts_sentence(text, start)
+    return len(bare) >= 3 and not _known_word(bare, inflected=True)
 
 
 @dataclass(frozen=True)
@@ -145,7 +152,6 @@ class NameLikeDetector:
 
     def detect(self, text: str) -> list[Finding]:
         """Return a `NAME_LIKE` finding per name-like word or bare domain in `text`."""
-        vocab = common_words()
         spans = [m.span() for m in _DOMAIN.finditer(text)]
         spans += [m.span() for m in _DOTTED_CAPITALS.finditer(text)]
         # Sorted spans already reported; bisect keeps a large document linear-ish.
@@ -158,7 +164,7 @@ class NameLikeDetector:
                 continue
             if _CASELESS.search(match.group()):
                 continue  # reported as a whole run below
-            if _is_name_like(text, match.group(), start, vocab):
+            if _is_name_like(text, match.group(), start):
                 spans.append(match.span())
         findings = [self._finding(NAME_LIKE, start, end) for start, end in spans]
         findings += [self._finding(UNCHECKED_SCRIPT, *m.span()) for m in _CASELESS.finditer(text)]

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from router.privacy.detectors.base import Detector
+from router.privacy.detectors.ner_filters import entity_lines, ordinary_proper_noun
 from router.types import Finding
 
 NER_ENTITIES: tuple[str, ...] = ("PERSON", "LOCATION", "ORGANIZATION")
@@ -221,20 +222,22 @@ class NerDetector:
             proper_nouns = [
                 (int(token.idx), int(token.idx) + len(token.text))
                 for token in artifacts.tokens
-                # A tag on punctuation (">" in HTML) is no name, and protecting it would
-                # hide, and block, every ">" in the request.
-                if token.pos_ == "PROPN" and any(c.isalnum() for c in token.text)
+                # A tag on punctuation (">" in HTML) or "B." in a quiz is no name.
+                if token.pos_ == "PROPN"
+                and not ordinary_proper_noun(text, int(token.idx), token.text)
             ]
         findings = [
             Finding(
                 type=str(r.entity_type),
-                start=int(r.start),
-                end=int(r.end),
+                start=start,
+                end=end,
                 confidence=min(1.0, max(0.0, float(r.score))),
                 detector=self.name,
             )
             for r in results
-            if float(r.score) >= self.min_score and r.end > r.start
+            if float(r.score) >= self.min_score
+            # "B. Salmond\nC. Austin" is two names, and "A. Wrong" an option, not one.
+            for start, end in entity_lines(text, int(r.start), int(r.end))
         ]
         # Proper nouns the entity model did not label are still names to hide; they
         # are NAME_LIKE (low confidence), so a typed entity wins any overlap.
