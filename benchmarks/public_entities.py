@@ -52,6 +52,7 @@ from router.privacy.redact import PLACEHOLDER
 ROOT = Path(__file__).resolve().parents[1]
 ROUTELLM = ROOT.parent / "shared" / "data" / "routellm"
 CONTRAST = ROOT / "benchmarks" / "data" / "public_private_contrast.jsonl"
+LABELS = ROOT / "benchmarks" / "data" / "routellm_masked_labels.tsv"
 MMLU_SAMPLE, GSM8K_FIRST = 300, 200
 GOAL_PUBLIC, GOAL_PRIVATE, GOAL_LEAKAGE = 0.90, 0.95, 0.03  # issue 18's goals
 _PLACEHOLDER = PLACEHOLDER  # bare or described: `[PERSON_1]`, `[PERSON_1, a colleague]`
@@ -90,13 +91,20 @@ def load_routellm() -> list[Question]:
     for path in sorted((ROUTELLM / "mmlu").glob("*.csv")):
         with path.open(encoding="utf-8", newline="") as handle:
             mmlu += [r["prompt"] for r in csv.DictReader(handle) if r["prompt"].strip() not in skip]
-    for i, text in enumerate(random.Random(0).sample(mmlu, MMLU_SAMPLE)):
-        out.append(Question("mmlu", str(i), text))
+    picked = random.Random(0).sample(mmlu, MMLU_SAMPLE)
+    out += [Question("mmlu", str(i), text) for i, text in enumerate(picked)]
+    # Held out: a second sample of as many other prompts, never read while building.
+    chosen = set(picked)
+    rest = [text for text in mmlu if text not in chosen]
+    held_out = random.Random(1).sample(rest, MMLU_SAMPLE)
+    out += [Question("mmlu held-out", str(i), text) for i, text in enumerate(held_out)]
     skip = _contaminated("gsm8k")
     gsm_lines = (ROUTELLM / "gsm8k_test.jsonl").read_text(encoding="utf-8").splitlines()
     gsm = [json.loads(line)["question"] for line in gsm_lines if line.strip()]
-    gsm = [q for q in gsm if q.strip() not in skip][:GSM8K_FIRST]
-    out += [Question("gsm8k", str(i), text) for i, text in enumerate(gsm)]
+    gsm = [q for q in gsm if q.strip() not in skip]
+    out += [Question("gsm8k", str(i), text) for i, text in enumerate(gsm[:GSM8K_FIRST])]
+    held = gsm[GSM8K_FIRST : 2 * GSM8K_FIRST]
+    out += [Question("gsm8k held-out", str(i), text) for i, text in enumerate(held)]
     return out
 
 
@@ -134,6 +142,34 @@ def listed_masked(sent: Sent) -> list[str]:
     return [value for value, _ in sent.placeholders if normalize_name(value) in names]
 
 
+def load_labels(path: Path = LABELS) -> dict[str, str]:
+    """Masked value (tabs and line breaks written as \\t, \\n) -> public, fictional or word."""
+    labels: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("# "):
+            label, _, value = line.partition("\t")
+            labels[value] = label
+    return labels
+
+
+def _label_key(value: str) -> str:
+    return value.replace("\t", "\\t").replace("\n", "\\n")
+
+
+def public_entities_masked(sent: Sent, labels: dict[str, str]) -> list[str]:
+    """Masked values labelled public knowledge, or not labelled at all (counted as public)."""
+    return [
+        value
+        for value, _ in sent.placeholders
+        if labels.get(_label_key(value), "public") == "public"
+    ]
+
+
+def unlabelled(sent: Sent, labels: dict[str, str]) -> int:
+    """How many masked values have no hand label (each counted as public knowledge)."""
+    return sum(_label_key(value) not in labels for value, _ in sent.placeholders)
+
+
 def public_intact(question: Question, sent: Sent) -> bool:
     """True when the text reached the cloud with every listed public entity verbatim."""
     return sent.text is not None and all(p in sent.text for p in question.public)
@@ -154,15 +190,24 @@ class SetFigures:
     intact: int = 0
     listed_ok: int = 0
     """Reached the cloud with no name from assets/public_entities.txt masked."""
+    scored: int = 0
+    """Questions scored with the hand labels (the public benchmark sets)."""
+    labelled_ok: int = 0
+    """Reached the cloud with no masked value hand-labelled public (or unlabelled)."""
+    unlabelled: int = 0
     types: Counter[str] = field(default_factory=Counter)
     public_rows: int = 0
     public_ok: int = 0
     private_units: int = 0
     private_caught: int = 0
 
-    def add(self, question: Question, sent: Sent) -> None:
-        """Count one question."""
+    def add(self, question: Question, sent: Sent, labels: dict[str, str] | None = None) -> None:
+        """Count one question; `labels` (value -> label) scores the public benchmark sets."""
         self.queries += 1
+        if labels is not None:
+            self.scored += 1
+            self.labelled_ok += sent.text is not None and not public_entities_masked(sent, labels)
+            self.unlabelled += unlabelled(sent, labels)
         self.routes[sent.route] += 1
         self.intact += sent.text == question.text
         self.listed_ok += sent.text is not None and not listed_masked(sent)
@@ -184,6 +229,8 @@ class SetFigures:
             "blocked": self.routes["blocked"],
             "intact": self.intact,
             "no_listed_name_masked": self.listed_ok,
+            "no_public_entity_masked": self.labelled_ok,
+            "unlabelled_masked_values": self.unlabelled,
             "masked_types": dict(self.types.most_common()),
             "public_questions": self.public_rows,
             "public_intact": self.public_ok,
@@ -206,28 +253,36 @@ _HEADER = (
 def _row(name: str, f: SetFigures) -> str:
     n = f.queries
     public = f"{_pct(f.public_ok, f.public_rows)}% {f.public_ok}/{f.public_rows}"
+    if not f.public_rows and f.scored:  # public benchmark questions: the hand labels
+        public = f"{_pct(f.labelled_ok, f.scored)}% {f.labelled_ok}/{f.scored}"
     private = f"{_pct(f.private_caught, f.private_units)}% {f.private_caught}/{f.private_units}"
     types = ", ".join(f"{t} {c}" for t, c in f.types.most_common(5)) or "-"
     return (
         f"{name:<18} {n:>4} {_pct(f.routes['keep_local'], n):>6} {_pct(f.routes['redact'], n):>7} "
         f"{_pct(f.routes['allow'], n):>6} {_pct(f.intact, n):>7} {_pct(f.listed_ok, n):>10} "
-        f"{public if f.public_rows else '-':>10} {private if f.private_units else '-':>15}  {types}"
+        f"{public if f.public_rows or f.scored else '-':>10} "
+        f"{private if f.private_units else '-':>15}  {types}"
     )
 
 
-def measure(path: TandemPath, questions: Iterable[Question]) -> dict[str, SetFigures]:
+def measure(
+    path: TandemPath, questions: Iterable[Question], labels: dict[str, str] | None = None
+) -> dict[str, SetFigures]:
     """Send every question through `path`; figures per set, plus `routellm` over all three."""
     figures: dict[str, SetFigures] = {}
     for question in questions:
         sent = path.send(question.text)
+        scored = None if question.set.startswith("contrast/") else labels
         for name in _sets_of(question):
-            figures.setdefault(name, SetFigures()).add(question, sent)
+            figures.setdefault(name, SetFigures()).add(question, sent, scored)
     return figures
 
 
 def _sets_of(question: Question) -> list[str]:
     if question.set.startswith("contrast/"):
         return [question.set, "contrast/all"]
+    if question.set.endswith("held-out"):
+        return [question.set, "routellm held-out"]
     return [question.set, "routellm (all)"]
 
 
@@ -247,8 +302,19 @@ def pupa_figures(path: TandemPath) -> dict[str, Tally]:
 def report(figures: dict[str, SetFigures], pupa: dict[str, Tally]) -> list[str]:
     """The printed table and goal lines."""
     order = ["mt_bench", "mmlu", "gsm8k", "routellm (all)"]
+    order += ["mmlu held-out", "gsm8k held-out", "routellm held-out"]
     order += ["contrast/dev", "contrast/held-out", "contrast/all"]
     lines = [_HEADER] + [_row(name, figures[name]) for name in order if name in figures]
+    for name in ("routellm (all)", "routellm held-out"):
+        f = figures.get(name)
+        if f is None or not f.queries:
+            continue
+        share = f.labelled_ok / f.queries
+        lines.append(
+            f"{name}: no public-knowledge entity masked {100 * share:.1f}% "
+            f"(goal >= {100 * GOAL_PUBLIC:.0f}%: {'PASS' if share >= GOAL_PUBLIC else 'FAIL'}; "
+            f"{f.unlabelled} masked values had no label, each counted as public)"
+        )
     for name in ("contrast/dev", "contrast/held-out"):
         f = figures.get(name)
         if f is None:
@@ -291,7 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("router.privacy.guard").setLevel(logging.ERROR)  # one line per block
     path = TandemPath(default_scanner())
     questions = [*load_routellm(), *load_contrast()]
-    figures = measure(path, questions)
+    figures = measure(path, questions, load_labels())
     pupa = {} if args.no_pupa else pupa_figures(path)
     print("\n".join(report(figures, pupa)))
     if args.show:

@@ -33,3 +33,22 @@ def test_figures_add_up_per_set() -> None:
     assert total.public_rows == 6 and 0 <= total.public_ok <= 6
     lines = pe.report(figures, {})
     assert lines[0].startswith("set") and any(line.startswith("contrast/all") for line in lines)
+
+
+def test_public_benchmark_questions_are_scored_by_the_hand_labels() -> None:
+    labels = {"Paris": "public", "Janet": "fictional", "A.\\nB.": "word"}
+    fictional = Sent("redact", "Did [PERSON_1] go?", (("Janet", "[PERSON_1]"),))
+    assert not pe.public_entities_masked(fictional, labels)
+    public = Sent("redact", "Is it [LOCATION_1]?", (("Paris", "[LOCATION_1]"),))
+    assert pe.public_entities_masked(public, labels) == ["Paris"]
+    # A value nobody labelled counts as public knowledge masked (the conservative side).
+    unknown = Sent("redact", "Is it [LOCATION_1]?", (("Lyon", "[LOCATION_1]"),))
+    assert pe.public_entities_masked(unknown, labels) == ["Lyon"] and pe.unlabelled(unknown, labels)
+    escaped = Sent("redact", "[NAME_LIKE_1]", (("A.\nB.", "[NAME_LIKE_1]"),))
+    assert not pe.public_entities_masked(escaped, labels)
+
+
+def test_the_shipped_labels_file_has_one_known_label_per_value() -> None:
+    labels = pe.load_labels()
+    assert len(labels) > 2000
+    assert set(labels.values()) == {"public", "fictional", "word"}

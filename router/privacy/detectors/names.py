@@ -10,10 +10,12 @@ of the units in the redacted text.
 This detector flags, without any model:
 - a word with a capital letter that does not start a sentence (except "I");
 - a word in capitals, or with a capital after a lower-case letter, anywhere;
-- a word whose lower-case form is not a whole word of a 30k-entry English
-  vocabulary (the WordPiece vocabulary shipped with all-MiniLM-L6-v2, the
-  embedding model Tandem installs anyway), which catches lower-case names and
-  rare proper nouns;
+- a lower-case word that is no ordinary English word or inflection of one
+  (`words.py`: the WordPiece vocabulary of all-MiniLM-L6-v2, the embedding model
+  Tandem installs anyway, and the lower-case entries of Webster's Second
+  dictionary), which catches lower-case names and rare proper nouns;
+- but not a letter alone, a day or month, True/False, a common abbreviation in
+  capitals ("GDP", not "JOHN") or a roman numeral, which name nobody;
 - bare domain names ("academics.klef.in");
 - runs of text in scripts without letter case (`UNCHECKED_SCRIPT`), where
   none of the above works and the NER model (English) sees nothing: the

@@ -11,7 +11,12 @@ from __future__ import annotations
 
 import re
 
-from router.privacy.detectors.words import CALENDAR_AND_ANSWERS, common_acronym, is_word
+from router.privacy.detectors.words import (
+    CALENDAR_AND_ANSWERS,
+    common_acronym,
+    is_word,
+    ordinary_word,
+)
 
 # A list or option marker opening a line: "A. ", "b) ", "(C) ", "1. ".
 _MARKER = re.compile(r"[ \t]*(?:\(?[A-Za-z]\)|[A-Za-z]\.|\d{1,2}[.)])[ \t]+")
@@ -61,4 +66,4 @@ def entity_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _one_ordinary_word(span: str) -> bool:
-    return _WORD.fullmatch(span.strip()) is not None and is_word(span.strip().lower())
+    return _WORD.fullmatch(span.strip()) is not None and ordinary_word(span.strip().lower())

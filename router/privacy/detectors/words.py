@@ -58,7 +58,8 @@ _ENDINGS = (
 # "nate"), and so is a short stem ("creat" + "ers"); the WordPiece vocabulary,
 # modern and frequent, is trusted at any length.
 _MIN_DICTIONARY_WORD = 5
-_MIN_DICTIONARY_STEM = 6
+_MIN_DICTIONARY_STEM = 4  # "bake" + "s"
+_MIN_DICTIONARY_AGENT_STEM = 6  # "-er"/"-ers" make names of short stems: "creat" + "ers"
 _MIN_ACRONYM = 3  # "KO", "JD": two capitals are as often a ticker or initials
 _MAX_ACRONYM = 5  # "SUBWAY", "AUSTRIA": longer words in capitals are names shouted
 
@@ -77,7 +78,7 @@ def dictionary_words() -> frozenset[str]:
     data = resources.files("assets").joinpath("english_words.txt.gz").read_bytes()
     words = gzip.decompress(data).decode("ascii").split()
     names = name_words()
-    return frozenset(w for w in words if len(w) >= _MIN_DICTIONARY_WORD and w not in names)
+    return frozenset(w for w in words if w not in names)
 
 
 @lru_cache(maxsize=1)
@@ -106,8 +107,15 @@ def given_names() -> frozenset[str]:
 
 
 def is_word(bare: str) -> bool:
-    """`bare` (lower case) is a whole entry of either vocabulary."""
-    return bare in wordpiece_words() or bare in dictionary_words()
+    """`bare` (lower case) is a whole entry of either vocabulary (long enough, for the second)."""
+    if bare in wordpiece_words():
+        return True
+    return len(bare) >= _MIN_DICTIONARY_WORD and bare in dictionary_words()
+
+
+def ordinary_word(bare: str) -> bool:
+    """A vocabulary word that is no given name and no word of a public name ("wrong")."""
+    return is_word(bare) and bare not in given_names() and bare not in name_words()
 
 
 def known_lower_word(bare: str) -> bool:
@@ -120,7 +128,8 @@ def known_lower_word(bare: str) -> bool:
         stem = bare[: -len(ending)] + replacement
         if stem in wordpiece_words() and len(stem) >= 3:
             return True
-        if stem in dictionary_words() and len(stem) >= _MIN_DICTIONARY_STEM:
+        shortest = _MIN_DICTIONARY_AGENT_STEM if ending.startswith("er") else _MIN_DICTIONARY_STEM
+        if len(stem) >= shortest and stem in dictionary_words():
             return True
     return False
 

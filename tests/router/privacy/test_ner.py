@@ -46,3 +46,12 @@ def test_a_proper_noun_tag_on_punctuation_is_not_a_name() -> None:
     found = [text[f.start : f.end] for f in detector.detect(text)]
     assert "Larkspur Avenue" in found
     assert all(any(c.isalnum() for c in value) for value in found), found
+
+
+def test_a_quiz_keeps_its_options_and_answer_label() -> None:
+    detector = ner_detector()
+    assert detector is not None
+    text = "Who wrote it?\nA. Holland\nB. Salmond\nC. Austin\nD. Kelsen\nAnswer:"
+    found = [(f.type, text[f.start : f.end]) for f in detector.detect(text)]
+    assert all("\n" not in value for _, value in found)  # no entity across options
+    assert not {value for _, value in found} & {"A.", "B.", "C.", "D.", "Answer"}

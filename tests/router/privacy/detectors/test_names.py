@@ -46,6 +46,24 @@ def test_ordinary_words_are_not_flagged(text: str) -> None:
     assert "photosynthesis" not in flagged and "explain" not in flagged
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("let us delve into why the bakes and muffins were coerced", []),  # dictionary words
+        ("What is the GDP of Peru? Is RNA in a virus?", ["Peru"]),  # abbreviations
+        ("Ask about World War II", ["World", "War"]),  # a roman numeral
+        ("Meet on Monday, not Friday: True or False?", []),  # days and answers
+        ("take vitamin C with option B", []),  # a letter alone
+        ("Statement 1| Every boundary.\nA. True, True\nB. False, False\nAnswer:", []),
+        ("write to JOHN and SUBWAY and SKF today", ["JOHN", "SUBWAY", "SKF"]),  # names shouted
+    ],
+)
+def test_ordinary_words_of_quizzes_and_questions_are_not_names(
+    text: str, expected: list[str]
+) -> None:
+    assert _flagged(text) == expected
+
+
 def test_caseless_scripts_are_reported_as_unchecked_runs() -> None:
     text = "Translate: 我在阿里巴巴工作 thanks"
     assert _flagged(text, UNCHECKED_SCRIPT) == ["我在阿里巴巴工作"]
