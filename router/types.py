@@ -158,7 +158,10 @@ class Finding(_Frozen):
 class ProtectedValue(_Frozen):
     """One exact value a privacy rule keeps off the wire (kept local, or redacted)."""
 
-    type: str = Field(description="Finding type, e.g. `EMAIL_ADDRESS`; names the placeholder.")
+    type: str = Field(
+        description="Finding type, e.g. `EMAIL_ADDRESS`, or `CITY` for a city described by its "
+        "country; names the placeholder."
+    )
     value: str = Field(description="The exact text found.", repr=False)
     action: FindingAction = Field(description="`keep_local` or `redact`.")
     variants: tuple[str, ...] = Field(
@@ -168,8 +171,8 @@ class ProtectedValue(_Frozen):
     )
     description: str = Field(
         default="",
-        description="What the placeholder may say of the value (`a colleague`, `a country`): "
-        "words from router/privacy/describe.py's fixed vocabulary only, never the value.",
+        description="What the placeholder may say of the value (`a colleague`, `a city in "
+        "Norway`): words from router/privacy/describe.py's fixed vocabulary only, never the value.",
     )
 
 

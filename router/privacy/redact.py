@@ -22,6 +22,13 @@ from typing import Any
 
 # Re-exported: `Pseudonymizer` works on one, and the pipeline imports it from here.
 from router.ledger.pseudonyms import PseudonymStore
+from router.privacy.cities import (
+    CITY_ONLY,
+    is_city_description,
+    names_country,
+    placeholder_country,
+    without_country,
+)
 from router.privacy.sniff import read_text_file
 from router.types import Attachment, Message, ProtectedValue
 
@@ -29,10 +36,11 @@ _OPEN = r"[\[\(\{<]"
 _CLOSE = r"[\]\)\}>]"
 _SEP = r"[_\s-]?"
 _BOUNDARY_BELOW = 8
+_DESCRIPTION_CHAR = r"(?:[^\W\d_]|[' -])"  # letters of any script (a country: "Côte d'Ivoire")
 PLACEHOLDER = re.compile(
-    r"\[(?P<type>[A-Z0-9_]+?)_(?P<num>\d+)(?:, (?P<description>[a-z][a-z' -]*))?\]"
+    rf"\[(?P<type>[A-Z0-9_]+?)_(?P<num>\d+)(?:, (?P<description>[a-z]{_DESCRIPTION_CHAR}*))?\]"
 )
-"""A placeholder as it is sent: `[PERSON_1]`, or with a description `[PERSON_1, a colleague]`."""
+"""A placeholder as it is sent: `[PERSON_1]`, or described: `[CITY_1, a city in Norway]`."""
 
 
 def needs_word_boundary(value: str) -> bool:
@@ -57,23 +65,47 @@ class Pseudonymizer:
     def __init__(self, store: PseudonymStore, session_id: str) -> None:
         self.store = store
         self.session_id = session_id
+        self._country_withheld: set[str] = set()
+        """Placeholders of cities whose country this turn keeps private."""
 
     def register(self, values: Iterable[ProtectedValue]) -> None:
-        """Give every value (and its variants) a placeholder for this session."""
+        """Give every value (and its variants) a placeholder for this session.
+
+        A city registered earlier with its country (`[CITY_1, a city in Norway]`)
+        goes out without it (`[CITY_1, a city]`) when this turn's scan leaves the
+        country out: taught private since, or masked now.
+        """
         for item in values:
             placeholder = self.store.placeholder(
                 self.session_id, item.type, item.value, description=item.description
             )
+            if item.description == CITY_ONLY and placeholder_country(placeholder):
+                self._country_withheld.add(placeholder)
             for variant in item.variants:
                 self.store.placeholder(self.session_id, item.type, variant, alias_of=placeholder)
 
     def redact(self, text: str) -> str:
         """Replace every value recorded for the session with its placeholder."""
-        known = self.store.values(self.session_id)
+        known = self._shown()
         if not known or not text:
             return text
         pattern = _values_pattern(known)
         return pattern.sub(lambda m: known.get(m.group(0), m.group(0)), text)
+
+    def _shown(self) -> dict[str, str]:
+        """Every recorded value -> its placeholder as sent now.
+
+        A city's country is left out where this turn withholds it, or where the
+        session masks the country itself (its name would be blocked at the guard).
+        """
+        known = self.store.values(self.session_id)
+        shown = dict(known)
+        for value, placeholder in known.items():
+            country = placeholder_country(placeholder)
+            withheld = placeholder in self._country_withheld
+            if country and (withheld or names_country(known, country)):
+                shown[value] = without_country(placeholder)
+        return shown
 
     def redact_name(self, name: str) -> str:
         """A file name redacted as the scan reads it, `_` as a space (`scan.file_name_texts`).
@@ -81,7 +113,7 @@ class Pseudonymizer:
         So "closeup" is replaced in "rear_bumper_closeup.jpg", where `_` would
         otherwise join it to the word before; the rest of the name keeps its `_`.
         """
-        known = {v.replace("_", " "): p for v, p in self.store.values(self.session_id).items()}
+        known = {v.replace("_", " "): p for v, p in self._shown().items()}
         if not known or not name:
             return name
         spaced = name.replace("_", " ")  # same length: spans match the name's own
@@ -140,6 +172,8 @@ class StreamRestorer:
                 self._values[(_squash(match["type"]), int(match["num"]))] = value
                 types.add(match["type"])
                 descriptions.add(match["description"] or "")
+                if is_city_description(match["description"] or ""):
+                    descriptions.add(CITY_ONLY)  # its country left out (`Pseudonymizer._shown`)
         self._buf = ""
         self._prev = ""
         if not types:
@@ -240,7 +274,7 @@ def _prefix_source(type_: str, description_chars: int = 0) -> str:
         elements += [re.escape(c) for c in word]
     elements += [_SEP, r"\d+"]
     if description_chars:
-        elements.append(rf"(?:\s?,\s?[A-Za-z' -]{{0,{description_chars}}})?")
+        elements.append(rf"(?:\s?,\s?{_DESCRIPTION_CHAR}{{0,{description_chars}}})?")
     elements.append(rf"\s?{_CLOSE}")
     source = ""
     for element in reversed(elements):

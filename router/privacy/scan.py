@@ -20,7 +20,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from router.privacy.describe import describe, without_protected
+from router.privacy.cities import country_is_private
+from router.privacy.describe import describe, placeholder_type, without_protected
 from router.privacy.detectors.base import Detector
 from router.privacy.detectors.normalize import find_normalized, normalize
 from router.privacy.rules import PrivacyVerdict, RuleDecision, RuleSet, RuleSubject, build_rules
@@ -108,8 +109,9 @@ class Scanner:
                 decisions.append(decision)
                 value = (part.raw or part.text)[finding.start : finding.end]
                 if decision.action != "allow" and value.strip():
-                    described = describe(part.text, finding)
-                    _protect(protected, finding.type, value, decision, described)
+                    described = describe(part.text, finding, self._country_private)
+                    type_ = placeholder_type(finding.type, described)
+                    _protect(protected, type_, value, decision, described)
         verdict = _fail_closed(self.rules.verdict(decisions), unreadable)
         values = without_protected([p for p in protected.values() if p.action != "allow"])
         local_only: dict[str, None] = {}
@@ -125,6 +127,10 @@ class Scanner:
             rule=verdict.rule,
             protected=tuple(values),
         )
+
+    def _country_private(self, country: str) -> bool:
+        """A city's description leaves `country` out: these rules would not send it."""
+        return country_is_private(self.rules, country)
 
     def _extractor(self) -> ExtractFn:
         if self.extract is None:
@@ -172,18 +178,23 @@ def _protect(
     decision: RuleDecision,
     description: str = "",
 ) -> None:
-    """Record `value`; a value seen twice keeps the stricter action and its first description."""
+    """Record `value`; a value seen twice keeps the stricter action and its first description.
+
+    The description comes with its type (`[CITY_1, a city in Norway]`, not `[NAME_LIKE_1, ...]`).
+    """
     current = protected.get(value)
     if current is not None and (current.action == "keep_local" or decision.action == "redact"):
         if description and not current.description:
-            protected[value] = current.model_copy(update={"description": description})
+            update = {"description": description, "type": type_}
+            protected[value] = current.model_copy(update=update)
         return
+    kept = current if current and current.description and not description else None
     protected[value] = ProtectedValue(
-        type=type_,
+        type=kept.type if kept else type_,
         value=value,
         action=decision.action,
         variants=_variants(type_, value),
-        description=description or (current.description if current else ""),
+        description=kept.description if kept else description,
     )
 
 

@@ -40,7 +40,12 @@ def test_a_person_is_described_by_the_relation_beside_the_name(
     ("text", "value", "description"),
     [
         ("I moved to Norway last year.", "Norway", "a country"),
-        ("We live in Leeds now.", "Leeds", "a place"),
+        ("We live in Texas now.", "Texas", "a place"),
+        (
+            "We live in Leeds now.",
+            "Leeds",
+            "a city in the United Kingdom",
+        ),  # test_city_placeholders
         ("We live in Smallbrook now.", "Smallbrook", ""),  # unknown: nothing said
     ],
 )
