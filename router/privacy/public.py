@@ -53,7 +53,8 @@ _CUE_WORDS_BEFORE = 3  # honorifics, articles and commas skipped on the way back
 _CUE_WORDS_AFTER = 3
 
 _POSSESSIVES = frozenset({"my", "our", "mine", "ours"})
-_RELATIONS = frozenset(
+# Relation words: a name beside one is the user's own person (a prior; general.py too).
+RELATION_WORDS = frozenset(
     """
     neighbour neighbor neighbours neighbors colleague colleagues coworker co-worker coworkers
     boss manager supervisor employer employee employees assistant secretary intern teammate
@@ -71,7 +72,9 @@ _RELATIONS = frozenset(
 _SKIPPED = frozenset({"the", "a", "an", "mr", "mrs", "ms", "miss", "dr", "prof", "professor"})
 # Just after the name: "Beatrice from my book club", "Jenny from next door", "Tom, a colleague".
 _AFTER_CUE = re.compile(
-    r"\b(?:" + "|".join(map(re.escape, sorted(_POSSESSIVES | _RELATIONS | {"next door"}))) + r")\b"
+    r"\b(?:"
+    + "|".join(map(re.escape, sorted(_POSSESSIVES | RELATION_WORDS | {"next door"})))
+    + r")\b"
 )
 _FIRST_PERSON = re.compile(
     r"\b(?:I|I'm|I've|I'd|I'll|[Ww]e|[Ww]e're|[Ww]e've|[Mm]y|[Oo]ur|[Oo]urs|[Mm]ine)\b"
@@ -232,7 +235,7 @@ def _first_person(text: str, begin: int, end: int) -> bool:
 def _cue_before(words: list[str]) -> bool:
     """A possessive or relation word just before the name (articles and titles skipped)."""
     for skipped, word in enumerate(reversed(words)):
-        if word in _POSSESSIVES or re.sub(r"['\u2019]s$", "", word) in _RELATIONS:
+        if word in _POSSESSIVES or re.sub(r"['\u2019]s$", "", word) in RELATION_WORDS:
             return True
         if word not in _SKIPPED or skipped >= _CUE_WORDS_BEFORE:
             return False

@@ -82,6 +82,14 @@ class RuleSubject:
         return cls(type=finding.type, category=finding.category, value=value, **where)
 
 
+def _category_matches(categories: Sequence[str], category: str) -> bool:
+    """`general:health` (a general question, general.py) matches `general` and `health`."""
+    if category in categories:
+        return True
+    head, _, topic = category.partition(":")
+    return bool(topic) and (head in categories or topic in categories)
+
+
 def rule_matches(rule: PrivacyRule, subject: RuleSubject) -> bool:
     """True when every non-empty criterion of `rule` matches `subject`."""
     if not rule.enabled:
@@ -92,7 +100,7 @@ def rule_matches(rule: PrivacyRule, subject: RuleSubject) -> bool:
         return False
     if rule.types and subject.type not in rule.types:
         return False
-    if rule.categories and subject.category not in rule.categories:
+    if rule.categories and not _category_matches(rule.categories, subject.category):
         return False
     if rule.paths and not (subject.path and any(fnmatch(subject.path, p) for p in rule.paths)):
         return False

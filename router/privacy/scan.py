@@ -309,11 +309,12 @@ def _detect(detectors: tuple[Detector, ...], text: str) -> list[Finding]:
 
 
 def _scan_text(detectors: tuple[Detector, ...], text: str) -> tuple[Finding, ...]:
-    """The detectors' findings in `text`, names that are public knowledge marked (`public.py`)."""
+    """The detectors' findings in `text`, public names and general topics marked."""
     from router.privacy.detectors.registry import scan_text
+    from router.privacy.general import mark_general_topics
     from router.privacy.public import mark_public
 
-    return tuple(mark_public(text, scan_text(text, detectors)))
+    return tuple(mark_general_topics(text, mark_public(text, scan_text(text, detectors))))
 
 
 # Every turn rescans the history it may carry; caching by text makes that a lookup
