@@ -1,6 +1,7 @@
 """Public knowledge against private life: what reaches the cloud, through the real privacy path.
 
     PYTHONPATH=. .venv/bin/python benchmarks/public_entities.py [--json PATH] [--show N]
+        [--no-pupa] [--judge MODEL.gguf]
 
 Every text is scanned and redacted as a cloud turn is (`pupa_leakage.TandemPath`
 on the shipped default settings: `scanner_for(settings)`, the `Pseudonymizer`,
@@ -22,6 +23,11 @@ the egress check and the transport guard). Three sets:
   case-insensitively; goal >= 95%).
 - PUPA leakage (`pupa_leakage.py`'s scoring, all rows and its held-out half;
   goal <= 3%).
+
+Also printed: how many texts had a listed name in doubt (`public.Undecided`: a
+task, a statement or a long text; private unless judged public). `--judge
+MODEL.gguf` turns the name judge on (`[privacy] judge = "device"`) with that GGUF
+as the device model, and adds its calls, failures and time per call.
 """
 
 from __future__ import annotations
@@ -46,8 +52,10 @@ from benchmarks.pupa_leakage import (
     is_held_out,
     load_queries,
 )
+from router.endpoints.llama_cpp import LlamaCppEndpoint
 from router.privacy.public import normalize_name, public_names
 from router.privacy.redact import PLACEHOLDER
+from router.turn.name_judge import DeviceJudge
 
 ROOT = Path(__file__).resolve().parents[1]
 ROUTELLM = ROOT.parent / "shared" / "data" / "routellm"
@@ -200,10 +208,20 @@ class SetFigures:
     public_ok: int = 0
     private_units: int = 0
     private_caught: int = 0
+    in_doubt: int = 0
+    """Texts with a listed name in doubt (private unless a judge said public)."""
 
-    def add(self, question: Question, sent: Sent, labels: dict[str, str] | None = None) -> None:
-        """Count one question; `labels` (value -> label) scores the public benchmark sets."""
+    def add(
+        self,
+        question: Question,
+        sent: Sent,
+        labels: dict[str, str] | None = None,
+        in_doubt: int = 0,
+    ) -> None:
+        """Count one question; `labels` (value -> label) scores the public benchmark sets,
+        `in_doubt` is how many names its scan left undecided."""
         self.queries += 1
+        self.in_doubt += in_doubt > 0
         if labels is not None:
             self.scored += 1
             self.labelled_ok += sent.text is not None and not public_entities_masked(sent, labels)
@@ -236,6 +254,7 @@ class SetFigures:
             "public_intact": self.public_ok,
             "private_units": self.private_units,
             "private_caught": self.private_caught,
+            "in_doubt": self.in_doubt,
         }
 
 
@@ -274,7 +293,7 @@ def measure(
         sent = path.send(question.text)
         scored = None if question.set.startswith("contrast/") else labels
         for name in _sets_of(question):
-            figures.setdefault(name, SetFigures()).add(question, sent, scored)
+            figures.setdefault(name, SetFigures()).add(question, sent, scored, path.in_doubt[-1])
     return figures
 
 
@@ -297,6 +316,25 @@ def pupa_figures(path: TandemPath) -> dict[str, Tally]:
         if is_held_out(query.conversation_hash):
             tallies["held-out"].add(query, sent)
     return tallies
+
+
+def doubt_line(figures: dict[str, SetFigures], pupa_texts: Sequence[int]) -> str:
+    """How many texts per set had a listed name in doubt."""
+    order = ["mt_bench", "mmlu", "gsm8k", "contrast/all"]
+    parts = [f"{n} {figures[n].in_doubt}/{figures[n].queries}" for n in order if n in figures]
+    if pupa_texts:
+        parts.append(f"PUPA {sum(1 for n in pupa_texts if n)}/{len(pupa_texts)}")
+    return "texts with a listed name in doubt: " + ", ".join(parts)
+
+
+def judge_line(judge: DeviceJudge) -> str:
+    """The judge's work: prompts, failures, time per prompt, and what it answered."""
+    per_call = judge.seconds / judge.calls if judge.calls else 0.0
+    public = sum(judge.verdicts.values())
+    return (
+        f"judge: {judge.calls} prompts ({judge.failures} failed), {per_call:.2f} s per prompt "
+        f"({judge.seconds:.0f} s in all); {public} of {len(judge.verdicts)} names judged public"
+    )
 
 
 def report(figures: dict[str, SetFigures], pupa: dict[str, Tally]) -> list[str]:
@@ -353,13 +391,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     parser.add_argument("--show", type=int, default=0, help="dev-half misses to print")
     parser.add_argument("--no-pupa", action="store_true", help="skip PUPA leakage")
+    parser.add_argument(
+        "--judge", type=Path, default=None, metavar="MODEL.gguf", help="judge names in doubt"
+    )
     args = parser.parse_args(argv)
     logging.getLogger("router.privacy.guard").setLevel(logging.ERROR)  # one line per block
-    path = TandemPath(default_scanner())
+    scanner = default_scanner()
+    judge = None
+    if args.judge is not None:
+        device = LlamaCppEndpoint(args.judge)
+        judge = scanner.judge = DeviceJudge(lambda: device)
+    path = TandemPath(scanner)
     questions = [*load_routellm(), *load_contrast()]
     figures = measure(path, questions, load_labels())
+    first = len(path.in_doubt)
     pupa = {} if args.no_pupa else pupa_figures(path)
-    print("\n".join(report(figures, pupa)))
+    lines = [*report(figures, pupa), doubt_line(figures, path.in_doubt[first:])]
+    print("\n".join(lines + ([judge_line(judge)] if judge else [])))
     if args.show:
         print(
             "\n".join(
@@ -369,7 +417,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         data = {name: f.as_dict() for name, f in figures.items()}
         data["pupa"] = {split: t.as_dict() for split, t in pupa.items()}
+        if judge is not None:
+            data["judge"] = {
+                "prompts": judge.calls,
+                "failed": judge.failures,
+                "seconds": round(judge.seconds, 1),
+                "names": len(judge.verdicts),
+                "public": sum(judge.verdicts.values()),
+            }
         args.json.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    path.close()
     return 0
 
 

@@ -23,6 +23,7 @@ on every query and on a fixed held-out half (by a hash of `conversation_hash`).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import hashlib
 import json
@@ -44,7 +45,7 @@ from router.privacy.scan import Scanner
 from router.runtime.compose import scanner_for
 from router.settings.config import Settings, default_config_text
 from router.turn.attempt import outbound_bytes
-from router.types import Message, PackedContext, TurnRequest
+from router.types import Message, PackedContext, PrivacyReport, TurnRequest
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASET = ROOT.parent / "shared" / "data" / "pii" / "PUPA_New.csv"
@@ -174,12 +175,36 @@ def default_scanner(*, ner: bool = True) -> Scanner:
 
 
 class TandemPath:
-    """Tandem's privacy path for a cloud turn: scan, redact, then the egress check."""
+    """Tandem's privacy path for a cloud turn: scan, redact, then the egress check.
+
+    With a judge on the scanner (`[privacy] judge = "device"`), names in doubt are
+    judged first, as a cloud turn's scan does (`Scanner.scan_judged`); `close`
+    ends the event loop that runs it.
+    """
 
     def __init__(self, scanner: Scanner) -> None:
         self.scanner = scanner
         self.store = PseudonymStore()
         self._sessions = 0
+        self._runner: asyncio.Runner | None = None
+        self.in_doubt: list[int] = []
+        """Names the scan left undecided, per text sent (before any judge)."""
+
+    def close(self) -> None:
+        """End the judge's event loop, if one ran."""
+        if self._runner is not None:
+            self._runner.close()
+            self._runner = None
+
+    def scan(self, text: str, session: str) -> PrivacyReport:
+        """The scan of `text` a cloud turn gets, the judge's verdicts included."""
+        request = TurnRequest(text=text, session_id=session)
+        scanned = self.scanner.scan_names(request, [])
+        self.in_doubt.append(len(scanned.undecided))
+        if self.scanner.judge is None or not scanned.undecided:
+            return scanned.report
+        self._runner = self._runner or asyncio.Runner()
+        return self._runner.run(self.scanner.scan_judged(request, []))
 
     def send_query(self, query: PupaQuery) -> Sent:
         """What would leave the device for `query`'s text."""
@@ -189,7 +214,7 @@ class TandemPath:
         """What would leave the device for `text`, asked as the first turn of a new session."""
         self._sessions += 1
         session = f"pupa-{self._sessions}"
-        report = self.scanner.scan(TurnRequest(text=text, session_id=session), [])
+        report = self.scan(text, session)
         if report.action == "keep_local":
             return Sent("keep_local", None, rule=report.rule)
         pseudonymizer = Pseudonymizer(self.store, session)

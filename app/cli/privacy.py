@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from app.cli.privacy_outbound import add_outbound_parser, run_outbound
+from app.cli.privacy_scan import TurnScan
 from app.cli.privacy_teach import add_teach_parsers, run_taught, run_teach
 from router import Finding, load_settings
 from router.privacy import evaluate as ev
 from router.privacy.rules import RuleSet
-from router.runtime.compose import scanner_for
-from router.types import TurnRequest
 
 
 def add_privacy_parser(subparsers: Any) -> None:
@@ -96,29 +95,34 @@ def run_scan(
     out = out or sys.stdout
     source = sys.stdin.read() if text in (None, "-") else str(text)
     # The scanner a chat turn gets from the same settings: every `[privacy]` switch,
-    # the user's rules first (keywords included), public names marked in context.
-    scanner = scanner_for(load_settings())
-    rules = scanner.rules
-
-    def scan(text: str) -> list[Finding]:
-        report = scanner.scan(TurnRequest(text=text, session_id="privacy-scan"), [])
-        return sorted(report.findings, key=lambda f: (f.start, f.end))
-
-    if lines:
-        for number, line in enumerate(source.splitlines()):
-            records = scan_records(line, scan, rules)
-            out.write(json.dumps({"line": number, "findings": records}, ensure_ascii=False) + "\n")
-        return 0
-    findings = scan(source)
-    actions = ev.finding_actions(findings, rules, source)
+    # the user's rules first (keywords included), public names marked in context,
+    # names in doubt judged by the device model when `judge = "device"`.
+    with TurnScan(load_settings()) as turn:
+        if lines:
+            for number, line in enumerate(source.splitlines()):
+                records = scan_records(line, turn.findings, turn.rules)
+                row = {"line": number, "findings": records}
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            return 0
+        findings = turn.findings(source)
+        note = turn.note()
+    actions = ev.finding_actions(findings, turn.rules, source)
     records = [_finding_dict(source, f, a, r) for f, (a, r) in zip(findings, actions, strict=True)]
     if as_json:
         for record in records:
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         return 0
+    _write_table(out, records, findings)
+    if note:
+        out.write(note + "\n")
+    return 0
+
+
+def _write_table(out: TextIO, records: list[dict[str, Any]], findings: list[Finding]) -> None:
+    """The findings as a table, one line each ("no findings" when there are none)."""
     if not records:
         out.write("no findings\n")
-        return 0
+        return
     out.write(f"{'TYPE':<16} {'CATEGORY':<12} {'TEXT':<32} {'ACTION':<11} RULE\n")
     for record, finding in zip(records, findings, strict=True):
         excerpt = " ".join(record["text"].split())
@@ -127,7 +131,6 @@ def run_scan(
             f"{record['type']:<16} {finding.category:<12} {excerpt:<32} "
             f"{record['action']:<11} {record['rule']}\n"
         )
-    return 0
 
 
 def presidio_spans() -> Callable[[str], list[ev.Span]]:

@@ -12,15 +12,21 @@ when both hold:
   and ISO lists (places, countries, languages) and a hand-written seed
   (organisations, works, products, events). A PERSON finding is never made
   public by a place's name ("Jordan" the country is not Jordan the colleague);
-- nothing in its context marks it as the user's own. It must sit in a sentence
-  that asks about something (a question, or "explain/describe/summarize/compare/
-  translate/tell me about..."), not in a task or a statement ("draft a flyer for
-  our event in Riyadh", "Mohannad, from Egypt, has..."), in a text no longer than
-  a question (`MAX_QUESTION_CHARS`; a pasted document's names are part of it).
-  That sentence has no first-person word (I, we, my, our), no street address,
-  phone number or e-mail address, and no person who is not public knowledge; and
-  no relation word (neighbour, colleague, son, patient, boss...) stands just
-  before the name or just after it ("Beatrice from my book club").
+- nothing in its context marks it as the user's own. Hard cues, which nothing
+  overrules: in its sentence a first-person word (I, we, my, our), a street
+  address, phone number or e-mail address, or a person who is not public
+  knowledge; a relation word (neighbour, colleague, son, patient, boss...) or a
+  possessive just before the name or just after it ("Beatrice from my book
+  club"). Soft cues: the sentence is a task or a statement ("draft a flyer for
+  the event in Riyadh", "Mohannad, from Egypt, has...") rather than one that
+  asks about something (a question, or "explain/describe/summarize/compare/
+  translate/tell me about..."); or the text is longer than a question
+  (`MAX_QUESTION_CHARS`; a pasted document's names may be part of it).
+
+A listed name with a soft cue and no hard one is `Undecided`: the list says
+public, the frame says maybe not. It stays private unless a judge (the device's
+own model, router/privacy/judge.py, with `[privacy] judge = "device"`) answers
+that it is public knowledge used as such.
 
 When in doubt, private wins: an unknown name, a partial match with an unknown
 word left over, or any cue keeps the finding as it was. The shipped rule
@@ -35,6 +41,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
@@ -45,6 +52,8 @@ PUBLIC = "public"
 NAME_TYPES = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NAME_LIKE"})
 IDENTIFIER_TYPES = frozenset({"STREET_ADDRESS", "PHONE_NUMBER", "EMAIL_ADDRESS", "EMAIL"})
 _PLACE_KINDS = frozenset({"place", "country", "language"})
+_Match = tuple[int, int, tuple[int, ...]]
+"""A public name in a phrase: its start and end offsets, and the findings it covers."""
 
 MAX_QUESTION_CHARS = 300
 """Longer texts are documents the user pasted, not questions about a name (a prior)."""
@@ -118,24 +127,100 @@ def public_names() -> dict[str, frozenset[str]]:
     return {name: frozenset(k) for name, k in kinds.items()}
 
 
-def mark_public(text: str, findings: Sequence[Finding]) -> list[Finding]:
-    """`findings`, with those naming public knowledge in `text` given category `public`."""
-    if len(text) > MAX_QUESTION_CHARS:
-        return list(findings)  # a pasted document: its names are part of it (private wins)
-    known = {
-        i for group in _phrases(text, findings) for i in _public_members(text, group, findings)
-    }
+@dataclass(frozen=True)
+class Undecided:
+    """A listed public name the cheap signals disagree on: private unless a judge says public.
+
+    The list says public and nothing marks it as the user's own (no hard cue), but
+    the frame leaves it in doubt (a soft cue): the sentence does not ask about it,
+    or the text is longer than a question. `router/privacy/judge.py` may ask the
+    device's own model; without a verdict of "public" it stays private.
+    """
+
+    name: str
+    """The name as written (a phrase such as "Pride and Prejudice" is one name)."""
+    context: str
+    """What a judge reads: the whole text, or the question-sized part of it around the name."""
+    spans: tuple[tuple[int, int], ...]
+    """Offsets of the findings the name covers in the scanned text."""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """What a verdict depends on: the name and the context the judge read."""
+        return self.name, self.context
+
+
+@dataclass(frozen=True)
+class Classified:
+    """A text's findings with public names marked, and the names left undecided."""
+
+    findings: tuple[Finding, ...]
+    undecided: tuple[Undecided, ...] = ()
+
+
+def classify_names(text: str, findings: Sequence[Finding]) -> Classified:
+    """Mark names public knowledge in `text`; list those with only a soft cue as undecided.
+
+    A hard cue (an identifier or a non-public person in the sentence, a
+    first-person word, a relation word or possessive beside the name) keeps a name
+    private, and no judge sees it. Undecided names are left unmarked (private).
+    """
+    matches = [m for g in _phrases(text, findings) for m in _public_matches(text, g, findings)]
+    known = {i for _, _, members in matches for i in members}
     # Beside an identifier or a person who is not public knowledge, a name is the user's own.
     anchors = [
         f
         for i, f in enumerate(findings)
         if f.type in IDENTIFIER_TYPES or (f.type == "PERSON" and i not in known)
     ]
-    public = {i for i in known if not _private_context(text, findings[i], anchors)}
-    return [
-        f.model_copy(update={"category": PUBLIC}) if i in public else f
+    free = {i for i in known if not _hard_cue(text, findings[i], anchors)}
+    doubtful = {i for i in free if _soft_cue(text, findings[i])}
+    marked = tuple(
+        f.model_copy(update={"category": PUBLIC}) if i in free - doubtful else f
         for i, f in enumerate(findings)
-    ]
+    )
+    undecided = tuple(
+        Undecided(
+            text[start:end],
+            _judge_context(text, start, end),
+            tuple((findings[i].start, findings[i].end) for i in members if i in doubtful),
+        )
+        for start, end, members in matches
+        if doubtful.intersection(members)
+    )
+    return Classified(marked, undecided)
+
+
+def mark_public(text: str, findings: Sequence[Finding]) -> list[Finding]:
+    """`findings`, with those naming public knowledge in `text` given category `public`."""
+    return list(classify_names(text, findings).findings)
+
+
+def with_public(
+    findings: Sequence[Finding], judged: Sequence[Undecided], pending: Sequence[Undecided]
+) -> tuple[Finding, ...]:
+    """`findings`, with those the `judged` names cover marked public (a judge said so).
+
+    A finding that also covers a `pending` name (one span holding two names, one
+    not judged public) stays private.
+    """
+    spans = {s for name in judged for s in name.spans} - {s for n in pending for s in n.spans}
+    return tuple(
+        f.model_copy(update={"category": PUBLIC})
+        if (f.start, f.end) in spans and f.type in NAME_TYPES and not f.category
+        else f
+        for f in findings
+    )
+
+
+def _judge_context(text: str, start: int, end: int) -> str:
+    """The text, or in a longer one the name's sentence cut to a question's size around it."""
+    if len(text) <= MAX_QUESTION_CHARS:
+        return text.strip()
+    begin, stop = _sentence(text, start)
+    room = max(MAX_QUESTION_CHARS - (end - start), 0) // 2
+    begin, stop = max(begin, start - room), min(stop, end + room)
+    return text[begin:stop].strip()
 
 
 def _phrases(text: str, findings: Sequence[Finding]) -> list[list[int]]:
@@ -156,27 +241,29 @@ def _phrases(text: str, findings: Sequence[Finding]) -> list[list[int]]:
     return groups
 
 
-def _public_members(text: str, group: list[int], findings: Sequence[Finding]) -> list[int]:
-    """The findings of one phrase covered by a public name (longest run of words first)."""
+def _public_matches(text: str, group: list[int], findings: Sequence[Finding]) -> list[_Match]:
+    """The public names in one phrase (longest run of words first) and the findings they cover."""
     start, end = findings[group[0]].start, findings[group[-1]].end
     numeral = _NUMERAL_AFTER.match(text, end)  # "World War II", "Apollo 11": no finding
     end = numeral.end() if numeral else end
     words = [(start + m.start(), start + m.end()) for m in _WORD.finditer(text[start:end])]
     covered = [False] * len(words)
     names = public_names()
+    matches: list[_Match] = []
     for size in range(len(words), 0, -1):
         for first in range(len(words) - size + 1):
             window = range(first, first + size)
             if any(covered[k] for k in window):
                 continue
             kinds = names.get(normalize_name(text[words[first][0] : words[first + size - 1][1]]))
-            overlapping = [findings[i] for i in group if _overlaps(findings[i], words, window)]
-            if kinds and _kinds_fit(kinds, overlapping):
+            members = tuple(i for i in group if _overlaps(findings[i], words, window))
+            if kinds and _kinds_fit(kinds, [findings[i] for i in members]):
                 for k in window:
                     covered[k] = True
+                matches.append((words[first][0], words[first + size - 1][1], members))
     if not all(covered[k] or _ordinary(text, *words[k]) for k in range(len(words))):
         return []  # "Jordan Smithers": an unknown word left in the phrase, private wins
-    return [i for i in group if _touches_a_name(findings[i], words, covered)]
+    return matches
 
 
 def _overlaps(finding: Finding, words: list[tuple[int, int]], window: range) -> bool:
@@ -188,13 +275,6 @@ def _kinds_fit(kinds: frozenset[str], findings: Sequence[Finding]) -> bool:
     if any(f.type == "PERSON" for f in findings):
         return bool(kinds - _PLACE_KINDS)
     return True
-
-
-def _touches_a_name(finding: Finding, words: list[tuple[int, int]], covered: list[bool]) -> bool:
-    """Some word of `finding` is part of a public name (the rest are ordinary words)."""
-    return any(
-        covered[k] for k, (s, e) in enumerate(words) if finding.start < e and s < finding.end
-    )
 
 
 def _ordinary(text: str, start: int, end: int) -> bool:
@@ -209,18 +289,24 @@ def _ordinary(text: str, start: int, end: int) -> bool:
     return bare in common_words() and (word.islower() or opens_sentence)
 
 
-def _private_context(text: str, finding: Finding, anchors: Sequence[Finding]) -> bool:
-    """A cue near `finding` says it belongs to the user's own life."""
+def _hard_cue(text: str, finding: Finding, anchors: Sequence[Finding]) -> bool:
+    """A cue near `finding` says it is the user's own: private, whatever a judge says."""
     begin, end = _sentence(text, finding.start)
     if any(a.start < end and a.end > begin for a in anchors):
         return True  # an address, a phone, or a private person in the same sentence
     if _first_person(text, begin, end):
         return True  # "I live in Leeds", "we are located in Albania"
-    if not _ASKS_ABOUT.match(text, begin):
-        return True  # not a question about it: a task or a statement about the user's matter
     before = [w.lower().strip(",.:;()") for w in text[begin : finding.start].split()]
     after = " ".join(text[finding.end : end].lower().split()[:_CUE_WORDS_AFTER])
     return _cue_before(before) or _AFTER_CUE.search(after) is not None
+
+
+def _soft_cue(text: str, finding: Finding) -> bool:
+    """The frame leaves `finding` in doubt: a pasted document, a task or a statement."""
+    if len(text) > MAX_QUESTION_CHARS:
+        return True  # a pasted document: its names may be part of it
+    begin, _ = _sentence(text, finding.start)
+    return not _ASKS_ABOUT.match(text, begin)  # "draft a flyer for our event in Riyadh"
 
 
 def _first_person(text: str, begin: int, end: int) -> bool:

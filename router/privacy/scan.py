@@ -10,20 +10,28 @@ it along with the new message.
 What to look for is a list of `Detector`s (default: `default_detectors()`);
 attachment extraction is a function. Both modules are imported lazily, so
 importing the pipeline stays cheap; tests pass `FunctionDetector(fake)`.
+
+A name on the public list whose context leaves it in doubt (public.py's
+`Undecided`) stays private unless the scanner's judge called it public:
+`scan_judged` asks the judge first (the device's own model, judge.py); `scan`
+only uses the verdicts it already gave.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from router.privacy.cities import country_is_private
 from router.privacy.describe import describe, placeholder_type, without_protected
 from router.privacy.detectors.base import Detector
 from router.privacy.detectors.normalize import find_normalized, normalize
+from router.privacy.judge import NameJudge
+from router.privacy.public import Classified, Undecided, classify_names, with_public
 from router.privacy.rules import PrivacyVerdict, RuleDecision, RuleSet, RuleSubject, build_rules
 from router.privacy.sniff import ExtractedText
 from router.types import (
@@ -65,6 +73,25 @@ def _default_detectors() -> list[Detector]:
     return default_detectors()
 
 
+@dataclass(frozen=True)
+class Scanned:
+    """A scan's report, and the names it left undecided (private until a judge says public)."""
+
+    report: PrivacyReport
+    undecided: tuple[Undecided, ...] = ()
+
+
+@dataclass
+class _Tally:
+    """What one scan gathers, part after part."""
+
+    findings: list[Finding] = field(default_factory=list)
+    decisions: list[RuleDecision] = field(default_factory=list)
+    protected: dict[str, ProtectedValue] = field(default_factory=dict)
+    unreadable: list[str] = field(default_factory=list)
+    undecided: list[Undecided] = field(default_factory=list)
+
+
 @dataclass
 class Scanner:
     """Scans turns with detectors and decides with rules; one per pipeline."""
@@ -73,53 +100,63 @@ class Scanner:
     detectors: Sequence[Detector] = field(default_factory=_default_detectors)
     """Run on every text through `registry.scan_text` (normalized, overlaps resolved)."""
     extract: ExtractFn | None = None
+    judge: NameJudge | None = None
+    """Decides names left undecided (`[privacy] judge`); None: they stay private."""
 
     def scan(
         self, request: TurnRequest, history: Sequence[Message], session_id: str | None = None
     ) -> PrivacyReport:
-        """Return the findings, the verdict and the protected values for a turn."""
+        """Return the findings, the verdict and the protected values for a turn.
+
+        Names left undecided are public only where the judge already said so.
+        """
+        return self.scan_names(request, history, session_id).report
+
+    async def scan_judged(
+        self,
+        request: TurnRequest,
+        history: Sequence[Message],
+        session_id: str | None = None,
+        *,
+        judge: bool = True,
+    ) -> PrivacyReport:
+        """`scan` in a worker thread; then the judge decides the names it left undecided.
+
+        One prompt for the turn's undecided names, then the turn is scanned again
+        with the verdicts (the detectors' findings are cached, so that is cheap).
+        No judge, `judge` False, or a turn kept local anyway: the scan as it is.
+        """
+        scanned = await asyncio.to_thread(self.scan_names, request, history, session_id)
+        if self.judge is None or not judge or not scanned.undecided or scanned.report.keep_local:
+            return scanned.report
+        await self.judge.decide(scanned.undecided)
+        if not any(self.judge.said_public(name) for name in scanned.undecided):
+            return scanned.report
+        return (await asyncio.to_thread(self.scan_names, request, history, session_id)).report
+
+    def scan_names(
+        self, request: TurnRequest, history: Sequence[Message], session_id: str | None = None
+    ) -> Scanned:
+        """`scan`'s report, with the names it left undecided."""
         session_id = session_id or request.session_id
-        detectors = tuple(self.detectors)
-        findings: list[Finding] = []
-        decisions: list[RuleDecision] = []
-        protected: dict[str, ProtectedValue] = {}
-        unreadable: list[str] = []
+        tally = _Tally()
         for part, sources in _parts(request, history, self._extractor()):
             for subject in sources:  # attachment/tool-result level: rules on paths or servers
-                decisions.append(self.rules.decide(_with_session(subject, session_id)))
+                tally.decisions.append(self.rules.decide(_with_session(subject, session_id)))
                 if subject.type in ("IMAGE", UNREADABLE):
-                    findings.append(_whole_file_finding(subject.type, subject.path or ""))
+                    tally.findings.append(_whole_file_finding(subject.type, subject.path or ""))
                 if subject.type == UNREADABLE:
-                    unreadable.append(Path(subject.path or "").name)
-            if part is None:
-                continue
-            for raw in [*_detect(detectors, part.text), *_keywords(self.rules, part.text)]:
-                finding = raw.model_copy(update={"part": part.part, "source": part.source})
-                findings.append(finding)
-                decision = self.rules.decide(
-                    RuleSubject.of(
-                        finding,
-                        path=part.path,
-                        mcp_server=part.mcp_server,
-                        mcp_tool=part.mcp_tool,
-                        session_id=session_id,
-                        value=part.text[finding.start : finding.end],
-                    )
-                )
-                decisions.append(decision)
-                value = (part.raw or part.text)[finding.start : finding.end]
-                if decision.action != "allow" and value.strip():
-                    described = describe(part.text, finding, self._country_private)
-                    type_ = placeholder_type(finding.type, described)
-                    _protect(protected, type_, value, decision, described)
-        verdict = _fail_closed(self.rules.verdict(decisions), unreadable)
-        values = without_protected([p for p in protected.values() if p.action != "allow"])
+                    tally.unreadable.append(Path(subject.path or "").name)
+            if part is not None:
+                self._scan_part(part, session_id, tally)
+        verdict = _fail_closed(self.rules.verdict(tally.decisions), tally.unreadable)
+        values = without_protected([p for p in tally.protected.values() if p.action != "allow"])
         local_only: dict[str, None] = {}
         for p in values:
             for v in (p.value, *p.variants):
                 local_only[v] = None
-        return PrivacyReport(
-            findings=tuple(findings),
+        report = PrivacyReport(
+            findings=tuple(tally.findings),
             keep_local=verdict.action == "keep_local",
             local_only_values=tuple(local_only),
             reason=verdict.reason,
@@ -127,6 +164,38 @@ class Scanner:
             rule=verdict.rule,
             protected=tuple(values),
         )
+        return Scanned(report, tuple(tally.undecided))
+
+    def _scan_part(self, part: _Part, session_id: str, tally: _Tally) -> None:
+        """Find, decide and protect what one piece of text holds."""
+        found = self._settled(_detect(tuple(self.detectors), part.text), tally.undecided)
+        for raw in [*found, *_keywords(self.rules, part.text)]:
+            finding = raw.model_copy(update={"part": part.part, "source": part.source})
+            tally.findings.append(finding)
+            decision = self.rules.decide(
+                RuleSubject.of(
+                    finding,
+                    path=part.path,
+                    mcp_server=part.mcp_server,
+                    mcp_tool=part.mcp_tool,
+                    session_id=session_id,
+                    value=part.text[finding.start : finding.end],
+                )
+            )
+            tally.decisions.append(decision)
+            value = (part.raw or part.text)[finding.start : finding.end]
+            if decision.action != "allow" and value.strip():
+                described = describe(part.text, finding, self._country_private)
+                type_ = placeholder_type(finding.type, described)
+                _protect(tally.protected, type_, value, decision, described)
+
+    def _settled(self, classified: Classified, pending: list[Undecided]) -> tuple[Finding, ...]:
+        """The findings with the judge's public verdicts applied; the other names to `pending`."""
+        judge = self.judge
+        said = [n for n in classified.undecided if judge is not None and judge.said_public(n)]
+        left = [n for n in classified.undecided if n not in said]
+        pending.extend(left)
+        return with_public(classified.findings, said, left) if said else classified.findings
 
     def _country_private(self, country: str) -> bool:
         """A city's description leaves `country` out: these rules would not send it."""
@@ -299,22 +368,23 @@ def _split_tool(name: str) -> tuple[str | None, str | None]:
     return None, name
 
 
-def _detect(detectors: tuple[Detector, ...], text: str) -> list[Finding]:
+def _detect(detectors: tuple[Detector, ...], text: str) -> Classified:
     """The findings of `detectors` in `text`; cached when the detectors are hashable."""
     try:
         hash(detectors)
     except TypeError:
-        return list(_scan_text(detectors, text))
-    return list(_scan_text_cached(detectors, text))
+        return _scan_text(detectors, text)
+    return _scan_text_cached(detectors, text)
 
 
-def _scan_text(detectors: tuple[Detector, ...], text: str) -> tuple[Finding, ...]:
-    """The detectors' findings in `text`, public names and general topics marked."""
+def _scan_text(detectors: tuple[Detector, ...], text: str) -> Classified:
+    """The findings in `text`: public names and general topics marked, names in doubt listed."""
     from router.privacy.detectors.registry import scan_text
     from router.privacy.general import mark_general_topics
-    from router.privacy.public import mark_public
 
-    return tuple(mark_general_topics(text, mark_public(text, scan_text(text, detectors))))
+    classified = classify_names(text, scan_text(text, detectors))
+    topics = tuple(mark_general_topics(text, classified.findings))
+    return replace(classified, findings=topics)
 
 
 # Every turn rescans the history it may carry; caching by text makes that a lookup

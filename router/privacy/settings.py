@@ -30,3 +30,10 @@ class PrivacySettings(BaseModel):
         "domain-like words) and keep text in scripts without capitals on the device; "
         "`standard`: NER and patterns only, better answers about public names, more leakage.",
     )
+    judge: Literal["off", "device"] = Field(
+        default="off",
+        description="A public name whose context leaves it in doubt (a task, a statement, a "
+        "long text): `off` keeps it private; `device` asks the device's own model, once per "
+        "such message before it leaves, whether it is public knowledge (only a clear `public` "
+        "sends it; any failure keeps it private).",
+    )

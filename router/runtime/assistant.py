@@ -65,19 +65,25 @@ class AssistantService:
         return released_answer(answer, report, given=prompt)
 
     async def privacy_scan(self, text: str) -> ScanResult:
-        """Scan `text` with the configured rules; positions only, no values."""
+        """Scan `text` as a chat turn is scanned; positions only, no values.
+
+        With `[privacy] judge = "device"` the names in doubt go to the device model,
+        as in a turn, so the runtime (and its model) is built for it.
+        """
         scanner = self.scanner()
-        report = await anyio.to_thread.run_sync(lambda: scanner.scan(_request(text), []))
-        return scan_result(report)
+        if scanner.judge is not None:
+            scanner = (await self.runtime()).pipeline.scanner
+        return scan_result(await scanner.scan_judged(_request(text), []))
 
     async def route_preview(self, text: str) -> RoutePreview:
         """Where `text` would go: scan, features, decide, privacy enforcement; nothing runs."""
         pipeline = (await self.runtime()).pipeline
         request = _request(text)
+        off_device = any(not e.on_device for e in pipeline.endpoints.values())
+        report = await pipeline.scanner.scan_judged(request, [], judge=off_device)
 
         def decide() -> RoutePreview:
-            report = pipeline.scanner.scan(request, [])
-            # Decided and enforced exactly as run_turn does it.
+            # Scanned, decided and enforced exactly as run_turn does it.
             decision = pipeline.route(request, report, [])
             return RoutePreview(
                 endpoint=decision.endpoint,

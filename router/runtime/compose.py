@@ -10,7 +10,7 @@ two wait for in-flight turns first (see router/turn/gate.py).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from router.context.stage import ContextStage
@@ -41,6 +41,7 @@ from router.runtime.live_swap import reload_tool_host, switch_local_model
 from router.runtime.memory import LiveMemory, ScannerScreen
 from router.settings.config import Settings, load_settings
 from router.turn.gate import TurnGate
+from router.turn.name_judge import DeviceJudge
 from router.turn.pipeline import TurnPipeline
 
 _log = logging.getLogger(__name__)
@@ -75,6 +76,10 @@ class Runtime:
         """The on-device endpoint."""
         return self.pipeline.endpoints["local"]
 
+    def _device_model(self) -> Endpoint | None:
+        """The on-device endpoint of the moment (a model switch replaces it)."""
+        return self.pipeline.endpoints.get("local")
+
     @property
     def turns(self) -> TurnGate:
         """The gate every turn passes; live swaps take it exclusively."""
@@ -91,7 +96,7 @@ class Runtime:
         """
         routing = settings.routing
         _check_routing_targets(routing, self.pipeline.endpoints)
-        scanner = scanner_for(settings)
+        scanner = scanner_for(settings, self._device_model)
         # Built before anything is replaced: a bad policy artifact leaves the runtime as it was.
         policy = policy_for(routing.policy, routing, self.ledger)
         self.pipeline.scanner = scanner
@@ -264,7 +269,7 @@ def _pipeline(
         generation=settings.generation,
         system_prompt=settings.chat.system_prompt,
         fallback_to_local=settings.resilience.fallback_to_local,
-        scanner=scanner_for(settings),
+        scanner=scanner_for(settings, lambda: endpoints.get("local")),
         egress_policy=egress,
         # Placeholders and summaries: their own tables, on the ledger's connection.
         pseudonyms=PseudonymStore(ledger.db),
@@ -305,16 +310,26 @@ def _with_remotes(
     return endpoints
 
 
-def scanner_for(settings: Settings) -> Scanner:
+def scanner_for(
+    settings: Settings, device_model: Callable[[], Endpoint | None] | None = None
+) -> Scanner:
     """The privacy scanner the settings describe: the user's rules first, then the defaults.
 
     The detectors follow the `[privacy]` switches; NER's spaCy model loads on first use.
+    With `judge = "device"`, names in doubt go to `device_model()` (the model of the
+    moment); with no `device_model` there is nothing to ask and they stay private.
     """
     privacy = settings.privacy
     detectors = default_detectors(
         ner=privacy.ner, topics=privacy.topics, names=privacy.names == "strict"
     )
-    return Scanner(rules=build_rules(privacy.rules), detectors=detectors)
+    judge = DeviceJudge(device_model or _no_model) if privacy.judge == "device" else None
+    return Scanner(rules=build_rules(privacy.rules), detectors=detectors, judge=judge)
+
+
+def _no_model() -> Endpoint | None:
+    """No device model to judge with: names in doubt stay private."""
+    return None
 
 
 def _check_routing_targets(routing: RoutingSettings, endpoints: Mapping[str, Endpoint]) -> None:

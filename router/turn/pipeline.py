@@ -19,7 +19,6 @@ onto the device — each a `RouteChanged` event. The turn is committed once.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncGenerator, MutableMapping, Sequence
 from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass, field, replace
@@ -145,8 +144,11 @@ class TurnPipeline:
         history = self.ledger.history(request.session_id)
         summary = self.context.summary_messages(request.session_id) if self.context else []
         # privacy.scan, in a worker thread: NER and attachment extraction take long enough (seconds
-        # when the models first load) to freeze a GUI that shares this event loop.
-        report = await asyncio.to_thread(self.scanner.scan, request, [*history, *summary])
+        # when the models first load) to freeze a GUI that shares this event loop. Names in doubt
+        # go to the judge (the device model) only when something could leave the device.
+        off_device = any(not e.on_device for e in self.endpoints.values())
+        scanned = [*history, *summary]
+        report = await self.scanner.scan_judged(request, scanned, judge=off_device)
         decision = self.route(request, report, history)  # policy.decide, keep-local enforced
         attempt = await self._first_attempt(request, report, history, decision)  # pack, egress
         self.ledger.ensure_session(request.session_id, title=title(request.text))

@@ -2,6 +2,8 @@
 
 from benchmarks import public_entities as pe
 from benchmarks.pupa_leakage import Sent, TandemPath, default_scanner
+from router.endpoints.function import FunctionEndpoint
+from router.turn.name_judge import DeviceJudge
 
 
 def test_the_contrast_set_is_well_formed_and_split_in_two_fixed_halves() -> None:
@@ -52,3 +54,21 @@ def test_the_shipped_labels_file_has_one_known_label_per_value() -> None:
     labels = pe.load_labels()
     assert len(labels) > 2000
     assert set(labels.values()) == {"public", "fictional", "word"}
+
+
+def test_names_in_doubt_are_counted_and_a_judge_on_the_path_decides_them() -> None:
+    """As a cloud turn's scan: private without a judge, public when it answers so."""
+    question = pe.Question(
+        "contrast/dev", "h", "Compose a travel blog post about Hawaii.", ("Hawaii",)
+    )
+    without = pe.measure(TandemPath(default_scanner(ner=False)), [question])["contrast/all"]
+    assert (without.in_doubt, without.public_ok) == (1, 0)
+    scanner = default_scanner(ner=False)
+    device = FunctionEndpoint(lambda call: "1. public", name="local", kind="local")
+    judge = scanner.judge = DeviceJudge(lambda: device)
+    path = TandemPath(scanner)
+    judged = pe.measure(path, [question])["contrast/all"]
+    path.close()
+    assert (judged.in_doubt, judged.public_ok) == (1, 1)
+    assert pe.judge_line(judge).startswith("judge: 1 prompts (0 failed)")
+    assert pe.doubt_line({"contrast/all": judged}, [0, 2]).endswith("contrast/all 1/1, PUPA 1/2")

@@ -15,6 +15,7 @@ from router.paths import TandemPaths
 from router.privacy.detectors.registry import default_detectors
 from router.privacy.scan import Scanner
 from router.runtime.assistant import AssistantService, released_answer
+from router.turn.name_judge import DeviceJudge
 from router.types import TurnRequest
 
 
@@ -121,3 +122,18 @@ def test_a_released_answer_keeps_what_the_client_gave_and_redacts_new_values() -
     assert released("Paris is the capital of France.", given="capital?") == (
         "Paris is the capital of France."
     )
+
+
+async def test_privacy_scan_asks_the_device_model_when_the_judge_is_on(
+    service: AssistantService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a chat turn does; the tiny model's babble is no verdict, so Hawaii stays private."""
+    monkeypatch.setenv("TANDEM_PRIVACY__JUDGE", "device")
+    text = "Compose a travel blog post about Hawaii."
+    async with Client(build_assistant_server(service)) as client:
+        found = (await client.call_tool("privacy_scan", {"text": text})).structured_content
+    assert found is not None
+    [hawaii] = [f for f in found["findings"] if text[f["start"] : f["end"]] == "Hawaii"]
+    assert hawaii["category"] == "" and found["action"] == "redact"
+    judge = (await service.runtime()).pipeline.scanner.judge
+    assert isinstance(judge, DeviceJudge) and judge.calls == 1

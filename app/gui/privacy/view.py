@@ -10,7 +10,7 @@ from typing import cast
 
 import flet as ft
 
-from app.gui.privacy.view_model import NamesMode, PrivacyViewModel, RuleForm
+from app.gui.privacy.view_model import JudgeMode, NamesMode, PrivacyViewModel, RuleForm
 from app.gui.widgets import settings as w
 from app.gui.widgets.labelled import icon_button
 from router import FindingAction, PrivacyRule, Runtime
@@ -113,6 +113,10 @@ class PrivacyView:
         self.names = w.dropdown(
             "Name-like words", vm.names, ["strict", "standard"], self._on_names, width=200
         )
+        # Public names in a task or a long text: kept private, or judged by the device model.
+        self.judge = w.dropdown(
+            "Public names in doubt", vm.judge, ["off", "device"], self._on_judge, width=200
+        )
         self.sample = ft.TextField(
             label="Sample text to test", multiline=True, min_lines=2, max_lines=5, expand=True
         )
@@ -138,7 +142,15 @@ class PrivacyView:
             self.notice,
             self.error,
             self.ner_banner,
-            w.card(w.subtitle("Detectors"), ft.Row([self.ner, self.topics, self.names], wrap=True)),
+            w.card(
+                w.subtitle("Detectors"),
+                ft.Row([self.ner, self.topics, self.names, self.judge], wrap=True),
+                w.hint(
+                    "A public name in a task or a long text may be your own matter: off keeps "
+                    "it private; device asks this device's model, and only a clear 'public' "
+                    "sends it."
+                ),
+            ),
             w.card(
                 ft.Row(
                     [
@@ -177,6 +189,7 @@ class PrivacyView:
         vm = self.vm
         w.show_messages(self.notice, self.error, vm.notice, vm.error)
         self.ner.value, self.topics.value, self.names.value = vm.ner, vm.topics, vm.names
+        self.judge.value = vm.judge
         missing = vm.ner_missing
         self.ner_banner.visible = missing is not None
         self.ner_banner_text.value = missing or ""
@@ -254,6 +267,9 @@ class PrivacyView:
 
     def _on_names(self, value: str) -> None:
         self.vm.set_detectors(names=cast(NamesMode, value))
+
+    def _on_judge(self, value: str) -> None:
+        self.vm.set_detectors(judge=cast(JudgeMode, value))
 
     async def _on_test(self) -> None:
         await self.vm.test_text(self.sample.value or "")

@@ -7,7 +7,6 @@ running pipeline, so the next chat turn follows it.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +17,7 @@ from pydantic import ValidationError
 from router import (
     Finding,
     FindingAction,
+    PrivacyReport,
     PrivacyRule,
     Runtime,
     TandemError,
@@ -28,6 +28,7 @@ from router import (
 from router.privacy.rules import RuleSubject
 
 NamesMode = Literal["strict", "standard"]
+JudgeMode = Literal["off", "device"]
 _STRICT: dict[FindingAction, int] = {"allow": 0, "redact": 1, "keep_local": 2}
 _LIST_FIELDS = ("types", "categories", "keywords", "names", "paths", "mcp_servers", "mcp_tools")
 
@@ -164,6 +165,11 @@ class PrivacyViewModel:
         """`strict` or `standard` name-like word redaction."""
         return self.runtime.settings.privacy.names
 
+    @property
+    def judge(self) -> JudgeMode:
+        """`device` when the device's model judges public names whose context leaves doubt."""
+        return self.runtime.settings.privacy.judge
+
     # --- rules -------------------------------------------------------------------
 
     def add_rule(self, form: RuleForm) -> bool:
@@ -212,10 +218,15 @@ class PrivacyViewModel:
     # --- detectors ---------------------------------------------------------------
 
     def set_detectors(
-        self, *, ner: bool | None = None, topics: bool | None = None, names: NamesMode | None = None
+        self,
+        *,
+        ner: bool | None = None,
+        topics: bool | None = None,
+        names: NamesMode | None = None,
+        judge: JudgeMode | None = None,
     ) -> bool:
-        """Switch detectors; None leaves one as it is. True when saved."""
-        changes: dict[str, object] = {"ner": ner, "topics": topics, "names": names}
+        """Switch detectors (the name judge too); None leaves one as it is. True when saved."""
+        changes: dict[str, object] = {"ner": ner, "topics": topics, "names": names, "judge": judge}
         try:
             self._save({k: v for k, v in changes.items() if v is not None})
         except TandemError as exc:
@@ -241,15 +252,19 @@ class PrivacyViewModel:
         self.testing = True
         self.on_change()
         try:
-            self.test = await asyncio.to_thread(self._scan, text)
+            scanner = self.runtime.pipeline.scanner
+            # Names in doubt go to the device model when the judge is on, as in a turn.
+            report = await scanner.scan_judged(
+                TurnRequest(text=text, session_id="privacy-test"), []
+            )
+            self.test = self._result(text, report)
         finally:
             self.testing = False
             self.on_change()
         return self.test
 
-    def _scan(self, text: str) -> TestResult:
+    def _result(self, text: str, report: PrivacyReport) -> TestResult:
         scanner = self.runtime.pipeline.scanner
-        report = scanner.scan(TurnRequest(text=text, session_id="privacy-test"), [])
         found = sorted((f for f in report.findings if f.part == "text"), key=lambda f: f.start)
         lines, spans = [], []
         for finding in found:

@@ -1,6 +1,7 @@
 import argparse
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -215,3 +216,30 @@ def test_a_broken_settings_file_is_not_overwritten(tandem_home: TandemPaths) -> 
     with pytest.raises(TandemError, match="not valid TOML"):
         run_privacy(parser.parse_args(["privacy", "teach", "private", "Tom"]))
     assert tandem_home.config_file.read_text() == "[privacy\nnot toml"
+
+
+TASK = "Compose a travel blog post about Hawaii."
+
+
+def test_scan_says_a_name_in_doubt_stays_private_with_the_judge_off(
+    tandem_home: TandemPaths,
+) -> None:
+    out = io.StringIO()
+    run_scan(TASK, out=out)
+    assert "Hawaii" in out.getvalue()
+    assert 'undecided, kept private (judge off: [privacy] judge = "device" asks the device ' in (
+        out.getvalue()
+    )
+
+
+def test_scan_asks_the_device_model_when_the_judge_is_on(
+    tandem_home: TandemPaths, tiny_gguf: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a chat turn does; the tiny random model's babble is no verdict: Hawaii stays private."""
+    monkeypatch.setenv("TANDEM_LOCAL__MODEL", str(tiny_gguf))
+    tandem_home.config_file.write_text('[privacy]\njudge = "device"\n')
+    out = io.StringIO()
+    run_scan(TASK, out=out)
+    assert "judged by the device model: Hawaii -> private" in out.getvalue()
+    [record] = _scan_json(TASK)
+    assert (record["text"], record["action"]) == ("Hawaii", "redact")

@@ -4,37 +4,23 @@ The detectors are fakes that report given spans, so each test states exactly whi
 findings the step sees; the rules are the shipped ones.
 """
 
-import re
-
 import pytest
 
-from router.privacy.detectors.base import FunctionDetector
-from router.privacy.public import PUBLIC, mark_public, public_names
+from router.privacy.public import (
+    MAX_QUESTION_CHARS,
+    PUBLIC,
+    classify_names,
+    mark_public,
+    public_names,
+)
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
 from router.types import Finding, PrivacyReport, TurnRequest
-
-
-def _spans(**typed: str) -> FunctionDetector:
-    """A detector reporting each `TYPE="word|other words"` occurrence as that type."""
-
-    def detect(text: str) -> list[Finding]:
-        found = []
-        for kind, alternatives in typed.items():
-            for value in alternatives.split("|"):
-                for m in re.finditer(re.escape(value), text):
-                    found.append(
-                        Finding(
-                            type=kind, start=m.start(), end=m.end(), confidence=0.8, detector="t"
-                        )
-                    )
-        return found
-
-    return FunctionDetector(detect, name=f"spans{sorted(typed.items())}")
+from tests.support.spans import span_detector
 
 
 def _scan(text: str, rules: list[PrivacyRule] | None = None, **typed: str) -> PrivacyReport:
-    scanner = Scanner(rules=build_rules(rules or []), detectors=[_spans(**typed)])
+    scanner = Scanner(rules=build_rules(rules or []), detectors=[span_detector(**typed)])
     return scanner.scan(TurnRequest(text=text, session_id="s"), [])
 
 
@@ -132,3 +118,53 @@ def test_structured_identifiers_are_never_marked_public() -> None:
         Finding(type="PHONE_NUMBER", start=57, end=70, confidence=1.0, detector="t"),
     ]
     assert [f.category for f in mark_public(text, findings)] == ["", "", ""]
+
+
+def _found(text: str, **typed: str) -> list[Finding]:
+    return span_detector(**typed).detect(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Compose a travel blog post about Hawaii.",  # a task: the frame says maybe not
+        "What is Hawaii like in May? " + "Some pasted notes. " * 20,  # longer than a question
+    ],
+)
+def test_a_listed_name_with_only_a_soft_cue_is_undecided_and_stays_private(text: str) -> None:
+    classified = classify_names(text, _found(text, LOCATION="Hawaii"))
+    assert [f.category for f in classified.findings] == [""]
+    [undecided] = classified.undecided
+    assert undecided.name == "Hawaii" and "Hawaii" in undecided.context
+    assert len(undecided.context) <= MAX_QUESTION_CHARS
+    assert undecided.spans == ((text.index("Hawaii"), text.index("Hawaii") + 6),)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Compose a post about my trip to Hawaii.",  # first person
+        "Compose a note to Hawaii, a colleague.",  # a relation word beside it
+        "Compose a letter to Tom Hargreaves in Hawaii.",  # a person who is not public
+        "Compose a letter to 14 Elm Road, Hawaii.",  # an address in the sentence
+    ],
+)
+def test_a_hard_cue_keeps_a_listed_name_private_and_out_of_doubt(text: str) -> None:
+    found = _found(text, LOCATION="Hawaii", PERSON="Tom Hargreaves", STREET_ADDRESS="14 Elm Road")
+    classified = classify_names(text, found)
+    assert classified.undecided == ()
+    assert PUBLIC not in [f.category for f in classified.findings]
+
+
+def test_a_title_in_doubt_is_one_name_for_the_judge() -> None:
+    text = "Write an essay on Pride and Prejudice."
+    classified = classify_names(text, _found(text, NAME_LIKE="Pride|Prejudice"))
+    [undecided] = classified.undecided
+    assert undecided.name == "Pride and Prejudice" and len(undecided.spans) == 2
+
+
+def test_a_question_about_a_listed_name_is_public_not_undecided() -> None:
+    text = "What is the capital of France?"
+    classified = classify_names(text, _found(text, LOCATION="France"))
+    assert [f.category for f in classified.findings] == [PUBLIC]
+    assert classified.undecided == ()

@@ -208,19 +208,18 @@ async def test_the_privacy_scan_runs_off_the_event_loop(tmp_path: Path) -> None:
     """A GUI shares the pipeline's loop: a slow scan (NER loading) must not freeze it."""
     import threading
 
-    from router.privacy.scan import Scanner
-    from router.types import PrivacyReport
+    from router.privacy.scan import Scanned, Scanner
 
     class RecordingScanner(Scanner):
         def __init__(self) -> None:
             super().__init__()
             self.threads: list[threading.Thread] = []
 
-        def scan(
+        def scan_names(
             self, request: TurnRequest, history: Sequence[Message], session_id: str | None = None
-        ) -> PrivacyReport:
+        ) -> Scanned:
             self.threads.append(threading.current_thread())
-            return super().scan(request, history, session_id)
+            return super().scan_names(request, history, session_id)
 
     pipeline = _pipeline(tmp_path, FakeEndpoint())
     scanner = RecordingScanner()

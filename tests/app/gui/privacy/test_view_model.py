@@ -180,3 +180,21 @@ async def test_taught_names_show_as_an_editable_rule_the_test_bench_follows(
         ]
         result = await vm.test_text("Ask jenny hill about it.")
         assert result.action == "redact"
+
+
+async def test_the_name_judge_switch_is_saved_and_the_test_bench_asks_the_device_model(
+    tandem_home: TandemPaths, fake_runtime: RuntimeFactory
+) -> None:
+    task = "Compose a travel blog post about Hawaii."
+    device = FakeEndpoint(lambda messages: "1. public", name="local", kind="local")
+    async with fake_runtime(device) as runtime:
+        vm = PrivacyViewModel(runtime)
+        assert vm.judge == "off"
+        before = await vm.test_text(task)
+        assert "LOCATION: 'Hawaii' -> redact (place)" in before.findings and device.calls == []
+        assert vm.set_detectors(judge="device")
+        assert saved(tandem_home)["privacy"] == {"judge": "device"}
+        assert vm.judge == "device"
+        after = await vm.test_text(task)
+        assert "LOCATION: 'Hawaii' -> allow (public-knowledge)" in after.findings
+        assert len(device.calls) == 1
