@@ -102,6 +102,9 @@ _ASKS_ABOUT = re.compile(
 )
 _CONNECTOR = re.compile(r"\s+(?:and|of|the|de|da|del|der|van|von|la|le|du|&)\s+|\s+|-", re.I)
 _WORD = re.compile(r"[^\W_](?:[\w'\u2019.&-]*[^\W_])?\.?")
+# An exam item's options: a letter, "." or ")", a space, at the start of a line.
+_OPTION_LINE = re.compile(r"^[ \t]*\(?([A-Ha-h])[.)][ \t]+\S", re.MULTILINE)
+_MIN_OPTIONS = 3  # a prior: "A." then "B." then "C.", in order
 _NUMERAL_AFTER = re.compile(r"[ \t]+(?:[IVXLC]+|\d{1,4})\b")
 _SENTENCE_END = re.compile(r"[.!?;\n]\s")
 _FUNCTION_WORDS = frozenset({"the", "a", "an", "of", "and", "in", "on", "de", "da", "van", "von"})
@@ -303,10 +306,21 @@ def _hard_cue(text: str, finding: Finding, anchors: Sequence[Finding]) -> bool:
 
 def _soft_cue(text: str, finding: Finding) -> bool:
     """The frame leaves `finding` in doubt: a pasted document, a task or a statement."""
+    if multiple_choice(text):
+        return False  # an exam item asks about the world, whatever its length or phrasing
     if len(text) > MAX_QUESTION_CHARS:
         return True  # a pasted document: its names may be part of it
     begin, _ = _sentence(text, finding.start)
     return not _ASKS_ABOUT.match(text, begin)  # "draft a flyer for our event in Riyadh"
+
+
+def multiple_choice(text: str) -> bool:
+    """`text` is an exam item: at least three option lines lettered in order ("A. ", "B) "...)."""
+    letters = [m.group(1).upper() for m in _OPTION_LINE.finditer(text)]
+    return any(
+        letters[i : i + _MIN_OPTIONS] == [chr(ord(first) + k) for k in range(_MIN_OPTIONS)]
+        for i, first in enumerate(letters)
+    )
 
 
 def _first_person(text: str, begin: int, end: int) -> bool:

@@ -11,6 +11,7 @@ from router.privacy.public import (
     PUBLIC,
     classify_names,
     mark_public,
+    multiple_choice,
     public_names,
 )
 from router.privacy.rules import PrivacyRule, build_rules
@@ -168,3 +169,36 @@ def test_a_question_about_a_listed_name_is_public_not_undecided() -> None:
     classified = classify_names(text, _found(text, LOCATION="France"))
     assert [f.category for f in classified.findings] == [PUBLIC]
     assert classified.undecided == ()
+
+
+_EXAM_ITEM = (
+    "This question refers to the following information. In 1823 the government of "
+    "the United States declared that the American continents were henceforth not to be "
+    "considered subjects for future colonization by any European power, a statement "
+    "later known by the name of the president who delivered it to Congress.\n"
+    "Which doctrine is described?\nA. Truman\nB. Monroe\nC. Eisenhower\nD. Carter\nAnswer:"
+)
+
+
+def test_an_exam_item_asks_about_the_world_whatever_its_length() -> None:
+    assert len(_EXAM_ITEM) > MAX_QUESTION_CHARS and multiple_choice(_EXAM_ITEM)
+    findings = _found(_EXAM_ITEM, LOCATION="United States")
+    assert [f.category for f in mark_public(_EXAM_ITEM, findings)] == [PUBLIC]
+
+
+def test_an_exam_item_keeps_the_hard_cues() -> None:
+    text = "My cousin moved to Canada last year. Why?\nA. work\nB. family\nC. weather\nAnswer:"
+    findings = _found(text, LOCATION="Canada")
+    assert [f.category for f in mark_public(text, findings)] == [""]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dear team,\nA. Plan the launch in Berlin\nB. Book rooms",  # two items only
+        "Steps:\nA. call\nC. write\nB. send",  # not in order
+        "Write to Paris, France about the order.",
+    ],
+)
+def test_lists_and_letters_are_not_exam_items(text: str) -> None:
+    assert not multiple_choice(text)
