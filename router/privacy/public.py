@@ -10,8 +10,9 @@ when both hold:
   ordinary words) is in `assets/public_entities.txt`, built offline by
   packaging/build_public_entities.py from Pantheon 1.0 (famous people), GeoNames
   and ISO lists (places, countries, languages) and a hand-written seed
-  (organisations, works, products, events). A PERSON finding is never made
-  public by a place's name ("Jordan" the country is not Jordan the colleague);
+  (organisations, works, products, events, nationality words). A PERSON finding
+  is never made public by the name of a place, a language or a nationality
+  ("Jordan" the country is not Jordan the colleague; nor is "Jordanian");
 - nothing in its context marks it as the user's own. Hard cues, which nothing
   overrules: in its sentence a first-person word (I, we, my, our), a street
   address, phone number or e-mail address, or a person who is not public
@@ -51,7 +52,8 @@ PUBLIC = "public"
 """`Finding.category` of a name that is public knowledge in its context."""
 NAME_TYPES = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NAME_LIKE"})
 IDENTIFIER_TYPES = frozenset({"STREET_ADDRESS", "PHONE_NUMBER", "EMAIL_ADDRESS", "EMAIL"})
-_PLACE_KINDS = frozenset({"place", "country", "language"})
+# Kinds that name no one: a PERSON finding of the same words is someone else.
+_NOT_A_PERSON = frozenset({"place", "country", "language", "nationality"})
 _Match = tuple[int, int, tuple[int, ...]]
 """A public name in a phrase: its start and end offsets, and the findings it covers."""
 
@@ -274,9 +276,9 @@ def _overlaps(finding: Finding, words: list[tuple[int, int]], window: range) -> 
 
 
 def _kinds_fit(kinds: frozenset[str], findings: Sequence[Finding]) -> bool:
-    """A person is never made public by a place of the same name."""
+    """A person is never made public by a place, language or nationality of the same name."""
     if any(f.type == "PERSON" for f in findings):
-        return bool(kinds - _PLACE_KINDS)
+        return bool(kinds - _NOT_A_PERSON)
     return True
 
 

@@ -69,3 +69,14 @@ def test_a_given_name_is_never_a_public_name_on_its_own(
     assert {"Barack Obama", "Obama", "Lincoln", "Aristotle"} <= people
     assert "Abraham" not in people  # a given name ("Abraham Lincoln")
     assert "Smith" not in people  # no bearer dominates the surname
+
+
+def test_nationality_region_and_religion_words_are_in_the_list(builder: ModuleType) -> None:
+    names = public_names()
+    words = ["American", "Americans", "Europeans", "Germans", "Nigerian", "Jordanian"]
+    words += ["Latin Americans", "Scandinavian", "Balkan", "Caribbean", "Arabs", "Asians"]
+    words += ["Christians", "Muslims", "Jewish", "Jews", "Hindus", "Buddhist", "Sikhs"]
+    assert [w for w in words if "nationality" not in names.get(normalize_name(w), ())] == []
+    assert "nationality" in builder.HEADER
+    # Every sovereign country's adjective, and plurals or nouns besides (a count, not a list).
+    assert sum(kind == "nationality" for kind, _ in builder.seed_entries()) > 450
