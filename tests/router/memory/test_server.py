@@ -49,8 +49,9 @@ def test_keep_local_turns_stay_on_the_device(
         assert set(hits) == {secret.id, shared.id}
         assert (hits[secret.id].stored, hits[secret.id].privacy_action) == ("device", "keep_local")
         assert (hits[shared.id].stored, hits[shared.id].privacy_action) == ("server", "allow")
-        # A query the default rules keep local (a health topic) searches this device only.
-        assert [h.turn_id for h in memory.search("HIV", k=5)] == [secret.id]
+        # A query the default rules keep local (the user's own health) searches this device
+        # only; a bare "HIV" is a general question since the rule general-topic.
+        assert [h.turn_id for h in memory.search("my HIV test", k=5)] == [secret.id]
         assert memory.count_by() == {"device": 1, "server": 1, "keep_local": 1}
 
         # A turn re-labelled keep-local later leaves the server.
