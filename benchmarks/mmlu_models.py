@@ -9,15 +9,16 @@ the model's own bias for that letter. The bias is the letter's mean
 log-probability over a few unlabelled prompts outside the sample (Batch
 Calibration: Zhou et al., "Batch Calibration: Rethinking Calibration for
 In-Context Learning and Prompt Engineering", ICLR 2024); small models favour one
-letter whatever the question (the bundled one said "A" to 80% of them). The KV
-cache keeps the previous prompt, so only the tokens after the part it shares
-with it (the instruction and examples at least) are evaluated.
+letter whatever the question (the bundled one said "A" to 80% of them).
+
 Every prompt gets exactly one of the four letters, so a small model that would
 start its reply with "To determine..." is still scored on what it knows (the
 "cloze" way of scoring multiple choice, as in the MMLU harness of Hendrycks et
 al. 2021, there on the raw text rather than a chat). The model is loaded in
 this process with the load profile Tandem's worker verified on this CPU (the
-worker starts once, self-tests or reads its record, and is stopped).
+worker starts once, self-tests or reads its record, and is stopped). The KV
+cache keeps the previous prompt, so only the tokens after the part it shares
+with it (the instruction and examples at least) are evaluated.
 
 Any endpoint of the user's Tandem config (cloud or edge) is asked in free text
 instead, as the app would ask it, and the first standalone letter of the reply
