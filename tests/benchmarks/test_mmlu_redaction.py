@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks import mmlu_data as md
 from benchmarks import mmlu_redaction as mr
 from benchmarks.pupa_leakage import TandemPath, default_scanner
 from tests.support.missing import missing
@@ -15,12 +16,12 @@ from tests.support.missing import missing
 @pytest.fixture(autouse=True)
 def _dataset() -> None:
     # ../shared/data sits beside the checkout in CI; elsewhere it may not.
-    if not mr.MMLU.exists():
-        missing(f"{mr.MMLU} not found (it comes with ../shared)")
+    if not md.MMLU.exists():
+        missing(f"{md.MMLU} not found (it comes with ../shared)")
 
 
 def _question(text: str, answer: str = "A") -> mr.MmluQuestion:
-    return mr.MmluQuestion("test", f"{text}\nA. yes\nB. no\nC. maybe\nD. never\nAnswer:", answer)
+    return md.MmluQuestion("test", f"{text}\nA. yes\nB. no\nC. maybe\nD. never\nAnswer:", answer)
 
 
 QUESTIONS = [
@@ -35,10 +36,28 @@ def _paths() -> dict[str, TandemPath]:
 
 
 def test_the_answer_key_gives_a_letter_to_every_sampled_question() -> None:
-    questions = mr.load_questions(3, mr.load_key())
+    questions = md.load_questions(3, md.load_key())
     assert len(questions) == 3
     assert all(q.answer in "ABCD" and q.text.endswith("Answer:") for q in questions)
-    assert questions == mr.load_questions(3, mr.load_key())  # a fixed sample
+    assert questions == md.load_questions(3, md.load_key())  # a fixed sample
+
+
+def test_the_worked_examples_answer_each_letter_once_and_are_never_sampled() -> None:
+    key = md.load_key()
+    shots = md.load_shots(key)
+    assert [letter for _, letter in shots] == ["A", "B", "C", "D"]
+    every = md.load_questions(10**6, key)  # asking for more stops short of the harness's pool
+    assert len(every) > 500
+    assert not {text for text, _ in shots} & {q.text for q in every}
+
+
+def test_the_calibration_prompts_are_neither_sampled_nor_worked_examples() -> None:
+    key = md.load_key()
+    prompts = md.load_calibration(key)
+    assert len(prompts) == md.CALIBRATION == len(set(prompts))
+    assert prompts == md.load_calibration(key)
+    taken = {q.text for q in md.load_questions(10**6, key)} | {t for t, _ in md.load_shots(key)}
+    assert not set(prompts) & taken
 
 
 def test_letters_are_parsed_from_replies() -> None:
@@ -94,5 +113,33 @@ def test_the_report_has_the_ratio_of_each_way(tmp_path: Path) -> None:
     lines = mr.report(ways, len(QUESTIONS), 1.0)
     assert lines[1].split()[:4] == ["original", "3", "1", "33.3"]
     assert any(line.startswith("sent, after (shipped settings): ratio 1.000") for line in lines)
-    figures = ways[2].as_dict(3, ways[0].correct)
+    figures = ways[2].as_dict(3, ways[0])
     assert json.loads(json.dumps(figures))["ratio"] == 1.0
+
+
+def test_each_way_keeps_its_hits_question_by_question() -> None:
+    async def right_when_france_is_sent(text: str) -> str:
+        return "A" if "France" in text else "D"
+
+    ways = asyncio.run(mr.measure(QUESTIONS, right_when_france_is_sent, _paths()))
+    original, before, after = ways
+    assert original.hits == [True, False, False]
+    assert before.hits == [False, False, False]  # France masked: the first answer is lost
+    assert after.hits == [True, False, False]
+
+
+def test_the_report_gives_the_noise_of_each_sent_way() -> None:
+    async def right_when_france_is_sent(text: str) -> str:
+        return "A" if "France" in text else "D"
+
+    ways = asyncio.run(mr.measure(QUESTIONS, right_when_france_is_sent, _paths()))
+    lines = mr.report(ways, len(QUESTIONS), 1.0)
+    noise = [line for line in lines if "95% interval" in line]
+    assert [line.split(":")[0] for line in noise] == [
+        "sent, before (public step off)",
+        "sent, after (shipped settings)",
+    ]
+    assert "accuracy difference -100.0 to +0.0 points" in noise[0]
+    assert "accuracy difference +0.0 to +0.0 points, ratio 1.000 to 1.000" in noise[1]
+    figures = ways[1].as_dict(3, ways[0])
+    assert figures["difference_95"] == [-1.0, 0.0]
