@@ -94,20 +94,6 @@ class GuiApp:
         return self.log.read_text(errors="replace")
 
 
-E2E_RERUNS = 2
-"""Browser tests run again after a failure: on a loaded 2-core machine Flutter web
-now and then never takes keyboard focus (a few runs in CI, never locally). A
-real regression still fails all three runs."""
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every browser test to rerun up to `E2E_RERUNS` times (pytest-rerunfailures)."""
-    here = Path(__file__).parent
-    for item in items:
-        if Path(str(item.fspath)).parent == here:
-            item.add_marker(pytest.mark.flaky(reruns=E2E_RERUNS, reruns_delay=2))
-
-
 @pytest.fixture
 def start_gui(tmp_path: Path, tiny_gguf: Path) -> Iterator[Callable[..., GuiApp]]:
     """A factory that launches web GUIs for this test and stops them all afterwards."""
