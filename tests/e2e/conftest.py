@@ -14,8 +14,9 @@ Fixtures
 - `page`: a fresh browser context and page (1280x800), closed after the test.
 
 Helpers (import from `tests.e2e.conftest`)
-- `open_app(page, url)`: load the app, wait for Flutter to start and turn on its
-  semantics tree, so `page.get_by_role/get_by_label/get_by_text` see the controls.
+- `open_app(page, url)`: load the app with Flutter's semantics tree on from its start
+  (before any field takes the keyboard), so `page.get_by_role/get_by_label/get_by_text`
+  see the controls and clicks focus fields; wait until the app's controls show.
 - `wait_for_mcp(app)`: wait until the app's MCP server answers.
 - `run_async_in_thread(make) -> Future`: run `await make()` on its own loop in a thread.
 - `screenshot(page, name) -> Path`: a PNG under `shots_dir()`: $TANDEM_E2E_SHOTS, else a
@@ -64,8 +65,17 @@ STARTUP_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 15.0
 FLUTTER_START_MS = 90_000
 _T = TypeVar("_T")
-_HAS_TEXT = """() => [...document.querySelectorAll('flt-semantics')].some(
-    (e) => (e.innerText || e.getAttribute('aria-label') || '').trim())"""
+_SEMANTICS_AT_START = """new MutationObserver((changes, observer) => {
+    const placeholder = document.querySelector('flt-semantics-placeholder');
+    if (placeholder) {
+        observer.disconnect();
+        placeholder.click();  // it sits outside the viewport: a real click could not reach it
+    }
+}).observe(document, {childList: true, subtree: true});"""
+_APP_SHOWN = """() => [...document.querySelectorAll('flt-semantics')].some((e) => {
+    const text = (e.innerText || e.getAttribute('aria-label') || '').trim();
+    return text && text !== 'Working...';  // Flet's own progress while it connects
+})"""
 
 
 @dataclass(frozen=True)
@@ -82,20 +92,6 @@ class GuiApp:
     def output(self) -> str:
         """Everything the app printed so far (for failure messages)."""
         return self.log.read_text(errors="replace")
-
-
-E2E_RERUNS = 2
-"""Browser tests run again after a failure: on a loaded 2-core machine Flutter web
-now and then never takes keyboard focus (a few runs in CI, never locally). A
-real regression still fails all three runs."""
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every browser test to rerun up to `E2E_RERUNS` times (pytest-rerunfailures)."""
-    here = Path(__file__).parent
-    for item in items:
-        if Path(str(item.fspath)).parent == here:
-            item.add_marker(pytest.mark.flaky(reruns=E2E_RERUNS, reruns_delay=2))
 
 
 @pytest.fixture
@@ -164,16 +160,20 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 def open_app(page: Page, url: str) -> None:
-    """Open the Flet app at `url`, wait for Flutter, and enable its semantics tree."""
+    """Open the Flet app at `url` with Flutter's semantics tree on from its start.
+
+    Semantics (what `page.get_by_role/get_by_label` read) is switched on by a click on
+    Flutter's hidden placeholder. The click is made by a script in the page the moment the
+    placeholder exists, before the app's controls arrive over the websocket: Flutter picks
+    its text-input strategy once per page, when a field first takes the keyboard (the chat
+    field's autofocus). Picked before semantics is on, the keyboard stays with a hidden
+    editing element of Flutter's own, and the field's accessible <textarea> can never hold
+    the focus (each click on it is taken back at once).
+    """
+    page.add_init_script(_SEMANTICS_AT_START)
     page.goto(url)
-    page.wait_for_selector("#loading", state="detached", timeout=FLUTTER_START_MS)
-    # Flutter web builds its accessibility tree (what get_by_role reads) only after
-    # this hidden placeholder is activated.
-    placeholder = page.locator("flt-semantics-placeholder")
-    placeholder.wait_for(state="attached", timeout=FLUTTER_START_MS)
-    placeholder.dispatch_event("click")  # it sits outside the viewport: no real click
-    # The page's controls arrive over the websocket after Flutter starts: wait for text.
-    page.wait_for_function(_HAS_TEXT, timeout=FLUTTER_START_MS)
+    # The page's controls arrive over the websocket after Flutter starts: wait for them.
+    page.wait_for_function(_APP_SHOWN, timeout=FLUTTER_START_MS)
 
 
 def shots_dir() -> Path:

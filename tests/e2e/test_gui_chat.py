@@ -16,6 +16,8 @@ def test_a_message_gets_a_streamed_answer_with_its_route_badge(page: Page, gui_a
     for label in ("Chat", "Team", "Privacy", "Models", "MCP", "Dashboard"):
         expect(page.get_by_role("button", name=label).first).to_be_visible()
 
+    # The cursor starts in the message field.
+    expect(chat_input(page)).to_be_focused()
     type_into(page, chat_input(page), "What is the capital of France?")
     page.keyboard.press("Enter")
 

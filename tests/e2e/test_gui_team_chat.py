@@ -19,6 +19,11 @@ def test_the_team_switch_gets_a_team_badged_answer(page: Page, gui_app: GuiApp) 
     expect(switch).to_be_visible()
     switch.click()
     expect(switch).to_be_checked()
+    # Resting on the switch shows what team mode does (and announces it); typing next must
+    # still reach the field when that tooltip goes (its coming and going moves the page's
+    # accessible elements).
+    tooltip = page.locator("flt-semantics > span", has_text="Team mode: each message is answered")
+    expect(tooltip).to_be_visible()
     # The input says who will answer: the Team section's team (its defaults here).
     field = page.get_by_label("Ask the team (debate over mesh", exact=False)
     type_into(page, field, "Name a colour.")
