@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx2
-import uvicorn
+
+from tests.support.loopback import served_on_loopback
 
 SECRET = "TOP-SECRET-7f3a9c-do-not-leak"
 TOKEN = "test-token-" + "x" * 40
@@ -44,28 +42,11 @@ def make_tree(base: Path) -> Tree:
     return Tree(base, root, outside)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextlib.contextmanager
 def running(app: Any, port: int) -> Iterator[str]:
-    """Serve `app` with uvicorn in a thread; yield its /mcp URL."""
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test MCP server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}/mcp"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    """Serve `app` with uvicorn in a thread on `port`; yield its /mcp URL."""
+    with served_on_loopback(app, port) as url:
+        yield url
 
 
 def http_client(token: str | None, **headers: str) -> httpx2.AsyncClient:

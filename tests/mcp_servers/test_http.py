@@ -14,6 +14,7 @@ from mcp.client.session import ClientRequestContext
 from mcp.client.streamable_http import streamable_http_client
 from mcp_types import ElicitRequestParams, ElicitResult
 
+from app.gui.main import free_port
 from mcp_servers.http_serve import (
     MAX_REQUEST_BYTES,
     StaticTokenVerifier,
@@ -24,7 +25,7 @@ from mcp_servers.http_serve import (
 )
 from mcp_servers.serve import ServeError, ServeOptions
 from router.paths import TandemPaths
-from tests.mcp_servers.support import TOKEN, Tree, free_port, http_client, running
+from tests.mcp_servers.support import TOKEN, Tree, http_client, running
 
 INIT = {
     "jsonrpc": "2.0",

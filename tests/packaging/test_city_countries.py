@@ -1,12 +1,11 @@
 """The shipped city -> country table (assets/city_countries.tsv) and the script that builds it."""
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
+from tests.packaging.builders import load_builder
 from tests.support.missing import missing
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -15,14 +14,7 @@ ASSET = ROOT / "assets" / "city_countries.tsv"
 
 @pytest.fixture(scope="module")
 def builder() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "build_city_countries", ROOT / "packaging" / "build_city_countries.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+    return load_builder("build_city_countries")
 
 
 def test_the_shipped_table_is_what_the_builder_makes_from_the_packages(

@@ -1,12 +1,12 @@
 """The shipped public-entity list (assets/public_entities.txt) and the script that builds it."""
 
-import importlib.util
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
 from router.privacy.public import normalize_name, public_names
+from tests.packaging.builders import load_builder
 from tests.support.missing import missing
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -14,13 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def builder() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "build_public_entities", ROOT / "packaging" / "build_public_entities.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_builder("build_public_entities")
 
 
 def test_the_list_covers_every_country_state_and_major_language() -> None:

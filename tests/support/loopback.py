@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -12,22 +11,25 @@ from typing import Any, Self
 
 import uvicorn
 
+from app.gui.main import free_port
+
 
 @contextmanager
-def served_on_loopback(app: Any) -> Iterator[str]:
-    """Serve the ASGI `app` with uvicorn in a thread on a free loopback port; yields its
-    `/mcp` URL (the path a streamable-HTTP MCP app answers on)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+def served_on_loopback(app: Any, port: int | None = None) -> Iterator[str]:
+    """Serve the ASGI `app` with uvicorn in a thread on loopback (`port`, or a free one);
+    yields its `/mcp` URL (the path a streamable-HTTP MCP app answers on)."""
+    chosen = free_port() if port is None else port
+    config = uvicorn.Config(app, host="127.0.0.1", port=chosen, log_level="warning")
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the loopback test server did not start")
+        time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{port}/mcp"
+        yield f"http://127.0.0.1:{chosen}/mcp"
     finally:
         server.should_exit = True
         thread.join(timeout=10)

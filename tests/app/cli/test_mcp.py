@@ -16,8 +16,9 @@ from mcp import Client, StdioServerParameters
 from mcp_types import TextContent
 
 from app.cli import main
+from app.gui.main import free_port
 from tests.app.cli_support import run_tandem, tandem_env
-from tests.mcp_servers.support import SECRET, Tree, free_port, make_tree
+from tests.mcp_servers.support import SECRET, Tree, make_tree
 from tests.support.missing import missing
 
 ROOT = Path(__file__).resolve().parents[3]

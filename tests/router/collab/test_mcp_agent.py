@@ -10,6 +10,7 @@ from mcp import Client
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
+from app.gui.main import free_port
 from mcp_servers.http_serve import http_app
 from mcp_servers.serve import ServeOptions
 from router.collab.agents import Agent
@@ -25,7 +26,7 @@ from router.privacy.guard import EgressPolicy
 from router.privacy.scan import Scanner
 from router.runtime.assistant import AssistantService
 from router.types import GenerationOptions, Message
-from tests.mcp_servers.support import TOKEN, free_port, running
+from tests.mcp_servers.support import TOKEN, running
 
 
 def patterns_only(**kwargs) -> TeamPrivacy:

@@ -3,7 +3,6 @@ a real `chroma run` server."""
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -13,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app.gui.main import free_port
 from router.memory.embedding import MiniLMEmbedder, shared_embedder
 from router.memory.index import EmbeddedIndex
 from router.memory.store import MemoryStore
@@ -74,13 +74,6 @@ def store(tmp_path: Path, embedder: MiniLMEmbedder) -> Iterator[MemoryStore]:
     memory = MemoryStore(EmbeddedIndex(tmp_path / "memory", "turns"), embedder=embedder)
     yield memory
     memory.close()
-
-
-def free_port() -> int:
-    """A TCP port on loopback that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
