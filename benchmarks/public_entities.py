@@ -106,6 +106,12 @@ def load_routellm() -> list[Question]:
     rest = [text for text in mmlu if text not in chosen]
     held_out = random.Random(1).sample(rest, MMLU_SAMPLE)
     out += [Question("mmlu held-out", str(i), text) for i, text in enumerate(held_out)]
+    # Unseen: a third sample, added in issue 18's third round before any detector
+    # change was made on it, after the held-out misses had been read (see README).
+    chosen.update(held_out)
+    rest = [text for text in mmlu if text not in chosen]
+    unseen = random.Random(2).sample(rest, MMLU_SAMPLE)
+    out += [Question("mmlu unseen", str(i), text) for i, text in enumerate(unseen)]
     skip = _contaminated("gsm8k")
     gsm_lines = (ROUTELLM / "gsm8k_test.jsonl").read_text(encoding="utf-8").splitlines()
     gsm = [json.loads(line)["question"] for line in gsm_lines if line.strip()]
@@ -113,6 +119,8 @@ def load_routellm() -> list[Question]:
     out += [Question("gsm8k", str(i), text) for i, text in enumerate(gsm[:GSM8K_FIRST])]
     held = gsm[GSM8K_FIRST : 2 * GSM8K_FIRST]
     out += [Question("gsm8k held-out", str(i), text) for i, text in enumerate(held)]
+    unseen = gsm[2 * GSM8K_FIRST : 3 * GSM8K_FIRST]
+    out += [Question("gsm8k unseen", str(i), text) for i, text in enumerate(unseen)]
     return out
 
 
@@ -302,6 +310,8 @@ def _sets_of(question: Question) -> list[str]:
         return [question.set, "contrast/all"]
     if question.set.endswith("held-out"):
         return [question.set, "routellm held-out"]
+    if question.set.endswith("unseen"):
+        return [question.set, "routellm unseen"]
     return [question.set, "routellm (all)"]
 
 
@@ -341,9 +351,10 @@ def report(figures: dict[str, SetFigures], pupa: dict[str, Tally]) -> list[str]:
     """The printed table and goal lines."""
     order = ["mt_bench", "mmlu", "gsm8k", "routellm (all)"]
     order += ["mmlu held-out", "gsm8k held-out", "routellm held-out"]
+    order += ["mmlu unseen", "gsm8k unseen", "routellm unseen"]
     order += ["contrast/dev", "contrast/held-out", "contrast/all"]
     lines = [_HEADER] + [_row(name, figures[name]) for name in order if name in figures]
-    for name in ("routellm (all)", "routellm held-out"):
+    for name in ("routellm (all)", "routellm held-out", "routellm unseen"):
         f = figures.get(name)
         if f is None or not f.queries:
             continue

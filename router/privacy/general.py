@@ -8,11 +8,15 @@ user's own life. A TOPIC finding becomes `general:<topic>` (a category the rule
 `general-topic` allows) only when the whole text has no cue of a person's own
 matter: no first-person word (I, me, my, we, us, our...), no relation word
 (neighbour, colleague, son, patient...), no identifier (address, phone,
-e-mail...) and no person who is not public knowledge. When in doubt, private
-wins: any such cue anywhere keeps every topic finding as it was. A user rule for
-the topic itself (`categories = ["health"]`) still matches `general:health` and
-comes first, so a user who wants every health question local keeps it so. The
-word lists are priors (shared with router/privacy/public.py).
+e-mail...) and no person who is not public knowledge. An exam item (lettered
+options, router/privacy/exam.py) is about the world: only an identifier in it
+counts ("Darla and Janice are two moms raising a son Timmy" is a test question,
+not the user's family). A pronoun named in a word list ("who uses I/me/my") is
+no one's. When in doubt, private wins: any such cue anywhere keeps every topic
+finding as it was. A user rule for the topic itself (`categories = ["health"]`)
+still matches `general:health` and comes first, so a user who wants every health
+question local keeps it so. The word lists are priors (shared with
+router/privacy/public.py).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from router.privacy.exam import multiple_choice, pronoun_mentioned
 from router.privacy.public import IDENTIFIER_TYPES, PUBLIC, RELATION_WORDS
 from router.types import Finding
 
@@ -59,6 +64,8 @@ def _about_someone(text: str, findings: Sequence[Finding]) -> bool:
     """A cue anywhere in `text` that it concerns a person's own matter."""
     if any(f.type in IDENTIFIER_TYPES for f in findings):
         return True
+    if multiple_choice(text):
+        return False  # a test question's scenario is nobody's own matter
     if any(f.type == "PERSON" and f.category != PUBLIC for f in findings):
         return True
     if _first_person(text):
@@ -69,6 +76,8 @@ def _about_someone(text: str, findings: Sequence[Finding]) -> bool:
 def _first_person(text: str) -> bool:
     """A first-person word; "I" right after a capitalised word is a numeral ("World War I")."""
     for match in _PERSONAL.finditer(text):
+        if pronoun_mentioned(text, *match.span()):
+            continue
         if match.group() != "I":
             return True
         previous = text[: match.start()].split()[-1:]

@@ -46,6 +46,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from router.privacy.exam import cited_surnames, multiple_choice, pronoun_mentioned
 from router.types import Finding
 
 PUBLIC = "public"
@@ -53,7 +54,7 @@ PUBLIC = "public"
 NAME_TYPES = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NAME_LIKE"})
 IDENTIFIER_TYPES = frozenset({"STREET_ADDRESS", "PHONE_NUMBER", "EMAIL_ADDRESS", "EMAIL"})
 # Kinds that name no one: a PERSON finding of the same words is someone else.
-_NOT_A_PERSON = frozenset({"place", "country", "language", "nationality"})
+_NOT_A_PERSON = frozenset({"place", "country", "language", "nationality", "religion"})
 _Match = tuple[int, int, tuple[int, ...]]
 """A public name in a phrase: its start and end offsets, and the findings it covers."""
 
@@ -104,9 +105,6 @@ _ASKS_ABOUT = re.compile(
 )
 _CONNECTOR = re.compile(r"\s+(?:and|of|the|de|da|del|der|van|von|la|le|du|&)\s+|\s+|-", re.I)
 _WORD = re.compile(r"[^\W_](?:[\w'\u2019.&-]*[^\W_])?\.?")
-# An exam item's options: a letter, "." or ")", a space, at the start of a line.
-_OPTION_LINE = re.compile(r"^[ \t]*\(?([A-Ha-h])[.)][ \t]+\S", re.MULTILINE)
-_MIN_OPTIONS = 3  # a prior: "A." then "B." then "C.", in order
 _NUMERAL_AFTER = re.compile(r"[ \t]+(?:[IVXLC]+|\d{1,4})\b")
 _SENTENCE_END = re.compile(r"[.!?;\n]\s")
 _FUNCTION_WORDS = frozenset({"the", "a", "an", "of", "and", "in", "on", "de", "da", "van", "von"})
@@ -172,6 +170,8 @@ def classify_names(text: str, findings: Sequence[Finding]) -> Classified:
     """
     matches = [m for g in _phrases(text, findings) for m in _public_matches(text, g, findings)]
     known = {i for _, _, members in matches for i in members}
+    if multiple_choice(text):  # an exam item's surname alone cites an author ("Kelsen")
+        known.update(cited_surnames(text, findings, NAME_TYPES))
     # Beside an identifier or a person who is not public knowledge, a name is the user's own.
     anchors = [
         f
@@ -316,18 +316,11 @@ def _soft_cue(text: str, finding: Finding) -> bool:
     return not _ASKS_ABOUT.match(text, begin)  # "draft a flyer for our event in Riyadh"
 
 
-def multiple_choice(text: str) -> bool:
-    """`text` is an exam item: at least three option lines lettered in order ("A. ", "B) "...)."""
-    letters = [m.group(1).upper() for m in _OPTION_LINE.finditer(text)]
-    return any(
-        letters[i : i + _MIN_OPTIONS] == [chr(ord(first) + k) for k in range(_MIN_OPTIONS)]
-        for i, first in enumerate(letters)
-    )
-
-
 def _first_person(text: str, begin: int, end: int) -> bool:
     """A first-person word in text[begin:end]; "I" after a capitalised word is a numeral."""
     for match in _FIRST_PERSON.finditer(text, begin, end):
+        if pronoun_mentioned(text, *match.span()):
+            continue  # "(who uses I/me/my)" names the pronouns
         previous = text[begin : match.start()].split()[-1:]
         if match.group() != "I" or not (previous and previous[0][:1].isupper()):
             return True

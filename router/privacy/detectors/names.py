@@ -14,7 +14,11 @@ This detector flags, without any model:
   (`words.py`: the WordPiece vocabulary of all-MiniLM-L6-v2, the embedding model
   Tandem installs anyway, and the lower-case entries of Webster's Second
   dictionary), which catches lower-case names and rare proper nouns;
-- but not a letter alone, a day or month, True/False, a common abbreviation in
+- but not, in an exam item (router/privacy/exam.py: lettered options), a
+  capitalised ordinary word that is no given name ("the Great War", "Source 1")
+  or that opens an answer in an option's list ("B. Wrong, Not wrong"): a test
+  question's capitals are titles, not the user's acquaintances;
+- nor a letter alone, a day or month, True/False, a common abbreviation in
   capitals ("GDP", not "JOHN") or a roman numeral, which name nobody;
 - bare domain names ("academics.klef.in");
 - runs of text in scripts without letter case (`UNCHECKED_SCRIPT`), where
@@ -40,8 +44,10 @@ from router.privacy.detectors.words import (
     common_acronym,
     is_word,
     known_lower_word,
+    title_word,
     wordpiece_words,
 )
+from router.privacy.exam import in_option_line, multiple_choice
 from router.types import Finding
 
 NAME_LIKE = "NAME_LIKE"
@@ -127,7 +133,12 @@ def starts_sentence(text: str, start: int) -> bool:
     return index < 0 or text[index] in _SENTENCE_END
 
 
-def _is_name_like(text: str, word: str, start: int) -> bool:
+def _listed_answer(text: str, start: int) -> bool:
+    """The word opens an answer in an exam option's list ("B. Wrong, Not wrong")."""
+    return text[:start].rstrip(" \t").endswith(",") and in_option_line(text, start)
+
+
+def _is_name_like(text: str, word: str, start: int, *, exam: bool = False) -> bool:
     if _PRONOUN_I.match(word):
         return False
     letters = [c for c in word if c.isalpha()]
@@ -142,6 +153,8 @@ def _is_name_like(text: str, word: str, start: int) -> bool:
         if any(a.islower() and b.isupper() for a, b in itertools.pairwise(word)):
             return True  # "OpenAI", "McDONALDS"
         known = _known_word(bare, inflected=False)
+        if known and exam and (title_word(bare) or _listed_answer(text, start)):
+            return False  # a test question's "the Great War", "Source 1", "B. Wrong, Wrong"
         return not known or not starts_sentence(text, start)
     return len(bare) >= 3 and not _known_word(bare, inflected=True)
 
@@ -159,6 +172,7 @@ class NameLikeDetector:
         # Sorted spans already reported; bisect keeps a large document linear-ish.
         taken = sorted(spans)
         starts = [span[0] for span in taken]
+        exam = multiple_choice(text)
         for match in _WORD.finditer(text):
             start = match.start()
             i = bisect.bisect_right(starts, start) - 1
@@ -166,7 +180,7 @@ class NameLikeDetector:
                 continue
             if _CASELESS.search(match.group()):
                 continue  # reported as a whole run below
-            if _is_name_like(text, match.group(), start):
+            if _is_name_like(text, match.group(), start, exam=exam):
                 spans.append(match.span())
         findings = [self._finding(NAME_LIKE, start, end) for start, end in spans]
         findings += [self._finding(UNCHECKED_SCRIPT, *m.span()) for m in _CASELESS.finditer(text)]

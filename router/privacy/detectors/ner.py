@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from router.privacy.detectors.base import Detector
-from router.privacy.detectors.ner_filters import entity_lines, ordinary_proper_noun
+from router.privacy.detectors.ner_filters import entity_lines, exam_title, ordinary_proper_noun
+from router.privacy.exam import multiple_choice
 from router.types import Finding
 
 NER_ENTITIES: tuple[str, ...] = ("PERSON", "LOCATION", "ORGANIZATION")
@@ -219,12 +220,14 @@ class NerDetector:
             results = analyzer.analyze(
                 text=text, language="en", entities=list(NER_ENTITIES), nlp_artifacts=artifacts
             )
+            exam = multiple_choice(text)
             proper_nouns = [
                 (int(token.idx), int(token.idx) + len(token.text))
                 for token in artifacts.tokens
                 # A tag on punctuation (">" in HTML) or "B." in a quiz is no name.
                 if token.pos_ == "PROPN"
                 and not ordinary_proper_noun(text, int(token.idx), token.text)
+                and not (exam and exam_title(token.text))
             ]
         findings = [
             Finding(
@@ -238,6 +241,7 @@ class NerDetector:
             if float(r.score) >= self.min_score
             # "B. Salmond\nC. Austin" is two names, and "A. Wrong" an option, not one.
             for start, end in entity_lines(text, int(r.start), int(r.end))
+            if not (exam and exam_title(text[start:end]))
         ]
         # Proper nouns the entity model did not label are still names to hide; they
         # are NAME_LIKE (low confidence), so a typed entity wins any overlap.

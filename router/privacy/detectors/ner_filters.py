@@ -16,6 +16,7 @@ from router.privacy.detectors.words import (
     common_acronym,
     is_word,
     ordinary_word,
+    title_word,
 )
 
 # A list or option marker opening a line: "A. ", "b) ", "(C) ", "1. ".
@@ -38,6 +39,17 @@ def ordinary_proper_noun(text: str, start: int, word: str) -> bool:
     if bare in CALENDAR_AND_ANSWERS or (word.isupper() and common_acronym(word)):
         return True
     return is_word(bare) and _LINE_LABEL.match(text, _line_start(text, start)) is not None
+
+
+def exam_title(span: str) -> bool:
+    """In an exam item, a span of ordinary words that are no given names: a title or term.
+
+    A test question's "Psychoanalytic", "the Great War" or "Source 1" names nobody;
+    "Harry" or "Smith Austin" keep their tag (router/privacy/exam.py decides what an
+    exam item is).
+    """
+    words = _WORD.findall(span)
+    return bool(words) and all(title_word(w.lower()) for w in words)
 
 
 def entity_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:

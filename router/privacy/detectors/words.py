@@ -118,6 +118,11 @@ def ordinary_word(bare: str) -> bool:
     return is_word(bare) and bare not in given_names() and bare not in name_words()
 
 
+def title_word(bare: str) -> bool:
+    """A vocabulary word that is no given name: capitalised in a title ("Great", "War")."""
+    return is_word(bare) and bare not in given_names()
+
+
 def known_lower_word(bare: str) -> bool:
     """`bare` is an ordinary word, or an inflection of one ("muffins", "coerced", "bakes")."""
     if is_word(bare):

@@ -11,9 +11,9 @@ from router.privacy.public import (
     PUBLIC,
     classify_names,
     mark_public,
-    multiple_choice,
     public_names,
 )
+from router.privacy.exam import multiple_choice
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
 from router.types import Finding, PrivacyReport, TurnRequest
