@@ -55,7 +55,20 @@ NAME_TYPES = frozenset({"PERSON", "LOCATION", "ORGANIZATION", "NAME_LIKE"})
 IDENTIFIER_TYPES = frozenset({"STREET_ADDRESS", "PHONE_NUMBER", "EMAIL_ADDRESS", "EMAIL"})
 # Kinds that name no one: a PERSON finding of the same words is someone else.
 _NOT_A_PERSON = frozenset({"place", "country", "language", "nationality", "religion"})
+# Kinds a private person, firm or the user's town may share (a prior; see `_may_be_private`).
+_MAY_BE_PRIVATE = frozenset({"person", "place", "org", "country", "nationality", "language"})
 _Match = tuple[int, int, tuple[int, ...]]
+# Beside a listed place, these words keep it public ("Rhine River", "Western Europe",
+# "Scottish Highlands"); never street words, which make an address (a prior).
+_GEOGRAPHIC_KINDS = frozenset({"place", "country", "landmark", "nationality"})
+_GEOGRAPHIC_WORDS = frozenset(
+    """
+    river rivers lake lakes mount mountain mountains ocean sea desert valley island islands
+    peninsula basin delta gulf bay strait canal falls highlands lowlands plains plateau
+    archipelago coast region province empire kingdom republic dynasty
+    north south east west northern southern eastern western central upper lower greater
+    """.split()  # noqa: SIM905 - a word list reads better as text
+)
 """A public name in a phrase: its start and end offsets, and the findings it covers."""
 
 MAX_QUESTION_CHARS = 300
@@ -170,16 +183,20 @@ def classify_names(text: str, findings: Sequence[Finding]) -> Classified:
     """
     matches = [m for g in _phrases(text, findings) for m in _public_matches(text, g, findings)]
     known = {i for _, _, members in matches for i in members}
-    if multiple_choice(text):  # an exam item's surname alone cites an author ("Kelsen")
+    exam = multiple_choice(text)
+    if exam:  # an exam item's surname alone cites an author ("Kelsen")
         known.update(cited_surnames(text, findings, NAME_TYPES))
-    # Beside an identifier or a person who is not public knowledge, a name is the user's own.
+    # Beside an identifier or a person who is not public knowledge, a name is the user's own;
+    # an exam item's other people are its scenario's ("Darla and Janice"), not the user's.
     anchors = [
         f
         for i, f in enumerate(findings)
-        if f.type in IDENTIFIER_TYPES or (f.type == "PERSON" and i not in known)
+        if f.type in IDENTIFIER_TYPES or (f.type == "PERSON" and i not in known and not exam)
     ]
-    free = {i for i in known if not _hard_cue(text, findings[i], anchors)}
-    doubtful = {i for i in free if _soft_cue(text, findings[i])}
+    free = {i for i in known if not _hard_cue(text, findings[i], anchors, exam=exam)}
+    # Only a name a private person or place may share is in doubt in a task's frame.
+    framed = {i for s, e, members in matches if _may_be_private(text[s:e]) for i in members}
+    doubtful = {i for i in free & framed if _soft_cue(text, findings[i])}
     marked = tuple(
         f.model_copy(update={"category": PUBLIC}) if i in free - doubtful else f
         for i, f in enumerate(findings)
@@ -255,6 +272,7 @@ def _public_matches(text: str, group: list[int], findings: Sequence[Finding]) ->
     covered = [False] * len(words)
     names = public_names()
     matches: list[_Match] = []
+    geographic = False  # a place matched: "River" in "Rhine River", "Western" in "Western Europe"
     for size in range(len(words), 0, -1):
         for first in range(len(words) - size + 1):
             window = range(first, first + size)
@@ -266,8 +284,12 @@ def _public_matches(text: str, group: list[int], findings: Sequence[Finding]) ->
                 for k in window:
                     covered[k] = True
                 matches.append((words[first][0], words[first + size - 1][1], members))
-    if not all(covered[k] or _ordinary(text, *words[k]) for k in range(len(words))):
-        return []  # "Jordan Smithers": an unknown word left in the phrase, private wins
+                geographic = geographic or bool(kinds & _GEOGRAPHIC_KINDS)
+    for k, (begin, stop) in enumerate(words):
+        if covered[k] or _ordinary(text, begin, stop):
+            continue
+        if not (geographic and normalize_name(text[begin:stop]) in _GEOGRAPHIC_WORDS):
+            return []  # "Jordan Smithers": an unknown word left in the phrase, private wins
     return matches
 
 
@@ -294,16 +316,35 @@ def _ordinary(text: str, start: int, end: int) -> bool:
     return bare in common_words() and (word.islower() or opens_sentence)
 
 
-def _hard_cue(text: str, finding: Finding, anchors: Sequence[Finding]) -> bool:
-    """A cue near `finding` says it is the user's own: private, whatever a judge says."""
+def _hard_cue(
+    text: str, finding: Finding, anchors: Sequence[Finding], *, exam: bool = False
+) -> bool:
+    """A cue near `finding` says it is the user's own: private, whatever a judge says.
+
+    In an `exam` item the first person is its narrator's or a quoted source's ("We
+    proclaim Him...", John of Damascus), so only the cues beside the name count.
+    """
     begin, end = _sentence(text, finding.start)
     if any(a.start < end and a.end > begin for a in anchors):
         return True  # an address, a phone, or a private person in the same sentence
-    if _first_person(text, begin, end):
+    if not exam and _first_person(text, begin, end):
         return True  # "I live in Leeds", "we are located in Albania"
     before = [w.lower().strip(",.:;()") for w in text[begin : finding.start].split()]
     after = " ".join(text[finding.end : end].lower().split()[:_CUE_WORDS_AFTER])
     return _cue_before(before) or _AFTER_CUE.search(after) is not None
+
+
+def _may_be_private(name: str) -> bool:
+    """A listed name that may also be a private person's or the user's whereabouts.
+
+    A person's name, a town or a country may be the user's own even in a task
+    ("write to Jordan", "draft a flyer for the event in Riyadh", "a visa letter for
+    Kenya": PUPA counts such countries and nationalities as private), and a firm in a
+    task is often the user's employer or client; a religion, work, product, event or
+    landmark ("write a Python program", "a blog post about the Alps") is not.
+    """
+    kinds = public_names().get(normalize_name(name), frozenset())
+    return not kinds or bool(kinds & _MAY_BE_PRIVATE)
 
 
 def _soft_cue(text: str, finding: Finding) -> bool:

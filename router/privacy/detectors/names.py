@@ -159,6 +159,19 @@ def _is_name_like(text: str, word: str, start: int, *, exam: bool = False) -> bo
     return len(bare) >= 3 and not _known_word(bare, inflected=True)
 
 
+def _after_prefix(word: str, start: int) -> tuple[str, int]:
+    """Without a lower-case word before a hyphen: "post-Cold" -> "Cold", "non-European".
+
+    The part after the prefix is judged alone, as if it opened no sentence, so
+    "post-Cold" is as much a name as "Cold" mid-sentence, and a listed name after
+    the prefix ("non-European") reaches the public-knowledge step on its own.
+    """
+    prefix, hyphen, rest = word.partition("-")
+    if hyphen and rest and prefix.islower() and known_lower_word(prefix) and rest[0].isupper():
+        return rest, start + len(prefix) + 1
+    return word, start
+
+
 @dataclass(frozen=True)
 class NameLikeDetector:
     """A `Detector` for capitalised, rare and domain-like words (see the module docstring)."""
@@ -180,8 +193,9 @@ class NameLikeDetector:
                 continue
             if _CASELESS.search(match.group()):
                 continue  # reported as a whole run below
-            if _is_name_like(text, match.group(), start, exam=exam):
-                spans.append(match.span())
+            word, start = _after_prefix(match.group(), start)
+            if _is_name_like(text, word, start, exam=exam):
+                spans.append((start, match.end()))
         findings = [self._finding(NAME_LIKE, start, end) for start, end in spans]
         findings += [self._finding(UNCHECKED_SCRIPT, *m.span()) for m in _CASELESS.finditer(text)]
         return sorted(findings, key=lambda f: (f.start, f.end))

@@ -33,6 +33,9 @@ CALENDAR_AND_ANSWERS = frozenset(
     december jan feb mar apr jun jul aug sep sept oct nov dec true false yes no none
     """.split()  # noqa: SIM905 - a word list reads better as text
 )
+_TITLE_FUNCTION_WORDS = frozenset(
+    ["the", "a", "an", "of", "and", "or", "on", "in", "for", "to", "at", "by", "with"]
+)
 ROMAN_NUMERAL = re.compile(r"(?=[IVXLC])C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})$")
 # Inflections the dictionary leaves out: (ending, what replaces it) tried in order.
 _ENDINGS = (
@@ -119,8 +122,10 @@ def ordinary_word(bare: str) -> bool:
 
 
 def title_word(bare: str) -> bool:
-    """A vocabulary word that is no given name: capitalised in a title ("Great", "War")."""
-    return is_word(bare) and bare not in given_names()
+    """A word of a title that is no given name: "The", "Great", "War", "Rules", "of"."""
+    if bare in _TITLE_FUNCTION_WORDS:
+        return True  # "The" opens some famous names ("The Weeknd"): no given name here
+    return known_lower_word(bare) and bare not in given_names()
 
 
 def known_lower_word(bare: str) -> bool:
