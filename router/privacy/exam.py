@@ -52,7 +52,7 @@ def cited_surnames(text: str, findings: Sequence[Finding], name_types: frozenset
     Call only for an exam item (`multiple_choice`); the caller still applies its
     hard cues ("my", a relation word) before making them public.
     """
-    from router.privacy.detectors.words import given_names
+    from router.privacy.detectors.words import census_given_names, given_names
 
     cited = []
     for i, finding in enumerate(findings):
@@ -63,6 +63,7 @@ def cited_surnames(text: str, findings: Sequence[Finding], name_types: frozenset
             and not finding.category
             and _SURNAME.fullmatch(bare)
             and bare.lower() not in given_names()
+            and bare.lower() not in census_given_names()
         ):
             cited.append(i)
     return cited

@@ -24,8 +24,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from router.privacy.cues import RELATION_WORDS
 from router.privacy.exam import multiple_choice, pronoun_mentioned
-from router.privacy.public import IDENTIFIER_TYPES, PUBLIC, RELATION_WORDS
+from router.privacy.public import IDENTIFIER_TYPES, PUBLIC
 from router.types import Finding
 
 GENERAL = "general"

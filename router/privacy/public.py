@@ -7,22 +7,25 @@ LOCATION, ORGANIZATION or NAME_LIKE finding as public (`category = "public"`)
 when both hold:
 
 - the name is public knowledge: it (or a run of words in it, the rest being
-  ordinary words) is in `assets/public_entities.txt`, built offline by
-  packaging/build_public_entities.py from Pantheon 1.0 (famous people), GeoNames
-  and ISO lists (places, countries, languages) and a hand-written seed
-  (organisations, works, products, events, nationality words). A PERSON finding
-  is never made public by the name of a place, a language or a nationality
-  ("Jordan" the country is not Jordan the colleague; nor is "Jordanian");
-- nothing in its context marks it as the user's own. Hard cues, which nothing
-  overrules: in its sentence a first-person word (I, we, my, our), a street
-  address, phone number or e-mail address, or a person who is not public
-  knowledge; a relation word (neighbour, colleague, son, patient, boss...) or a
-  possessive just before the name or just after it ("Beatrice from my book
-  club"). Soft cues: the sentence is a task or a statement ("draft a flyer for
-  the event in Riyadh", "Mohannad, from Egypt, has...") rather than one that
-  asks about something (a question, or "explain/describe/summarize/compare/
-  translate/tell me about..."); or the text is longer than a question
-  (`MAX_QUESTION_CHARS`; a pasted document's names may be part of it).
+  ordinary words, or geographic words beside a place: "Rhine River", "Western
+  Europe") is in `assets/public_entities.txt`, built offline by
+  packaging/build_public_entities.py from Pantheon 1.0 (famous people, and rare
+  surnames alone), GeoNames and ISO lists (places, countries, languages) and a
+  hand-written seed (organisations, works, products, events, religions,
+  nationality words). A PERSON finding is never made public by the name of a
+  place, a language, a nationality or a religion ("Jordan" the country is not
+  Jordan the colleague; nor is "Jordanian");
+- nothing in its context marks it as the user's own (router/privacy/cues.py):
+  no hard cue (a first-person word, an identifier or a private person in its
+  sentence; a relation word or possessive beside it) and, for a name a private
+  person, town, country or firm may share, no soft cue (a task or statement
+  rather than a question; a text longer than a question). A religion, work,
+  product, event or landmark is public in a task too ("write a Python program").
+
+An exam item (lettered options, router/privacy/exam.py) asks about the world: no
+soft cue, its first person and its scenario's people are not the user's, and a
+surname alone in it ("According to Stevenson") cites an author and is public;
+given names there (the scenario's "Darla") stay private.
 
 A listed name with a soft cue and no hard one is `Undecided`: the list says
 public, the frame says maybe not. It stays private unless a judge (the device's
@@ -46,7 +49,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from router.privacy.exam import cited_surnames, multiple_choice, pronoun_mentioned
+from router.privacy.cues import MAX_QUESTION_CHARS, hard_cue, sentence_bounds, soft_cue
+from router.privacy.exam import cited_surnames, multiple_choice
 from router.types import Finding
 
 PUBLIC = "public"
@@ -57,6 +61,8 @@ IDENTIFIER_TYPES = frozenset({"STREET_ADDRESS", "PHONE_NUMBER", "EMAIL_ADDRESS",
 _NOT_A_PERSON = frozenset({"place", "country", "language", "nationality", "religion"})
 # Kinds a private person, firm or the user's town may share (a prior; see `_may_be_private`).
 _MAY_BE_PRIVATE = frozenset({"person", "place", "org", "country", "nationality", "language"})
+# Kinds that name nobody's own thing: only a cue beside them counts (a prior).
+_NOBODYS = frozenset({"work", "product", "event", "landmark"})
 _Match = tuple[int, int, tuple[int, ...]]
 # Beside a listed place, these words keep it public ("Rhine River", "Western Europe",
 # "Scottish Highlands"); never street words, which make an address (a prior).
@@ -71,55 +77,9 @@ _GEOGRAPHIC_WORDS = frozenset(
 )
 """A public name in a phrase: its start and end offsets, and the findings it covers."""
 
-MAX_QUESTION_CHARS = 300
-"""Longer texts are documents the user pasted, not questions about a name (a prior)."""
-# Priors: how close a relation word must be to make a name the user's own.
-_CUE_WORDS_BEFORE = 3  # honorifics, articles and commas skipped on the way back
-_CUE_WORDS_AFTER = 3
-
-_POSSESSIVES = frozenset({"my", "our", "mine", "ours"})
-# Relation words: a name beside one is the user's own person (a prior; general.py too).
-RELATION_WORDS = frozenset(
-    """
-    neighbour neighbor neighbours neighbors colleague colleagues coworker co-worker coworkers
-    boss manager supervisor employer employee employees assistant secretary intern teammate
-    team-mate partner client customer patient tenant landlord landlady roommate flatmate
-    housemate son daughter child kid wife husband spouse fiance fiancee fiancé fiancée
-    girlfriend boyfriend ex friend friends bestie brother sister sibling mother father mum mom
-    dad mummy mommy daddy parent uncle aunt auntie cousin nephew niece grandmother grandfather
-    grandma grandpa granny grandson granddaughter in-law brother-in-law sister-in-law
-    mother-in-law father-in-law son-in-law daughter-in-law stepson stepdaughter stepmother
-    stepfather teacher tutor student pupil classmate mentor mentee coach doctor dentist
-    therapist nurse lawyer accountant babysitter nanny carer caregiver contractor builder
-    plumber electrician cleaner
-    """.split()  # noqa: SIM905 - a word list reads better as text
-)
-_SKIPPED = frozenset({"the", "a", "an", "mr", "mrs", "ms", "miss", "dr", "prof", "professor"})
-# Just after the name: "Beatrice from my book club", "Jenny from next door", "Tom, a colleague".
-_AFTER_CUE = re.compile(
-    r"\b(?:"
-    + "|".join(map(re.escape, sorted(_POSSESSIVES | RELATION_WORDS | {"next door"})))
-    + r")\b"
-)
-_FIRST_PERSON = re.compile(
-    r"\b(?:I|I'm|I've|I'd|I'll|[Ww]e|[Ww]e're|[Ww]e've|[Mm]y|[Oo]ur|[Oo]urs|[Mm]ine)\b"
-)
-# Only a sentence that asks about something makes a name in it public: a question
-# ("Who wrote...?", "Is Canberra...?") or a request for knowledge ("Explain...").
-# Tasks and statements ("draft a presentation for our event in Riyadh", "Mohannad, from
-# Egypt, has...") are the user's own matter: private wins.
-_ASKS_ABOUT = re.compile(
-    r"\s*(?:(?:please|so|and|but|also|now|ok|okay),?\s+)?(?:"
-    r"(?:what|who|whom|whose|which|when|where|why|how)\b[^?]*\?"
-    r"|(?:is|are|was|were|do|does|did|can|could|would|should|will|has|have|had)\b[^?]*\?"
-    r"|(?:explain|describe|summari[sz]e|compare|define|outline|list|name|translate|tell me about"
-    r"|give me (?:a |an )?(?:summary|overview|history)|what's|who's)\b)",
-    re.IGNORECASE,
-)
 _CONNECTOR = re.compile(r"\s+(?:and|of|the|de|da|del|der|van|von|la|le|du|&)\s+|\s+|-", re.I)
 _WORD = re.compile(r"[^\W_](?:[\w'\u2019.&-]*[^\W_])?\.?")
 _NUMERAL_AFTER = re.compile(r"[ \t]+(?:[IVXLC]+|\d{1,4})\b")
-_SENTENCE_END = re.compile(r"[.!?;\n]\s")
 _FUNCTION_WORDS = frozenset({"the", "a", "an", "of", "and", "in", "on", "de", "da", "van", "von"})
 
 
@@ -193,10 +153,21 @@ def classify_names(text: str, findings: Sequence[Finding]) -> Classified:
         for i, f in enumerate(findings)
         if f.type in IDENTIFIER_TYPES or (f.type == "PERSON" and i not in known and not exam)
     ]
-    free = {i for i in known if not _hard_cue(text, findings[i], anchors, exam=exam)}
+    # A work, product, event or landmark is nobody's: only a cue beside it counts.
+    owned = {i for s, e, ms in matches if _may_be_owned(text[s:e], findings, ms) for i in ms}
+    free = {
+        i
+        for i in known
+        if not hard_cue(
+            text,
+            findings[i],
+            anchors if i in owned else (),
+            first_person=i in owned and not exam,
+        )
+    }
     # Only a name a private person or place may share is in doubt in a task's frame.
     framed = {i for s, e, members in matches if _may_be_private(text[s:e]) for i in members}
-    doubtful = {i for i in free & framed if _soft_cue(text, findings[i])}
+    doubtful = {i for i in free & framed if soft_cue(text, findings[i])}
     marked = tuple(
         f.model_copy(update={"category": PUBLIC}) if i in free - doubtful else f
         for i, f in enumerate(findings)
@@ -239,7 +210,7 @@ def _judge_context(text: str, start: int, end: int) -> str:
     """The text, or in a longer one the name's sentence cut to a question's size around it."""
     if len(text) <= MAX_QUESTION_CHARS:
         return text.strip()
-    begin, stop = _sentence(text, start)
+    begin, stop = sentence_bounds(text, start)
     room = max(MAX_QUESTION_CHARS - (end - start), 0) // 2
     begin, stop = max(begin, start - room), min(stop, end + room)
     return text[begin:stop].strip()
@@ -316,22 +287,18 @@ def _ordinary(text: str, start: int, end: int) -> bool:
     return bare in common_words() and (word.islower() or opens_sentence)
 
 
-def _hard_cue(
-    text: str, finding: Finding, anchors: Sequence[Finding], *, exam: bool = False
-) -> bool:
-    """A cue near `finding` says it is the user's own: private, whatever a judge says.
+def _may_be_owned(name: str, findings: Sequence[Finding], members: tuple[int, ...]) -> bool:
+    """A name that can be the user's own: a person, place, country, firm, religion...
 
-    In an `exam` item the first person is its narrator's or a quoted source's ("We
-    proclaim Him...", John of Damascus), so only the cues beside the name count.
+    A listed work, product, event or landmark ("Christmas", "Pokemon", "Netflix"
+    as a product) in a sentence about someone or with "I" in it is still public
+    knowledge: "Jane is planning her Christmas party" says nothing private about
+    Christmas. A PERSON finding is always someone's.
     """
-    begin, end = _sentence(text, finding.start)
-    if any(a.start < end and a.end > begin for a in anchors):
-        return True  # an address, a phone, or a private person in the same sentence
-    if not exam and _first_person(text, begin, end):
-        return True  # "I live in Leeds", "we are located in Albania"
-    before = [w.lower().strip(",.:;()") for w in text[begin : finding.start].split()]
-    after = " ".join(text[finding.end : end].lower().split()[:_CUE_WORDS_AFTER])
-    return _cue_before(before) or _AFTER_CUE.search(after) is not None
+    if any(findings[i].type == "PERSON" for i in members):
+        return True
+    kinds = public_names().get(normalize_name(name), frozenset())
+    return not kinds or not kinds <= _NOBODYS
 
 
 def _may_be_private(name: str) -> bool:
@@ -345,42 +312,3 @@ def _may_be_private(name: str) -> bool:
     """
     kinds = public_names().get(normalize_name(name), frozenset())
     return not kinds or bool(kinds & _MAY_BE_PRIVATE)
-
-
-def _soft_cue(text: str, finding: Finding) -> bool:
-    """The frame leaves `finding` in doubt: a pasted document, a task or a statement."""
-    if multiple_choice(text):
-        return False  # an exam item asks about the world, whatever its length or phrasing
-    if len(text) > MAX_QUESTION_CHARS:
-        return True  # a pasted document: its names may be part of it
-    begin, _ = _sentence(text, finding.start)
-    return not _ASKS_ABOUT.match(text, begin)  # "draft a flyer for our event in Riyadh"
-
-
-def _first_person(text: str, begin: int, end: int) -> bool:
-    """A first-person word in text[begin:end]; "I" after a capitalised word is a numeral."""
-    for match in _FIRST_PERSON.finditer(text, begin, end):
-        if pronoun_mentioned(text, *match.span()):
-            continue  # "(who uses I/me/my)" names the pronouns
-        previous = text[begin : match.start()].split()[-1:]
-        if match.group() != "I" or not (previous and previous[0][:1].isupper()):
-            return True
-    return False
-
-
-def _cue_before(words: list[str]) -> bool:
-    """A possessive or relation word just before the name (articles and titles skipped)."""
-    for skipped, word in enumerate(reversed(words)):
-        if word in _POSSESSIVES or re.sub(r"['\u2019]s$", "", word) in RELATION_WORDS:
-            return True
-        if word not in _SKIPPED or skipped >= _CUE_WORDS_BEFORE:
-            return False
-    return False
-
-
-def _sentence(text: str, at: int) -> tuple[int, int]:
-    """The bounds of the sentence around offset `at`."""
-    starts = [m.end() for m in _SENTENCE_END.finditer(text, 0, at)]
-    begin = starts[-1] if starts else 0
-    found = _SENTENCE_END.search(text, at)
-    return begin, found.start() + 1 if found else len(text)

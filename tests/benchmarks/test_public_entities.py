@@ -1,5 +1,7 @@
 """Behaviour of `benchmarks/public_entities.py` on its hand-written contrast set (NER off)."""
 
+from collections import Counter
+
 from benchmarks import public_entities as pe
 from benchmarks.pupa_leakage import Sent, TandemPath, default_scanner
 from router.endpoints.function import FunctionEndpoint
@@ -15,6 +17,20 @@ def test_the_contrast_set_is_well_formed_and_split_in_two_fixed_halves() -> None
     halves = {r.set for r in rows}
     assert halves == {"contrast/dev", "contrast/held-out"}
     assert [pe.contrast_split(r.id) for r in rows] == [r.set.split("/")[1] for r in rows]
+
+
+def test_the_routellm_samples_are_disjoint_and_the_unseen_ones_are_scored_apart() -> None:
+    questions = pe.load_routellm()  # ../shared/data/routellm, beside the checkout in CI
+    counts = Counter(q.set for q in questions)
+    assert [counts[f"mmlu{s}"] for s in ("", " held-out", " unseen")] == [300, 300, 300]
+    by_set: dict[str, set[str]] = {}
+    for q in questions:
+        by_set.setdefault(q.set, set()).add(q.text)
+    mmlu = [by_set["mmlu"], by_set["mmlu held-out"], by_set["mmlu unseen"]]
+    assert not (mmlu[0] & mmlu[1]) and not (mmlu[0] & mmlu[2]) and not (mmlu[1] & mmlu[2])
+    assert len(by_set["gsm8k unseen"]) == 200 and not by_set["gsm8k unseen"] & by_set["gsm8k"]
+    unseen = pe.Question("mmlu unseen", "0", "x")
+    assert pe._sets_of(unseen) == ["mmlu unseen", "routellm unseen"]
 
 
 def test_public_names_must_arrive_verbatim_and_private_ones_not_at_all() -> None:

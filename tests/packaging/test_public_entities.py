@@ -65,6 +65,44 @@ def test_a_given_name_is_never_a_public_name_on_its_own(
     assert "Smith" not in people  # no bearer dominates the surname
 
 
+def test_a_surname_rare_in_the_census_is_public_alone_when_one_bearer_dominates(
+    builder: ModuleType, tmp_path: Path
+) -> None:
+    pantheon = tmp_path / "pantheon.tsv"
+    pantheon.write_text(
+        "Name\tnumlangs\n"
+        "Emile Durkheim\t70\nDavid Hume\t81\nJohn Hume\t38\nGeorge Twin\t40\n"
+        "Hans Kelsen\t31\nAnna Kelsen\t30\nPope John XXII\t40\n",
+        encoding="utf-8",
+    )
+    census = tmp_path / "dist.all.last"
+    census.write_text(
+        "SMITH          1.006  1.006      1\nHUME           0.001 50.000   4998\n"
+        "RAREST         0.000 90.000  30000\n",
+        encoding="ascii",
+    )
+    common = builder.census_surnames(census)
+    assert common == {"SMITH", "HUME"}  # ranks 1 and 4,998; 30,000 is past the prior
+    people = {name for _, name in builder.pantheon_people(pantheon, common)}
+    assert "Durkheim" in people  # not in the Census's common surnames, one bearer
+    assert "Hume" not in people  # a common surname, and under the 100-language floor
+    assert "Kelsen" not in people  # two bearers of the same fame: nobody owns it
+    assert "Twin" not in people and "XXII" not in people  # a word, a numeral
+    without = {name for _, name in builder.pantheon_people(pantheon)}
+    assert "Durkheim" not in without  # no Census list: the 100-language rule alone
+
+
+def test_the_given_names_list_is_built_from_the_census_first_names(tmp_path: Path) -> None:
+    given = load_builder("build_given_names")
+    (tmp_path / "dist.male.first").write_text("JAMES 3.318 3.318 1\nTIMMY 0.01 80.0 900\n")
+    (tmp_path / "dist.female.first").write_text("MARY 2.629 2.629 1\nDARLA 0.01 80.0 800\n")
+    out = tmp_path / "given_names.txt"
+    assert given.build(tmp_path, out) == 4
+    assert out.read_text().splitlines()[1:] == ["darla", "james", "mary", "timmy"]
+    shipped = (ROOT / "assets" / "given_names.txt").read_text().splitlines()
+    assert shipped[0] == given.HEADER.strip() and len(shipped) > 5000
+
+
 def test_nationality_region_and_religion_words_are_in_the_list(builder: ModuleType) -> None:
     names = public_names()
     words = ["American", "Americans", "Europeans", "Germans", "Nigerian", "Jordanian"]

@@ -42,6 +42,7 @@ from dataclasses import dataclass
 from router.privacy.detectors.words import (
     CALENDAR_AND_ANSWERS,
     common_acronym,
+    given_names,
     is_word,
     known_lower_word,
     title_word,
@@ -149,7 +150,8 @@ def _is_name_like(text: str, word: str, start: int, *, exam: bool = False) -> bo
         return False
     if any(c.isupper() for c in letters):
         if all(c.isupper() for c in letters):
-            return not common_acronym(word)  # "SKF", "JNJ", "JOHN"; not "GDP", "II"
+            # "SKF", "JNJ", "JOHN"; not "GDP", "II", nor a test question's "NAFTA", "IP"
+            return not (common_acronym(word) or (exam and bare not in given_names()))
         if any(a.islower() and b.isupper() for a, b in itertools.pairwise(word)):
             return True  # "OpenAI", "McDONALDS"
         known = _known_word(bare, inflected=False)

@@ -14,6 +14,7 @@ import re
 from router.privacy.detectors.words import (
     CALENDAR_AND_ANSWERS,
     common_acronym,
+    given_names,
     is_word,
     ordinary_word,
     title_word,
@@ -44,12 +45,17 @@ def ordinary_proper_noun(text: str, start: int, word: str) -> bool:
 def exam_title(span: str) -> bool:
     """In an exam item, a span of ordinary words that are no given names: a title or term.
 
-    A test question's "Psychoanalytic", "the Great War" or "Source 1" names nobody;
+    A test question's "Psychoanalytic", "the Great War", "Source 1" or "NAFTA" names nobody;
     "Harry" or "Smith Austin" keep their tag (router/privacy/exam.py decides what an
     exam item is).
     """
     words = _WORD.findall(span)
-    return bool(words) and all(title_word(w.lower()) for w in words)
+    return bool(words) and all(title_word(w.lower()) or _abbreviation(w) for w in words)
+
+
+def _abbreviation(word: str) -> bool:
+    """Capitals that spell no given name: an exam's "NAFTA", "IFRS" (not "JOHN")."""
+    return len(word) >= 2 and word.isupper() and word.lower() not in given_names()
 
 
 def entity_lines(text: str, start: int, end: int) -> list[tuple[int, int]]:

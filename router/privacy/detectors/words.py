@@ -11,7 +11,9 @@ meaning. Three vocabularies, from most to least trusted:
   packaging/build_english_words.py) writes in lower case, so proper nouns stay
   out; it has no inflected forms, hence `known_lower_word`'s endings;
 - given names: the first words of the people in `assets/public_entities.txt`
-  (Pantheon 1.0), so that "JOHN" in capitals is still a name.
+  (Pantheon 1.0), so that "JOHN" in capitals is still a name; and, for telling a
+  given name from a surname, the 1990 US Census first names
+  (`assets/given_names.txt`, packaging/build_given_names.py).
 
 Word lists and endings here are priors, set by hand from the words that
 RouteLLM's public questions and PUPA's queries showed.
@@ -107,6 +109,13 @@ def given_names() -> frozenset[str]:
         if kind == "person" and len(words) > 1:
             names.add(words[0].lower())
     return frozenset(names)
+
+
+@lru_cache(maxsize=1)
+def census_given_names() -> frozenset[str]:
+    """Common first names of the 1990 US Census (lower case), from assets/given_names.txt."""
+    text = resources.files("assets").joinpath("given_names.txt").read_text("ascii")
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
 
 
 def is_word(bare: str) -> bool:

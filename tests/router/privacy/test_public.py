@@ -6,14 +6,14 @@ findings the step sees; the rules are the shipped ones.
 
 import pytest
 
+from router.privacy.cues import MAX_QUESTION_CHARS
+from router.privacy.exam import multiple_choice
 from router.privacy.public import (
-    MAX_QUESTION_CHARS,
     PUBLIC,
     classify_names,
     mark_public,
     public_names,
 )
-from router.privacy.exam import multiple_choice
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
 from router.types import Finding, PrivacyReport, TurnRequest
@@ -157,11 +157,11 @@ def test_a_hard_cue_keeps_a_listed_name_private_and_out_of_doubt(text: str) -> N
     assert PUBLIC not in [f.category for f in classified.findings]
 
 
-def test_a_title_in_doubt_is_one_name_for_the_judge() -> None:
-    text = "Write an essay on Pride and Prejudice."
-    classified = classify_names(text, _found(text, NAME_LIKE="Pride|Prejudice"))
+def test_a_place_in_doubt_is_one_name_for_the_judge() -> None:
+    text = "Draft a flyer for the fair in Buenos Aires."
+    classified = classify_names(text, _found(text, NAME_LIKE="Buenos|Aires"))
     [undecided] = classified.undecided
-    assert undecided.name == "Pride and Prejudice" and len(undecided.spans) == 2
+    assert undecided.name == "Buenos Aires" and len(undecided.spans) == 2
 
 
 def test_a_question_about_a_listed_name_is_public_not_undecided() -> None:
@@ -186,10 +186,19 @@ def test_an_exam_item_asks_about_the_world_whatever_its_length() -> None:
     assert [f.category for f in mark_public(_EXAM_ITEM, findings)] == [PUBLIC]
 
 
-def test_an_exam_item_keeps_the_hard_cues() -> None:
-    text = "My cousin moved to Canada last year. Why?\nA. work\nB. family\nC. weather\nAnswer:"
-    findings = _found(text, LOCATION="Canada")
-    assert [f.category for f in mark_public(text, findings)] == [""]
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Why did my cousin Michael Jordan quit?\nA. work\nB. family\nC. knees\nAnswer:",
+        "Call Michael Jordan on 020 7946 0018. Why?\nA. work\nB. family\nC. knees\nAnswer:",
+    ],
+)
+def test_an_exam_item_keeps_the_cues_beside_a_name_and_identifiers(text: str) -> None:
+    findings = _found(text, PERSON="Michael Jordan", PHONE_NUMBER="020 7946 0018")
+    assert PUBLIC not in [f.category for f in mark_public(text, findings)]
+    plain = "Why did Michael Jordan quit?\nA. work\nB. family\nC. knees\nAnswer:"
+    found = _found(plain, PERSON="Michael Jordan")
+    assert PUBLIC in [f.category for f in mark_public(plain, found)]
 
 
 @pytest.mark.parametrize(

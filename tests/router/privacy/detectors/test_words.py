@@ -8,10 +8,12 @@ from importlib import resources
 import pytest
 
 from router.privacy.detectors.words import (
+    census_given_names,
     common_acronym,
     dictionary_words,
     given_names,
     known_lower_word,
+    title_word,
     wordpiece_words,
 )
 
@@ -59,3 +61,15 @@ def test_the_dictionary_never_vouches_for_a_word_of_a_public_name() -> None:
     # "Abraham" is a given name in the public list; a name word must stay a possible name.
     assert "abraham" in given_names()
     assert not dictionary_words() & given_names()
+
+
+def test_title_words_are_ordinary_or_function_words_and_no_given_names() -> None:
+    assert all(title_word(w) for w in ("the", "of", "great", "war", "rules", "exporting"))
+    assert not title_word("harry") and not title_word("kelsen")
+
+
+def test_census_given_names_know_common_first_names_the_famous_lack() -> None:
+    names = census_given_names()
+    assert {"darla", "janice", "timmy", "mary"} <= names
+    assert "darla" not in given_names()  # no famous Darla: why the Census list is needed
+    assert not {"stevenson", "kelsen", "durkheim"} & names
