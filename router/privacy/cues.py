@@ -83,7 +83,7 @@ def hard_cue(
         return True  # an address, a phone, or a private person in the same sentence
     if first_person and _first_person(text, begin, end):
         return True  # "I live in Leeds", "we are located in Albania"
-    before = [w.lower().strip(",.:;()") for w in text[begin : finding.start].split()]
+    before = _without_name_words(text[begin : finding.start].split())
     after = " ".join(text[finding.end : end].lower().split()[:_CUE_WORDS_AFTER])
     return _cue_before(before) or _AFTER_CUE.search(after) is not None
 
@@ -107,6 +107,16 @@ def _first_person(text: str, begin: int, end: int) -> bool:
         if match.group() != "I" or not (previous and previous[0][:1].isupper()):
             return True
     return False
+
+
+def _without_name_words(words: list[str]) -> list[str]:
+    """The words before a name, lower-cased, less the rest of the name ("my neighbour Tom")."""
+    kept = list(words)
+    for _ in range(_CUE_WORDS_BEFORE):
+        if not kept or not kept[-1][:1].isupper() or kept[-1].lower() in _POSSESSIVES:
+            break
+        kept.pop()  # "Tom" of "Tom Hargreaves": the cue is before the whole name
+    return [w.lower().strip(",.:;()") for w in kept]
 
 
 def _cue_before(words: list[str]) -> bool:

@@ -58,6 +58,9 @@ def cited_surnames(text: str, findings: Sequence[Finding], name_types: frozenset
     for i, finding in enumerate(findings):
         word = text[finding.start : finding.end]
         bare = re.sub(r"['\u2019]s$", "", word)
+        previous = text[: finding.start].split()[-1:]
+        if previous and previous[0][:1].isupper() and not previous[0].endswith((".", ":")):
+            continue  # "Tom Hargreaves": a full name of the scenario, not a cited author
         if (
             finding.type in name_types
             and not finding.category

@@ -127,3 +127,17 @@ def test_a_slashed_pronoun_does_not_make_a_topic_personal() -> None:
     mention = "In stories where the narrator uses I/me/my, how is depression shown?"
     assert _action(mention) != "keep_local"
     assert _action("How is my depression shown?") == "keep_local"
+
+
+def test_an_exam_items_abbreviations_are_not_names_but_capitalised_given_names_are() -> None:
+    stem = "Which agency enforces the UCC and NAFTA rules, says JOHN?"
+    assert {"UCC", "NAFTA", "JOHN"} <= set(_flagged(stem))
+    assert _flagged(stem + _OPTIONS) == ["JOHN"]
+    assert exam_title("NAFTA") and not exam_title("JOHN")
+
+
+def test_a_full_name_in_an_exam_scenario_is_no_cited_surname() -> None:
+    text = "My neighbour Tom Hargreaves lives at the corner. Is he home?" + _OPTIONS
+    assert _categories(text, NAME_LIKE="Tom|Hargreaves") == ["", ""]
+    cited = "Which view does A. Stevenson hold?" + _OPTIONS
+    assert _categories(cited, NAME_LIKE="Stevenson") == [PUBLIC]

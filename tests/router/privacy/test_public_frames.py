@@ -49,8 +49,8 @@ def test_a_person_town_country_or_firm_in_a_task_stays_in_doubt(text: str, name:
     assert categories == [""] and undecided == [name]
 
 
-def test_a_task_keeps_the_hard_cues_for_every_kind() -> None:
-    categories, undecided = _classified("Write my own Python notes for me.", NAME_LIKE="Python")
+def test_a_task_keeps_the_cue_beside_a_name_for_every_kind() -> None:
+    categories, undecided = _classified("Write notes on my Python for me.", NAME_LIKE="Python")
     assert categories == [""] and undecided == []
 
 
@@ -78,3 +78,32 @@ def test_a_religion_never_makes_a_person_public() -> None:
     assert categories == [""]
     categories, _ = _classified("What is Wicca?", NAME_LIKE="Wicca")
     assert categories == [PUBLIC]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Jane is planning her Christmas party for Saturday.", "Christmas"),
+        ("I watched Hamlet with Tom Hargreaves last night.", "Hamlet"),
+    ],
+)
+def test_a_work_or_event_beside_someone_is_still_nobodys(text: str, name: str) -> None:
+    categories, _ = _classified(text, NAME_LIKE=name, PERSON="Jane|Tom Hargreaves")
+    public = [c for c in categories if c == PUBLIC]
+    assert public == [PUBLIC]  # the work or event; the private person stays private
+    place = text.replace(name, "Riyadh")
+    categories, _ = _classified(place, NAME_LIKE="Riyadh", PERSON="Jane|Tom Hargreaves")
+    assert PUBLIC not in categories  # a town beside a private person is the user's own
+
+
+def test_a_cue_beside_a_work_still_keeps_it_private() -> None:
+    categories, _ = _classified("Who is Hamlet, my neighbour?", NAME_LIKE="Hamlet")
+    assert categories == [""]
+
+
+def test_a_relation_word_before_a_full_name_covers_its_last_word_too() -> None:
+    text = "Why did the colleague Barack Obama resign?"
+    categories, _ = _classified(text, NAME_LIKE="Barack|Obama")
+    assert categories == ["", ""]
+    categories, _ = _classified("Why did Barack Obama resign?", NAME_LIKE="Barack|Obama")
+    assert categories == [PUBLIC, PUBLIC]
