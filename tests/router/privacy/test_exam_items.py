@@ -141,3 +141,9 @@ def test_a_full_name_in_an_exam_scenario_is_no_cited_surname() -> None:
     assert _categories(text, NAME_LIKE="Tom|Hargreaves") == ["", ""]
     cited = "Which view does A. Stevenson hold?" + _OPTIONS
     assert _categories(cited, NAME_LIKE="Stevenson") == [PUBLIC]
+
+
+def test_an_exam_items_lower_case_terms_and_units_are_not_names() -> None:
+    stem = "Serum ferritin of 12 mL in the workup of hayashi, and OpenAI?"
+    assert {"ferritin", "mL", "workup", "hayashi", "OpenAI"} <= set(_flagged(stem))
+    assert _flagged(stem + _OPTIONS) == ["OpenAI"]  # more letters than a unit
