@@ -10,7 +10,10 @@ the egress check and the transport guard). Three sets:
 - Public benchmark questions (`../shared/data/routellm`, no private data by
   construction): the 80 MT-Bench questions (first turn), 300 MMLU prompts (a
   fixed sample, seed 0, over all 57 subject files) and the first 200 GSM8K test
-  questions, RouteLLM's contaminated prompts left out. Never tuned on: held-out.
+  questions, RouteLLM's contaminated prompts left out (a dev set now), plus a
+  `held-out` pair (MMLU seed 1, GSM8K 201-400; read in issue 18's third round)
+  and an `unseen` pair (MMLU seed 2, GSM8K 401-600; never read by whoever
+  changes the detectors: only labelled).
   Reported: kept local / redacted / sent as is, the share sent intact (nothing
   masked: a lower bound on "no public-knowledge entity masked", since a masked
   fictional "Janet" counts against it too), the share that reached the cloud with

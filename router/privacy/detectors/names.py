@@ -17,8 +17,9 @@ This detector flags, without any model:
 - but not, in an exam item (router/privacy/exam.py: lettered options), a
   capitalised ordinary word that is no given name ("the Great War", "Source 1")
   or that opens an answer in an option's list ("B. Wrong, Not wrong"), capitals
-  that spell no given name ("NAFTA"), a lower-case word ("ferritin", "introns")
-  or a unit ("mL"): a test question's vocabulary, not the user's acquaintances;
+  that spell no given name ("NAFTA"), a lower-case word ("ferritin", "introns"),
+  a unit or an identifier in code ("mL", "nameList") or a word with digits
+  ("MgSO4"): a test question's vocabulary, not the user's acquaintances;
 - nor a letter alone, a day or month, True/False, a common abbreviation in
   capitals ("GDP", not "JOHN") or a roman numeral, which name nobody;
 - bare domain names ("academics.klef.in");
@@ -54,7 +55,6 @@ from router.types import Finding
 
 NAME_LIKE = "NAME_LIKE"
 _CONFIDENCE = 0.3
-_MAX_UNIT_LETTERS = 3  # a prior: "mL", "kA", "pH" in an exam item are units
 
 # Words: letters/digits with inner apostrophes, hyphens or ampersands ("O'Neil",
 # "Coca-Cola", "AT&T"); dotted capitals ("K.F.C.") separately. Dots split words so
@@ -147,6 +147,8 @@ def _is_name_like(text: str, word: str, start: int, *, exam: bool = False) -> bo
     letters = [c for c in word if c.isalpha()]
     if len(letters) < 2:
         return False  # a letter alone ("vitamin C", "option B") names nobody
+    if exam and any(c.isdigit() for c in word):
+        return False  # a test question's formula or code: "MgSO4", "CIFAR-10"
     bare = word.lower().replace("\u2019", "'").split("'")[0]
     if (bare in _FUNCTION_WORDS and not word.isupper()) or bare in CALENDAR_AND_ANSWERS:
         return False
@@ -155,7 +157,7 @@ def _is_name_like(text: str, word: str, start: int, *, exam: bool = False) -> bo
             # "SKF", "JNJ", "JOHN"; not "GDP", "II", nor a test question's "NAFTA", "IP"
             return not (common_acronym(word) or (exam and bare not in given_names()))
         if any(a.islower() and b.isupper() for a, b in itertools.pairwise(word)):
-            return not (exam and len(letters) <= _MAX_UNIT_LETTERS)  # "OpenAI"; an exam's "mL"
+            return not exam  # "OpenAI"; in a test question a unit or code ("mL", "nameList")
         known = _known_word(bare, inflected=False)
         if known and exam and (title_word(bare) or _listed_answer(text, start)):
             return False  # a test question's "the Great War", "Source 1", "B. Wrong, Wrong"

@@ -45,12 +45,15 @@ def ordinary_proper_noun(text: str, start: int, word: str) -> bool:
 def exam_title(span: str) -> bool:
     """In an exam item, a span of ordinary words that are no given names: a title or term.
 
-    A test question's "Psychoanalytic", "the Great War", "Source 1" or "NAFTA" names nobody;
+    A test question's "Psychoanalytic", "the Great War", "Source 1", "NAFTA" or a
+    span with no capitalised word (math, symbols) names nobody;
     "Harry" or "Smith Austin" keep their tag (router/privacy/exam.py decides what an
     exam item is).
     """
     words = _WORD.findall(span)
-    return bool(words) and all(title_word(w.lower()) or _abbreviation(w) for w in words)
+    if not any(w[:1].isupper() for w in words):
+        return True  # symbols, numbers, math ("\\frac{8}{5", "←"): no capitalised word
+    return all(title_word(w.lower()) or _abbreviation(w) for w in words)
 
 
 def _abbreviation(word: str) -> bool:

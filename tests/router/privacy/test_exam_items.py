@@ -143,7 +143,12 @@ def test_a_full_name_in_an_exam_scenario_is_no_cited_surname() -> None:
     assert _categories(cited, NAME_LIKE="Stevenson") == [PUBLIC]
 
 
-def test_an_exam_items_lower_case_terms_and_units_are_not_names() -> None:
-    stem = "Serum ferritin of 12 mL in the workup of hayashi, and OpenAI?"
-    assert {"ferritin", "mL", "workup", "hayashi", "OpenAI"} <= set(_flagged(stem))
-    assert _flagged(stem + _OPTIONS) == ["OpenAI"]  # more letters than a unit
+def test_an_exam_items_terms_units_formulas_and_code_are_not_names() -> None:
+    stem = "Serum ferritin of 12 mL in MgSO4 per nameList of hayashi, says Harry?"
+    assert {"ferritin", "mL", "MgSO4", "nameList", "hayashi", "Harry"} <= set(_flagged(stem))
+    assert _flagged(stem + _OPTIONS) == ["Harry"]
+
+
+def test_an_exam_span_without_a_capitalised_word_is_no_name() -> None:
+    assert exam_title("\\frac{8}{5") and exam_title("\u2190") and exam_title("x^2+y^2")
+    assert not exam_title("Harry Potter")
