@@ -11,11 +11,13 @@ is measured on come from its tail, so neither is ever a sampled question.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
+
+from router.learn.graded import load_key as read_key
+from router.learn.graded import prompt_id
 
 Shot = tuple[str, str]
 """A worked example: an MMLU prompt and its correct letter."""
@@ -41,15 +43,9 @@ class MmluQuestion:
     answer: str
 
 
-def prompt_id(text: str) -> str:
-    """A prompt's key in the answer-key file: the first 16 hex digits of its SHA-256."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
-
-
 def load_key(path: Path = KEY) -> dict[str, str]:
-    """Prompt id -> correct letter."""
-    rows = (line.split("\t") for line in path.read_text(encoding="utf-8").splitlines())
-    return {row[0]: row[1] for row in rows if len(row) == 2 and not row[0].startswith("#")}
+    """Prompt id (`prompt_id`) -> correct letter."""
+    return read_key(path)
 
 
 def _prompts(folder: Path = MMLU) -> list[tuple[str, str]]:

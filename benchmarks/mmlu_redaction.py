@@ -41,7 +41,6 @@ import asyncio
 import dataclasses
 import json
 import logging
-import re
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -60,6 +59,7 @@ from benchmarks.mmlu_data import (
 from benchmarks.mmlu_models import Ask
 from benchmarks.paired_bootstrap import PairedInterval, paired_interval
 from benchmarks.pupa_leakage import TandemPath, default_scanner
+from router.learn.graded import answer_letter
 from router.privacy.redact import StreamRestorer
 from router.privacy.rules import RuleSet
 from router.privacy.scan import Scanner
@@ -68,13 +68,6 @@ SAMPLE = 200
 """Prior: about 10 minutes on 2 busy cores with the bundled model (benchmarks/README.md)."""
 GOAL_RATIO = 0.97  # issue 18's goal
 PUBLIC_RULE = "public-knowledge"
-_LETTER = re.compile(r"(?<![A-Za-z])([ABCD])(?![A-Za-z])")
-
-
-def answer_letter(reply: str) -> str | None:
-    """The first standalone A, B, C or D in a reply."""
-    found = _LETTER.search(reply)
-    return found.group(1) if found else None
 
 
 def before_scanner(scanner: Scanner) -> Scanner:

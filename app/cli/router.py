@@ -1,6 +1,7 @@
 """`tandem router`: profile endpoints, train and evaluate routers, simulate budgeted routing.
 
 tandem router profile --prompts P.jsonl --endpoints local,cloud [--judge exact|ENDPOINT] --out F
+tandem router profile-device --out F.jsonl [--model bundled|X.gguf] [--datasets D] [--limit N]
 tandem router convert gsm8k|mmlu|mt_bench|m4a1 --out F.jsonl [--data-dir DIR]
 tandem router train --data F.jsonl --strong EP --weak EP --out A.npz [--kind knn|mf|mlp|logistic]
 tandem router eval --router A.npz --data F.jsonl [--json] [--plot P.png]
@@ -43,6 +44,10 @@ def _add_data_actions(sub: Any) -> None:
     profile.add_argument("--judge", default="exact", help="'exact' or an endpoint name")
     profile.add_argument("--out", required=True, help="profile JSONL to write")
     profile.add_argument("--max-tokens", type=int, default=256, help="answer length cap")
+
+    from app.cli.router_device import add_device_profile_parser
+
+    add_device_profile_parser(sub)
 
     convert = sub.add_parser("convert", help="turn public data into a profile JSONL")
     convert.add_argument("source", choices=("gsm8k", "mmlu", "mt_bench", "m4a1"))
@@ -116,6 +121,10 @@ def run_router(args: argparse.Namespace, out: TextIO | None = None) -> int:
         from app.cli.router_profile import run_profile
 
         return run_profile(args, out)
+    if command == "profile-device":
+        from app.cli.router_device import run_device_profile
+
+        return run_device_profile(args, out)
     if command == "convert":
         return run_convert(args, out)
     if command == "train":
