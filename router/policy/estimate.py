@@ -1,8 +1,11 @@
 """Shared estimates for policies: expected latency, cost and utility per endpoint, the
 candidate set privacy allows, and the stickiness rule for follow-up turns.
 
-The latency defaults are hand-set per endpoint kind and replaced by measured
-rolling values (`LatencyTracker`) as soon as an endpoint has served a turn.
+The latency defaults are hand-set per endpoint kind (priors) and replaced by
+measured rolling values (`LatencyTracker`) as soon as an endpoint has served a
+turn: its round trip (time to first token) plus the answer at its measured
+throughput. Switching cost counts the context the handoff packer would send
+(`EndpointState.handoff_tokens`), not the raw history.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from router.types import RouteDecision
 EXPECTED_OUTPUT_TOKENS = 300
 """Answer length assumed when estimating cost and latency."""
 
-# (first-token seconds, prefill tokens/s, decode tokens/s): hand-set, conservative.
+# (first-token seconds, prefill tokens/s, decode tokens/s): priors, hand-set, conservative.
 _KIND_SPEED: dict[str, tuple[float, float, float]] = {
     "local": (0.3, 400.0, 20.0),
     "edge": (0.4, 2000.0, 40.0),
@@ -80,7 +83,13 @@ def prefill_s_per_token(state: EndpointState) -> float:
 def expected_latency_s(
     state: EndpointState, in_tokens: int, out_tokens: int = EXPECTED_OUTPUT_TOKENS
 ) -> float:
-    """Measured rolling latency when there is one, else the kind's hand-set speeds."""
+    """Expected seconds for the whole answer on `state`.
+
+    Measured round trip plus `out_tokens` at the measured throughput when both
+    are known; else the measured rolling latency; else the kind's prior speeds.
+    """
+    if state.ttft_s is not None and state.tokens_per_s:
+        return state.ttft_s + out_tokens / state.tokens_per_s
     if state.latency_s is not None:
         return state.latency_s
     ttft, prefill, decode = _KIND_SPEED.get(state.kind, _KIND_SPEED["cloud"])
@@ -115,6 +124,11 @@ def candidates(features: TurnFeatures) -> list[EndpointState]:
     return [s for s in features.endpoints.values() if s.available]
 
 
+def carried_tokens(features: TurnFeatures, state: EndpointState) -> int:
+    """Context tokens sent to `state` besides the new turn: the packed handoff when known."""
+    return features.history_tokens if state.handoff_tokens is None else state.handoff_tokens
+
+
 def history_money_s(
     features: TurnFeatures, state: EndpointState, *, cached: bool
 ) -> tuple[float, float]:
@@ -122,9 +136,9 @@ def history_money_s(
 
     The endpoint that served the previous turn holds the history in its prompt
     cache (or its KV cache on the device): cache-read prices and no prefill.
-    Any other endpoint is sent every history token again.
+    Any other endpoint is sent the packed context again (`carried_tokens`).
     """
-    tokens = features.history_tokens
+    tokens = carried_tokens(features, state)
     share = CACHED_PRICE_SHARE if cached else 1.0
     money = tokens * state.price_in_per_token * share
     return money, 0.0 if cached else tokens * prefill_s_per_token(state)
@@ -176,7 +190,8 @@ def choose_sticky(
     cost = rival.history_cost - best.history_cost
     return best, (
         f"stayed on {best.state.name}: switching to {rival.state.name} would resend "
-        f"{features.history_tokens} context tokens (cost {cost:.3f}) for a gain of {gain:.3f}"
+        f"{carried_tokens(features, rival.state)} context tokens (cost {cost:.3f}) "
+        f"for a gain of {gain:.3f}"
     )
 
 

@@ -9,7 +9,6 @@ the remaining money come from the endpoints, a `LatencyTracker` and the ledger.
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -27,6 +26,8 @@ from router.policy.classify import (
     embedding_difficulty,
     heuristic_difficulty,
 )
+from router.policy.latency import LatencyTracker
+from router.policy.resources import ResourceState
 from router.tokens import estimate_tokens, tokens_in_chars
 from router.types import (
     Attachment,
@@ -35,7 +36,6 @@ from router.types import (
     Message,
     PrivacyReport,
     TurnRequest,
-    Usage,
     is_on_device,
 )
 
@@ -54,6 +54,7 @@ __all__ = [
     "EndpointState",
     "LatencyTracker",
     "Modality",
+    "ResourceState",
     "Task",
     "TurnFeatures",
     "attachment_excerpt",
@@ -99,7 +100,12 @@ class EndpointState:
     latency_s: float | None = None
     """Rolling mean of measured whole-answer latency; None until a turn was measured."""
     ttft_s: float | None = None
-    """Rolling mean of measured time to first token."""
+    """Rolling mean of measured time to first token (the round trip)."""
+    tokens_per_s: float | None = None
+    """Rolling mean of measured decode throughput, output tokens a second."""
+    handoff_tokens: int | None = None
+    """Context tokens the handoff packer would send this endpoint besides the new turn
+    (system prompt, summary, earlier turns); None when not packed: the raw history counts."""
 
     @property
     def remote(self) -> bool:
@@ -149,6 +155,8 @@ class TurnFeatures:
     embedding: Vectors | None = None
     question: str = ""
     """The turn's text, for routers whose features need it (cheap text statistics)."""
+    resources: ResourceState = field(default_factory=ResourceState)
+    """Battery and network at the start of the turn (router/policy/resources.py)."""
 
     @property
     def online(self) -> bool:
@@ -159,42 +167,6 @@ class TurnFeatures:
     def modalities(self) -> frozenset[str]:
         """The attachment modalities present in the turn."""
         return frozenset(a.modality for a in self.attachments)
-
-
-class LatencyTracker:
-    """Rolling (exponentially weighted) latency and TTFT per endpoint; thread-safe."""
-
-    def __init__(self, alpha: float = 0.3) -> None:
-        """`alpha` is the weight of the newest measurement."""
-        self._alpha = alpha
-        self._lock = threading.Lock()
-        self._latency: dict[str, float] = {}
-        self._ttft: dict[str, float] = {}
-
-    def observe(self, endpoint: str, usage: Usage) -> None:
-        """Fold one finished generation's timings into the endpoint's estimate."""
-        with self._lock:
-            self._latency[endpoint] = self._mix(self._latency.get(endpoint), usage.latency_s)
-            if usage.ttft_s is not None:
-                self._ttft[endpoint] = self._mix(self._ttft.get(endpoint), usage.ttft_s)
-
-    def _mix(self, old: float | None, new: float) -> float:
-        return new if old is None else (1 - self._alpha) * old + self._alpha * new
-
-    def latency_s(self, endpoint: str) -> float | None:
-        """Rolling whole-answer latency, or None before the first measurement."""
-        with self._lock:
-            return self._latency.get(endpoint)
-
-    def ttft_s(self, endpoint: str) -> float | None:
-        """Rolling time to first token, or None before the first measurement."""
-        with self._lock:
-            return self._ttft.get(endpoint)
-
-    def seed(self, ledger: Ledger, limit: int = 50) -> None:
-        """Start from the latest recorded turns, oldest first, so a restart keeps its estimates."""
-        for endpoint, usage in reversed(ledger.recent_usage(limit)):
-            self.observe(endpoint, usage)
 
 
 @dataclass(frozen=True)
@@ -292,10 +264,13 @@ def kept_local_attachments(report: PrivacyReport, attachments: Sequence[Attachme
 
 
 def endpoint_states(
-    endpoints: Mapping[str, Endpoint], tracker: LatencyTracker | None = None
+    endpoints: Mapping[str, Endpoint],
+    tracker: LatencyTracker | None = None,
+    handoff_tokens: Mapping[str, int] | None = None,
 ) -> dict[str, EndpointState]:
-    """Snapshot every endpoint: reachability, window, per-token price, measured latency."""
+    """Snapshot every endpoint: reachability, window, price, measured speed, packed context."""
     states: dict[str, EndpointState] = {}
+    handoff = handoff_tokens or {}
     for name, endpoint in endpoints.items():
         states[name] = EndpointState(
             name=name,
@@ -306,6 +281,8 @@ def endpoint_states(
             price_out_per_token=endpoint.cost(0, 1_000_000) / 1_000_000,
             latency_s=tracker.latency_s(name) if tracker else None,
             ttft_s=tracker.ttft_s(name) if tracker else None,
+            tokens_per_s=tracker.tokens_per_s(name) if tracker else None,
+            handoff_tokens=handoff.get(name),
         )
     return states
 
@@ -320,8 +297,14 @@ def compute_features(
     tracker: LatencyTracker | None = None,
     previous_endpoint: str | None = None,
     embedder: Embedder | None = None,
+    resources: ResourceState | None = None,
+    handoff_tokens: Mapping[str, int] | None = None,
 ) -> TurnFeatures:
-    """Compute the turn's features; with `embedder`, difficulty also uses the embedding."""
+    """Compute the turn's features; with `embedder`, difficulty also uses the embedding.
+
+    `resources`: the device's battery and network now; `handoff_tokens`: per
+    endpoint, the context tokens the handoff packer would send it.
+    """
     text = request.text
     task = classify_task(text)
     difficulty = heuristic_difficulty(text, task)
@@ -342,7 +325,7 @@ def compute_features(
         states[name] = (
             value
             if isinstance(value, EndpointState)
-            else endpoint_states({name: value}, tracker)[name]
+            else endpoint_states({name: value}, tracker, handoff_tokens)[name]
         )
     return TurnFeatures(
         question=text,
@@ -362,6 +345,7 @@ def compute_features(
         previous_endpoint=previous_endpoint,
         session_id=request.session_id,
         embedding=vector,
+        resources=resources or ResourceState(),
     )
 
 

@@ -81,6 +81,17 @@ class RoutingSettings(BaseModel):
         description="Keep a conversation on its endpoint when switching would resend more "
         "context than it gains.",
     )
+    metered_network: bool = Field(
+        default=False,
+        description="The network is paid by the byte (a mobile plan, a hotspot): turns that would "
+        "upload a lot (big attachments, long contexts) are answered on the device when it can.",
+    )
+    sense_resources: bool = Field(
+        default=True,
+        description="Read the battery and whether any network is up (psutil, when installed) each "
+        "turn: offline turns go straight to the device, and a low battery avoids long device "
+        "generations when an off-device endpoint may answer.",
+    )
     embed_features: bool = Field(
         default=False,
         description="Use the MiniLM embedding for difficulty and attachment relevance "

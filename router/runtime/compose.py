@@ -32,6 +32,7 @@ from router.models.manager import ModelManager
 from router.paths import TandemPaths, resolve_paths
 from router.policy.factory import limits_of, policy_for
 from router.policy.features import LatencyTracker
+from router.policy.resources import sensors_for
 from router.policy.settings import RoutingSettings
 from router.privacy.detectors.registry import default_detectors
 from router.privacy.guard import EgressPolicy
@@ -275,6 +276,7 @@ def _pipeline(
         pseudonyms=PseudonymStore(ledger.db),
         budget_limits=limits_of(routing),
         latency=latency,
+        resources=sensors_for(metered=routing.metered_network, sense=routing.sense_resources),
         embedder=shared_embedder() if _needs_embedding(routing) else None,
         cascade_samples=routing.cascade_samples,
         # Summaries live in their own table of the ledger's file (see router/ledger/summaries.py).

@@ -42,6 +42,8 @@ from router.policy.features import (
     TurnFeatures,
     compute_features,
 )
+from router.policy.resource_rules import decide_with_resources
+from router.policy.resources import ResourceSensors
 from router.privacy.guard import EgressPolicy
 from router.privacy.scan import Scanner
 from router.turn.after_turn import BackgroundTasks, after_turn
@@ -70,6 +72,7 @@ from router.turn.events import (
     TurnFinished,
 )
 from router.turn.gate import TurnGate
+from router.turn.handoff_size import handoff_sizes
 from router.turn.route import enforce_privacy, fallback_decision, keep_local_decision
 from router.turn.tool_loop import ToolLoop
 from router.types import (
@@ -104,6 +107,8 @@ class TurnPipeline:
     """Money budgets and latency target; what is left is read from the ledger per turn."""
     latency: LatencyTracker = field(default_factory=LatencyTracker)
     """Rolling measured latency per endpoint, fed by every finished turn."""
+    resources: ResourceSensors | None = None
+    """Battery and network sensors read each turn; None: resources never change a route."""
     embedder: Embedder | None = None
     """When set, features use the sentence embedding (difficulty, attachment relevance)."""
     cascade_samples: int = 2
@@ -181,7 +186,10 @@ class TurnPipeline:
     def features(
         self, request: TurnRequest, report: PrivacyReport, history: Sequence[Message]
     ) -> TurnFeatures:
-        """The turn's routing features: text, attachments, privacy, endpoints, budgets."""
+        """The turn's routing features: text, privacy, endpoints, budgets and resources.
+
+        Each endpoint's state carries the context the packer would send it.
+        """
         return compute_features(
             request,
             report,
@@ -191,14 +199,27 @@ class TurnPipeline:
             tracker=self.latency,
             previous_endpoint=self.ledger.last_endpoint(request.session_id),
             embedder=self.embedder,
+            resources=self.resources.read() if self.resources else None,
+            handoff_tokens=self._handoff_tokens(request, history),
         )
+
+    def _handoff_tokens(self, request: TurnRequest, history: Sequence[Message]) -> dict[str, int]:
+        """Per endpoint, the context its packed prompt would carry (for the switching cost)."""
+        if not history or len(self.endpoints) < 2:
+            return {}  # nothing to carry, or no endpoint to switch to
+        pack_for = partial(self._pack, request, history)
+        return handoff_sizes(request, self.endpoints, pack_for, self.system_prompt)
 
     def route(
         self, request: TurnRequest, report: PrivacyReport, history: Sequence[Message]
     ) -> RouteDecision:
-        """Stage `policy.decide`: the policy's choice, with the privacy verdict enforced."""
+        """Stage `policy.decide`: the policy's choice, with resources and privacy applied.
+
+        The device's resources take endpoints out first (router/policy/resource_rules.py);
+        the privacy verdict is enforced last, whatever the policy and the resources chose.
+        """
         features = self.features(request, report, history)
-        decision = self.policy.decide(features)
+        decision = decide_with_resources(self.policy, features)
         return enforce_privacy(request, report, decision, self.endpoints)
 
     async def drain(self) -> None:
