@@ -32,8 +32,9 @@ class Confidence:
         return parts
 
 
-# Hand-set calibration (documented in assets/routing_cascade.json): a mean
-# log-prob of -0.3 (tokens at ~74%) maps to 0.5; entropy and disagreement pull down.
+# Priors, set by hand and not yet fitted on any data (issue 19 is to fit them on a
+# device profile): a mean log-prob of -0.6 (tokens at ~55%) maps to 0.5; entropy and
+# disagreement pull down; the weights below are priors too.
 _LOGPROB_MID, _LOGPROB_SCALE = -0.6, 0.35
 _ENTROPY_MID, _ENTROPY_SCALE = 1.5, 0.6
 _WORD = re.compile(r"\w+")
