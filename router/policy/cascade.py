@@ -5,9 +5,11 @@ escalate to, with the threshold. The pipeline (router/turn/pipeline.py) then
 generates the local answer non-streamed with per-token log-probabilities
 (`ScoringEndpoint.answer_scored`), 2-3 samples when configured, scores it with
 `router.policy.confidence.confidence`, and either shows it or withdraws it and
-escalates (`EscalationStarted`). The threshold is hand-set (documented in the
-config); the learning issue calibrates it. Keep-local turns never escalate: the
-pipeline puts them on the device without a cascade.
+escalates (`EscalationStarted`). The threshold is the user's
+`[routing] cascade_threshold` when set, else the one fitted on a device profile
+in the shipped `assets/routing_cascade.json` (`tandem router fit-cascade`), else
+the prior 0.6 (router/policy/factory.py); the reason says which. Keep-local
+turns never escalate: the pipeline puts them on the device without a cascade.
 """
 
 from __future__ import annotations
@@ -46,9 +48,14 @@ class CascadePolicy:
         escalate_to: str | None = None,
         quality: QualityModel | None = None,
         weights: Weights | None = None,
+        threshold_source: str = "prior",
     ) -> None:
-        """`escalate_to` picks the remote endpoint; None means the best reachable one."""
+        """`escalate_to` picks the remote endpoint; None means the best reachable one.
+
+        `threshold_source` ("fitted", "prior" or "your setting") is said in the reason.
+        """
         self.threshold = threshold
+        self.threshold_source = threshold_source
         self.escalate_to = escalate_to
         self.quality = quality
         self.weights = weights or Weights()
@@ -75,7 +82,10 @@ class CascadePolicy:
             why = "budget exhausted" if features.budgets.exhausted() else "no remote reachable"
             return decision_for(est, self.name, f"cascade: {why}, local answer only", sel.sent)
         target = remote[0]
-        reason = f"cascade: local first, escalate to {target.name} below {self.threshold:.2f}"
+        reason = (
+            f"cascade: local first, escalate to {target.name} below {self.threshold:.2f} "
+            f"({self.threshold_source} threshold)"
+        )
         return decision_for(est, self.name, reason, sel.sent).model_copy(
             update={"escalate_to": target.name, "confidence_threshold": self.threshold}
         )

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 from router.errors import TandemError
 from router.policy.budget import BudgetPolicy, load_pacing
 from router.policy.cascade import CascadePolicy
+from router.policy.cascade_artifact import shipped_calibration
+from router.policy.confidence import PRIOR_THRESHOLD
 from router.policy.decide import LocalOnlyPolicy, Policy, PreferRemotePolicy
 from router.policy.estimate import Weights
 from router.policy.features import BudgetLimits
@@ -67,10 +69,22 @@ def _budget(settings: RoutingSettings) -> Policy:
     return BudgetPolicy(quality, pacing, weights_of(settings), sticky=settings.sticky)
 
 
+def cascade_threshold(settings: RoutingSettings) -> tuple[float, str]:
+    """The escalation threshold and where it came from: the user's setting wins, then the
+    shipped fitted artifact (assets/routing_cascade.json), then the prior."""
+    if settings.cascade_threshold is not None:
+        return settings.cascade_threshold, "your setting"
+    calibration = shipped_calibration()
+    if calibration is not None:
+        return calibration.threshold, "fitted"
+    return PRIOR_THRESHOLD, "prior"
+
+
 def _cascade(settings: RoutingSettings) -> Policy:
     quality = _quality(settings)
+    threshold, source = cascade_threshold(settings)
     return CascadePolicy(
-        settings.cascade_threshold, settings.cascade_escalate_to, quality, weights_of(settings)
+        threshold, settings.cascade_escalate_to, quality, weights_of(settings), source
     )
 
 

@@ -67,8 +67,12 @@ class RoutingSettings(BaseModel):
         description="Budget pacing JSON (`tandem.budget-router`); None: the shipped hand-set "
         "default assets/routing_budget.json.",
     )
-    cascade_threshold: float = Field(
-        default=0.6, ge=0, le=1, description="Local answers below this confidence escalate."
+    cascade_threshold: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Local answers below this confidence escalate; None: the threshold fitted "
+        "in the shipped assets/routing_cascade.json, else the hand-set prior 0.6.",
     )
     cascade_samples: int = Field(
         default=2, ge=1, le=3, description="Local samples drawn to measure their agreement."

@@ -8,19 +8,19 @@ from pathlib import Path
 import pytest
 
 from router.endpoints.llama_cpp import LlamaCppEndpoint
-from router.policy.confidence import agreement, confidence
+from router.policy.confidence import PRIOR, agreement, confidence
 from router.types import GenerationOptions, Message
 from tests.router.policy.helpers import scored
 
 
-def test_confidence_rises_with_log_prob_and_falls_with_entropy() -> None:
-    sure = confidence([scored("Paris.", -0.05, 0.2)])
-    unsure = confidence([scored("Maybe Lyon.", -2.5, 4.0)])
+def test_prior_confidence_rises_with_log_prob_and_falls_with_entropy() -> None:
+    sure = confidence([scored("Paris.", -0.05, 0.2)], PRIOR)
+    unsure = confidence([scored("Maybe Lyon.", -2.5, 4.0)], PRIOR)
     assert sure.score > 0.8 > 0.2 > unsure.score
     assert confidence([]).score == 0.0
-    # Disagreeing samples pull a confident answer down.
+    # Under the prior, disagreeing samples pull a confident answer down.
     split = confidence(
-        [scored("Paris is the capital", -0.05, 0.2), scored("Lyon maybe", -0.05, 0.2)]
+        [scored("Paris is the capital", -0.05, 0.2), scored("Lyon maybe", -0.05, 0.2)], PRIOR
     )
     assert split.score < sure.score and split.agreement is not None and split.agreement < 0.2
     assert agreement(["a b c", "a b c"]) == 1.0
@@ -43,4 +43,4 @@ async def test_real_gguf_answers_with_token_log_probs(tiny_gguf: Path) -> None:
     assert again.text == answer.text
     assert again.token_logprobs == pytest.approx(answer.token_logprobs, abs=1e-3)
     # A random-weight model is unsure of itself: the cascade would escalate.
-    assert confidence([answer]).score < 0.6
+    assert confidence([answer], PRIOR).score < 0.6

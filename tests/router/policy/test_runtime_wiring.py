@@ -48,7 +48,7 @@ def test_routing_that_names_an_unknown_endpoint_fails_at_start(tandem_home: Tand
 def test_shipped_config_parses_with_the_routing_examples(tandem_home: TandemPaths) -> None:
     settings = load_settings(tandem_home)
     assert settings.routing.policy == "local" and settings.routing.rules == []
-    assert settings.routing.cascade_threshold == 0.6
+    assert settings.routing.cascade_threshold is None  # the fitted threshold, else the prior
 
 
 def test_closing_goes_on_past_an_endpoint_bound_to_an_ended_loop(

@@ -11,7 +11,7 @@ import pytest
 from router.endpoints.function import FunctionEndpoint
 from router.policy.budget import BudgetPolicy, Pacing
 from router.policy.estimate import Weights
-from router.policy.factory import policy_for
+from router.policy.factory import cascade_threshold, policy_for
 from router.policy.features import BudgetLimits, Budgets
 from router.policy.learned import LearnedPolicy, load_quality_model
 from router.policy.settings import RoutingSettings
@@ -96,7 +96,9 @@ def test_budget_allowance_too_small_for_the_cloud_routes_local() -> None:
 def test_cascade_names_its_escalation_target_and_threshold() -> None:
     decision = _decide("cascade", "what is a monad?")
     assert (decision.endpoint, decision.escalate_to) == ("local", "claude")
-    assert decision.confidence_threshold == 0.6
+    threshold, source = cascade_threshold(RoutingSettings(policy="cascade"))
+    assert decision.confidence_threshold == threshold
+    assert f"({source} threshold)" in decision.reason
 
 
 def _views() -> list[Attachment]:

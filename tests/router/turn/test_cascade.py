@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+import router.policy.confidence as confidence_module
 from router.endpoints.function import FunctionEndpoint, FunctionScoringEndpoint
 from router.policy.cascade import CascadePolicy
 from router.turn.events import EscalationStarted
@@ -11,6 +14,13 @@ from router.turn.pipeline import TurnPipeline
 from router.types import GenerationOptions
 from tests.router.policy.helpers import endpoints, scored, scoring_local
 from tests.support.pipeline import collect, finished, make_pipeline, route_chosen, streamed_text
+
+
+@pytest.fixture(autouse=True)
+def _prior_confidence(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The keep-or-escalate mechanics are tested under the prior confidence, whatever
+    fitted artifact ships (its own loading is tested in tests/router/policy)."""
+    monkeypatch.setattr(confidence_module, "shipped_calibration", lambda: None)
 
 
 def _pipeline(
