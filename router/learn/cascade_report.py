@@ -151,7 +151,11 @@ def fit_cascade(request: FitRequest) -> dict[str, Any]:
             "prior_held_out": _rounded(auroc(held_prior, _labels(held))),
         },
         "held_out": _held_out_figures(held, held_fitted, held_prior, threshold),
-        "n": {"train": len(train), "held_out": len(held)},
+        "n": {
+            "train": len(train),
+            "held_out": len(held),
+            "held_out_right": int(_labels(held).sum()),
+        },
         "data": {"file": request.profile.name, "sha256": sha256, "records": len(records)},
         "endpoints": {"local": request.local, "cloud": request.cloud},
         "split": SPLIT_RULE,
@@ -174,7 +178,8 @@ def format_report(artifact: dict[str, Any]) -> str:
     held, n, auc = artifact["held_out"], artifact["n"], artifact["auroc"]
     lines = [
         f"fit on {n['train']} records, held out {n['held_out']} "
-        f"({artifact['data']['file']}, seed {artifact['seed']})",
+        f"({n['held_out_right']} answered right on the device; "
+        f"{artifact['data']['file']}, seed {artifact['seed']})",
         f"AUROC of confidence vs correctness: fitted {auc['train']} train / "
         f"{auc['held_out']} held-out; prior {auc['prior_held_out']} held-out",
         f"threshold {artifact['threshold']:.4f} (fitted); prior {PRIOR_THRESHOLD}",
