@@ -109,9 +109,7 @@ def test_a_malformed_artifact_is_named_once_and_the_priors_used(
     assert len(warnings) == 1
 
 
-def test_the_shipped_artifact_when_present_is_valid_and_records_provenance() -> None:
-    if not DEFAULT_CASCADE.exists():  # the priors are what ships: covered above
-        return
+def test_the_shipped_artifact_is_valid_and_records_provenance() -> None:
     calibration = load_calibration(DEFAULT_CASCADE)
     assert isinstance(calibration, CascadeCalibration)
     data = json.loads(DEFAULT_CASCADE.read_text(encoding="utf-8"))
