@@ -95,6 +95,8 @@ def run_device_profile(args: argparse.Namespace, out: TextIO) -> int:
         print(f"stopped; run the same command again to resume {args.out}", file=sys.stderr)
         raise
     skipped = f", {len(summary.skipped)} skipped (too long)" if summary.skipped else ""
+    if summary.crashed:
+        skipped += f", {len(summary.crashed)} lost to a local model crash (run again for them)"
     print(
         f"asked {summary.asked} questions ({summary.correct} right){skipped}; "
         f"{summary.already} were already done",

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from router.endpoints.base import ScoredAnswer
-from router.errors import PromptTooLongError
+from router.errors import LocalModelCrashedError, PromptTooLongError
 from router.learn.graded import GradedQuestion, grade
 from router.learn.profile import Outcome, ProfileRecord
 from router.learn.profile_log import Progress, append_record, resume
@@ -72,6 +72,9 @@ class RunSummary:
     asked: int = 0
     correct: int = 0
     skipped: list[str] = field(default_factory=list)
+    """Too long for the context window."""
+    crashed: list[str] = field(default_factory=list)
+    """The local model crashed on them (its worker restarts); a re-run asks them again."""
     already: int = 0
 
 
@@ -163,8 +166,8 @@ async def profile_device(
     """Answer every question not yet in `out`, appending one record per question.
 
     Resumable (router/learn/profile_log.py); `log` gets a progress line with an
-    ETA after each question. A prompt too long for the model's context is
-    skipped and named (a re-run tries it again).
+    ETA after each question. A prompt too long for the model's context, or one
+    the local model crashed on, is skipped and named (a re-run tries it again).
     """
     resumed = resume(out)
     if resumed.dropped_partial:
@@ -180,6 +183,12 @@ async def profile_device(
             except PromptTooLongError:
                 summary.skipped.append(question.id)
                 log(progress.step(f"{question.id}: skipped, longer than the context window"))
+                continue
+            except LocalModelCrashedError as exc:
+                # An hours-long run goes on: the worker restarts (with safe CPU settings
+                # where it can), and a re-run asks the lost question again.
+                summary.crashed.append(question.id)
+                log(progress.step(f"{question.id}: lost, {exc.message}; a re-run asks it again"))
                 continue
             record = device_record(question, answers, run)
             append_record(handle, record)

@@ -93,3 +93,42 @@ def test_the_gsm8k_answer_cap_is_applied_and_recorded(
     assert code == 0
     for record in load_profile(out):
         assert record.meta["max_tokens"] == 3 and record.meta["output_tokens"] <= 3
+
+
+def test_a_crashing_local_model_costs_the_question_in_flight_not_the_profile(
+    tandem_home: TandemPaths,
+    tiny_gguf: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # A native crash as users' CPUs give it (AMX on Sapphire Rapids, ...), injected
+    # into the real worker: this machine's CPU may never crash on its own.
+    trigger = tmp_path / "crash"
+    trigger.touch()
+    monkeypatch.setenv("TANDEM_LLAMA_FAULT", f"segv-once:{trigger}")
+    data, key = write_routellm(tmp_path)
+    out = tmp_path / "device.jsonl"
+    args = ["--model", str(tiny_gguf), "--data", str(data), "--mmlu-key", str(key),
+            "--out", str(out), "--n-ctx", "512", "--samples", "1", "--limit", "2"]  # fmt: skip
+    assert _profile(*args) == 0  # the run goes on past the crash
+    first = capsys.readouterr()
+    assert not trigger.exists()  # the fault fired
+    assert "Traceback" not in first.err and "lost, the local model crashed" in first.err
+    assert "1 lost to a local model crash (run again for them)" in first.out
+    assert len(load_profile(out)) == 1  # the other question, on the restarted worker
+    assert _profile(*args) == 0  # a re-run asks the lost one
+    assert "1 of 2 questions already in" in capsys.readouterr().err
+    assert len(load_profile(out)) == 2
+
+
+def test_a_cpu_whose_extra_buffers_crash_still_profiles(
+    tandem_home: TandemPaths, tiny_gguf: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TANDEM_LLAMA_FAULT", "segv-with-extra-buffers")
+    data, key = write_routellm(tmp_path)
+    out = tmp_path / "device.jsonl"
+    args = ["--model", str(tiny_gguf), "--data", str(data), "--mmlu-key", str(key),
+            "--out", str(out), "--n-ctx", "512", "--samples", "1", "--limit", "2"]  # fmt: skip
+    assert _profile(*args) == 0
+    assert len(load_profile(out)) == 2
