@@ -29,11 +29,10 @@ from pathlib import Path
 
 from router.learn.datasets import load_routellm
 from router.learn.profile import Outcome
-from router.learn.profiler import exact_quality
+from router.learn.profiler import exact_quality, last_number
 
 BENCHMARKS = ("mmlu", "gsm8k")
 _LETTER = re.compile(r"(?<![A-Za-z])([ABCD])(?![A-Za-z])")
-_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
 
 
 @dataclass(frozen=True)
@@ -63,12 +62,6 @@ def answer_letter(reply: str) -> str | None:
     """The first standalone A, B, C or D in a reply."""
     found = _LETTER.search(reply)
     return found.group(1) if found else None
-
-
-def last_number(reply: str) -> str | None:
-    """The last number in a reply, as written (commas dropped)."""
-    numbers = _NUMBER.findall(reply)
-    return numbers[-1].replace(",", "") if numbers else None
 
 
 def grade(benchmark: str, reply: str, reference: str) -> tuple[str | None, bool]:

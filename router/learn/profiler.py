@@ -96,11 +96,17 @@ def exact_quality(answer: str, reference: str) -> float:
     if _normalise(answer) == _normalise(reference):
         return 1.0
     ref_number = _as_number(reference.strip())
-    numbers = _NUMBER.findall(answer)
-    if ref_number is not None and numbers:
-        last = _as_number(numbers[-1])
+    written = last_number(answer)
+    if ref_number is not None and written is not None:
+        last = _as_number(written)
         return 1.0 if last is not None and abs(last - ref_number) < 1e-9 else 0.0
     return 0.0
+
+
+def last_number(text: str) -> str | None:
+    """The last number written in `text`, commas dropped ("1,200" -> "1200")."""
+    numbers = _NUMBER.findall(text)
+    return numbers[-1].replace(",", "") if numbers else None
 
 
 async def exact_judge(item: PromptItem, answer: str) -> float:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from router.privacy.exam import multiple_choice, pronoun_mentioned
+from router.privacy.exam import pronoun_mentioned
 from router.types import Finding
 
 MAX_QUESTION_CHARS = 300
@@ -88,9 +88,12 @@ def hard_cue(
     return _cue_before(before) or _AFTER_CUE.search(after) is not None
 
 
-def soft_cue(text: str, finding: Finding) -> bool:
-    """The frame leaves `finding` in doubt: a pasted document, a task or a statement."""
-    if multiple_choice(text):
+def soft_cue(text: str, finding: Finding, *, exam: bool) -> bool:
+    """The frame leaves `finding` in doubt: a pasted document, a task or a statement.
+
+    `exam`: the text is an exam item (`multiple_choice`, decided once per text).
+    """
+    if exam:
         return False  # an exam item asks about the world, whatever its length or phrasing
     if len(text) > MAX_QUESTION_CHARS:
         return True  # a pasted document: its names may be part of it

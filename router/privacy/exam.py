@@ -23,6 +23,8 @@ from router.types import Finding
 _OPTION_LINE = re.compile(r"^[ \t]*\(?([A-Ha-h])[.)][ \t]+\S", re.MULTILINE)
 _MIN_OPTIONS = 3  # a prior: "A." then "B." then "C.", in order
 _SLASHED = "/"
+_LAST_WORD = re.compile(r"(\S+)\s*\Z")
+_LOOK_BACK = 80  # characters: enough for any word, without copying the text before each name
 _SURNAME = re.compile(r"[A-Z][a-z\u00e0-\u00ff]+(?:-[A-Z][a-z]+)?")
 
 
@@ -46,6 +48,12 @@ def in_option_line(text: str, at: int) -> bool:
     return _OPTION_LINE.match(text, line_start) is not None
 
 
+def _word_before(text: str, at: int) -> str:
+    """The whitespace-delimited word just before offset `at` ("" at the start)."""
+    found = _LAST_WORD.search(text, max(0, at - _LOOK_BACK), at)
+    return found.group(1) if found else ""
+
+
 def cited_surnames(text: str, findings: Sequence[Finding], name_types: frozenset[str]) -> list[int]:
     """Indexes of name findings in an exam item that are one capitalised word, no given name.
 
@@ -58,8 +66,8 @@ def cited_surnames(text: str, findings: Sequence[Finding], name_types: frozenset
     for i, finding in enumerate(findings):
         word = text[finding.start : finding.end]
         bare = re.sub(r"['\u2019]s$", "", word)
-        previous = text[: finding.start].split()[-1:]
-        if previous and previous[0][:1].isupper() and not previous[0].endswith((".", ":")):
+        previous = _word_before(text, finding.start)
+        if previous[:1].isupper() and not previous.endswith((".", ":")):
             continue  # "Tom Hargreaves": a full name of the scenario, not a cited author
         if (
             finding.type in name_types

@@ -167,7 +167,7 @@ def classify_names(text: str, findings: Sequence[Finding]) -> Classified:
     }
     # Only a name a private person or place may share is in doubt in a task's frame.
     framed = {i for s, e, members in matches if _may_be_private(text[s:e]) for i in members}
-    doubtful = {i for i in free & framed if soft_cue(text, findings[i])}
+    doubtful = {i for i in free & framed if soft_cue(text, findings[i], exam=exam)}
     marked = tuple(
         f.model_copy(update={"category": PUBLIC}) if i in free - doubtful else f
         for i, f in enumerate(findings)

@@ -138,7 +138,10 @@ def starts_sentence(text: str, start: int) -> bool:
 
 def _listed_answer(text: str, start: int) -> bool:
     """The word opens an answer in an exam option's list ("B. Wrong, Not wrong")."""
-    return text[:start].rstrip(" \t").endswith(",") and in_option_line(text, start)
+    index = start - 1
+    while index >= 0 and text[index] in " \t":
+        index -= 1
+    return index >= 0 and text[index] == "," and in_option_line(text, start)
 
 
 def _is_name_like(text: str, word: str, start: int, *, exam: bool = False) -> bool:
