@@ -2,12 +2,16 @@
 
 Every table lives in one SQLite file (`ledger.sqlite3`): the turns and sessions,
 the requests that left the device (a turn's messages in `sent_requests`, every
-HTTP request at the wire in `outbound_requests`), the rolling summaries and the
-privacy placeholders. `BASELINE` is what Tandem has always created with `CREATE TABLE IF
-NOT EXISTS`, so it runs on every open: a file from any earlier Tandem gains the
-tables it lacks, and a current one is left as it is. A change a baseline cannot
-express (a new column, a rebuilt table) goes into `MIGRATIONS` under the schema
-version it produces; `PRAGMA user_version` records the version a file has reached.
+HTTP request at the wire in `outbound_requests`), the rolling summaries, the
+privacy placeholders, and the user's ratings of answers and re-answer pairs
+(`answer_ratings`, `answer_pairs`: router/ledger/feedback.py), which go with
+their turns when a conversation is deleted. `BASELINE` is what Tandem has always
+created with `CREATE TABLE IF NOT EXISTS`, so it runs on every open: a file from
+any earlier Tandem gains the tables it lacks (the ratings and pairs came this
+way: new tables need no version step), and a current one is left as it is. A
+change a baseline cannot express (a new column, a rebuilt table) goes into
+`MIGRATIONS` under the schema version it produces; `PRAGMA user_version` records
+the version a file has reached.
 """
 
 from __future__ import annotations
@@ -73,6 +77,22 @@ CREATE TABLE IF NOT EXISTS privacy_pseudonyms (
     placeholder TEXT NOT NULL,
     is_alias    INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (session_id, value)
+);
+CREATE TABLE IF NOT EXISTS answer_ratings (
+    turn_id   TEXT PRIMARY KEY REFERENCES turns(id) ON DELETE CASCADE,
+    endpoint  TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    good      INTEGER NOT NULL CHECK (good IN (0, 1)),
+    rated_at  TEXT NOT NULL,
+    embedding BLOB
+);
+CREATE TABLE IF NOT EXISTS answer_pairs (
+    reanswer_id       TEXT PRIMARY KEY REFERENCES turns(id) ON DELETE CASCADE,
+    turn_id           TEXT NOT NULL REFERENCES turns(id) ON DELETE CASCADE,
+    endpoint          TEXT NOT NULL,
+    reanswer_endpoint TEXT NOT NULL,
+    preferred_id      TEXT,
+    created_at        TEXT NOT NULL
 );
 """
 """Every table, as `CREATE TABLE IF NOT EXISTS`: safe to run on any file, any number of times."""

@@ -3,6 +3,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from router.ledger.feedback import FeedbackStore
 from router.ledger.pseudonyms import PseudonymStore
 from router.ledger.sent import as_recorded
 from router.ledger.store import Ledger
@@ -187,7 +188,14 @@ def test_deleting_a_session_deletes_everything_it_left_in_the_ledger(tmp_path: P
     }
     pseudonyms = PseudonymStore(tmp_path / "ledger.db")
     summaries = SummaryStore(tmp_path / "ledger.db")
+    feedback = FeedbackStore(ledger.db)
     for sid in (keep, gone):
+        # The user rated the answer and had it answered again on the device.
+        ledger.finish_turn(turns[sid], status="complete", answer="a", route=ROUTE, usage=None)
+        again = ledger.begin_turn(sid, "question")
+        ledger.finish_turn(again.id, status="complete", answer="b", route=ROUTE, usage=None)
+        feedback.rate(turns[sid], good=False, embedding=[1.0, 0.0])
+        feedback.record_pair(turns[sid], again.id)
         pseudonyms.placeholder(sid, "PERSON", f"Ana {sid}")
         summaries.put(SessionSummary(session_id=sid, covers_up_to_seq=0, text="so far"))
         with outbound_session(sid):  # a request the turn made, at the wire
@@ -209,9 +217,12 @@ def test_deleting_a_session_deletes_everything_it_left_in_the_ledger(tmp_path: P
         "outbound_requests",
         "privacy_pseudonyms",
         "context_summaries",
+        "answer_ratings",
+        "answer_pairs",
     }
     for table in tables:
-        dump = json.dumps(ledger.db.connection.execute(f"SELECT * FROM {table}").fetchall())
+        rows = ledger.db.connection.execute(f"SELECT * FROM {table}").fetchall()
+        dump = json.dumps(rows, default=bytes.hex)  # an embedding is stored as bytes
         assert gone not in dump and turns[gone] not in dump, table
     assert ledger.sent.for_turn(turns[gone]) == ()
     assert [r.messages[0].content for r in ledger.sent.for_turn(turns[keep])] == [keep]
