@@ -152,3 +152,34 @@ def all_policies(tmp_path: Path | None = None) -> dict[str, Policy]:
     settings = RoutingSettings(policy="local", rules=list(RULES))
     names = ("local", "prefer_remote", "rules", "learned", "budget", "cascade")
     return {name: policy_for(name, settings) for name in names}
+
+
+def flat_quality_routing(
+    tmp_path: Path, policy: str = "learned", *, local: float = 0.70, cloud: float = 0.75
+) -> RoutingSettings:
+    """`[routing]` whose quality model rates the device `local` and the cloud `cloud` on every
+    question (a linear artifact with biases only, no trained router), sticky off."""
+    import json
+    import math
+
+    def logit(p: float) -> float:
+        return math.log(p / (1 - p))
+
+    path = tmp_path / "flat_quality.json"
+    models = {
+        "kind:local": {"bias": logit(local), "weights": {}},
+        "kind:cloud": {"bias": logit(cloud), "weights": {}},
+    }
+    path.write_text(json.dumps({"format": "tandem.linear-router", "version": 1, "models": models}))
+    return RoutingSettings(
+        policy=policy,  # type: ignore[arg-type]
+        learned_artifact=str(path),
+        learned_router=None,
+        sticky=False,
+    )
+
+
+RATED_CLOUD_PRICE_OUT = 2.8e-5
+"""USD per output token that makes a 0.75 cloud worth 0.75 - 300 * 2.8e-5 / 0.05 = 0.58 to
+`flat_quality_routing`: below its 0.70 device. One bad device rating brings the device to 0.43
+on a near-identical question and to 0.64 on an unrelated one (router/policy/user_ratings.py)."""

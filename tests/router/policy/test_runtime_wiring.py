@@ -10,6 +10,7 @@ from router.paths import TandemPaths
 from router.policy.budget import BudgetPolicy
 from router.policy.routing_rule import RoutingRule
 from router.policy.settings import RoutingSettings
+from router.policy.user_ratings import RatedPolicy
 from router.runtime.compose import build_runtime
 from router.settings.config import load_settings
 
@@ -28,7 +29,9 @@ def test_budget_policy_and_limits_come_from_the_config(tandem_home: TandemPaths)
     settings = load_settings(tandem_home).model_copy(update={"routing": routing})
     runtime = build_runtime(tandem_home, settings, endpoints=_endpoints())
     try:
-        assert isinstance(runtime.pipeline.policy, BudgetPolicy)
+        policy = runtime.pipeline.policy
+        # The runtime's policy learns from the ratings in its ledger (user_ratings.py).
+        assert isinstance(policy, RatedPolicy) and isinstance(policy.corrected, BudgetPolicy)
         assert runtime.pipeline.budget_limits.per_day_usd == 1.5
         assert runtime.pipeline.budget_limits.latency_target_s == 12.0
         assert runtime.pipeline.cascade_samples == 3
