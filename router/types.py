@@ -269,6 +269,12 @@ class TurnRequest(_Frozen):
     text: str = Field(description="The user's message.")
     session_id: str = Field(description="Conversation the turn belongs to.")
     attachments: tuple[Attachment, ...] = Field(default=(), description="Attached files.")
+    endpoint: str | None = Field(
+        default=None,
+        description="Serve the turn on this endpoint because the user asked for it (a re-answer "
+        "on the other tier), whatever the policy would pick; privacy rules still apply: a turn "
+        "they keep local runs on the device.",
+    )
 
 
 class PackedContext(_Frozen):

@@ -73,7 +73,12 @@ from router.turn.events import (
 )
 from router.turn.gate import TurnGate
 from router.turn.handoff_size import handoff_sizes
-from router.turn.route import enforce_privacy, fallback_decision, keep_local_decision
+from router.turn.route import (
+    enforce_privacy,
+    fallback_decision,
+    keep_local_decision,
+    requested_decision,
+)
 from router.turn.tool_loop import ToolLoop
 from router.types import (
     GenerationOptions,
@@ -216,10 +221,14 @@ class TurnPipeline:
         """Stage `policy.decide`: the policy's choice, with resources and privacy applied.
 
         The device's resources take endpoints out first (router/policy/resource_rules.py);
+        an endpoint the request names (the user asked for it) replaces the policy's choice;
         the privacy verdict is enforced last, whatever the policy and the resources chose.
         """
         features = self.features(request, report, history)
-        decision = decide_with_resources(self.policy, features)
+        if request.endpoint is not None:
+            decision = requested_decision(features, request.endpoint, self.policy.name)
+        else:
+            decision = decide_with_resources(self.policy, features)
         return enforce_privacy(request, report, decision, self.endpoints)
 
     async def drain(self) -> None:

@@ -1,5 +1,6 @@
 """Where a turn runs, and where it moves: the pipeline's own privacy check on the policy's
-decision, and the on-device routes that replace a failed or kept-local attempt.
+decision, the route the user asked for by name (`requested_decision`), and the on-device
+routes that replace a failed or kept-local attempt.
 
 Keep-local is enforced here, by the pipeline only: whatever a policy (built-in,
 buggy or custom) decides, a turn a rule keeps local runs on the device.
@@ -10,10 +11,36 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from router.endpoints.base import Endpoint
-from router.errors import EgressBlockedError, TandemError
+from router.errors import EgressBlockedError, EndpointError, TandemError
 from router.policy.cascade import ScoringEndpoint
 from router.policy.decide import local_decision
+from router.policy.estimate import Weights, decision_for, estimate
+from router.policy.features import TurnFeatures
+from router.policy.modality import select_attachments
 from router.types import PrivacyReport, RouteDecision, TurnRequest
+
+
+def requested_decision(features: TurnFeatures, name: str, policy: str) -> RouteDecision:
+    """The route to endpoint `name`, which the user asked for (a re-answer on the other tier).
+
+    No policy weighs it; the attachments that may go there go (not those a privacy rule
+    keeps on the device), and `enforce_privacy` still applies after. Raises `EndpointError`
+    when the endpoint is not configured or not reachable.
+    """
+    state = features.endpoints.get(name)
+    if state is None or not state.available:
+        raise EndpointError(
+            f"{name} is not reachable right now", "try again later, or ask another endpoint"
+        )
+    weights = Weights()
+    selection = select_attachments(features, state, features.question, weights)
+    chosen = estimate(state, 0.5, features, weights)  # quality unknown: no model was asked
+    reason = f"answered on {name} as you asked"
+    if selection.note:
+        reason += f"; {selection.note}"
+    return decision_for(chosen, policy, reason, selection.sent).model_copy(
+        update={"expected_quality": None}
+    )
 
 
 def enforce_privacy(
