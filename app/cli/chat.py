@@ -4,6 +4,11 @@ Tokens stream to stdout as they come; after each answer a stats line shows where
 the turn ran and its tokens, speed and latency. Ctrl-C stops the answer being
 generated (the turn is kept as cancelled); Ctrl-C or Ctrl-D at the prompt quits. SIGTERM
 stops the answer and quits.
+
+After an answer, /good and /bad rate it and /cloud and /local ask its question again
+on the other tier (router/runtime/feedback.py): the ratings, and the two answers as a
+pair, are kept in the ledger, and the learned, budget and rules policies route later
+questions like it by them. /help lists the commands.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import AsyncIterator
 from typing import TextIO
 
 from app.present.turn import route_label, stats_line
@@ -24,14 +30,24 @@ from router import (
     TokenDelta,
     ToolCalled,
     Turn,
+    TurnEvent,
     TurnFinished,
     TurnRequest,
     build_runtime,
     new_id,
 )
+from router.runtime.feedback import Feedback, Tier
 
 _MAX_REASON = 300  # a reason is one line of the terminal, not a whole error page
-HELP = "commands: /new starts a new conversation, /quit exits; Ctrl-C stops an answer"
+HELP = "commands: /help lists them all, /new starts a new conversation, /quit exits"
+COMMANDS = """commands:
+  /good, /bad   rate the last answer; Tandem routes questions like it by your ratings
+  /cloud        ask the last question again off this device (a privacy rule may forbid it)
+  /local        ask the last question again on this device
+  /new          start a new conversation
+  /help         show this list
+  /quit         leave (Ctrl-C stops an answer; Ctrl-C or Ctrl-D at the prompt leaves too)"""
+_REANSWER: dict[str, Tier] = {"/cloud": "cloud", "/local": "device"}
 
 
 def describe_turn(turn: Turn) -> str:
@@ -43,8 +59,13 @@ def describe_turn(turn: Turn) -> str:
 
 async def answer(runtime: Runtime, request: TurnRequest, out: TextIO, info: TextIO) -> Turn | None:
     """Run one turn, streaming its tokens to `out` and its stats line to `info`."""
+    return await show(runtime.pipeline.run_turn(request), out, info)
+
+
+async def show(events: AsyncIterator[TurnEvent], out: TextIO, info: TextIO) -> Turn | None:
+    """Stream a turn's tokens to `out` and its notes and stats line to `info`; the turn."""
     finished: Turn | None = None
-    async for event in runtime.pipeline.run_turn(request):
+    async for event in events:
         if isinstance(event, TokenDelta):
             out.write(event.text)
             out.flush()
@@ -128,6 +149,8 @@ def _interactive(runner: asyncio.Runner, runtime: Runtime, session_id: str) -> i
     previous = runtime.ledger.turns(session_id)
     if previous:
         print(f"[continuing a conversation of {len(previous)} turn(s); /new starts afresh]")
+    feedback = Feedback(runtime.pipeline)
+    last: Turn | None = previous[-1] if previous else None  # what /good, /cloud... act on
     while True:
         try:
             text = input_line("you> ")
@@ -138,20 +161,61 @@ def _interactive(runner: asyncio.Runner, runtime: Runtime, session_id: str) -> i
         if command in ("/quit", "/exit"):
             return 0
         if command == "/new":
-            session_id = new_id()
+            session_id, last = new_id(), None
             print("[new conversation]")
+            continue
+        if command == "/help":
+            print(COMMANDS, file=sys.stderr)
+            continue
+        if command in ("/good", "/bad"):
+            _rate(feedback, last, good=command == "/good")
             continue
         if not command:
             continue
-        try:
-            runner.run(
-                answer(
-                    runtime, TurnRequest(text=text, session_id=session_id), sys.stdout, sys.stderr
-                )
+        if command in _REANSWER:
+            work = _reanswer(feedback, last, _REANSWER[command])
+        else:
+            work = answer(
+                runtime, TurnRequest(text=text, session_id=session_id), sys.stdout, sys.stderr
             )
+        try:
+            last = runner.run(work) or last
         except KeyboardInterrupt:
             print("\n[stopped]", file=sys.stderr)
             if STOPPER.stopping:  # SIGTERM: the answer is stopped, and so is the chat
                 return 0
         except TandemError as exc:
             print(f"tandem: {exc}", file=sys.stderr)
+
+
+def _rate(feedback: Feedback, last: Turn | None, *, good: bool) -> None:
+    """/good or /bad: rate the last answer, and say what it will do."""
+    if last is None:
+        print("[No answer yet to rate; ask a question first.]", file=sys.stderr)
+        return
+    try:
+        rating = feedback.rate(last, good)
+    except TandemError as exc:
+        print(f"tandem: {exc}", file=sys.stderr)
+        return
+    verdict = "good" if rating.good else "bad"
+    print(
+        f"[rated {verdict}: the answer from {rating.endpoint}; questions like it are routed "
+        "with your ratings in mind]",
+        file=sys.stderr,
+    )
+
+
+async def _reanswer(feedback: Feedback, last: Turn | None, tier: Tier) -> Turn | None:
+    """/cloud or /local: the last question again on that tier, or one sentence why not."""
+    if last is None:
+        print("[No answer yet to ask again; ask a question first.]", file=sys.stderr)
+        return None
+    refusal = feedback.reanswer_refusal(last, tier)
+    if refusal is not None:
+        print(f"[{refusal}]", file=sys.stderr)
+        return None
+    again = await show(feedback.reanswer(last, tier), sys.stdout, sys.stderr)
+    if again is not None and again.status == "complete":
+        print("[both answers are kept; /good or /bad rates this one]", file=sys.stderr)
+    return again
