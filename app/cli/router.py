@@ -1,6 +1,7 @@
 """`tandem router`: profile endpoints, train and evaluate routers, simulate budgeted routing.
 
 tandem router profile --prompts P.jsonl --endpoints local,cloud [--judge exact|ENDPOINT] --out F
+tandem router profile --from-ledger --out F     # your rated answers (/good, /bad) as a profile
 tandem router profile-device --out F.jsonl [--model bundled|X.gguf] [--datasets D] [--limit N]
 tandem router fit-cascade --profile F.jsonl --out assets/routing_cascade.json [--seed 0]
 tandem router convert gsm8k|mmlu|mt_bench|m4a1 --out F.jsonl [--data-dir DIR]
@@ -40,8 +41,13 @@ def add_router_parser(subparsers: Any) -> None:
 def _add_data_actions(sub: Any) -> None:
     """Add `profile` and `convert`: where training data comes from."""
     profile = sub.add_parser("profile", help="run your endpoints on your prompts; write a profile")
-    profile.add_argument("--prompts", required=True, help="JSONL: {id?, prompt, reference?}")
-    profile.add_argument("--endpoints", required=True, help="comma-separated endpoint names")
+    profile.add_argument("--prompts", default=None, help="JSONL: {id?, prompt, reference?}")
+    profile.add_argument("--endpoints", default=None, help="comma-separated endpoint names")
+    profile.add_argument(
+        "--from-ledger",
+        action="store_true",
+        help="write the answers you rated in the chat instead (nothing is run or sent)",
+    )
     profile.add_argument("--judge", default="exact", help="'exact' or an endpoint name")
     profile.add_argument("--out", required=True, help="profile JSONL to write")
     profile.add_argument("--max-tokens", type=int, default=256, help="answer length cap")

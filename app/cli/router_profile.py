@@ -4,6 +4,10 @@ Off-device requests take the chat's privacy path (router/learn/profile_egress.py
 a prompt a rule keeps local is answered on the device only, a redact rule's
 values leave as placeholders, the egress guard backs both up, and every request
 that left is listed in `<out>.sent.jsonl`, beside the profile.
+
+With `--from-ledger` nothing is run: the answers the user rated in the chat (and
+the pairs of answers to one question on both tiers) are written as the profile
+(router/learn/ledger_profile.py), read from the ledger on this device.
 """
 
 from __future__ import annotations
@@ -35,6 +39,13 @@ def run_profile(args: argparse.Namespace, out: TextIO) -> int:
 
     from router import build_runtime
 
+    if args.from_ledger:
+        return _profile_from_ledger(Path(args.out), out)
+    if not args.prompts or not args.endpoints:
+        raise TandemError(
+            "--prompts and --endpoints say what to profile",
+            "give both, or use --from-ledger to write the answers you rated in the chat",
+        )
     runtime = build_runtime()
 
     async def profile_then_close() -> int:
@@ -89,6 +100,40 @@ async def _profile(
     count = write_profile(records, args.out)
     print(f"wrote {count} records for {', '.join(names)} to {args.out}", file=out)
     print(_privacy_summary(way_out.counts, len(items) - count, sent_file), file=out)
+    return 0
+
+
+def _profile_from_ledger(out_file: Path, out: TextIO) -> int:
+    """Write the user's rated answers, from the ledger, as a profile at `out_file`."""
+    from router.learn.ledger_profile import profile_from_ledger
+    from router.learn.profile import write_profile
+    from router.ledger.database import Database
+    from router.paths import resolve_paths
+
+    database = Database(resolve_paths().ensure().ledger_file)
+    try:
+        records = profile_from_ledger(database)
+    finally:
+        database.close()
+    if not records:
+        raise TandemError(
+            "there are no rated answers in your ledger yet",
+            "rate answers with /good and /bad in `tandem chat` (or the app's thumbs) first",
+        )
+    count = write_profile(records, out_file)
+    answers = sum(len(r.endpoints) for r in records)
+    kept = sum(1 for r in records if r.meta.get("kept_local"))
+    plural = "" if count == 1 else "s"
+    print(
+        f"wrote {count} record{plural} ({answers} rated answers) from your ledger to {out_file}",
+        file=out,
+    )
+    if kept:
+        print(
+            f"{kept} of them a privacy rule kept on this device; the file stays here unless you "
+            "move it",
+            file=out,
+        )
     return 0
 
 
