@@ -12,13 +12,12 @@ they belong to, and deleted with them when a conversation is deleted:
 
 Bad input (an unknown turn, a turn with no answer, an embedding that is not a
 finite vector) raises `FeedbackError` before anything is written, so what was
-stored stays as it was.
+stored stays as it was. The records it returns are in feedback_records.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,76 +25,32 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from router.errors import TandemError
 from router.ledger.database import Database, open_database
+from router.ledger.feedback_records import (
+    RATINGS_NOTE,
+    AnswerPair,
+    FeedbackError,
+    FeedbackSummary,
+    Observation,
+    Rating,
+    TierCount,
+    Vector,
+)
 from router.types import RouteDecision, utc_now
 
-Vector = npt.NDArray[np.float32]
-
-RATINGS_NOTE = "your ratings:"
-"""How a decision's reason begins the note that the user's ratings changed its route."""
+__all__ = [
+    "RATINGS_NOTE",
+    "AnswerPair",
+    "FeedbackError",
+    "FeedbackStore",
+    "FeedbackSummary",
+    "Observation",
+    "Rating",
+    "TierCount",
+    "Vector",
+]
 
 _MAX_DIMENSIONS = 4096  # MiniLM has 384; anything far larger is not an embedding
-
-
-class FeedbackError(TandemError):
-    """A rating or pair that cannot be stored (the turn is unknown, unanswered, ...)."""
-
-
-@dataclass(frozen=True)
-class Rating:
-    """The user's verdict on one answer."""
-
-    turn_id: str
-    endpoint: str
-    kind: str
-    """The tier that answered: `local` (this device), `edge` or `cloud`."""
-    good: bool
-    rated_at: datetime
-
-
-@dataclass(frozen=True)
-class Observation:
-    """A rating as routing learns from it: the tier, the verdict, the question's embedding."""
-
-    kind: str
-    endpoint: str
-    good: bool
-    embedding: Vector
-
-
-@dataclass(frozen=True)
-class AnswerPair:
-    """A turn, its re-answer on the other tier, and the one the user preferred (if said)."""
-
-    turn_id: str
-    reanswer_id: str
-    endpoint: str
-    reanswer_endpoint: str
-    preferred_id: str | None
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class TierCount:
-    """How many answers of one tier the user rated good and bad."""
-
-    kind: str
-    good: int
-    bad: int
-
-
-@dataclass(frozen=True)
-class FeedbackSummary:
-    """What learning from use rests on, for the Dashboard."""
-
-    tiers: tuple[TierCount, ...]
-    ratings: int
-    pairs: int
-    preferred: dict[str, int]
-    """Per tier, how many pairs the user preferred its answer in."""
-    routes_changed: int
-    """Turns whose route the user's ratings changed (their reason says so)."""
 
 
 def _route_of(row: Any, turn_id: str) -> RouteDecision:
