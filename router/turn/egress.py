@@ -55,7 +55,8 @@ def redacted(
         decision = decision.model_copy(
             update={
                 "redactions": tuple(sorted({p.type for p in report.redact_values})),
-                "reason": f"redacted then sent: {report.reason}",
+                # The policy's own reason (what it weighed) stays after the privacy note.
+                "reason": f"redacted then sent: {report.reason}; {decision.reason}",
             }
         )
     packed = attempt.packed.model_copy(update={"messages": tuple(messages)})

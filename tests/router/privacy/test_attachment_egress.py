@@ -130,6 +130,16 @@ def test_text_claimed_to_be_an_image_is_scanned_as_text(tmp_path: Path) -> None:
     assert cloud.sent == []
 
 
+def test_a_redacted_turn_keeps_the_policys_own_reason(tmp_path: Path) -> None:
+    # The privacy note comes first; what the policy weighed (for example the
+    # user's ratings) must still be said after it.
+    pipeline, _ = _pipeline(tmp_path)
+    route = _turn(pipeline, f"write to {EMAIL} about the meeting")
+    assert route.endpoint == "cloud"
+    assert route.reason.startswith("redacted then sent: ")
+    assert route.reason.endswith("; preferred off-device endpoint")
+
+
 def test_a_toml_attachment_is_redacted_and_the_cloud_still_answers(tmp_path: Path) -> None:
     pipeline, cloud = _pipeline(tmp_path)
     config = _file(
