@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from router.errors import TandemError
-from router.policy.budget import BudgetPolicy, load_pacing
+from router.policy.budget import BudgetPolicy, load_planner
 from router.policy.cascade import CascadePolicy
 from router.policy.cascade_artifact import shipped_calibration
 from router.policy.confidence import PRIOR_THRESHOLD
@@ -44,6 +44,7 @@ def limits_of(settings: RoutingSettings) -> BudgetLimits:
         per_month_usd=settings.budget_per_month_usd,
         per_conversation_usd=settings.budget_per_conversation_usd,
         latency_target_s=settings.latency_target_s,
+        per_conversation_s=settings.budget_per_conversation_s,
     )
 
 
@@ -65,8 +66,10 @@ def _learned(settings: RoutingSettings) -> Policy:
 
 def _budget(settings: RoutingSettings) -> Policy:
     quality = _quality(settings)
-    pacing = load_pacing(settings.budget_artifact)
-    return BudgetPolicy(quality, pacing, weights_of(settings), sticky=settings.sticky)
+    planner = load_planner(settings.budget_artifact)
+    return BudgetPolicy(
+        quality, planner, weights_of(settings), settings.sticky, limits=limits_of(settings)
+    )
 
 
 def cascade_threshold(settings: RoutingSettings) -> tuple[float, str]:
