@@ -13,12 +13,20 @@ budget that even hindsight cannot always meet.
     .venv/bin/python benchmarks/m4a1_budget.py                  # table, JSON, PNG
     .venv/bin/python benchmarks/m4a1_budget.py --write-asset    # also the shipped policy
     .venv/bin/python benchmarks/m4a1_budget.py --in-sample      # TMO's protocol (see below)
+    .venv/bin/python benchmarks/m4a1_budget.py --chat           # the chat's `budget` policy
 
 `--in-sample` is the protocol of TMO and of `tandem router sim`: the simulator
 of all 100 conversations is the environment, every policy learns in it and is
 scored on all its conversations; only the budgets are new. It measures how
 well a policy respects budgets it was not trained on, not how it generalises
 to new conversations (the 5-fold default does that).
+
+`--chat` plays the chat's own `budget` policy object (router/policy/budget.py,
+fed the `TurnFeatures` the chat would compute) in the simulator of all 100
+conversations, against the shipped planner on M4A1's actions, greedy, the
+prompt-based router, local, cloud, cloud text only and random, at 20 s / $0.02
+and at 30 s / $0.05 (router/learn/budget_compare.py); it writes
+`chat_policy.json`.
 
 Prints a table per budget (policy, mean score, latency, cost, over-budget
 rate, n), training time per fold and per-decision latency; writes
@@ -195,6 +203,26 @@ def plot(result: dict[str, Any], keys: list[str], out: Path) -> None:
     plt.close(fig)
 
 
+def chat_main(args: argparse.Namespace) -> int:
+    """`--chat`: the chat's policy object in the simulator (router/learn/budget_compare.py)."""
+    from router.learn.budget_chat import CachedEmbedder
+    from router.learn.budget_compare import compare, markdown
+
+    started = time.perf_counter()
+    conversations = load_m4a1(args.data)
+    cache = EmbeddingCache()
+    questions = [t.question for c in conversations for t in c.turns]
+    sim = Simulator(conversations, cache.embed(questions))
+    file = prompt_cache_file()
+    decisions = json.loads(file.read_text("utf-8")) if file.exists() else {}
+    result = compare(sim, decisions, CachedEmbedder(cache))
+    print("\n".join(markdown(result)))
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "chat_policy.json").write_text(json.dumps(result, indent=2), "utf-8")
+    print(f"in {time.perf_counter() - started:.0f} s; {args.out / 'chat_policy.json'}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; see the module docstring."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -212,7 +240,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="TMO's protocol: learn in the simulator of all conversations, score all of them",
     )
+    parser.add_argument(
+        "--chat",
+        action="store_true",
+        help="the chat's `budget` policy against the baselines at 20 s/$0.02 and 30 s/$0.05",
+    )
     args = parser.parse_args(argv)
+    if args.chat:
+        return chat_main(args)
     started = time.perf_counter()
     conversations = load_m4a1(args.data)
     questions = [t.question for c in conversations for t in c.turns]

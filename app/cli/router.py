@@ -26,7 +26,8 @@ from typing import Any, TextIO
 from router import TandemError
 
 DEFAULT_DATA_DIR = Path("../shared/data")
-POLICY_NAMES = ("local", "cloud", "cloud_text", "random", "greedy", "prompt", "default")
+POLICY_NAMES = ("local", "cloud", "cloud_text", "random", "greedy", "prompt", "default", "budget")
+"""`default`: the trained planner on M4A1's own actions; `budget`: the chat's `budget` policy."""
 
 
 def add_router_parser(subparsers: Any) -> None:
@@ -304,6 +305,12 @@ def _sim_policy(args: argparse.Namespace, sim: Any) -> Any:
         return baselines.prompt_policy(decisions, list(costs))
     if name == "default":
         return load_policy()
+    if name == "budget":
+        from router.learn.budget_chat import CachedEmbedder, chat_budget_player
+        from router.learn.embed_cache import EmbeddingCache
+
+        embedder = CachedEmbedder(EmbeddingCache(cache_dir=args.cache))
+        return chat_budget_player(sim, args.latency_budget, args.cost_budget, embedder)
     if Path(name).suffix == ".npz" or Path(name).exists():
         return load_policy(name)
     raise TandemError(

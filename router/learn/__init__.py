@@ -9,6 +9,9 @@
   conversations; `budget_plan` solves the budget-aware plan (value iteration over
   the remaining latency and money), `budget_tune` cross-validates its risk penalty,
   `budget_rl` trains it (with optional policy-gradient weights), `budget_policy` is
-  the policy itself and `budget_artifact` its file; `baselines` holds the rest.
+  the policy itself and `budget_artifact` its file; `baselines` holds the rest. The
+  plan's run-time part (value tables, file reader) is router/policy/budget_planner.py,
+  which the chat's `budget` policy uses; `budget_chat` plays that chat policy in the
+  simulator and `budget_compare` sets it against the baselines.
 - `report` / `report_table` run everything and print the goal table (`tandem router report`).
 """

@@ -1,16 +1,9 @@
 """Budget policies as versioned `.npz` files (format `tandem.learn.budget-policy`).
 
-Read with `allow_pickle=False`. Entries: `meta` (a JSON object as UTF-8 bytes:
-format, version, budget_state, mask_cost, reserve_s, reserve_usd, caution, k,
-actions, training notes), `w_pair` (8,), `w_state` (9, 11), and the predictor's
-memory: `memory` (n, 384) float16 unit embeddings of the training turns and
-`values` (n, 9, 3) their simulated (score, latency, cost) per action.
-
-Version 2 adds the plan (`budget_plan`): `plan_after` (5, latency cells, cost
-cells) float16 value tables, `plan_weight` (5,), `plan_residuals` (9, 20, 2)
-latency and cost error quantiles, and meta `plan_margin_s`, `plan_penalty`,
-`plan_scale`, `plan_lat_step`, `plan_cost_step`. Version 1 files (no plan)
-still load and act as before.
+The format is described in router/policy/budget_planner.py, which reads it
+(the chat's `budget` policy loads the plan from there); here a policy is
+written, and read back with its predictor for the simulator. Version 1 files
+(no plan) still load and act as before.
 """
 
 from __future__ import annotations
@@ -24,14 +17,20 @@ import numpy.typing as npt
 
 from router.errors import TandemError
 from router.learn.budget_env import Predictor
-from router.learn.budget_plan import COST_STEP, LAT_STEP, ValueTables
-from router.learn.budget_policy import DEFAULT_POLICY, PLAN_SCALE, BudgetPolicy
+from router.learn.budget_policy import BudgetPolicy
 from router.learn.m4a1 import ACTIONS
+from router.policy.budget_planner import (
+    COST_STEP,
+    DEFAULT_PLANNER,
+    LAT_STEP,
+    POLICY_FORMAT,
+    POLICY_VERSION,
+    READABLE_VERSIONS,
+    read_planner,
+)
 
+__all__ = ["POLICY_FORMAT", "POLICY_VERSION", "READABLE_VERSIONS", "load_policy", "save_policy"]
 Array = npt.NDArray[np.float64]
-POLICY_FORMAT = "tandem.learn.budget-policy"
-POLICY_VERSION = 2
-READABLE_VERSIONS = (1, 2)
 
 
 def save_policy(policy: BudgetPolicy, path: str | Path) -> Path:
@@ -84,45 +83,28 @@ class _StoredPredictor(Predictor):
         self.action_cost = values[:, :, 2].mean(axis=0)
 
 
-def _plan(meta: dict[str, object], arrays: dict[str, Array]) -> ValueTables | None:
-    if "plan_after" not in arrays:
-        return None
-    if meta.get("plan_lat_step") != LAT_STEP or meta.get("plan_cost_step") != COST_STEP:
-        raise ValueError("its plan uses another grid than this version of Tandem")
-    return ValueTables(
-        after=arrays["plan_after"].astype(np.float32),
-        weight=arrays["plan_weight"],
-        penalty=float(str(meta["plan_penalty"])),
-        residuals=arrays["plan_residuals"],
-        margin_s=float(str(meta.get("plan_margin_s", 0.0))),
-    )
+def load_policy(path: str | Path | None = None, hint: str | None = None) -> BudgetPolicy:
+    """Read a budget policy artifact (default: the shipped one); `TandemError` if bad.
 
-
-def load_policy(path: str | Path | None = None) -> BudgetPolicy:
-    """Read a budget policy artifact (default: the shipped one); `TandemError` if bad."""
-    file = Path(path).expanduser() if path else DEFAULT_POLICY
-    hint = "train one with `tandem router report --write-assets`, or use `--policy default`"
+    `hint` replaces the error's advice (the chat's says which config key to fix).
+    """
+    hint = hint or "train one with `tandem router report --write-assets`, or use `--policy default`"
+    file = Path(path).expanduser() if path else DEFAULT_PLANNER
+    stored = read_planner(file, hint)
+    meta = stored.meta
     try:
-        with np.load(file, allow_pickle=False) as data:
-            meta = json.loads(bytes(data["meta"]).decode("utf-8"))
-            arrays = {k: data[k].astype(np.float64) for k in data.files if k != "meta"}
-        if meta.get("format") != POLICY_FORMAT or meta.get("version") not in READABLE_VERSIONS:
-            raise ValueError(f"not {POLICY_FORMAT} version {READABLE_VERSIONS}")
-        predictor = _StoredPredictor(arrays["memory"], arrays["values"], int(meta["k"]))
         return BudgetPolicy(
-            predictor,
+            _StoredPredictor(stored.memory, stored.values, int(meta["k"])),
             budget_state=bool(meta["budget_state"]),
             mask_cost=bool(meta["mask_cost"]),
             reserve_s=float(meta.get("reserve_s", 0.0)),
             reserve_usd=float(meta.get("reserve_usd", 0.0)),
             caution=float(meta.get("caution", 0.0)),
-            w_pair=arrays["w_pair"],
-            w_state=arrays["w_state"],
+            w_pair=stored.w_pair,
+            w_state=stored.w_state,
             meta=meta,
-            plan=_plan(meta, arrays),
-            plan_scale=float(meta.get("plan_scale", PLAN_SCALE)),
+            plan=stored.plan,
+            plan_scale=stored.plan_scale,
         )
-    except FileNotFoundError as exc:
-        raise TandemError(f"budget policy {file} does not exist", hint) from exc
-    except (OSError, ValueError, KeyError, UnicodeDecodeError) as exc:
-        raise TandemError(f"budget policy {file} is not readable ({exc})", hint) from exc
+    except (KeyError, TypeError, ValueError) as exc:
+        raise TandemError(f"budget policy {file} is not readable ({exc!r})", hint) from exc

@@ -20,6 +20,9 @@ Grid cells floor the budget left and round latency and cost up, so the tables
 never make a state look richer than it is. Budgets beyond the grid count as
 its largest value, which for M4A1 (at most 5 turns of at most ~$0.014) never
 binds on cost; latency above `LAT_MAX` is treated as `LAT_MAX`.
+
+The tables and their use at run time (`ValueTables`, `predictive`) live in
+router/policy/budget_planner.py, which the chat's `budget` policy loads.
 """
 
 from __future__ import annotations
@@ -32,16 +35,21 @@ import numpy.typing as npt
 
 from router.learn.budget_env import Predictor
 from router.learn.m4a1 import Simulator
+from router.policy.budget_planner import (
+    COST_MAX,
+    COST_STEP,
+    LAT_MAX,
+    LAT_STEP,
+    MAX_TURNS,
+    RESIDUALS,
+    ValueTables,
+    grid_steps,
+    predictive,
+)
 
 Array = npt.NDArray[np.float64]
 Grid = npt.NDArray[np.float32]
 Steps = npt.NDArray[np.int64]
-MAX_TURNS = 5
-LAT_STEP = 0.5
-COST_STEP = 0.0002
-RESIDUALS = 40
-LAT_MAX = 90.0
-COST_MAX = 0.075
 PENALTIES = (8.0, 20.0)
 """Penalties (in units of a conversation's mean score) that `tune_penalty` tries."""
 MARGINS_S = (0.0, 1.5)
@@ -160,69 +168,6 @@ def sample_turns(
     return SampleTurns(tuple(by_position), tuple(truth), np.asarray(residuals, dtype=np.float64))
 
 
-def predictive(mean: Array, residuals: Array, margin_s: float = 0.0) -> Array:
-    """(RESIDUALS, actions, 3) outcome samples: the mean score, mean latency and cost + errors.
-
-    Neighbours alone understate the uncertainty (an action few turns took is
-    imputed from the same few, so all neighbours agree); the held-out errors
-    do not. `margin_s` more seconds per turn guard against the optimizer's
-    curse: the action picked for its short predicted latency is the one most
-    likely to have been underestimated.
-    """
-    out = np.empty((residuals.shape[1], len(mean), 3))
-    out[:, :, 0] = mean[None, :, 0]
-    out[:, :, 1:] = np.maximum(mean[None, :, 1:3] + residuals.transpose(1, 0, 2), 0.0)
-    out[:, :, 1] += margin_s
-    return out
-
-
-def _steps(values: Array, step: float) -> npt.NDArray[np.int64]:
-    """Grid cells a latency or cost uses up (rounded up: never optimistic)."""
-    return np.ceil(np.maximum(values, 0.0) / step - 1e-9).astype(np.int64)
-
-
-@dataclass
-class ValueTables:
-    """`after[i]`: U_i on the (latency, cost) grid; see the module docstring."""
-
-    after: Grid
-    weight: Array
-    penalty: float
-    residuals: Array
-    margin_s: float = 0.0
-
-    @property
-    def shape(self) -> tuple[int, int]:
-        """(latency cells, cost cells)."""
-        return int(self.after.shape[1]), int(self.after.shape[2])
-
-    def cell(self, lat_left: float, usd_left: float) -> tuple[int, int]:
-        """The grid cell of a state (floored: never richer than it is); negative when over."""
-        n_lat, n_usd = self.shape
-        lat = min(int(np.floor(lat_left / LAT_STEP + 1e-9)), n_lat - 1)
-        usd = min(int(np.floor(usd_left / COST_STEP + 1e-9)), n_usd - 1)
-        return lat, usd
-
-    def future(self, turn: int, lat_left: float, usd_left: float, samples: Array) -> Array:
-        """(actions,) E[U_turn(L - l, C - c)] over `samples` (n, actions, 3) of (score, l, c)."""
-        lat, usd = self.cell(lat_left, usd_left)
-        li = lat - _steps(samples[:, :, 1], LAT_STEP)
-        ci = usd - _steps(samples[:, :, 2], COST_STEP)
-        ok = (li >= 0) & (ci >= 0)
-        table = self.after[min(turn, MAX_TURNS - 1)]
-        vals = np.where(ok, table[np.maximum(li, 0), np.maximum(ci, 0)], -self.penalty)
-        return np.asarray(vals.mean(axis=0), dtype=np.float64)
-
-    def q_values(self, turn: int, lat_left: float, usd_left: float, mean: Array) -> Array:
-        """(actions,) planned value of each action: its score share plus what it leaves.
-
-        `mean`: (actions, >=3) predicted score, latency and cost of each action.
-        """
-        w = float(self.weight[min(turn, MAX_TURNS - 1)])
-        samples = predictive(mean[:, :3], self.residuals, self.margin_s)
-        return np.asarray(w * mean[:, 0] + self.future(turn, lat_left, usd_left, samples))
-
-
 def _shifted_mean(padded: Grid, lat_steps: Steps, usd_steps: Steps, n_lat: int, n_usd: int) -> Grid:
     """Mean over samples of the table shifted down by each sample's (latency, cost) cells."""
     pad_lat = padded.shape[0] - n_lat
@@ -252,8 +197,8 @@ def solve(
         for q in range(len(truth)):
             belief = predictive(beliefs[q].mean(axis=0), samples.residuals, margin_s)
             lat_steps, usd_steps = (
-                _steps(belief[:, :, 1], LAT_STEP),
-                _steps(belief[:, :, 2], COST_STEP),
+                grid_steps(belief[:, :, 1], LAT_STEP),
+                grid_steps(belief[:, :, 2], COST_STEP),
             )
             planned = np.stack(
                 [
@@ -263,8 +208,8 @@ def solve(
                 ]
             )
             choice = np.argmax(planned, axis=0)
-            true_lat = _steps(truth[q, :, 1], LAT_STEP)
-            true_usd = _steps(truth[q, :, 2], COST_STEP)
+            true_lat = grid_steps(truth[q, :, 1], LAT_STEP)
+            true_usd = grid_steps(truth[q, :, 2], COST_STEP)
             for a in np.unique(choice):
                 got = np.float32(w * float(truth[q, a, 0])) + _shifted_mean(
                     padded, true_lat[a : a + 1], true_usd[a : a + 1], n_lat, n_usd

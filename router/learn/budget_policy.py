@@ -14,25 +14,26 @@ latency exceeds what is left (`shield`). Training lives in `budget_rl`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from router.learn.budget_env import Observation, Predictor, task_onehot
-from router.learn.budget_plan import MAX_TURNS, ValueTables
 from router.learn.m4a1 import ACTIONS
+from router.policy.budget_planner import (
+    DEFAULT_PLANNER,
+    EXPECTED_TURNS_LEFT,
+    MAX_TURNS,
+    PLAN_SCALE,
+    ValueTables,
+)
 
 Array = npt.NDArray[np.float64]
 N_ACTIONS = len(ACTIONS)
 N_PAIR = 8
 N_STATE = 11
-PLAN_SCALE = 20.0
-"""Inverse temperature of the planned values in the logits (their gaps are ~0.05-0.5)."""
-EXPECTED_TURNS_LEFT = (3.5, 2.9, 2.3, 1.7, 1.0)
-"""E[turns left, this one included | turn i], i = 0..4, from M4A1's mix of 2-5 turn talks."""
-DEFAULT_POLICY = Path(__file__).resolve().parents[2] / "assets" / "budget_policy_default.npz"
+DEFAULT_POLICY = DEFAULT_PLANNER
 
 
 def pair_features(pred: Array, obs: Observation, budget_state: bool) -> Array:

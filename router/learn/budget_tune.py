@@ -18,12 +18,12 @@ from router.learn.budget_plan import (
     MARGINS_S,
     PENALTIES,
     LengthModel,
-    ValueTables,
     sample_turns,
     solve,
     sub_simulator,
 )
 from router.learn.m4a1 import Simulator
+from router.policy.budget_planner import ValueTables
 
 
 def plan_policy(predictor: Predictor, plan: ValueTables) -> Policy:

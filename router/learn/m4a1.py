@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from router.learn.profile import Outcome, ProfileRecord
+from router.policy.budget_planner import M4A1_MAX_SCORE
 
 Array = npt.NDArray[np.float64]
 VIEW_SETS: tuple[tuple[int, ...], ...] = ((0,), (1,), (2,), (0, 1), (0, 2), (1, 2), (0, 1, 2))
@@ -38,7 +39,7 @@ ACTIONS: tuple[tuple[str, tuple[int, ...]], ...] = (
     *(("cloud", v) for v in VIEW_SETS),
 )
 TASKS = ("Assistive System", "Recommendation", "Message Editing", "Query")
-MAX_SCORE = 9.0
+MAX_SCORE = M4A1_MAX_SCORE
 """The largest score in M4A1.json; profiles divide by it to get a quality in [0, 1]."""
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from router.errors import TandemError
 from router.ledger.feedback import FeedbackStore
-from router.policy.budget import BudgetPolicy, load_pacing
+from router.policy.budget import BudgetPolicy, load_planner
 from router.policy.cascade import CascadePolicy
 from router.policy.cascade_artifact import shipped_calibration
 from router.policy.confidence import PRIOR_THRESHOLD
@@ -55,6 +55,7 @@ def limits_of(settings: RoutingSettings) -> BudgetLimits:
         per_month_usd=settings.budget_per_month_usd,
         per_conversation_usd=settings.budget_per_conversation_usd,
         latency_target_s=settings.latency_target_s,
+        per_conversation_s=settings.budget_per_conversation_s,
     )
 
 
@@ -78,8 +79,10 @@ def _learned(settings: RoutingSettings, ratings: UserRatings | None) -> Policy:
 
 def _budget(settings: RoutingSettings, ratings: UserRatings | None) -> Policy:
     quality = _quality(settings, ratings)
-    pacing = load_pacing(settings.budget_artifact)
-    return BudgetPolicy(quality, pacing, weights_of(settings), sticky=settings.sticky)
+    planner = load_planner(settings.budget_artifact)
+    return BudgetPolicy(
+        quality, planner, weights_of(settings), settings.sticky, limits=limits_of(settings)
+    )
 
 
 def cascade_threshold(settings: RoutingSettings) -> tuple[float, str]:

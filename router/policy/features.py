@@ -115,12 +115,14 @@ class EndpointState:
 
 @dataclass(frozen=True)
 class Budgets:
-    """Money left (USD; None = no limit) and the latency target (seconds; None = none)."""
+    """Money left (USD; None = no limit), the latency target (seconds; None = none) and the
+    seconds left of the conversation's latency budget (None = no such budget)."""
 
     day_usd: float | None = None
     month_usd: float | None = None
     conversation_usd: float | None = None
     latency_target_s: float | None = None
+    conversation_s: float | None = None
 
     def remaining(self) -> float | None:
         """The tightest money budget left, or None when nothing is limited."""
@@ -171,12 +173,14 @@ class TurnFeatures:
 
 @dataclass(frozen=True)
 class BudgetLimits:
-    """Configured money limits (USD) and latency target; None means unlimited."""
+    """Configured money limits (USD), latency target and seconds per conversation; None means
+    unlimited."""
 
     per_day_usd: float | None = None
     per_month_usd: float | None = None
     per_conversation_usd: float | None = None
     latency_target_s: float | None = None
+    per_conversation_s: float | None = None
 
     def remaining(
         self, ledger: Ledger | None, session_id: str, now: datetime | None = None
@@ -188,6 +192,7 @@ class BudgetLimits:
                 self.per_month_usd,
                 self.per_conversation_usd,
                 self.latency_target_s,
+                self.per_conversation_s,
             )
         now = now or datetime.now(UTC)
         day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -203,7 +208,15 @@ class BudgetLimits:
             month_usd=left(self.per_month_usd, since=month_start),
             conversation_usd=left(self.per_conversation_usd, session_id=session_id),
             latency_target_s=self.latency_target_s,
+            conversation_s=self._seconds_left(ledger, session_id),
         )
+
+    def _seconds_left(self, ledger: Ledger, session_id: str) -> float | None:
+        """The conversation's latency budget less the time its recorded answers took."""
+        if self.per_conversation_s is None:
+            return None
+        turns = ledger.turns(session_id)
+        return self.per_conversation_s - sum(t.usage.latency_s for t in turns if t.usage)
 
 
 def modality_of(attachment: Attachment) -> Modality:

@@ -23,8 +23,8 @@ class RoutingSettings(BaseModel):
         description="`local`: every turn on the device; `prefer_remote`: the first reachable "
         "off-device endpoint, else the device; `rules`: the [[routing.rules]] below, then "
         "`rules_fallback`; `learned`: the artifact's quality model vs cost and latency; "
-        "`budget`: learned, paced to the money budgets; `cascade`: answer locally, escalate "
-        "when the local answer's confidence is low."
+        "`budget`: the trained planner over the money and seconds left; `cascade`: answer "
+        "locally, escalate when the local answer's confidence is low."
     )
     rules: list[RoutingRule] = Field(
         default_factory=list, description="User routing rules, first match wins."
@@ -50,6 +50,12 @@ class RoutingSettings(BaseModel):
     budget_per_conversation_usd: float | None = Field(
         default=None, ge=0, description="Most USD spent off-device per conversation."
     )
+    budget_per_conversation_s: float | None = Field(
+        default=None,
+        gt=0,
+        description="Most seconds of answers per conversation, which the `budget` policy plans "
+        "over; None: no limit.",
+    )
     learned_artifact: str | None = Field(
         default=None,
         description="Quality-model JSON (`tandem.linear-router`); None: the shipped hand-set "
@@ -64,8 +70,8 @@ class RoutingSettings(BaseModel):
     )
     budget_artifact: str | None = Field(
         default=None,
-        description="Budget pacing JSON (`tandem.budget-router`); None: the shipped hand-set "
-        "default assets/routing_budget.json.",
+        description="Trained budget planner (.npz, `tandem.learn.budget-policy` with a plan) "
+        "for the `budget` policy; None: the shipped assets/budget_policy_default.npz.",
     )
     cascade_threshold: float | None = Field(
         default=None,

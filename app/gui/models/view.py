@@ -28,7 +28,7 @@ _POLICY_HELP = {
     "prefer_remote": "the first reachable off-device endpoint, else this device",
     "rules": "your [[routing.rules]], then the fallback policy",
     "learned": "trades answer quality against cost and latency",
-    "budget": "learned, paced to the money budgets",
+    "budget": "a trained planner spends the money and time left",
     "cascade": "answer here, escalate when the local answer looks unsure",
 }
 

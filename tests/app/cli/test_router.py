@@ -113,7 +113,7 @@ def test_train_with_unknown_endpoint_fails_clearly(
     assert "no record in the profile has both 'opus' and 'mixtral'" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("policy", ["local", "cloud", "random", "greedy", "default"])
+@pytest.mark.parametrize("policy", ["local", "cloud", "random", "greedy", "default", "budget"])
 def test_sim_json_keys(data_dir: Path, tmp_path: Path, policy: str) -> None:
     code, text = _run(
         "sim", "--data", str(data_dir / "m4a1" / "M4A1.json"), "--policy", policy,

@@ -1,4 +1,4 @@
-"""User routing rules, and loading the learned and budget artifacts."""
+"""User routing rules, and loading the learned artifact (the budget planner: elsewhere)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from router.errors import TandemError
-from router.policy.budget import allowance_usd, load_pacing
 from router.policy.factory import policy_for
 from router.policy.learned import DEFAULT_LEARNED, load_quality_model
 from router.policy.routing_rule import RoutingRule
@@ -85,8 +84,6 @@ def test_shipped_artifacts_load_and_say_they_are_hand_set() -> None:
     model = load_quality_model()
     assert not model.trained and {"kind:local", "kind:cloud", "kind:edge"} <= set(model.models)
     assert "NOT TRAINED" in json.loads(DEFAULT_LEARNED.read_text())["note"]
-    pacing = load_pacing()
-    assert not pacing.trained and pacing.expected_turns_per_day > 0
 
 
 @pytest.mark.parametrize(
@@ -111,14 +108,6 @@ def test_bad_learned_artifact_is_a_clear_error(
     assert "learned_artifact" in (caught.value.hint or "")
 
 
-def test_bad_budget_artifact_is_a_clear_error(tmp_path: Path) -> None:
-    path = tmp_path / "budget.json"
-    path.write_text('{"format": "tandem.budget-router", "version": 1}')
-    with pytest.raises(TandemError) as caught:
-        policy_for("budget", RoutingSettings(policy="budget", budget_artifact=str(path)))
-    assert "malformed" in caught.value.message and "budget_artifact" in (caught.value.hint or "")
-
-
 def test_a_custom_artifact_changes_the_decision(tmp_path: Path) -> None:
     # An artifact that thinks the device is excellent at everything keeps hard turns local.
     path = tmp_path / "router.json"
@@ -138,14 +127,3 @@ def test_a_custom_artifact_changes_the_decision(tmp_path: Path) -> None:
     custom = policy_for("learned", RoutingSettings(policy="learned", learned_artifact=str(path)))
     assert default.endpoint == "claude"
     assert custom.decide(feats).endpoint == "local"
-
-
-def test_allowance_spreads_the_budget_over_expected_turns() -> None:
-    from router.policy.budget import Pacing
-    from router.policy.features import Budgets
-
-    eps = endpoints()
-    pacing = Pacing(expected_turns_per_conversation=10, slack=1.0, difficulty_boost=0.0)
-    feats = features_for(request("hi"), eps, budgets=Budgets(conversation_usd=1.0))
-    assert allowance_usd(feats, pacing) == pytest.approx(0.1)
-    assert allowance_usd(features_for(request("hi"), eps), pacing) is None

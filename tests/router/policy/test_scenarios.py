@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from router.endpoints.function import FunctionEndpoint
-from router.policy.budget import BudgetPolicy, Pacing
+from router.policy.budget import BudgetPolicy, load_planner
 from router.policy.estimate import Weights
 from router.policy.factory import cascade_threshold, policy_for
 from router.policy.features import BudgetLimits, Budgets
@@ -20,13 +20,14 @@ from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
 from router.turn.pipeline import TurnPipeline
 from router.turn.route import enforce_privacy
-from router.types import Attachment, Message, PrivacyReport, RouteDecision
+from router.types import Attachment, GenerationOptions, Message, PrivacyReport, RouteDecision
 from tests.router.policy.helpers import (
     HARD_QUESTION,
     all_policies,
     endpoints,
     features_for,
     keep_local_report,
+    priced_endpoint,
     request,
 )
 from tests.support.pipeline import collect, finished, make_pipeline, route_chosen
@@ -86,11 +87,12 @@ def test_budget_exhausted_routes_local() -> None:
     assert "budget exhausted" in decision.reason
 
 
-def test_budget_allowance_too_small_for_the_cloud_routes_local() -> None:
-    # $0.001 left over ~11 expected turns: far below one cloud call.
+def test_budget_too_small_for_the_cloud_routes_local() -> None:
+    # $0.001 left: far below one cloud call (~$0.005).
     decision = _decide("budget", HARD_QUESTION, budgets=Budgets(conversation_usd=0.001))
     assert decision.endpoint == "local"
-    assert "allowed this turn" in decision.reason
+    assert "$0.001 left in this conversation: local" in decision.reason
+    assert "claude (quality" in decision.reason and "does not fit what is left" in decision.reason
 
 
 def test_cascade_names_its_escalation_target_and_threshold() -> None:
@@ -217,19 +219,22 @@ async def test_pipeline_sends_only_the_chosen_attachments(tmp_path: Path) -> Non
 
 async def test_pipeline_budget_runs_out_after_spending_it(tmp_path: Path) -> None:
     eps = endpoints()
-    eps["claude"].price_in = eps["claude"].price_out = 1e-4  # dear, to spend it in one turn
-    # A one-turn conversation budget that one turn may spend three times over.
-    pacing = Pacing(expected_turns_per_conversation=1, slack=3.0)
-    weights = Weights(willingness_to_pay_usd=50.0)
-    policy = BudgetPolicy(load_quality_model(), pacing, weights, sticky=False)
+    # The first call is estimated within the conversation's $0.03 (~700 tokens at $20 per
+    # million); its answer runs far past the 300 tokens the estimate assumes and spends it out.
+    eps["claude"] = priced_endpoint(
+        "claude", "cloud", price_in=2e-5, price_out=2e-5, answer="step " * 3000
+    )
     limits = BudgetLimits(per_conversation_usd=0.03)
-    pipeline = _pipeline(tmp_path, eps, policy, budget_limits=limits)
+    policy = BudgetPolicy(load_quality_model(), load_planner(), Weights(), False, limits)
+    long_answers = GenerationOptions(max_tokens=4000)
+    pipeline = _pipeline(tmp_path, eps, policy, budget_limits=limits, generation=long_answers)
     first = await collect(pipeline, request(HARD_QUESTION))
     assert route_chosen(first).decision.endpoint == "claude"
     assert pipeline.ledger.spend_usd(session_id="s1") > 0.03
     second = await collect(pipeline, request(HARD_QUESTION))
     decision = route_chosen(second).decision
-    assert decision.endpoint == "local" and "budget exhausted" in decision.reason
+    assert decision.endpoint == "local"
+    assert "of $0.03 left in this conversation (budget exhausted)" in decision.reason
     finished(second)
 
 
