@@ -42,6 +42,14 @@ class DisplayMessage:
     """The files attached to a question, each saying whether it was (or will be) sent."""
     notices: list[str] = field(default_factory=list)
     """What the user should know about the answer's tool calls: one refused by a privacy rule."""
+    turn: Turn | None = None
+    """The answer's turn in the ledger, once it has ended (what a rating or re-answer acts on)."""
+    rating: bool | None = None
+    """The user's thumbs up (True) or down (False) on the answer; None: not rated."""
+    heading: str = ""
+    """For a re-answer: whose answer to which question, e.g. `The cloud's answer to ...`."""
+    paired: bool = False
+    """The answer and its re-answer on the other tier are both shown: no third is offered."""
 
 
 def messages_for_turn(
@@ -98,6 +106,7 @@ def describe_end(
     `recorded` is the ledger's record of it, for a turn read back later.
     """
     assert turn.route is not None
+    reply.turn = turn
     usage: Usage | None = turn.usage
     reply.stats = stats_line(usage, turn.status)
     reply.cost = cost_text(usage, turn.route)

@@ -107,14 +107,21 @@ class ChatView:
         vm = self.vm
         while len(self._bubbles) < len(vm.messages):
             index = len(self._bubbles)
-            bubble = Bubble(on_details=partial(vm.show_detail, index), on_chip=self._explain)
+            bubble = Bubble(
+                on_details=partial(vm.show_detail, index),
+                on_chip=self._explain,
+                on_rate=partial(vm.rate, index),
+                on_reanswer=partial(self._reanswer, index),
+            )
             self._bubbles.append(bubble)
             self.messages.controls.append(bubble.row)
         if len(self._bubbles) > len(vm.messages):
             del self._bubbles[len(vm.messages) :]
             del self.messages.controls[len(vm.messages) :]
         for bubble, message in zip(self._bubbles, vm.messages, strict=True):
-            bubble.show(message, streaming=message.status == "in_progress" and vm.busy)
+            bubble.show(
+                message, streaming=message.status == "in_progress" and vm.busy, busy=vm.busy
+            )
         waiting_for_model = vm.loading_model or (vm.busy and not vm.model_ready)
         self.progress.visible = waiting_for_model
         self.spinner.visible = vm.busy or vm.loading_model or vm.attachments.checking
@@ -168,6 +175,14 @@ class ChatView:
 
     def _explain(self, chip: AttachmentChip) -> None:
         self.page.show_dialog(ft.SnackBar(ft.Text(f"{chip.attachment.name}: {chip.note}")))
+
+    async def _reanswer(self, index: int) -> None:
+        """The answer's re-answer button: the other tier answers, or a snack bar says why not."""
+        refusal = self.vm.reanswer_refusal(index)
+        if refusal is not None:
+            self.page.show_dialog(ft.SnackBar(ft.Text(refusal)))
+            return
+        await self.vm.reanswer(index)
 
     async def _on_attach(self) -> None:
         if self._picker is None:

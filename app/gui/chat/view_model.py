@@ -8,40 +8,30 @@ tested here without a browser.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any
 
-from app.gui.chat.attachments import AttachmentsViewModel, chips_after
+from app.gui.chat.attachments import AttachmentsViewModel
 from app.gui.chat.detail.names import NameTeacher
-from app.gui.chat.messages import (
-    DisplayMessage,
-    DisplayRole,
-    describe_end,
-    describe_route,
-    messages_for_turn,
-)
+from app.gui.chat.feedback import restore
+from app.gui.chat.feedback_actions import FeedbackActions
+from app.gui.chat.messages import DisplayMessage, DisplayRole, messages_for_turn
 from app.gui.chat.startup import ChatStartup, describe_error, describe_unexpected
+from app.gui.chat.stream import AnswerStream, placeholders_of, sent_text_of
 from app.gui.chat.team_mode import TEAM_TEXT_ONLY, ChatTeam
+from app.gui.services.feedback import feedback_for
 from app.gui.team.view_model import TeamConfig
 from app.present.turn import stats_line
-from router import (
-    Message,
-    RouteChanged,
-    RouteChosen,
-    Runtime,
-    TandemError,
-    TokenDelta,
-    ToolCalled,
-    TurnFinished,
-    TurnRequest,
-    new_id,
-)
-from router.privacy.redact import Pseudonymizer
+from router import RouteChosen, Runtime, TandemError, TurnRequest, new_id
+from router.turn.events import TurnEvent
 
 __all__ = ["ChatViewModel", "DisplayMessage", "DisplayRole", "messages_for_turn"]
 
 
-class ChatViewModel:
+class ChatViewModel(FeedbackActions):
     """State and actions of the chat view, driving the turn pipeline of a `Runtime`.
+
+    The thumbs and re-answer actions of its answers are `FeedbackActions`'.
 
     `on_change` is called after every state change (each streamed token
     included) so a view can re-render; it must not block.
@@ -77,11 +67,11 @@ class ChatViewModel:
         self.session_id = new_id()
         self.team = ChatTeam(runtime, team_config)
         """Team mode: off by default; on, the Team section's team answers (`set_team_mode`)."""
+        self.feedback = feedback_for(runtime)
+        """Ratings and re-answers of the answers, in the ledger (app/gui/chat/feedback.py)."""
         self._task: asyncio.Task[None] | None = None
         self._stop_requested = False
-        self._route_event: RouteChosen | None = None
-        self._sent_messages: tuple[Message, ...] = ()
-        """What the running turn's request carried off the device (empty: nothing)."""
+        self._stream: AnswerStream | None = None
 
     @property
     def model_ready(self) -> bool:
@@ -149,9 +139,8 @@ class ChatViewModel:
         recorded = self.runtime.ledger.sent.for_session(session_id)
         for turn in self.runtime.ledger.turns(session_id):
             sent = self._sent_text(turn.user_text)
-            self.messages.extend(
-                messages_for_turn(turn, placeholders, sent, recorded.get(turn.id, ()))
-            )
+            bubbles = messages_for_turn(turn, placeholders, sent, recorded.get(turn.id, ()))
+            self.messages.extend(restore(turn, bubbles, self.feedback.store, self.messages))
         self.detail_index = None
         self.error = None
         self.status = "ready"
@@ -192,11 +181,11 @@ class ChatViewModel:
         return not self.busy and not self.attachments.checking
 
     def _placeholders(self) -> dict[str, str]:
-        return self.runtime.pipeline.pseudonyms.values(self.session_id)
+        return placeholders_of(self.runtime, self.session_id)
 
     def _sent_text(self, text: str) -> str:
         """The question as the pipeline redacts it for an off-device endpoint."""
-        return Pseudonymizer(self.runtime.pipeline.pseudonyms, self.session_id).redact(text)
+        return sent_text_of(self.runtime, self.session_id, text)
 
     async def send(self, text: str) -> None:
         """Ask `text` in the current conversation and stream the answer into `messages`.
@@ -214,17 +203,27 @@ class ChatViewModel:
             return
         self.error = None
         chips = self.attachments.take()
-        self.messages.append(DisplayMessage(role="user", text=text, chips=chips))
+        question = DisplayMessage(role="user", text=text, chips=chips)
         reply = DisplayMessage(role="assistant", text="", status="in_progress")
-        self.messages.append(reply)
+        self.messages += [question, reply]
+        attached = tuple(c.attachment for c in chips)
+        request = TurnRequest(text=text, session_id=self.session_id, attachments=attached)
+        if self.team.enabled:
+            await self._drive(self._team_turn(request, reply), reply)
+        else:
+            events = self.runtime.pipeline.run_turn(request)
+            await self._drive(self._run_turn(events, question, reply), reply)
+
+    async def _drive(self, work: Coroutine[Any, Any, None], reply: DisplayMessage) -> None:
+        """Run `work`, the turn streaming into `reply`, as a task `stop` can cancel.
+
+        Errors end up in `error` and in the bubble; they are never raised.
+        """
         self.busy = True
         self._stop_requested = False
         self.status = "generating…" if self.model_ready else "loading model…"
         self._changed()
-        attached = tuple(c.attachment for c in chips)
-        request = TurnRequest(text=text, session_id=self.session_id, attachments=attached)
-        run = self._team_turn if self.team.enabled else self._run_turn
-        self._task = asyncio.create_task(run(request, self.messages[-2], reply))
+        self._task = asyncio.create_task(work)
         try:
             await self._task
         except asyncio.CancelledError:
@@ -238,7 +237,9 @@ class ChatViewModel:
         except Exception as exc:
             self._fail(reply, describe_unexpected(exc))
         finally:
-            self._record_outcome(reply)
+            if self._stream is not None:
+                self._stream.record_outcome()
+                self._stream = None
             self._task = None
             self.busy = False
             self.turns_ended += 1
@@ -260,9 +261,7 @@ class ChatViewModel:
             self._task.cancel()
             self._changed()
 
-    async def _team_turn(
-        self, request: TurnRequest, _question: DisplayMessage, reply: DisplayMessage
-    ) -> None:
+    async def _team_turn(self, request: TurnRequest, reply: DisplayMessage) -> None:
         """Team mode: the page's team answers, recorded in this conversation (`team_mode`)."""
         await self._privacy_ready()  # the team's privacy scan needs the detectors too
 
@@ -273,58 +272,19 @@ class ChatViewModel:
         await self.team.answer(request.text, self.session_id, reply, progress)
 
     async def _run_turn(
-        self, request: TurnRequest, question: DisplayMessage, reply: DisplayMessage
+        self, events: AsyncIterator[TurnEvent], question: DisplayMessage, reply: DisplayMessage
     ) -> None:
+        """Stream a turn's `events` into `question`'s and `reply`'s bubbles."""
         await self._privacy_ready()
-        async for event in self.runtime.pipeline.run_turn(request):
+        stream = self._stream = AnswerStream(self.runtime, self.session_id, question, reply)
+        async for event in events:
             if isinstance(event, RouteChosen):
                 # The pipeline prepares the endpoint before routing, so the
                 # model is loaded by now.
                 self.startup.model_ready = True
-                self._route_event = event
-                self._sent_messages = event.sent_messages
-                describe_route(reply, event.decision)
-                question.chips = chips_after(question.chips, event.decision)
                 self.status = "generating…"
-            elif isinstance(event, TokenDelta):
-                reply.text += event.text
-            elif isinstance(event, ToolCalled) and event.notice:
-                reply.notices.append(event.notice)  # a call a privacy rule kept from leaving
-            elif isinstance(event, RouteChanged):
-                if event.sent_messages:  # what leaves the device for the new route
-                    self._sent_messages = event.sent_messages
-                if not event.keeps_text:  # the new route's answer replaces the text so far
-                    reply.text = ""
-                describe_route(reply, event.decision)
-                question.chips = chips_after(question.chips, event.decision)
-            elif isinstance(event, TurnFinished):
-                turn = event.turn
-                reply.text = turn.answer
-                reply.status = turn.status
-                placeholders, sent = self._placeholders(), self._sent_text(turn.user_text)
-                describe_end(
-                    reply,
-                    turn,
-                    placeholders,
-                    sent,
-                    self._route_event,
-                    self._sent_messages,
-                    recorded=self.runtime.ledger.sent.for_turn(turn.id),
-                )
+            stream.apply(event)
             self._changed()
-
-    def _record_outcome(self, reply: DisplayMessage) -> None:
-        """A stopped or failed turn has no `TurnFinished`: its detail comes from the ledger."""
-        event, self._route_event = self._route_event, None
-        if event is None or reply.detail is not None or reply.role != "assistant":
-            return
-        turn = next(
-            (t for t in self.runtime.ledger.turns(self.session_id) if t.id == event.turn_id), None
-        )
-        if turn is not None and turn.route is not None:
-            sent = self._sent_text(turn.user_text)
-            recorded = self.runtime.ledger.sent.for_turn(turn.id)
-            describe_end(reply, turn, self._placeholders(), sent, event, recorded=recorded)
 
     def _finish_stopped(self, reply: DisplayMessage) -> None:
         reply.status = "cancelled"

@@ -1,4 +1,5 @@
-"""The Dashboard: where turns ran, money against the budgets, latency, privacy events.
+"""The Dashboard: where turns ran, money against the budgets, latency, privacy events, and
+what routing learned from the user's ratings.
 
 Renders `DashboardViewModel` as charts; it re-reads the ledger each time it is
 shown (mounted) and on Refresh.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import flet as ft
 
+from app.gui.dashboard.learned import EMPTY, HOW_IT_LEARNS, learned_lines
 from app.gui.dashboard.view_model import DashboardData, DashboardViewModel
 from app.gui.widgets import charts
 from app.gui.widgets import settings as w
@@ -25,6 +27,7 @@ class DashboardView:
         self.budgets = ft.Column(spacing=8)
         self.latency = ft.Container()
         self.privacy = ft.Container()
+        self.learned = ft.Column(spacing=6)
         self.root = w.ShownColumn(
             [
                 ft.Row(
@@ -41,6 +44,7 @@ class DashboardView:
                         _panel("Money spent against the budget", self.budgets),
                         _panel("Answer latency", self.latency),
                         _panel("Privacy: turns kept local or redacted, last 14 days", self.privacy),
+                        _panel("Learned from your ratings", self.learned),
                     ]
                 ),
             ],
@@ -76,6 +80,10 @@ class DashboardView:
                 ("redacted", [float(d.redacted) for d in days], ft.Colors.AMBER_400),
             ],
         )
+        lines = learned_lines(data.learned) if data.learned is not None else []
+        self.learned.controls = [
+            w.hint(line) if line == HOW_IT_LEARNS else ft.Text(line) for line in lines
+        ] or [w.hint(EMPTY)]
         w.refresh(self.root)
 
 

@@ -1,4 +1,5 @@
-"""The Dashboard's numbers, from the ledger: where turns ran, spend, latency, privacy events.
+"""The Dashboard's numbers, from the ledger: where turns ran, spend, latency, privacy events,
+and what routing learned from the user's ratings.
 
 Plain Python (no Flet): `summarize` turns a list of turns into the figures the
 charts draw, so every number is tested without a browser.
@@ -8,10 +9,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
+from app.gui.services.feedback import feedback_for
 from router import Runtime, Turn
+from router.ledger.feedback import FeedbackSummary
 
 LATENCY_BUCKETS: tuple[tuple[str, float], ...] = (
     ("< 1 s", 1.0),
@@ -62,6 +65,8 @@ class DashboardData:
     privacy_days: tuple[PrivacyDay, ...]
     total_cost_usd: float
     median_latency_s: float | None
+    learned: FeedbackSummary | None = None
+    """The user's ratings and re-answer pairs, and the routes they changed (None: not read)."""
 
 
 def summarize(
@@ -139,15 +144,16 @@ class DashboardViewModel:
     data: DashboardData | None = None
 
     def refresh(self) -> DashboardData:
-        """Recompute the figures from every turn in the ledger."""
+        """Recompute the figures from every turn, rating and pair in the ledger."""
         ledger = self.runtime.ledger
         turns = [t for s in ledger.sessions() for t in ledger.turns(s.id)]
         routing = self.runtime.settings.routing
-        self.data = summarize(
+        figures = summarize(
             turns,
             now=self.clock(),
             day_cap_usd=routing.budget_per_day_usd,
             month_cap_usd=routing.budget_per_month_usd,
         )
+        self.data = replace(figures, learned=feedback_for(self.runtime).summary())
         self.on_change()
         return self.data
