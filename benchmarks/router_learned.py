@@ -56,6 +56,8 @@ from router.policy.quality_model import DEFAULT_LEARNED, parse_models  # noqa: E
 
 Array = npt.NDArray[np.float64]
 LOCAL, CLOUD = "local", "gpt-4"
+WILLINGNESS_TO_PAY = 0.05
+"""USD per 1.0 of quality: the `[routing]` default, for the learned policy's operating point."""
 
 
 def _cost_at(curve: Curve, fraction: float) -> float:
@@ -171,6 +173,13 @@ def evaluate(profile: Path, artifact_file: Path, cascade: Path) -> dict[str, Any
     scores = {"learned": gain, "cascade": cascade_scores(confidence)}
     for name, score in scores.items():
         rows[name]["apgr_ci"] = apgr_interval(score, local, cloud)
+    calibration = load_calibration(cascade)
+    to_cloud = {
+        f"learned at ${WILLINGNESS_TO_PAY} per quality point": gain >= cost / WILLINGNESS_TO_PAY,
+        f"cascade at its threshold {calibration.threshold:g}": np.array(
+            [(c or 0.0) < calibration.threshold for c in confidence]
+        ),
+    }
     rows["learned"]["auroc_local"] = _maybe(auroc(p_local, local))
     rows["cascade"]["auroc_local"] = _maybe(auroc([c or 0.0 for c in confidence], local))
     return {
@@ -180,7 +189,19 @@ def evaluate(profile: Path, artifact_file: Path, cascade: Path) -> dict[str, Any
         "always_local": {"quality": float(local.mean()), "usd": 0.0},
         "always_cloud": {"quality": float(cloud.mean()), "usd": float(cost.mean())},
         "rows": rows,
+        "operating_points": {k: _point(m, local, cloud, cost) for k, m in to_cloud.items()},
         "curves": curves,
+    }
+
+
+def _point(
+    to_cloud: npt.NDArray[np.bool_], local: Array, cloud: Array, cost: Array
+) -> dict[str, float]:
+    """Cloud share, quality and mean USD per question of one set of decisions."""
+    return {
+        "cloud_share": float(to_cloud.mean()),
+        "quality": float(np.where(to_cloud, cloud, local).mean()),
+        "usd": float(np.where(to_cloud, cost, 0.0).mean()),
     }
 
 
@@ -208,6 +229,12 @@ def format_table(result: dict[str, Any]) -> str:
         )
     lines.append(f"| always local | quality {lo['quality']:.1%} | 0% | 0 | | | |")
     lines.append(f"| always cloud | quality {hi['quality']:.1%} | 100% | {hi['usd']:.6f} | | | |")
+    lines.append("operating points (the profile's GPT-4 cost; no latency term):")
+    for name, point in result["operating_points"].items():
+        lines.append(
+            f"  {name}: {point['cloud_share']:.1%} to the cloud, {point['quality']:.1%} right, "
+            f"${point['usd']:.6f} per question"
+        )
     return "\n".join(lines)
 
 

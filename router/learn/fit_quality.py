@@ -181,7 +181,9 @@ def fit_quality(request: QualityFitRequest, progress: Progress | None = None) ->
         "version": 2,
         "trained": True,
         "note": "Fitted by `tandem router fit-quality` (router/learn/fit_quality.py): P(right) "
-        "per endpoint, logistic over the cheap features and the MiniLM embedding.",
+        "per endpoint, logistic over the cheap features and the MiniLM embedding. 'local' is "
+        "the device's own model as profiled; 'mixtral' and 'gpt-4' are RouteLLM's recorded "
+        "correctness on the same questions, standing in for the edge and the cloud.",
         "models": {key: fitted[endpoint][0] for key, endpoint in ENDPOINT_MAP.items()},
         "endpoint_map": dict(ENDPOINT_MAP),
         "held_out": {e: fitted[e][1] for e in PROFILE_ENDPOINTS},
