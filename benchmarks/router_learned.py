@@ -2,7 +2,7 @@
 
     PYTHONPATH=. .venv/bin/python benchmarks/router_learned.py --profile device_mmlu.jsonl \\
         [--artifact assets/routing_learned.json] [--cascade assets/routing_cascade.json] \\
-        [--plot benchmarks/out/router_learned.png] [--json out.json]
+        [--plot benchmarks/out/router_learned.png] [--json out.json] [--cache DIR]
 
 Two tiers, the profile's `local` (the device's model) against `gpt-4` (the
 cloud stand-in, with RouteLLM's recorded correctness and cost), on the records
@@ -139,11 +139,15 @@ def _confidences(records: Sequence[Any], cascade: Path) -> list[float | None]:
     return found
 
 
-def _predictions(records: Sequence[Any], artifact: dict[str, Any]) -> tuple[Array, Array]:
+def _predictions(
+    records: Sequence[Any], artifact: dict[str, Any], cache_dir: Path | None
+) -> tuple[Array, Array]:
     """P(right) on the device (`kind:local`) and in the cloud (`kind:cloud`) per record."""
     models = parse_models(artifact)
     embedder = shared_embedder()
-    data = prompt_features([r.prompt for r in records], embedder, EmbeddingCache(embedder))
+    data = prompt_features(
+        [r.prompt for r in records], embedder, EmbeddingCache(embedder, cache_dir)
+    )
     rows = [dict(zip(data.names, row, strict=True)) for row in data.cheap]
     local, cloud = models["kind:local"], models["kind:cloud"]
     pairs = zip(rows, data.embeddings, strict=True)
@@ -151,7 +155,9 @@ def _predictions(records: Sequence[Any], artifact: dict[str, Any]) -> tuple[Arra
     return predicted[:, 0], predicted[:, 1]
 
 
-def evaluate(profile: Path, artifact_file: Path, cascade: Path) -> dict[str, Any]:
+def evaluate(
+    profile: Path, artifact_file: Path, cascade: Path, cache_dir: Path | None = None
+) -> dict[str, Any]:
     """Every router's row and curve on the held-out records, and the policies' operating points."""
     artifact = json.loads(artifact_file.read_text(encoding="utf-8"))
     records, sha256 = load_settled(profile)
@@ -159,7 +165,7 @@ def evaluate(profile: Path, artifact_file: Path, cascade: Path) -> dict[str, Any
     local = np.array([r.endpoints[LOCAL].quality for r in held])
     cloud = np.array([r.endpoints[CLOUD].quality for r in held])
     cost = np.array([r.endpoints[CLOUD].cost_usd for r in held])
-    p_local, p_cloud = _predictions(held, artifact)
+    p_local, p_cloud = _predictions(held, artifact, cache_dir)
     gain = p_cloud - p_local
     confidence = _confidences(held, cascade)
     curves = {
@@ -212,9 +218,13 @@ def _maybe(value: float | None) -> float:
 def format_table(result: dict[str, Any]) -> str:
     """The table printed and copied into benchmarks/README.md."""
     lo, hi = result["always_local"], result["always_cloud"]
+    fitted = result["artifact"]["data"] or {}
+    same = fitted.get("sha256") == result["profile"]["sha256"]
     lines = [
         f"held out: {result['n_held_out']} of {result['profile']['records']} records "
-        f"({result['profile']['file']})",
+        f"({result['profile']['file']}); the artifact was fitted on "
+        f"{fitted.get('file')} ({fitted.get('records')} records, "
+        f"{'the same data' if same else 'other data: SHA-256 differs'})",
         "| router | APGR (95% CI) | CPT(50%) | USD/q at CPT(50%) | CPT(80%) | USD/q at CPT(80%) | "
         "AUROC (P(device right)) |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -270,8 +280,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cascade", type=Path, default=DEFAULT_CASCADE)
     parser.add_argument("--plot", type=Path, default=ROOT / "benchmarks/out/router_learned.png")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
+    parser.add_argument("--cache", type=Path, default=None, help="embedding cache folder")
     args = parser.parse_args(argv)
-    result = evaluate(args.profile, args.artifact, args.cascade)
+    result = evaluate(args.profile, args.artifact, args.cascade, args.cache)
     print(format_table(result))
     plot(result, args.plot)
     print(f"plot: {args.plot}")
