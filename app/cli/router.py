@@ -4,6 +4,7 @@ tandem router profile --prompts P.jsonl --endpoints local,cloud [--judge exact|E
 tandem router profile --from-ledger --out F     # your rated answers (/good, /bad) as a profile
 tandem router profile-device --out F.jsonl [--model bundled|X.gguf] [--datasets D] [--limit N]
 tandem router fit-cascade --profile F.jsonl --out assets/routing_cascade.json [--seed 0]
+tandem router fit-quality --profile F.jsonl[.gz] --out assets/routing_learned.json [--seed 0]
 tandem router convert gsm8k|mmlu|mt_bench|m4a1 --out F.jsonl [--data-dir DIR]
 tandem router train --data F.jsonl --strong EP --weak EP --out A.npz [--kind knn|mf|mlp|logistic]
 tandem router eval --router A.npz --data F.jsonl [--json] [--plot P.png]
@@ -84,6 +85,10 @@ def _add_model_actions(sub: Any) -> None:
 
     add_fit_cascade_parser(sub)
 
+    from app.cli.router_quality import add_fit_quality_parser
+
+    add_fit_quality_parser(sub)
+
     ev = sub.add_parser("eval", help="APGR / CPT of a router on a profile")
     ev.add_argument("--router", required=True, help="router artifact (.npz)")
     ev.add_argument("--data", required=True, help="profile JSONL")
@@ -141,6 +146,10 @@ def run_router(args: argparse.Namespace, out: TextIO | None = None) -> int:
         from app.cli.router_cascade import run_fit_cascade
 
         return run_fit_cascade(args, out)
+    if command == "fit-quality":
+        from app.cli.router_quality import run_fit_quality
+
+        return run_fit_quality(args, out)
     if command == "convert":
         return run_convert(args, out)
     if command == "train":

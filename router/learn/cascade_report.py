@@ -10,7 +10,6 @@ the fitted cascade with always answering on the device, always escalating
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,7 +32,7 @@ from router.learn.fit_cascade import (
     fit_confidence,
     split,
 )
-from router.learn.profile import ProfileError, ProfileRecord, parse_record
+from router.learn.profile_file import load_settled
 from router.policy.cascade_artifact import FORMAT
 from router.policy.confidence import PRIOR, PRIOR_THRESHOLD, Scorer
 
@@ -89,38 +88,6 @@ def _held_out_figures(
         "cascade_fitted": _row(*cascade_outcome(fitted, held, threshold)),
         "cascade_prior": _row(*cascade_outcome(prior, held, PRIOR_THRESHOLD)),
     }
-
-
-def load_settled(path: Path) -> tuple[list[ProfileRecord], str]:
-    """The profile's records and the SHA-256 of the lines used; a partial last line is ignored.
-
-    A partial last line is a run still writing. Unlike `resume`
-    (router/learn/profile_log.py) this never changes the file, so it is safe on
-    a profile another process is appending to.
-    """
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(
-            f"cannot read profile {path}: {exc}", "check the --profile path"
-        ) from exc
-    if text and not text.endswith("\n"):
-        last = text[text.rfind("\n") + 1 :]
-        try:
-            parse_record(json.loads(last))
-        except ValueError:  # JSONDecodeError is a ValueError: a write still in progress
-            text = text[: len(text) - len(last)]
-    records = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            records.append(parse_record(json.loads(line)))
-        except ValueError as exc:
-            raise ProfileError(f"{path}, line {number}: {exc}", "fix or delete that line") from exc
-    if not records:
-        raise ProfileError(f"profile {path} has no complete records", "profile some questions")
-    return records, hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def fit_cascade(request: FitRequest) -> dict[str, Any]:

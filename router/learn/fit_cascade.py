@@ -32,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from router.errors import TandemError
+from router.learn.logistic import newton_logistic
 from router.learn.profile import ProfileRecord
 from router.policy.cascade_artifact import ConfidenceModel
 
@@ -119,22 +120,6 @@ def auroc(scores: npt.ArrayLike, labels: npt.ArrayLike) -> float | None:
     return float((greater + 0.5 * ties) / (len(pos) * len(neg)))
 
 
-def _newton_logistic(x: Array, y: Array, l2: float) -> Array:
-    """Weights (intercept first) of an L2-penalised logistic regression; x has a ones column."""
-    w = np.zeros(x.shape[1])
-    penalty = np.full(x.shape[1], l2)
-    penalty[0] = 0.0  # the intercept is not shrunk
-    for _ in range(50):
-        p = 1.0 / (1.0 + np.exp(-np.clip(x @ w, -60, 60)))
-        grad = x.T @ (p - y) + penalty * w
-        hess = (x.T * (p * (1 - p))) @ x + np.diag(penalty) + 1e-9 * np.eye(x.shape[1])
-        step = np.linalg.solve(hess, grad)
-        w = w - step
-        if float(np.max(np.abs(step))) < 1e-8:
-            break
-    return w
-
-
 def fit_confidence(train: Sequence[Example], l2: float = L2) -> ConfidenceModel:
     """The logistic confidence model on the training examples that have tokens."""
     usable = [e for e in train if e.mean_logprob is not None]
@@ -155,7 +140,7 @@ def fit_confidence(train: Sequence[Example], l2: float = L2) -> ConfidenceModel:
     mean, scale = raw.mean(axis=0), raw.std(axis=0)
     scale[scale == 0] = 1.0
     x = np.column_stack([np.ones(len(usable)), (raw - mean) / scale])
-    w = _newton_logistic(x, labels, l2)
+    w = newton_logistic(x, labels, l2)
     raw_w = w[1:] / scale
     intercept = float(w[0] - (raw_w * mean).sum())
     return ConfidenceModel(

@@ -10,9 +10,15 @@ from router.errors import TandemError
 
 
 def read_artifact(
-    path: str | Path | None, default: Path, *, label: str, setting: str, fmt: str
+    path: str | Path | None,
+    default: Path,
+    *,
+    label: str,
+    setting: str,
+    fmt: str,
+    versions: tuple[int, ...] = (1,),
 ) -> tuple[Path, dict[str, Any], str]:
-    """Return (file, data, hint) for a `fmt` version-1 JSON artifact, or raise `TandemError`.
+    """Return (file, data, hint) for a `fmt` JSON artifact of `versions`, else `TandemError`.
 
     `path` None reads the shipped `default`; `label` names the artifact in errors
     ("routing artifact") and `setting` is the config key that points at it. The
@@ -29,6 +35,10 @@ def read_artifact(
         raise TandemError(f"{label} {file} does not exist", hint) from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise TandemError(f"{label} {file} is not readable JSON ({exc})", hint) from exc
-    if not isinstance(data, dict) or data.get("format") != fmt or data.get("version") != 1:
-        raise TandemError(f"{label} {file} is malformed (expected format {fmt!r} version 1)", hint)
+    version = data.get("version") if isinstance(data, dict) else None
+    if not isinstance(data, dict) or data.get("format") != fmt or version not in versions:
+        wanted = " or ".join(str(v) for v in versions)
+        raise TandemError(
+            f"{label} {file} is malformed (expected format {fmt!r} version {wanted})", hint
+        )
     return file, data, hint

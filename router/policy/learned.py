@@ -1,17 +1,10 @@
-"""The `learned` policy: a single-turn router from an artifact file.
+"""The `learned` policy: a single-turn router over a quality model from an artifact.
 
-The artifact is JSON (`tandem.linear-router`, version 1): a logistic model per
-endpoint predicting answer quality in [0, 1] from the turn's features:
-
-    {"format": "tandem.linear-router", "version": 1, "trained": false,
-     "note": "...", "willingness_to_pay_usd": 0.05,
-     "models": {"kind:local": {"bias": 0.9, "weights": {"difficulty": -2.2, ...}},
-                "kind:cloud": {...}, "kind:edge": {...}, "<endpoint name>": {...}}}
-
-A model under an endpoint's own name wins over its `kind:` model. Feature
-names are those `feature_vector` returns. The shipped default
-(`assets/routing_learned.json`) is hand-set, not trained; the learning issue
-replaces it with a fitted one in the same format. The policy picks the
+The quality model (router/policy/quality_model.py, format
+`tandem.linear-router`) predicts, per endpoint, the probability that it answers
+the turn right. The shipped one (`assets/routing_learned.json`) is fitted by
+`tandem router fit-quality` on a device profile (router/learn/fit_quality.py),
+and records its data, seed, command and held-out figures. The policy picks the
 endpoint with the best utility: quality minus cost at the willingness to pay,
 minus latency-target overrun, and keeps a conversation on its endpoint when
 switching would resend more context than it gains.
@@ -19,14 +12,6 @@ switching would resend more context than it gains.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
-
-from router.errors import TandemError
-from router.policy.artifact_file import read_artifact
-from router.policy.classify import TASKS
 from router.policy.decide import device_decision
 from router.policy.estimate import (
     Estimate,
@@ -37,105 +22,29 @@ from router.policy.estimate import (
     estimate,
     offline_note,
 )
-from router.policy.features import MODALITIES, EndpointState, TurnFeatures
+from router.policy.features import TurnFeatures
 from router.policy.modality import select_attachments
-from router.policy.trained_router import Router, load_router
+from router.policy.quality_model import (
+    DEFAULT_LEARNED,
+    LINEAR_FORMAT,
+    LinearModel,
+    QualityModel,
+    feature_vector,
+    load_quality_model,
+)
 from router.types import RouteDecision
 
-LINEAR_FORMAT = "tandem.linear-router"
-DEFAULT_LEARNED = Path(__file__).resolve().parents[2] / "assets" / "routing_learned.json"
+__all__ = [
+    "DEFAULT_LEARNED",
+    "LINEAR_FORMAT",
+    "LearnedPolicy",
+    "LinearModel",
+    "QualityModel",
+    "feature_vector",
+    "load_quality_model",
+]
 
-
-def feature_vector(features: TurnFeatures) -> dict[str, float]:
-    """The named numeric features a linear router reads."""
-    vector = {
-        "difficulty": features.difficulty,
-        "log_tokens": math.log1p(features.tokens) / 8.0,
-        "log_history_tokens": math.log1p(features.history_tokens) / 10.0,
-        "followup": float(features.followup),
-        "english": float(features.language == "en"),
-        "n_attachments": float(min(len(features.attachments), 5)),
-    }
-    for task in TASKS:
-        vector[f"task:{task}"] = float(features.task == task)
-    present = features.modalities
-    for modality in MODALITIES:
-        vector[f"modality:{modality}"] = float(modality in present)
-    return vector
-
-
-@dataclass(frozen=True)
-class LinearModel:
-    """Logistic quality model: sigmoid(bias + weights . features)."""
-
-    bias: float
-    weights: Mapping[str, float]
-
-    def predict(self, vector: Mapping[str, float]) -> float:
-        """Quality in [0, 1]."""
-        z = self.bias + sum(w * vector.get(k, 0.0) for k, w in self.weights.items())
-        return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, z))))
-
-
-@dataclass(frozen=True)
-class QualityModel:
-    """Per-endpoint (or per-kind) linear quality models from one artifact.
-
-    With a trained `gap_router` (`tandem router train`; the shipped one learned
-    on RouteLLM's GSM8K + MMLU outcomes) and the turn's embedding, an
-    off-device endpoint's quality is the device's plus the router's predicted
-    quality gap between a strong and a weak model for this question.
-    """
-
-    models: Mapping[str, LinearModel]
-    trained: bool = False
-    source: str = ""
-    gap_router: Router | None = None
-
-    def predict(self, state: EndpointState, features: TurnFeatures) -> float:
-        """Expected quality of `state` answering this turn (0.5 when no model covers it)."""
-        model = self.models.get(state.name) or self.models.get(f"kind:{state.kind}")
-        quality = model.predict(feature_vector(features)) if model else 0.5
-        if self.gap_router is None or features.embedding is None or not state.remote:
-            return quality
-        local = self.models.get("kind:local")
-        device = local.predict(feature_vector(features)) if local else 0.5
-        # score ~ (1 + E[q_strong - q_weak]) / 2, so the expected gap is 2 * score - 1.
-        score = float(self.gap_router.score(features.embedding[None, :], [features.question])[0])
-        return min(1.0, max(0.0, device + 2.0 * score - 1.0))
-
-
-def load_quality_model(
-    path: str | Path | None = None, gap_router: str | None = None
-) -> QualityModel:
-    """Read a `tandem.linear-router` artifact; a clear `TandemError` if it is bad.
-
-    `gap_router`: a `tandem router train` artifact, `bundled` for the shipped one,
-    or None for the linear models alone.
-    """
-    file, data, hint = read_artifact(
-        path,
-        DEFAULT_LEARNED,
-        label="routing artifact",
-        setting="learned_artifact",
-        fmt=LINEAR_FORMAT,
-    )
-    try:
-        models = {
-            key: LinearModel(
-                bias=float(spec["bias"]),
-                weights={str(k): float(v) for k, v in spec.get("weights", {}).items()},
-            )
-            for key, spec in data["models"].items()
-        }
-    except (AttributeError, KeyError, TypeError, ValueError) as exc:
-        raise TandemError(f"routing artifact {file} is malformed ({exc})", hint) from exc
-    router = None
-    if gap_router:
-        router = load_router(None if gap_router == "bundled" else gap_router)
-    return QualityModel(
-        models, trained=bool(data.get("trained", False)), source=str(file), gap_router=router
-    )
+NO_EMBEDDING_NOTE = "no prompt embedding, so quality from the cheap features alone"
 
 
 class LearnedPolicy:
@@ -170,6 +79,8 @@ class LearnedPolicy:
             choose_sticky(features, ranked, self.weights) if self.sticky else (ranked[0], "")
         )
         reason = note or _explain(chosen, ranked, features)
+        if features.embedding is None and self.quality.uses_embedding:
+            reason += f"; {NO_EMBEDDING_NOTE}"
         selection = select_attachments(features, chosen.state, features.question, self.weights)
         if selection.note:
             reason += f"; {selection.note}"

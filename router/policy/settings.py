@@ -58,15 +58,17 @@ class RoutingSettings(BaseModel):
     )
     learned_artifact: str | None = Field(
         default=None,
-        description="Quality-model JSON (`tandem.linear-router`); None: the shipped hand-set "
-        "default assets/routing_learned.json.",
+        description="Quality-model JSON (`tandem.linear-router`); None: the shipped "
+        "assets/routing_learned.json, fitted by `tandem router fit-quality` on a device profile.",
     )
     learned_router: str | None = Field(
         default="bundled",
         description="Router trained with `tandem router train` (.npz) that predicts how much "
         "better an off-device model answers each question; `bundled`: the shipped one (trained "
-        "on RouteLLM's GSM8K + MMLU outcomes); None: the quality JSON alone. Needs the turn's "
-        "embedding, computed for the `learned` and `budget` policies when this is set.",
+        "on RouteLLM's GSM8K + MMLU outcomes); None: the quality JSON alone. It serves only "
+        "off-device models of the quality JSON without embedding weights (hand-set files). "
+        "When set, the `learned` and `budget` policies embed each turn, which the fitted "
+        "quality model also reads.",
     )
     budget_artifact: str | None = Field(
         default=None,

@@ -147,9 +147,17 @@ RULES = (
 )
 
 
+HAND_SET_QUALITY = Path(__file__).parent / "data" / "hand_set_quality_v1.json"
+"""The hand-set (version 1) quality model: fixed predictions, unlike the shipped fitted one."""
+
+
 def all_policies(tmp_path: Path | None = None) -> dict[str, Policy]:
-    """Every configured policy, built the way the runtime builds them."""
-    settings = RoutingSettings(policy="local", rules=list(RULES))
+    """Every configured policy, built the way the runtime builds them, on the hand-set
+    quality model (`HAND_SET_QUALITY`): these tests are about the policies' mechanics, and
+    must not move when the shipped model is refitted (its own tests: test_quality_model.py)."""
+    settings = RoutingSettings(
+        policy="local", rules=list(RULES), learned_artifact=str(HAND_SET_QUALITY)
+    )
     names = ("local", "prefer_remote", "rules", "learned", "budget", "cascade")
     return {name: policy_for(name, settings) for name in names}
 

@@ -22,14 +22,27 @@ from router.privacy.detectors.registry import default_detectors
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
 from router.types import Message, RouteDecision
-from tests.router.policy.helpers import HARD_QUESTION, endpoints, features_for, request
+from tests.router.policy.helpers import (
+    HAND_SET_QUALITY,
+    HARD_QUESTION,
+    endpoints,
+    features_for,
+    request,
+)
 from tests.support.pipeline import collect, make_pipeline, route_chosen
 
 EASY_QUESTION = "hi, how are you?"
 
 
 def _budget_policy(**settings: float) -> BudgetPolicy:
-    policy = policy_for("budget", RoutingSettings(policy="budget", **settings))  # type: ignore[arg-type]
+    # The hand-set quality model: these tests are about the planner's mechanics and
+    # must not move when the shipped quality model is refitted.
+    routing = RoutingSettings(
+        policy="budget",
+        learned_artifact=str(HAND_SET_QUALITY),
+        **settings,  # type: ignore[arg-type]
+    )
+    policy = policy_for("budget", routing)
     assert isinstance(policy, BudgetPolicy)
     return policy
 

@@ -1,4 +1,8 @@
-"""The learned policy with the trained gap router shipped in assets/."""
+"""The learned policy with the trained gap router shipped in assets/, over a hand-set model.
+
+The gap router serves off-device endpoints whose quality model has no embedding part (the
+hand-set version 1 files); the fitted shipped model supersedes it (test_quality_model.py).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from router.policy.trained_router import load_router
 from router.runtime.compose import build_runtime
 from router.settings.config import load_settings
 from router.types import PrivacyReport, TurnRequest
+from tests.router.policy.helpers import HAND_SET_QUALITY
 
 HARD = "Prove that there are infinitely many primes p such that p + 2 is also prime."
 EASY = "hi there"
@@ -34,8 +39,8 @@ def _features(text: str, embed: bool = True):  # type: ignore[no-untyped-def]
 
 
 def test_cloud_quality_is_the_device_quality_plus_the_routers_predicted_gap() -> None:
-    with_router = load_quality_model(gap_router="bundled")
-    linear = load_quality_model()
+    with_router = load_quality_model(HAND_SET_QUALITY, gap_router="bundled")
+    linear = load_quality_model(HAND_SET_QUALITY)
     router = load_router()
     features = _features(HARD)
     assert features.embedding is not None
@@ -48,8 +53,8 @@ def test_cloud_quality_is_the_device_quality_plus_the_routers_predicted_gap() ->
 
 
 def test_without_an_embedding_the_linear_model_decides() -> None:
-    with_router = load_quality_model(gap_router="bundled")
-    linear = load_quality_model()
+    with_router = load_quality_model(HAND_SET_QUALITY, gap_router="bundled")
+    linear = load_quality_model(HAND_SET_QUALITY)
     features = _features(EASY, embed=False)
     cloud = features.endpoints["claude"]
     assert with_router.predict(cloud, features) == linear.predict(cloud, features)

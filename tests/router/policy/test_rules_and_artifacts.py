@@ -80,10 +80,12 @@ def test_rules_load_from_settings() -> None:
         )
 
 
-def test_shipped_artifacts_load_and_say_they_are_hand_set() -> None:
+def test_shipped_artifacts_load_and_say_whether_they_are_trained() -> None:
     model = load_quality_model()
-    assert not model.trained and {"kind:local", "kind:cloud", "kind:edge"} <= set(model.models)
-    assert "NOT TRAINED" in json.loads(DEFAULT_LEARNED.read_text())["note"]
+    assert model.trained and {"kind:local", "kind:cloud", "kind:edge"} <= set(model.models)
+    shipped = json.loads(DEFAULT_LEARNED.read_text())
+    assert shipped["command"].startswith("tandem router fit-quality --profile ")
+    assert shipped["data"]["records"] > 0 and shipped["held_out"]["local"]["auroc"] is not None
 
 
 @pytest.mark.parametrize(
