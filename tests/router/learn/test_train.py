@@ -73,8 +73,13 @@ def test_bad_artifacts_are_clear_errors(tmp_path: Path) -> None:
 
 def test_shipped_default_router_loads_and_routes() -> None:
     router = load_router()
-    assert router.kind == "mlp" and router.meta["n_train"] > 15000
-    assert "GSM8K + MMLU" in router.meta["note"]
+    meta = router.meta
+    assert meta["n_train"] > 15000 and "GSM8K + MMLU" in meta["note"]
+    # Trained on the weak model's failures, the kind chosen on held-out topics only.
+    assert meta["target"] == "weak_failure" and 0.0 < meta["gap_scale"] <= 1.0
+    assert router.kind == max(meta["selection"], key=meta["selection"].get)
+    assert meta["seed"] == 0 and "--write-router" in meta["command"]
+    assert meta["data"] == ["routellm/gsm8k_responses.csv", "routellm/mmlu/*.csv"]
     emb = np.zeros(384)
     emb[0] = 1.0
     assert router.route(emb, "What is 12 * 7?") in (router.strong, router.weak)
