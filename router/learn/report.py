@@ -261,16 +261,23 @@ def _budget_plot(result: dict[str, Any], budgets: Sequence[tuple[float, float]],
 def train_defaults(
     root: Path, m4a1: Path, cache: EmbeddingCache, assets: Path, log: Log
 ) -> dict[str, Any]:
-    """The shipped artifacts: an MLP router on all of MMLU + GSM8K, the RL policy on all of M4A1."""
+    """The shipped artifacts: the router of `cross_dataset.train_default` on all of MMLU +
+    GSM8K (kind chosen on held-out topics), the RL policy on all of M4A1."""
     from router.learn.budget_rl import save_policy
+    from router.learn.cross_dataset import train_default
+    from router.learn.cross_report import load_benchmarks
     from router.policy.trained_router import save_router
 
-    data = concat([bench_data(root, b, cache) for b in ("gsm8k", "mmlu")])
+    data, topics = load_benchmarks(root, ("gsm8k", "mmlu"), cache)
     started = time.perf_counter()
-    router = train_router(
-        data, "mlp", STRONG, WEAK, target_share=0.5,
-        note="trained on RouteLLM's GSM8K + MMLU outcomes (Mixtral weak, GPT-4 strong)",
+    router = train_default(
+        data, topics, command="tandem router report --write-assets",
+        note="trained on RouteLLM's GSM8K + MMLU outcomes (Mixtral weak, GPT-4 strong), "
+        "target weak_failure, kind chosen on held-out topics",
     )  # fmt: skip
+    router.meta.update(
+        data=["routellm/gsm8k_responses.csv", "routellm/mmlu/*.csv"], contaminated_dropped=True
+    )
     router_seconds = time.perf_counter() - started
     router_file = save_router(router, assets / "router_default.npz")
     conversations = load_m4a1(m4a1)

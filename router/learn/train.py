@@ -1,9 +1,8 @@
 """Training single-turn routers (numpy only): logistic, small MLP, matrix factorisation, kNN.
 
-Targets are soft: for a prompt with quality gap d = q(strong) - q(weak) in [-1, 1],
-the label is (1 + d) / 2, and every model minimises cross-entropy against it.
-The optimum ranks prompts by the expected gain of calling the strong model,
-which is what a threshold sweep needs; ties (both right, both wrong) sit at 0.5.
+Targets are soft labels in [0, 1] (`router.learn.targets`: the recorded gap, or
+the weak model's failures) and every model minimises cross-entropy against
+them; a score always estimates (1 + expected gap) / 2.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from router.learn.profile import ProfileRecord
+from router.learn.targets import soft_labels
 from router.policy.cheap_features import cheap_matrix
 from router.policy.trained_router import KINDS, Router, feature_spec
 
@@ -228,15 +228,16 @@ def train_router(
     seed: int = 0,
     k: int = 40,
     note: str = "",
+    target: str = "gap",
 ) -> Router:
-    """Fit a router of `kind` and calibrate its threshold to `target_share` strong calls."""
+    """Fit a router of `kind` on `target` (see `TARGETS`) and calibrate its threshold."""
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; expected one of {KINDS}")
     started = time.perf_counter()
+    y, scale = soft_labels(data.weak_quality, data.strong_quality, target)
     cheap = cheap_matrix(data.prompts).astype(np.float64)
     mean, std = cheap.mean(axis=0), cheap.std(axis=0) + 1e-6
     x = np.concatenate([data.embeddings, (cheap - mean) / std], axis=1)
-    y = (1.0 + data.gap) / 2.0
     arrays: dict[str, npt.NDArray[Any]]
     meta: dict[str, Any] = {}
     if kind == "logistic":
@@ -251,7 +252,7 @@ def train_router(
         memory = x @ proj
         memory /= np.maximum(np.linalg.norm(memory, axis=1, keepdims=True), 1e-12)
         # float16 memory keeps artifacts small; similarities move by < 1e-3.
-        arrays = {"P": proj, "memory": memory.astype(np.float16), "gap": data.gap}
+        arrays = {"P": proj, "memory": memory.astype(np.float16), "gap": 2.0 * y - 1.0}
         meta["k"] = k
     arrays = {
         key: np.asarray(v, dtype=np.float32) if np.asarray(v).dtype == np.float64 else v
@@ -267,6 +268,8 @@ def train_router(
         feature_spec=feature_spec(),
         n_train=len(y),
         note=note,
+        target=target,
+        gap_scale=scale,
     )
     scores = router.score_inputs(x)
     router.meta["threshold"] = calibrate(scores, target_share)

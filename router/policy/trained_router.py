@@ -22,7 +22,11 @@ and the arrays of its kind (`x` = [embedding, standardised cheap features]):
 
 plus `cheap_mean`, `cheap_std` for the cheap features. Every score estimates
 (1 + E[quality(strong) - quality(weak)]) / 2: above 0.5 the strong model is
-expected to do better. The router sends a prompt to the strong endpoint when
+expected to do better. Meta `target` says what it was trained on (absent in
+older artifacts, which are `gap`): `gap`, the recorded quality gap, or
+`weak_failure`, the weak model's failures scaled by meta `gap_scale` (the gap
+per unit of weak failure), whose scores never fall below 0.5 (see
+`router.learn.train`). The router sends a prompt to the strong endpoint when
 its score is >= `threshold`, calibrated at training time to a target share of
 strong calls (or a target mean cost).
 """

@@ -64,3 +64,47 @@ def write_m4a1(path: Path, conversations: int = 12, seed: int = 0) -> Path:
         data.append({"id": c, "image_paths": [], "interactions": turns, "association_score": assoc})
     path.write_text(json.dumps(data))
     return path
+
+
+def mislabelled_topic(n: int = 800, seed: int = 0) -> tuple[TrainingSet, TrainingSet]:
+    """Training data whose strong labels are wrong on one topic, and the same prompts graded right.
+
+    Topic A (the embedding's first coordinate is positive) is hard: the weak
+    model always fails there. Topic B is easy: it fails on 30% at random. The
+    strong model is right everywhere, but the training copy records it as
+    right on only 10% of topic A (a grading artefact, as RouteLLM's GPT-4
+    labels on MMLU mathematics). Returns (training copy, correctly graded copy).
+    """
+    rng = np.random.default_rng(seed)
+    emb = rng.normal(size=(n, 384))
+    topic_a = rng.random(n) < 0.5
+    emb[:, 0] = np.where(topic_a, 4.0, -4.0)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    weak = np.where(topic_a, 0.0, (rng.random(n) >= 0.3).astype(float))
+    recorded_strong = np.where(topic_a, (rng.random(n) < 0.1).astype(float), 1.0)
+    prompts = [f"prompt {i}" for i in range(n)]
+
+    def copy(strong: np.ndarray) -> TrainingSet:
+        return TrainingSet(prompts, emb, weak, strong, np.zeros(n), np.full(n, 0.01))
+
+    return copy(recorded_strong), copy(np.ones(n))
+
+
+def topics_only(n: int = 800, topics: int = 20, seed: int = 0) -> tuple[TrainingSet, list[str]]:
+    """Prompts whose outcome depends on their topic alone, and each prompt's topic.
+
+    Every topic has its own embedding centre; the weak model fails on every
+    prompt of half the topics (chosen at random) and nowhere else, so a router
+    can learn which topic is hard but nothing that carries to an unseen topic.
+    """
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(topics, 384))
+    topic = rng.integers(0, topics, n)
+    emb = 3.0 * centres[topic] / np.sqrt(384) + rng.normal(size=(n, 384)) / np.sqrt(384)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    hard_topic = rng.random(topics) < 0.5
+    weak = np.where(hard_topic[topic], 0.0, 1.0)
+    data = TrainingSet(
+        [f"prompt {i}" for i in range(n)], emb, weak, np.ones(n), np.zeros(n), np.full(n, 0.01)
+    )
+    return data, [f"topic-{t}" for t in topic]

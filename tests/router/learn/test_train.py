@@ -6,9 +6,9 @@ import pytest
 from router.errors import TandemError
 from router.learn.evaluation import evaluate_router
 from router.learn.metrics import random_summary
-from router.learn.train import calibrate, train_router
+from router.learn.train import TrainingSet, calibrate, train_router
 from router.policy.trained_router import KINDS, load_router, save_router
-from tests.router.learn.synthetic import separable
+from tests.router.learn.synthetic import mislabelled_topic, separable
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -73,8 +73,59 @@ def test_bad_artifacts_are_clear_errors(tmp_path: Path) -> None:
 
 def test_shipped_default_router_loads_and_routes() -> None:
     router = load_router()
-    assert router.kind == "mlp" and router.meta["n_train"] > 15000
-    assert "GSM8K + MMLU" in router.meta["note"]
+    meta = router.meta
+    assert meta["n_train"] > 15000 and "GSM8K + MMLU" in meta["note"]
+    # Trained on the weak model's failures, the kind chosen on held-out topics only.
+    assert meta["target"] == "weak_failure" and 0.0 < meta["gap_scale"] <= 1.0
+    assert router.kind == max(meta["selection"], key=meta["selection"].get)
+    assert meta["seed"] == 0 and "--write-router" in meta["command"]
+    assert meta["data"] == ["routellm/gsm8k_responses.csv", "routellm/mmlu/*.csv"]
     emb = np.zeros(384)
     emb[0] = 1.0
     assert router.route(emb, "What is 12 * 7?") in (router.strong, router.weak)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_weak_failure_target_survives_wrong_strong_labels(kind: str) -> None:
+    recorded, graded = mislabelled_topic(800)
+    train, test = np.arange(600), np.arange(600, 800)
+    results = {}
+    for target in ("gap", "weak_failure"):
+        router = train_router(recorded.subset(train), kind, "big", "small", target=target)
+        results[target] = evaluate_router(router, graded.subset(test))["apgr"]
+    # The gap target learns the artefact (topic A looks like no gain) and ranks
+    # the hard topic last; the weak model's failures carry no strong label.
+    # Ranking topic A first recovers about 0.64 here (topic B's failures are noise).
+    assert results["gap"] < 0.45
+    assert results["weak_failure"] > 0.55
+    assert results["weak_failure"] > results["gap"] + 0.1
+
+
+def test_weak_failure_scores_keep_the_expected_gap_meaning() -> None:
+    recorded, _ = mislabelled_topic(800)
+    router = train_router(recorded, "knn", "big", "small", target="weak_failure")
+    fails = 1.0 - recorded.weak_quality
+    rescued = float(np.sum(recorded.gap * fails) / np.sum(fails**2))
+    assert router.meta["target"] == "weak_failure"
+    assert router.meta["gap_scale"] == pytest.approx(rescued)
+    scores = router.score(recorded.embeddings, recorded.prompts)
+    # score = (1 + gap_scale * P(weak fails)) / 2: never below even, at most the scale.
+    assert scores.min() >= 0.5 - 1e-9
+    assert scores.max() <= (1.0 + rescued) / 2.0 + 1e-9
+
+
+def test_gap_target_is_the_default_and_recorded() -> None:
+    router = train_router(separable(200), "logistic", "big", "small")
+    assert router.meta["target"] == "gap" and router.meta["gap_scale"] == 1.0
+
+
+def test_unknown_target_or_no_rescue_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown target"):
+        train_router(separable(50), "logistic", "big", "small", target="vibes")
+    data = separable(50)
+    never = TrainingSet(
+        data.prompts, data.embeddings, data.weak_quality, data.weak_quality,
+        data.weak_cost, data.strong_cost,
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="never does better"):
+        train_router(never, "logistic", "big", "small", target="weak_failure")
