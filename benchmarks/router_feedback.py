@@ -14,8 +14,13 @@ Data:
   (router/learn/datasets.py). A fixed pool of 3,000 prompts (seed 0); each seed
   shuffles it: the first 1,000 are replayed, the other 2,000 fit the calibrated
   predictor.
-- The device profile (`--device-profile`): 400 MMLU questions answered by the
-  bundled model (local tier) and GPT-4; each seed replays 300, the other 100 fit.
+- RouteLLM GSM8K alone: the same, from GSM8K only. The shipped quality model was
+  fitted on MMLU questions only, so this is a user whose questions differ from
+  what the model learned from: the case learning from use is for.
+- The device profile (`--device-profile`, default the shipped
+  benchmarks/data/device_mmlu_1000.jsonl.gz): the 320 questions of its held-out
+  split (the shipped quality model never saw them), answered by the bundled model
+  (local tier) and GPT-4; each seed replays 220, the other 100 fit.
 
 Static predictors (each replayed static and online):
 - `chat model`: what the chat's `learned` policy runs by default, the shipped quality
@@ -42,7 +47,9 @@ sys.path.insert(0, str(ROOT))
 from router.learn.datasets import STRONG, WEAK, load_routellm  # noqa: E402
 from router.learn.embed_cache import EmbeddingCache  # noqa: E402
 from router.learn.feedback_replay import ReplayStream, cumulative_regret, replay  # noqa: E402
-from router.learn.profile import ProfileRecord, load_profile  # noqa: E402
+from router.learn.fit_cascade import is_held_out  # noqa: E402
+from router.learn.profile import ProfileRecord  # noqa: E402
+from router.learn.profile_file import load_settled  # noqa: E402
 from router.policy.classify import EMBED_CHARS  # noqa: E402
 from router.policy.features import EndpointState, compute_features  # noqa: E402
 from router.policy.learned import load_quality_model  # noqa: E402
@@ -50,6 +57,9 @@ from router.types import EndpointKind, PrivacyReport, TurnRequest  # noqa: E402
 
 WTP_USD = 0.05  # the chat's default willingness to pay (router/policy/estimate.py Weights)
 POOL = 3000
+SEED = 0
+"""The split seed of the shipped quality model (`fit-quality --seed 0`)."""
+DEVICE_PROFILE = ROOT / "benchmarks" / "data" / "device_mmlu_1000.jsonl.gz"
 CHECKPOINTS = (50, 200, 1000)
 
 
@@ -154,25 +164,31 @@ def _table(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=ROOT.parent / "shared" / "data")
-    parser.add_argument(
-        "--device-profile", type=Path, default=Path("/work/scratch/device_mmlu.jsonl")
-    )
+    parser.add_argument("--device-profile", type=Path, default=DEVICE_PROFILE)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--cache", type=Path, default=None, help="embedding cache folder")
     args = parser.parse_args(argv)
     cache = EmbeddingCache(cache_dir=args.cache)
 
     root = args.data_dir / "routellm"
-    records = load_routellm(root, "mmlu") + load_routellm(root, "gsm8k")
-    pool = [records[i] for i in np.random.default_rng(0).permutation(len(records))[:POOL]]
-    routellm = _stream(pool, (WEAK, STRONG), ("edge", "cloud"), cache)
-    title = f"RouteLLM MMLU + GSM8K, {WEAK} (edge) vs {STRONG} (cloud), {args.seeds} seeds"
-    print(_table(title, routellm, _runs(routellm, args.seeds, 1000), 1000))
-    print()
-    device = [r for r in load_profile(args.device_profile) if {"local", STRONG} <= set(r.endpoints)]
+    mmlu, gsm8k = load_routellm(root, "mmlu"), load_routellm(root, "gsm8k")
+    for title, records in (("MMLU + GSM8K", mmlu + gsm8k), ("GSM8K only", gsm8k)):
+        pool = [records[i] for i in np.random.default_rng(0).permutation(len(records))[:POOL]]
+        routellm = _stream(pool, (WEAK, STRONG), ("edge", "cloud"), cache)
+        title = f"RouteLLM {title}, {WEAK} (edge) vs {STRONG} (cloud), {args.seeds} seeds"
+        print(_table(title, routellm, _runs(routellm, args.seeds, 1000), 1000))
+        print()
+    profile, _ = load_settled(args.device_profile)
+    # Only the questions the shipped quality model was not fitted on (its held-out split).
+    device = [
+        r for r in profile if {"local", STRONG} <= set(r.endpoints) and is_held_out(r.id, SEED)
+    ]
     stream = _stream(device, ("local", STRONG), ("local", "cloud"), cache)
     replayed = len(device) - 100
-    title = f"Device profile {args.device_profile.name}, local vs {STRONG}, {args.seeds} seeds"
+    title = (
+        f"Device profile {args.device_profile.name}, its {len(device)} held-out questions, "
+        f"local vs {STRONG}, {args.seeds} seeds"
+    )
     print(_table(title, stream, _runs(stream, args.seeds, replayed), replayed))
     return 0
 
