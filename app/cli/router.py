@@ -330,6 +330,7 @@ def _sim_policy(args: argparse.Namespace, sim: Any) -> Any:
 def run_report_command(args: argparse.Namespace, out: TextIO) -> int:
     """Train and evaluate everything on the public data; print the goal table."""
     from router.learn.report_table import format_table, run_report
+    from router.policy.trained_router import DEFAULT_ROUTER
 
     data_dir = Path(args.data_dir)
     if not (data_dir / "routellm").is_dir() or not (data_dir / "m4a1").is_dir():
@@ -339,7 +340,7 @@ def run_report_command(args: argparse.Namespace, out: TextIO) -> int:
     if args.ask_local:
         _ask_local(args.ask_local, data_dir / "m4a1" / "M4A1.json", out)
     parts = (args.only,) if args.only else ("single", "sequential")
-    assets = Path(__file__).resolve().parents[1] / "assets" if args.write_assets else None
+    assets = DEFAULT_ROUTER.parent if args.write_assets else None  # the repository's assets/
     summary = run_report(
         data_dir,
         Path(args.out),
