@@ -3,6 +3,9 @@
     PYTHONPATH=. .venv/bin/python benchmarks/router_learned.py --profile device_mmlu.jsonl \\
         [--artifact assets/routing_learned.json] [--cascade assets/routing_cascade.json] \\
         [--plot benchmarks/out/router_learned.png] [--json out.json] [--cache DIR]
+    PYTHONPATH=. .venv/bin/python benchmarks/router_learned.py --mt-bench ../shared/data/routellm
+
+(`--mt-bench`: the same quality model, cross-dataset; benchmarks/router_learned_mt_bench.py.)
 
 Two tiers, the profile's `local` (the device's model) against `gpt-4` (the
 cloud stand-in, with RouteLLM's recorded correctness and cost), on the records
@@ -139,17 +142,20 @@ def _confidences(records: Sequence[Any], cascade: Path) -> list[float | None]:
     return found
 
 
-def _predictions(
-    records: Sequence[Any], artifact: dict[str, Any], cache_dir: Path | None
+def predictions(
+    records: Sequence[Any],
+    artifact: dict[str, Any],
+    cache_dir: Path | None,
+    kinds: tuple[str, str] = ("kind:local", "kind:cloud"),
 ) -> tuple[Array, Array]:
-    """P(right) on the device (`kind:local`) and in the cloud (`kind:cloud`) per record."""
+    """P(right) per record from the models serving `kinds` (default: device, cloud)."""
     models = parse_models(artifact)
     embedder = shared_embedder()
     data = prompt_features(
         [r.prompt for r in records], embedder, EmbeddingCache(embedder, cache_dir)
     )
     rows = [dict(zip(data.names, row, strict=True)) for row in data.cheap]
-    local, cloud = models["kind:local"], models["kind:cloud"]
+    local, cloud = models[kinds[0]], models[kinds[1]]
     pairs = zip(rows, data.embeddings, strict=True)
     predicted = np.array([(local.predict(v, e), cloud.predict(v, e)) for v, e in pairs])
     return predicted[:, 0], predicted[:, 1]
@@ -165,7 +171,7 @@ def evaluate(
     local = np.array([r.endpoints[LOCAL].quality for r in held])
     cloud = np.array([r.endpoints[CLOUD].quality for r in held])
     cost = np.array([r.endpoints[CLOUD].cost_usd for r in held])
-    p_local, p_cloud = _predictions(held, artifact, cache_dir)
+    p_local, p_cloud = predictions(held, artifact, cache_dir)
     gain = p_cloud - p_local
     confidence = _confidences(held, cascade)
     curves = {
@@ -275,13 +281,24 @@ def plot(result: dict[str, Any], path: Path) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark: print the table, write the plot and optionally JSON."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--profile", required=True, type=Path, help=".jsonl or .jsonl.gz")
+    parser.add_argument("--profile", type=Path, default=None, help=".jsonl or .jsonl.gz")
+    parser.add_argument(
+        "--mt-bench", type=Path, default=None, metavar="ROUTELLM_DIR",
+        help="instead: route MT-Bench between kind:edge and kind:cloud (../shared/data/routellm)",
+    )  # fmt: skip
     parser.add_argument("--artifact", type=Path, default=DEFAULT_LEARNED)
     parser.add_argument("--cascade", type=Path, default=DEFAULT_CASCADE)
     parser.add_argument("--plot", type=Path, default=ROOT / "benchmarks/out/router_learned.png")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
     parser.add_argument("--cache", type=Path, default=None, help="embedding cache folder")
     args = parser.parse_args(argv)
+    if args.mt_bench:
+        from benchmarks.router_learned_mt_bench import evaluate_mt_bench, format_mt_bench
+
+        print(format_mt_bench(evaluate_mt_bench(args.mt_bench, args.artifact, args.cache)))
+        return 0
+    if args.profile is None:
+        parser.error("pass --profile (a device profile) or --mt-bench ROUTELLM_DIR")
     result = evaluate(args.profile, args.artifact, args.cascade, args.cache)
     print(format_table(result))
     plot(result, args.plot)

@@ -7,6 +7,7 @@ tandem router fit-cascade --profile F.jsonl --out assets/routing_cascade.json [-
 tandem router fit-quality --profile F.jsonl[.gz] --out assets/routing_learned.json [--seed 0]
 tandem router convert gsm8k|mmlu|mt_bench|m4a1 --out F.jsonl [--data-dir DIR]
 tandem router train --data F.jsonl --strong EP --weak EP --out A.npz [--kind knn|mf|mlp|logistic]
+    [--target gap|weak_failure]
 tandem router eval --router A.npz --data F.jsonl [--json] [--plot P.png]
 tandem router sim --data M4A1.json --policy NAME|A.npz --latency-budget S --cost-budget USD [--json]
 tandem router report [--data-dir DIR] [--out DIR] [--write-assets] [--ask-local MODEL]
@@ -75,6 +76,13 @@ def _add_model_actions(sub: Any) -> None:
     train.add_argument("--weak", required=True, help="endpoint used otherwise")
     train.add_argument("--out", required=True, help="artifact to write (.npz)")
     train.add_argument("--kind", choices=("knn", "mf", "mlp", "logistic"), default="mlp")
+    train.add_argument(
+        "--target",
+        choices=("gap", "weak_failure"),  # router.learn.targets.TARGETS, kept out of startup
+        default="gap",
+        help="what the router learns: the recorded strong-weak gap, or where the weak model "
+        "fails (docs/learn.md)",
+    )
     target = train.add_mutually_exclusive_group()
     target.add_argument("--target-share", type=float, default=None, help="strong-call share")
     target.add_argument("--target-cost", type=float, default=None, help="mean USD per prompt")
@@ -202,7 +210,7 @@ def run_train(args: argparse.Namespace, out: TextIO) -> int:
         raise TandemError(f"--target-share must be in [0, 1], got {share}")
     router = train_router(
         data, args.kind, args.strong, args.weak, target_share=share, seed=args.seed,
-        note=f"trained on {Path(args.data).name}",
+        note=f"trained on {Path(args.data).name}", target=args.target,
     )  # fmt: skip
     path = save_router(router, args.out)
     print(
@@ -330,6 +338,7 @@ def _sim_policy(args: argparse.Namespace, sim: Any) -> Any:
 def run_report_command(args: argparse.Namespace, out: TextIO) -> int:
     """Train and evaluate everything on the public data; print the goal table."""
     from router.learn.report_table import format_table, run_report
+    from router.policy.trained_router import DEFAULT_ROUTER
 
     data_dir = Path(args.data_dir)
     if not (data_dir / "routellm").is_dir() or not (data_dir / "m4a1").is_dir():
@@ -339,7 +348,7 @@ def run_report_command(args: argparse.Namespace, out: TextIO) -> int:
     if args.ask_local:
         _ask_local(args.ask_local, data_dir / "m4a1" / "M4A1.json", out)
     parts = (args.only,) if args.only else ("single", "sequential")
-    assets = Path(__file__).resolve().parents[1] / "assets" if args.write_assets else None
+    assets = DEFAULT_ROUTER.parent if args.write_assets else None  # the repository's assets/
     summary = run_report(
         data_dir,
         Path(args.out),

@@ -2,7 +2,8 @@
 
 Single-turn (RouteLLM data, contaminated prompts dropped): every router kind is
 scored out of fold (5-fold cross-validation within each benchmark: in-domain),
-and trained on MMLU + GSM8K then scored on MT-Bench (cross-dataset). Sequential
+and trained on MMLU + GSM8K then scored on MT-Bench (cross-dataset, on the
+shipped router's `weak_failure` target, `cross_dataset.DEFAULT_TARGET`). Sequential
 (M4A1): 5-fold cross-validation over conversations; in each fold the budget
 policies and the greedy predictor learn from a simulator built from the
 training conversations alone (so no held-out outcome is imputed into training),
@@ -26,6 +27,7 @@ from router.learn.baselines import ALL_VIEWS, constant, greedy, prompt_policy, r
 from router.learn.budget_env import Policy, Predictor, evaluate
 from router.learn.budget_plan import sub_simulator
 from router.learn.budget_rl import BUDGET_GRID, BudgetPolicy, train_policy
+from router.learn.cross_dataset import DEFAULT_TARGET
 from router.learn.datasets import STRONG, WEAK, load_routellm
 from router.learn.embed_cache import EmbeddingCache, default_cache_dir
 from router.learn.evaluation import curves_plot
@@ -111,7 +113,7 @@ def single_turn(root: Path, cache: EmbeddingCache, out: Path, log: Log) -> dict[
     curves = []
     for kind in KINDS:
         started = time.perf_counter()
-        router = train_router(train, kind, STRONG, WEAK)
+        router = train_router(train, kind, STRONG, WEAK, target=DEFAULT_TARGET)  # as shipped
         seconds = time.perf_counter() - started
         metrics, curve = _metrics(router.score(test.embeddings, test.prompts), test)
         metrics["train_seconds"] = round(seconds, 2)

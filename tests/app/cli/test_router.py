@@ -226,3 +226,53 @@ def test_profile_closes_the_endpoints_in_the_loop_that_used_them(
 
     assert run_profile(args, io.StringIO()) == 0
     assert loops["closed"] is loops["used"]
+
+
+def test_report_write_assets_targets_the_repository_assets_folder(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--write-assets` retrains the shipped artifacts where the app loads them, not app/assets."""
+    from router.policy.trained_router import DEFAULT_ROUTER
+
+    seen: dict[str, object] = {}
+
+    def fake_run_report(*args: object, **kwargs: object) -> dict[str, object]:
+        seen.update(kwargs)  # nothing is trained or written
+        return {}
+
+    monkeypatch.setattr("router.learn.report_table.run_report", fake_run_report)
+    monkeypatch.setattr("router.learn.report_table.format_table", lambda summary: "table")
+    code, _ = _run(
+        "report", "--data-dir", str(data_dir), "--out", str(tmp_path / "out"), "--write-assets"
+    )
+    assert code == 0
+    assert seen["assets"] == DEFAULT_ROUTER.parent
+    assert (DEFAULT_ROUTER.parent / "routing_learned.json").exists()  # the shipped folder
+
+
+@pytest.mark.parametrize(
+    ("flag", "target"), [((), "gap"), (("--target", "weak_failure"), "weak_failure")]
+)
+def test_train_target_flag_reaches_the_artifact(
+    data_dir: Path, tmp_path: Path, flag: tuple[str, ...], target: str
+) -> None:
+    from router.policy.trained_router import load_router
+
+    profile = tmp_path / "p.jsonl"
+    _run("convert", "gsm8k", "--data-dir", str(data_dir), "--out", str(profile))
+    artifact = tmp_path / "r.npz"
+    code, _ = _run(
+        "train", "--data", str(profile), "--strong", "gpt-4", "--weak", "mixtral",
+        "--out", str(artifact), "--kind", "logistic", "--cache", str(tmp_path / "c"), *flag,
+    )  # fmt: skip
+    assert code == 0
+    assert load_router(artifact).meta["target"] == target
+
+
+def test_train_rejects_an_unknown_target(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(
+            ["router", "train", "--data", "p", "--strong", "s", "--weak", "w", "--out", "o",
+             "--target", "quality"]
+        )  # fmt: skip
+    assert "invalid choice: 'quality'" in capsys.readouterr().err
