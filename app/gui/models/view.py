@@ -163,7 +163,9 @@ class ModelsView:
         ]
         self._render_checks()
         self.policy.value = vm.policy
-        self.policy_help.value = _POLICY_HELP.get(vm.policy, "")
+        basis = vm.policy_basis()
+        help_text = _POLICY_HELP.get(vm.policy, "")
+        self.policy_help.value = f"{help_text} · {basis}" if basis else help_text
         self.endpoints.render()
         w.refresh(self.root)
 

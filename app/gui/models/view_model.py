@@ -22,6 +22,7 @@ import psutil  # type: ignore[import-untyped]  # no stubs installed
 from app.doctor import Check, run_checks
 from app.gui.outcome import ActionOutcome
 from router import ModelEntry, Runtime, TandemError, save_and_apply
+from router.policy.basis import policy_basis
 from router.settings.store import updated_document
 
 POLICIES = ("local", "prefer_remote", "rules", "learned", "budget", "cascade")
@@ -208,6 +209,10 @@ class ModelsViewModel:
     def policy(self) -> str:
         """The routing policy in force."""
         return self.runtime.settings.routing.policy
+
+    def policy_basis(self) -> str:
+        """What the policy in force learned from and its held-out figure ("" for none)."""
+        return policy_basis(self.policy, self.runtime.settings.routing)
 
     def budgets(self) -> dict[str, str]:
         """The money caps and latency target as text for the form ("" when unset)."""

@@ -178,3 +178,13 @@ async def test_switching_to_the_learned_policy_gives_the_pipeline_its_embedder(
         assert vm.set_policy("learned"), vm.outcome.error
         assert runtime.pipeline.embedder is not None
         assert type(runtime.pipeline.policy).__name__ != "LocalOnlyPolicy"
+
+
+async def test_the_chosen_policy_says_what_it_learned_from(fake_runtime: RuntimeFactory) -> None:
+    async with fake_runtime(local_fake()) as runtime:
+        vm = ModelsViewModel(runtime)
+        assert vm.policy_basis() == ""  # `local` rests on nothing learned
+        assert vm.set_policy("cascade"), vm.outcome.error
+        assert vm.policy_basis().startswith("confidence fitted on device_mmlu_1000.jsonl.gz")
+        assert vm.set_policy("learned"), vm.outcome.error
+        assert "held-out AUROC device" in vm.policy_basis()
