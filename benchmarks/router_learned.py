@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT))
 
 from router.learn.embed_cache import EmbeddingCache  # noqa: E402
 from router.learn.fit_cascade import auroc, is_held_out  # noqa: E402
-from router.learn.metrics import Curve, apgr, cpt, routing_curve  # noqa: E402
+from router.learn.metrics import Curve, apgr, cpt, cpt_point, routing_curve  # noqa: E402
 from router.learn.profile_file import load_settled  # noqa: E402
 from router.learn.quality_features import prompt_features  # noqa: E402
 from router.memory.embedding import shared_embedder  # noqa: E402
@@ -65,8 +65,8 @@ WILLINGNESS_TO_PAY = 0.05
 
 def _cost_at(curve: Curve, fraction: float) -> float:
     """Mean cloud cost per question at the first point that recovers `fraction` of the gap."""
-    share = cpt(curve, fraction)
-    return float(curve.cost[int(np.nonzero(curve.share >= share - 1e-12)[0][0])])
+    point = cpt_point(curve, fraction)
+    return float(curve.cost[-1 if point is None else point])
 
 
 def _row(curve: Curve) -> dict[str, float]:

@@ -80,12 +80,18 @@ def apgr(curve: Curve) -> float:
     return (auc(curve) - weak) / (strong - weak)
 
 
-def cpt(curve: Curve, fraction: float) -> float:
-    """Share of strong calls needed to recover `fraction` of the quality gap (1.0 if never)."""
+def cpt_point(curve: Curve, fraction: float) -> int | None:
+    """Index of the first curve point that recovers `fraction` of the quality gap (None: never)."""
     weak, strong = curve.quality[0], curve.quality[-1]
     target = weak + fraction * (strong - weak)
     reached = np.nonzero(curve.quality >= target - 1e-12)[0]
-    return float(curve.share[reached[0]]) if len(reached) else 1.0
+    return int(reached[0]) if len(reached) else None
+
+
+def cpt(curve: Curve, fraction: float) -> float:
+    """Share of strong calls needed to recover `fraction` of the quality gap (1.0 if never)."""
+    point = cpt_point(curve, fraction)
+    return 1.0 if point is None else float(curve.share[point])
 
 
 def share_for_strong_ratio(curve: Curve, ratio: float) -> float:
