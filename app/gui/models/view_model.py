@@ -45,6 +45,9 @@ class ModelsViewModel:
     checks: list[Check] | None = None
     """The last setup check (`tandem doctor`'s report); None until it has run."""
     checking: bool = False
+    _basis: tuple[str, str] = ("", "")
+    """(the routing settings it was read for, as JSON; the line): `render` runs on every
+    progress tick, and reading the artifacts again each time would be wasted I/O."""
 
     def __post_init__(self) -> None:
         # A lambda, not the callable itself: the view sets `on_change` after construction.
@@ -212,7 +215,11 @@ class ModelsViewModel:
 
     def policy_basis(self) -> str:
         """What the policy in force learned from and its held-out figure ("" for none)."""
-        return policy_basis(self.policy, self.runtime.settings.routing)
+        routing = self.runtime.settings.routing
+        key = routing.model_dump_json()
+        if self._basis[0] != key:
+            self._basis = (key, policy_basis(routing.policy, routing))
+        return self._basis[1]
 
     def budgets(self) -> dict[str, str]:
         """The money caps and latency target as text for the form ("" when unset)."""
