@@ -9,37 +9,14 @@ from pathlib import Path
 import pytest
 
 from app.cli import chat
-from router.endpoints.function import FunctionEndpoint
 from router.ledger.feedback import FeedbackStore
 from router.ledger.store import Ledger
 from router.paths import TandemPaths
-from router.privacy.rules import PrivacyRule
-from router.runtime.compose import Runtime, build_runtime
-from router.settings.config import load_settings
-from tests.router.policy.helpers import (
-    RATED_CLOUD_PRICE_OUT,
-    flat_quality_routing,
-    priced_endpoint,
-)
+from router.runtime.compose import Runtime
+from tests.support.tiers import ASKED, SECRET, SIMILAR
+from tests.support.tiers import two_tier_runtime as _runtime
 
-ASKED = "What is the capital city of Australia?"
-SIMILAR = "Which city is the capital of Australia?"
-SECRET = "What is the status of project bluebird?"
 SESSION = "chat"
-
-
-def _runtime(home: TandemPaths, tmp_path: Path) -> tuple[Runtime, FunctionEndpoint]:
-    settings = load_settings(home)
-    routing = flat_quality_routing(tmp_path).model_copy(update={"embed_features": True})
-    rule = PrivacyRule(name="codename", keywords=["bluebird"], action="keep_local", reason="x")
-    # NER and the strict name rule would redact "Australia": a plain question here.
-    privacy = settings.privacy.model_copy(
-        update={"rules": [rule], "ner": False, "names": "standard"}
-    )
-    settings = settings.model_copy(update={"routing": routing, "privacy": privacy})
-    cloud = priced_endpoint("claude", "cloud", price_out=RATED_CLOUD_PRICE_OUT)
-    endpoints = {"local": priced_endpoint("local", "local"), "claude": cloud}
-    return build_runtime(home, settings, endpoints=endpoints), cloud  # type: ignore[arg-type]
 
 
 def _chat(monkeypatch: pytest.MonkeyPatch, runtime: Runtime, *lines: str) -> None:

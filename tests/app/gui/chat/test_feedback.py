@@ -14,7 +14,7 @@ from router.ledger.feedback import FeedbackStore
 from router.paths import TandemPaths
 from router.runtime.compose import Runtime
 from tests.app.conftest import RuntimeFactory
-from tests.app.gui.chat.tiers import ASKED, SECRET, SIMILAR, two_tier_runtime
+from tests.support.tiers import ASKED, SECRET, SIMILAR, two_tier_runtime
 
 KEPT_LOCAL = "A privacy rule keeps this question on this device, so the cloud cannot answer it."
 

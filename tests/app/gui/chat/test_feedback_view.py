@@ -13,7 +13,7 @@ from app.gui.chat.view_model import ChatViewModel
 from router.endpoints.fake import FakeEndpoint
 from router.paths import TandemPaths
 from tests.app.conftest import RuntimeFactory
-from tests.app.gui.chat.tiers import ASKED, two_tier_runtime
+from tests.support.tiers import ASKED, two_tier_runtime
 
 NO_CLOUD = "No off-device endpoint is configured; add one in the settings to ask the cloud."
 

@@ -16,7 +16,7 @@ from router.ledger.feedback import FeedbackSummary, TierCount
 from router.paths import TandemPaths
 from router.policy.user_ratings import GLOBAL_PSEUDO_COUNT, LOCAL_PSEUDO_COUNT
 from tests.app.conftest import RuntimeFactory
-from tests.app.gui.chat.tiers import ASKED, SIMILAR, two_tier_runtime
+from tests.support.tiers import ASKED, SIMILAR, two_tier_runtime
 
 NOTHING = FeedbackSummary(tiers=(), ratings=0, pairs=0, preferred={}, routes_changed=0)
 
