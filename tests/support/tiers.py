@@ -17,6 +17,7 @@ from tests.router.policy.helpers import (
 
 ASKED = "What is the capital city of Australia?"
 SIMILAR = "Which city is the capital of Australia?"
+UNRELATED = "Write a short poem about autumn leaves falling."
 SECRET = "What is the status of project bluebird?"
 """A question a privacy rule keeps on the device (it names project bluebird)."""
 

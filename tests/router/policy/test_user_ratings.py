@@ -27,10 +27,7 @@ from tests.router.policy.helpers import (
     flat_quality_routing,
     priced_endpoint,
 )
-
-ASKED = "What is the capital city of Australia?"
-SIMILAR = "Which city is the capital of Australia?"
-UNRELATED = "Write a short poem about autumn leaves falling."
+from tests.support.tiers import ASKED, SIMILAR, UNRELATED
 
 
 def _features(text: str) -> TurnFeatures:

@@ -27,12 +27,8 @@ from tests.router.policy.helpers import (
     priced_endpoint,
 )
 from tests.support.pipeline import collect, finished, make_pipeline, route_chosen
+from tests.support.tiers import ASKED, SECRET, SIMILAR, UNRELATED
 from tests.support.wire import Wire
-
-ASKED = "What is the capital city of Australia?"
-SIMILAR = "Which city is the capital of Australia?"
-UNRELATED = "Write a short poem about autumn leaves falling."
-SECRET = "What is the status of project bluebird?"
 
 
 def _wired_cloud(wire: Wire) -> FunctionEndpoint:
