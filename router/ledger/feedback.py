@@ -101,8 +101,7 @@ class FeedbackStore:
         blob = _checked_embedding(embedding)
         now = utc_now()
         with self.db.transaction() as conn:
-            row = conn.execute("SELECT route FROM turns WHERE id = ?", (turn_id,)).fetchone()
-            route = _route_of(row, turn_id)
+            route = _route_of(_route_row(conn, turn_id), turn_id)
             if blob is None:
                 blob = _partner_embedding(conn, turn_id)
             conn.execute(
@@ -211,8 +210,7 @@ class FeedbackStore:
     def pairs(self) -> list[AnswerPair]:
         """Every pair, oldest first."""
         rows = self.db.fetchall(
-            "SELECT reanswer_id, turn_id, endpoint, reanswer_endpoint, preferred_id, created_at "
-            "FROM answer_pairs ORDER BY created_at, reanswer_id"
+            f"SELECT {_PAIR_COLUMNS} FROM answer_pairs ORDER BY created_at, reanswer_id"
         )
         return [_pair(r) for r in rows]
 
@@ -243,14 +241,18 @@ class FeedbackStore:
         )
 
 
+_PAIR_COLUMNS = "reanswer_id, turn_id, endpoint, reanswer_endpoint, preferred_id, created_at"
+"""What `_pair` reads, in its order."""
+
+
 def _route_row(conn: Any, turn_id: str) -> Any:
     return conn.execute("SELECT route FROM turns WHERE id = ?", (turn_id,)).fetchone()
 
 
 def _pair_row(conn: Any, turn_id: str) -> Any:
     return conn.execute(
-        "SELECT reanswer_id, turn_id, endpoint, reanswer_endpoint, preferred_id, created_at "
-        "FROM answer_pairs WHERE reanswer_id = ? OR turn_id = ? ORDER BY created_at DESC",
+        f"SELECT {_PAIR_COLUMNS} FROM answer_pairs "
+        "WHERE reanswer_id = ? OR turn_id = ? ORDER BY created_at DESC",
         (turn_id, turn_id),
     ).fetchone()
 
