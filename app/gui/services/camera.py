@@ -21,6 +21,7 @@ import flet as ft
 import flet_camera as fc
 
 from app.gui.services.consent_dialog import ConsentDialog
+from app.gui.widgets.page_events import chain_page_event
 from mcp_servers.camera import CameraBackend, CameraError, CameraInfo, Facing
 from mcp_servers.camera_opencv import OpenCvBackend
 
@@ -208,17 +209,3 @@ async def attach_camera(page: ft.Page, service: AppMcpService) -> None:
     chain_page_event(page, "on_disconnect", closed)
     chain_page_event(page, "on_close", closed)
     await service.page_attached()
-
-
-def chain_page_event(page: ft.Page, event: str, handler: Any) -> None:
-    """Add `handler` to a page event without replacing a handler another view set."""
-    previous = getattr(page, event)
-
-    async def both(e: Any) -> None:
-        handler(e)
-        if previous is not None:
-            result = previous(e)
-            if asyncio.iscoroutine(result):
-                await result
-
-    setattr(page, event, both)

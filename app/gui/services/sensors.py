@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import flet as ft
 import flet_geolocator as fgl
 
-from app.gui.services.camera import chain_page_event
+from app.gui.widgets.page_events import chain_page_event
 from mcp_servers.sensors import HostSensors, SensorsBackend
 from mcp_servers.sensors_models import (
     AxesReading,
