@@ -40,6 +40,7 @@ SECTIONS: tuple[Section, ...] = (
     Section("privacy", "Privacy", "SHIELD_OUTLINED", "SHIELD", "app.gui.privacy.view"),
     Section("models", "Models", "MEMORY_OUTLINED", "MEMORY", "app.gui.models.view"),
     Section("mcp", "MCP", "HUB_OUTLINED", "HUB", "app.gui.mcp.view"),
+    Section("phones", "Phones", "SMARTPHONE_OUTLINED", "SMARTPHONE", "app.gui.phones.view"),
     Section("dashboard", "Dashboard", "DASHBOARD_OUTLINED", "DASHBOARD", "app.gui.dashboard.view"),
 )
 

@@ -5,12 +5,14 @@ import pytest
 from app.gui.shell.view_model import COMPACT_WIDTH, SECTIONS, Section, ShellViewModel
 
 
-def test_the_sections_are_the_issue_s_six_in_order() -> None:
-    assert [s.label for s in SECTIONS] == ["Chat", "Team", "Privacy", "Models", "MCP", "Dashboard"]
+def test_the_sections_are_the_issue_s_six_and_phones_in_order() -> None:
+    labels = ["Chat", "Team", "Privacy", "Models", "MCP", "Phones", "Dashboard"]
+    assert [s.label for s in SECTIONS] == labels
     assert [s.builder for s in SECTIONS][2:] == [
         "build_privacy_view",
         "build_models_view",
         "build_mcp_view",
+        "build_phones_view",
         "build_dashboard_view",
     ]
 

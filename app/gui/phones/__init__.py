@@ -1,0 +1,1 @@
+"""The Phones section: serve Tandem on the LAN, pair phones, revoke them."""
