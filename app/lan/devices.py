@@ -19,6 +19,7 @@ import os
 import secrets
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -65,8 +66,10 @@ def _hash(token: str) -> str:
 class PairedDevices:
     """The paired devices in the file at `path` (created on the first pairing)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, on_change: Callable[[], None] | None = None) -> None:
         self.path = path
+        self.on_change = on_change
+        """Called after a device is added or revoked (the app's list of devices redraws)."""
         self._records: dict[str, _Record] = {}
         self._stamp: tuple[int, ...] | None = None
 
@@ -79,6 +82,7 @@ class PairedDevices:
             device_id = secrets.token_hex(4)
         device = PairedDevice(device_id, _clean_name(name), _now(), None, revoked=False)
         self._save({**records, device_id: _Record(device, _hash(token))})
+        self._changed()
         return device, token
 
     def check(self, token: str) -> PairedDevice | None:
@@ -107,6 +111,11 @@ class PairedDevices:
             )
         revoked = replace(record, device=replace(record.device, revoked=True))
         self._save({**records, device_id: revoked})
+        self._changed()
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change()
 
     def _seen(self, record: _Record) -> PairedDevice:
         now = _now().replace(second=0, microsecond=0)

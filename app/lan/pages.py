@@ -78,9 +78,9 @@ input{background:#1b1b1f;color:#e4e1e6}small{color:#aaa}}
 """
 
 _SCRIPT = """
-const fp = new URLSearchParams(location.hash.slice(1)).get("fp");
-if (fp) {
-  document.getElementById("fp").textContent = fp;
+const fp = new URLSearchParams(location.hash.slice(1)).get("fp") || "";
+if (/^[0-9A-Fa-f]{64}$/.test(fp)) {
+  document.getElementById("fp").textContent = fp.toUpperCase().match(/../g).join(":");
   document.getElementById("check").hidden = false;
 }
 """
