@@ -30,13 +30,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from app.lan.options import NAMES_ENV
 from router import TandemError
 
 log = logging.getLogger("app.lan")
 
 CERT_FILE, KEY_FILE = "cert.pem", "key.pem"
-NAMES_ENV = "TANDEM_LAN_NAMES"
-"""Extra names the server answers at (comma-separated): a LAN DNS name, or a test's name."""
 VALID_DAYS = 825
 """Prior: the longest validity Apple's devices accept for a TLS server certificate."""
 RENEW_WITHIN = timedelta(days=30)

@@ -55,6 +55,11 @@ class _Record:
     token_sha256: str
 
 
+def devices_file(data_dir: Path) -> Path:
+    """Where the paired devices of the data folder `data_dir` are kept."""
+    return data_dir / "lan" / "devices.json"
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 

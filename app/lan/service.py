@@ -29,7 +29,7 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from app.lan.cert import LanCertificate, ensure_certificate, extra_names_from_env, served_names
-from app.lan.devices import PairedDevice, PairedDevices
+from app.lan.devices import PairedDevice, PairedDevices, devices_file
 from app.lan.edge import MODEL_ID, DeviceModel
 from app.lan.guard import LanGuard
 from app.lan.pairing import PairingCodes
@@ -83,9 +83,7 @@ class LanService:
         self.web_app: ASGIApp | None = None
         """The Flet app already served on loopback (`tandem --web`), shared with this server."""
         self.codes = PairingCodes()
-        self._devices = PairedDevices(
-            runtime.paths.data_dir / "lan" / "devices.json", on_change=self._notify
-        )
+        self._devices = PairedDevices(devices_file(runtime.paths.data_dir), on_change=self._notify)
         self._listeners: list[Callable[[], None]] = []
         self._server: _QuietServer | None = None
         self._task: asyncio.Task[None] | None = None
