@@ -34,7 +34,7 @@ from app.gui.services.sensors import attach_sensors
 from app.gui.shell.view import show_shell
 from app.gui.web_guard import WebGuard
 from app.lan.options import LanLaunch, add_lan_arguments
-from app.lan.service import LanService
+from app.lan.service import LanService, PageMain
 from app.lan.terminal import start_lan_view
 from app.progress import terminal_progress
 from app.shutdown import STOPPER
@@ -152,10 +152,7 @@ class _WebServer(uvicorn.Server):
 
 
 async def _serve_web(
-    main: Callable[[ft.Page], Awaitable[None]],
-    runtime: Runtime,
-    port: int,
-    lan: LanLaunch | None = None,
+    main: PageMain, runtime: Runtime, port: int, lan: LanLaunch | None = None
 ) -> None:
     # Served here rather than by `ft.run(view=WEB_BROWSER)`: Flet's server waits, without a
     # limit, for every websocket to close before it stops, and one that never registered a
@@ -164,6 +161,7 @@ async def _serve_web(
         sock = _listen(port)
         app = ft.run(main, export_asgi_app=True, no_cdn=True, assets_dir=None)
         guard = WebGuard(app, port)  # only the user's own tab, signed in by the printed link
+        LanService.for_runtime(runtime).web_app = app  # one Flet app (and lifespan) for both
         config = uvicorn.Config(
             guard,
             ws="websockets-sansio",  # what Flet's own server uses

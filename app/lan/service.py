@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import logging
 import socket
-import sys
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -35,7 +34,7 @@ from app.lan.guard import LanGuard
 from app.lan.pairing import PairingCodes
 from app.lan.qr import qr_png
 from router import Runtime, TandemError
-from router.edge.server import create_app
+from router.edge.server import bind, create_app
 
 log = logging.getLogger("app.lan")
 DEFAULT_PORT = 8643
@@ -44,6 +43,7 @@ working across launches (one above `tandem edge serve`'s 8642)."""
 WILDCARD = "0.0.0.0"
 CLIENTS_GRACE_S = 1
 PageMain = Callable[[ft.Page], Awaitable[None]]
+"""Flet's per-page entry point: what app/gui/main.py `make_app` returns."""
 
 
 @dataclass(frozen=True)
@@ -219,7 +219,7 @@ class LanService:
         shown = next(iter([*extras, *specific]), None) or _lan_name(names)
         self._certificate = ensure_certificate(self.runtime.paths.data_dir / "lan", names)
         app, lifespan = self._web_app()
-        sock = _bind(host, DEFAULT_PORT if port is None else port)
+        sock = bind(host, DEFAULT_PORT if port is None else port)
         bound: int = sock.getsockname()[1]
         guard = LanGuard(
             app,
@@ -240,6 +240,7 @@ class LanService:
             ws="websockets-sansio",  # what Flet's own server uses
             log_config=None,  # uvicorn's records go to the log file (app/logs.py)
             log_level="warning",
+            proxy_headers=False,  # no proxy in front: a client's own address is what is limited
             timeout_graceful_shutdown=CLIENTS_GRACE_S,
         )
         shown = f"[{shown}]" if ":" in shown else shown
@@ -280,21 +281,3 @@ def _lan_name(names: tuple[str, ...]) -> str:
         "this computer has no address on a local network, so a phone cannot reach it",
         "connect it to your Wi-Fi (the phone's network), then start the LAN view again",
     )
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    """The listening socket; `TandemError` when the port is taken."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    if sys.platform != "win32":  # on Windows SO_REUSEADDR would let others share the port
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-        sock.listen(2048)  # a phone that connects before uvicorn is up waits, not refused
-    except OSError as exc:
-        sock.close()
-        raise TandemError(
-            f"cannot serve the LAN view on {host}:{port} ({exc.strerror or exc})",
-            "pick another --port, or stop the program using it",
-        ) from None
-    return sock

@@ -8,6 +8,7 @@ The phone is played by httpx, which checks the server against the certificate Ta
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import ssl
 from collections.abc import AsyncIterator
@@ -142,7 +143,7 @@ async def test_a_taken_port_is_an_error_in_the_status_not_a_crash(service: LanSe
         taken.listen(1)
         status = await service.start(taken.getsockname()[1], "127.0.0.1")
     assert not status.serving and status.error is not None
-    assert "cannot serve the LAN view" in status.error and "--port" in status.error
+    assert "cannot listen on 127.0.0.1" in status.error and "--port" in status.error
 
 
 async def test_without_a_lan_address_it_says_to_join_the_phone_s_network(
@@ -169,3 +170,21 @@ async def test_an_expired_code_is_renewed_and_the_listeners_told(
 
 def test_there_is_one_service_per_runtime(runtime: Runtime) -> None:
     assert LanService.for_runtime(runtime) is LanService.for_runtime(runtime)
+
+
+async def test_an_app_served_on_loopback_keeps_its_lifespan_to_itself(runtime: Runtime) -> None:
+    # Flet's lifespan empties its process-wide session manager on shutdown: stopping the LAN
+    # view must not run it under the loopback server that still serves the same app.
+    events: list[str] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        events.append("startup")
+        yield
+        events.append("shutdown")
+
+    service = LanService(runtime)
+    service.web_app = Starlette(routes=[Route("/", _page)], lifespan=lifespan)
+    assert (await service.start(0, "127.0.0.1")).serving
+    await service.stop()
+    assert events == []
