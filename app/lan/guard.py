@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import secrets
 from collections.abc import Callable, Sequence
 from http.cookies import CookieError, SimpleCookie
@@ -35,6 +36,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.lan import pages
 from app.lan.devices import PairedDevice, PairedDevices
 from app.lan.pairing import PairingCodes, Verdict
+from router import TandemError
 
 COOKIE = "tandem_device"
 COOKIE_MAX_AGE_S = 365 * 24 * 3600
@@ -42,6 +44,8 @@ COOKIE_MAX_AGE_S = 365 * 24 * 3600
 MAX_PAIR_BODY = 4096
 """A pairing request is a code and a name: anything larger is refused unread."""
 _NO_STORE = {"Cache-Control": "no-store"}
+_STORE_BROKEN = "Tandem cannot read its list of paired devices; see the computer's terminal."
+log = logging.getLogger("app.lan")
 
 
 class _BadRequest(Exception):
@@ -83,12 +87,16 @@ class LanGuard:
         if refusal is not None:
             await _refuse(scope, receive, send, 403, refusal)
             return
-        if scope["type"] == "http":
-            public = await self._public(scope, receive)
-            if public is not None:
-                await public(scope, receive, send)
-                return
-        if self.paired_device(scope) is None:
+        try:
+            public = await self._public(scope, receive) if scope["type"] == "http" else None
+            device = None if public is not None else self.paired_device(scope)
+        except TandemError as exc:  # the list of paired devices cannot be read
+            log.error("the LAN view refused a request: %s", exc)
+            await _refuse(scope, receive, send, 503, _STORE_BROKEN)
+            return
+        if public is not None:
+            await public(scope, receive, send)
+        elif device is None:
             await self._unpaired(scope, receive, send)
         elif self.edge is not None and (scope["path"] + "/").startswith("/v1/"):
             await self.edge(scope, receive, send)
@@ -232,5 +240,5 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, messa
         # A close before the accept: the server answers the handshake with HTTP 403.
         await send({"type": "websocket.close", "code": 1008, "reason": message[:120]})
         return
-    kind = "authentication_error" if status == 401 else "permission_error"
+    kind = {401: "authentication_error", 403: "permission_error"}.get(status, "api_error")
     await _api_error(status, kind, message, dict(_NO_STORE))(scope, receive, send)

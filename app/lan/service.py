@@ -217,6 +217,7 @@ class LanService:
         specific = () if host in (WILDCARD, "::") else (host,)
         names = served_names([*extras, *specific])
         shown = next(iter([*extras, *specific]), None) or _lan_name(names)
+        self._devices.list()  # a damaged list of devices: say so now, not on a phone's request
         self._certificate = ensure_certificate(self.runtime.paths.data_dir / "lan", names)
         app, lifespan = self._web_app()
         sock = bind(host, DEFAULT_PORT if port is None else port)

@@ -248,3 +248,14 @@ def test_the_edge_api_refuses_a_call_without_a_paired_token(site: Site) -> None:
         body = response.json()
         assert (body["type"], body["error"]["type"]) == ("error", "authentication_error")
         assert "pair" in body["error"]["message"]
+
+
+def test_a_damaged_list_of_devices_refuses_everyone_with_503(site: Site) -> None:
+    token = site.pair()
+    site.devices.path.write_text("{ half a file")
+    response = site.client(cookies={COOKIE: token}).get("/")
+    assert response.status_code == 503 and APP_TEXT not in response.text
+    assert "list of paired devices" in response.json()["error"]["message"]
+    code = site.codes.new_code().code
+    assert site.client().post("/pair", json={"code": code, "name": "x"}).status_code == 503
+    assert site.client().get("/manifest.webmanifest").status_code == 200

@@ -188,3 +188,11 @@ async def test_an_app_served_on_loopback_keeps_its_lifespan_to_itself(runtime: R
     assert (await service.start(0, "127.0.0.1")).serving
     await service.stop()
     assert events == []
+
+
+async def test_a_damaged_list_of_devices_is_an_error_at_start(service: LanService) -> None:
+    service.devices().add("Pixel 7")
+    service.devices().path.write_text("{ half a file")
+    status = await service.start(0, "127.0.0.1")
+    assert not status.serving and status.error is not None
+    assert "damaged" in status.error and "devices.json.bak" in status.error
