@@ -19,6 +19,9 @@ import pytest
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
+from websockets.typing import Origin
 
 from app.lan import cert, pairing
 from app.lan.service import LanService
@@ -99,6 +102,8 @@ async def test_the_real_flet_app_is_served_to_a_paired_phone_only(runtime: Runti
             assert paired.status_code == 303
             page = await client.get("/")  # the cookie, as a browser holds it
             assert page.status_code == 200 and "flutter" in page.text.lower()
+            token = client.cookies["tandem_device"]
+        await _check_websockets(service, token)
     finally:
         await service.stop()
     assert not service.status().serving
@@ -196,3 +201,19 @@ async def test_a_damaged_list_of_devices_is_an_error_at_start(service: LanServic
     status = await service.start(0, "127.0.0.1")
     assert not status.serving and status.error is not None
     assert "damaged" in status.error and "devices.json.bak" in status.error
+
+
+async def _check_websockets(service: LanService, token: str) -> None:
+    """Flet's websocket over TLS: open with the device's cookie, refused (403) without it."""
+    served = service.status().url
+    assert served is not None and service.cert_path is not None
+    port = served.rstrip("/").rsplit(":", 1)[1]
+    trust = ssl.create_default_context(cafile=str(service.cert_path))
+    url, origin = f"wss://127.0.0.1:{port}/ws", Origin(f"https://127.0.0.1:{port}")
+    cookie = {"Cookie": f"tandem_device={token}"}
+    async with connect(url, ssl=trust, origin=origin, additional_headers=cookie) as socket_:
+        assert socket_.response is not None and socket_.response.status_code == 101
+    with pytest.raises(InvalidStatus) as refused:
+        async with connect(url, ssl=trust, origin=origin):
+            pass
+    assert refused.value.response.status_code == 403
