@@ -156,7 +156,7 @@ class LanService:
     def status(self) -> LanStatus:
         """Where the LAN view is and the current pairing code (None values when stopped)."""
         code = self.codes.current if self.serving else None
-        fingerprint = self._certificate.fingerprint if self._certificate else None
+        fingerprint = self._certificate.fingerprint if self._certificate and self.serving else None
         pairing_url = None
         if code is not None and self._url is not None and fingerprint is not None:
             pairing_url = f"{self._url}pair?code={code.code}#fp={fingerprint.replace(':', '')}"

@@ -137,6 +137,10 @@ async def test_the_pairing_link_carries_the_code_and_the_fingerprint(service: La
 
 async def test_no_qr_and_no_code_while_stopped(service: LanService) -> None:
     assert service.status().code is None and not service.status().serving
+    await service.start(0, "127.0.0.1")
+    await service.stop()
+    stopped = service.status()
+    assert (stopped.url, stopped.code, stopped.pairing_url, stopped.fingerprint) == (None,) * 4
     assert service.new_code().code is None
     with pytest.raises(TandemError, match="not serving"):
         service.qr_png()
