@@ -123,6 +123,7 @@ class LanService:
             self._error = f"{exc.message}; {exc.hint}" if exc.hint else exc.message
             self._notify()
             return self.status()
+        self._error = None
         self._server = _QuietServer(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
         while not self._server.started and not self._task.done():

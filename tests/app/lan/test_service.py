@@ -153,6 +153,9 @@ async def test_a_taken_port_is_an_error_in_the_status_not_a_crash(service: LanSe
         status = await service.start(taken.getsockname()[1], "127.0.0.1")
     assert not status.serving and status.error is not None
     assert "cannot listen on 127.0.0.1" in status.error and "--port" in status.error
+    assert (await service.start(0, "127.0.0.1")).serving
+    await service.stop()
+    assert service.status().error is None  # the failure before is not reported again
 
 
 async def test_without_a_lan_address_it_says_to_join_the_phone_s_network(
