@@ -2,6 +2,8 @@
 
 tandem                      launch the GUI (desktop window, else the web view)
 tandem --web [--port N]     serve the GUI on 127.0.0.1 for a browser
+tandem --web --lan [--port N]   also serve it over HTTPS to paired phones on the LAN
+tandem devices list|revoke  the phones paired with --lan
 tandem chat [--once Q]      terminal chat over the same pipeline
 tandem models list|pull     see and fetch local models
 tandem memory search|rebuild|stats   search earlier conversations
@@ -22,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from app.lan.options import add_lan_arguments
 from router import TandemError
 
 
@@ -50,6 +53,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("router", "app.cli.router:add_router_parser", "app.cli.router:run_router"),
     Command("mcp", "app.cli.mcp:add_mcp_parser", "app.cli.mcp:run_mcp"),
     Command("team", "app.cli.team:add_team_parser", "app.cli.team:run_team_command"),
+    Command("devices", "app.cli.devices:add_devices_parser", "app.cli.devices:run_devices"),
     Command("doctor", "app.cli.doctor:add_doctor_parser", "app.cli.doctor:run_doctor"),
     Command("config", "app.cli.parsers:add_config_parser", "app.cli.models:run_config_command"),
 )
@@ -65,6 +69,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--web", action="store_true", help="serve the app for a browser")
     parser.add_argument("--port", type=int, default=None, help="port for --web (default: free)")
+    add_lan_arguments(parser)
     parser.add_argument("--model", default=None, help="model spec: bundled, a name, or a .gguf")
     parser.add_argument(
         "--verbose",
@@ -116,7 +121,7 @@ def _dispatch(args: argparse.Namespace) -> int:
             return handler(args)
     from app.gui.main import run_gui
 
-    run_gui(web=args.web, port=args.port, model=args.model)
+    run_gui(web=args.web, port=args.port, model=args.model, lan=args.lan, lan_host=args.lan_host)
     return 0
 
 

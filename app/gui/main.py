@@ -8,6 +8,7 @@ every request (app/gui/web_guard.py).
 The web client comes from the `flet-web` package and is served with
 `no_cdn=True`, so the page works offline: nothing is fetched from a CDN. Tandem runs
 that server itself (uvicorn), so a stop never waits on an open browser tab.
+With `--lan` it is also served over HTTPS to paired phones on the LAN (app/lan/).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ from app.gui.services.mcp_server import AppMcpService
 from app.gui.services.sensors import attach_sensors
 from app.gui.shell.view import show_shell
 from app.gui.web_guard import WebGuard
+from app.lan.options import LanLaunch, add_lan_arguments
+from app.lan.service import LanService, PageMain
+from app.lan.terminal import start_lan_view
 from app.progress import terminal_progress
 from app.shutdown import STOPPER
 from router import Runtime, TandemError, build_runtime
@@ -101,6 +105,8 @@ def run_gui(
     port: int | None = None,
     model: str | None = None,
     mcp_port: int | None = None,
+    lan: bool = False,
+    lan_host: str | None = None,
 ) -> None:
     """Build the runtime and run the GUI until the window closes, Ctrl-C or SIGTERM.
 
@@ -114,8 +120,11 @@ def run_gui(
     `model` overrides the configured model spec. `mcp_port` starts the app's MCP
     server on 127.0.0.1:`mcp_port` when the first page opens. Raises `TandemError` if the
     model cannot be found.
+
+    `lan` also serves the app over HTTPS to paired phones on `lan_host` (default 0.0.0.0):
+    `port` is then the LAN view's port (default 8643) and the loopback view takes a free one.
     """
-    if not web and not desktop_available():
+    if not web and not lan and not desktop_available():
         print("The desktop client (flet-desktop) is not available; serving the web view instead.")
         web = True
     runtime = build_runtime(model=model, progress=terminal_progress("Preparing the model"))
@@ -125,7 +134,10 @@ def run_gui(
     AppMcpService.for_runtime(runtime).launch_port = mcp_port
     pages: weakref.WeakSet[ft.Page] = weakref.WeakSet()
     main = make_app(runtime, pages)
-    if web:
+    LanService.for_runtime(runtime).page_main = main  # the Phones panel may serve it later
+    if lan:
+        asyncio.run(_serve_web(main, runtime, free_port(), LanLaunch(port, lan_host)))
+    elif web:
         asyncio.run(_serve_web(main, runtime, port or free_port()))
     else:
         asyncio.run(_run_desktop(main, runtime, pages))
@@ -140,7 +152,7 @@ class _WebServer(uvicorn.Server):
 
 
 async def _serve_web(
-    main: Callable[[ft.Page], Awaitable[None]], runtime: Runtime, port: int
+    main: PageMain, runtime: Runtime, port: int, lan: LanLaunch | None = None
 ) -> None:
     # Served here rather than by `ft.run(view=WEB_BROWSER)`: Flet's server waits, without a
     # limit, for every websocket to close before it stops, and one that never registered a
@@ -149,6 +161,7 @@ async def _serve_web(
         sock = _listen(port)
         app = ft.run(main, export_asgi_app=True, no_cdn=True, assets_dir=None)
         guard = WebGuard(app, port)  # only the user's own tab, signed in by the printed link
+        LanService.for_runtime(runtime).web_app = app  # one Flet app (and lifespan) for both
         config = uvicorn.Config(
             guard,
             ws="websockets-sansio",  # what Flet's own server uses
@@ -159,6 +172,8 @@ async def _serve_web(
         server = _WebServer(config)
         loop = asyncio.get_running_loop()
         STOPPER.listen(loop, lambda: setattr(server, "should_exit", True))
+        if lan is not None:
+            await start_lan_view(runtime, app, lan)
         url = guard.launch_url
         print(f"Tandem is running at {url} (Ctrl-C to stop)", flush=True)
         if browser_available():
@@ -225,6 +240,8 @@ async def _wind_down(runtime: Runtime) -> None:
     """
     with contextlib.suppress(Exception):
         await asyncio.wait_for(AppMcpService.for_runtime(runtime).stop(), CLIENTS_GRACE_S + 1)
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(LanService.for_runtime(runtime).stop(), CLIENTS_GRACE_S + 1)
     this = asyncio.current_task()
     pending = {task for task in asyncio.all_tasks() if task is not this}
     loop = asyncio.get_running_loop()
@@ -248,6 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.gui.main", description=__doc__)
     parser.add_argument("--web", action="store_true", help="serve the app for a browser")
     parser.add_argument("--port", type=int, default=None, help="port for the web view")
+    add_lan_arguments(parser)
     parser.add_argument("--model", default=None, help="model name or .gguf path to use")
     parser.add_argument(
         "--mcp-port", type=int, default=None, help="also serve MCP on 127.0.0.1:N (see MCP view)"
@@ -263,6 +281,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 port=args.port,
                 model=args.model,
                 mcp_port=args.mcp_port,
+                lan=args.lan,
+                lan_host=args.lan_host,
             )
         except TandemError as exc:
             print(f"error: {exc.message}", file=sys.stderr)
