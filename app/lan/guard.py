@@ -36,6 +36,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.lan import pages
 from app.lan.devices import PairedDevice, PairedDevices
 from app.lan.pairing import PairingCodes, Verdict
+from app.lan.reach import serving_device
 from router import TandemError
 
 COOKIE = "tandem_device"
@@ -101,7 +102,8 @@ class LanGuard:
         elif self.edge is not None and (scope["path"] + "/").startswith("/v1/"):
             await self.edge(scope, receive, send)
         else:
-            await self.app(scope, receive, send)
+            with serving_device(device):  # the page's own task knows it serves a phone
+                await self.app(scope, receive, send)
 
     def paired_device(self, scope: Scope) -> PairedDevice | None:
         """The paired device whose token the request carries, None if none does."""

@@ -15,10 +15,11 @@ from collections.abc import Callable
 import flet as ft
 
 from app.gui.chat.section import ChatScreen
-from app.gui.shell.view_model import Section, ShellViewModel
+from app.gui.shell.view_model import Section, ShellViewModel, sections_for
 from app.gui.team.view import build_team_view
 from app.gui.team.view_model import TeamConfig
 from app.gui.widgets.labelled import icon_button, set_icon
+from app.lan.reach import lan_device
 from router import Runtime
 
 _log = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ class Shell:
     def __init__(self, page: ft.Page, runtime: Runtime, vm: ShellViewModel | None = None) -> None:
         self.page = page
         self.runtime = runtime
-        self.vm = vm or ShellViewModel()
+        self.vm = vm or ShellViewModel(sections_for(paired_phone=lan_device() is not None))
         # One team setup per page: the Team section edits it, the chat's Team switch uses it.
         self.team_config = TeamConfig()
         self.chat = ChatScreen(page, runtime, team_config=self.team_config)

@@ -44,6 +44,17 @@ SECTIONS: tuple[Section, ...] = (
     Section("dashboard", "Dashboard", "DASHBOARD_OUTLINED", "DASHBOARD", "app.gui.dashboard.view"),
 )
 
+DEVICE_ADMIN_SECTIONS = frozenset({"phones"})
+"""Sections a paired phone's page does not get: from the Phones section it could pair more
+devices, revoke others or stop serving, and a lost phone must be cut off by one revoke."""
+
+
+def sections_for(*, paired_phone: bool) -> tuple[Section, ...]:
+    """The sections of a page: all of them on this computer, fewer on a paired phone's page."""
+    if not paired_phone:
+        return SECTIONS
+    return tuple(s for s in SECTIONS if s.key not in DEVICE_ADMIN_SECTIONS)
+
 
 class ShellViewModel:
     """Navigation, layout mode and theme of one page; `on_change` runs after each change."""
