@@ -8,9 +8,10 @@ list with pip (`--dry-run`, nothing is installed; PyPI unless --index-url, --fin
 --no-index say otherwise), prints every package with its version and wheel, and fails
 (exit 1, one line per offender) when a package with compiled code has no mobile wheel
 (packaging/mobile_wheels.toml, from Flet's mobile-forge recipes), has one only for other
-versions, or when a heavy package slips in. llama-cpp-python (a model on the phone) may
-come in only when a `[project.optional-dependencies]` group lists it: the app loads it
-where it is installed. Each such group is resolved too, as if added to the build's list.
+versions, or when a heavy package slips in (mobile_deps_rules.py). llama-cpp-python, a
+model on the phone, may come in only when a `[project.optional-dependencies]` group lists
+it: the app loads it where it is installed. Each such group is resolved too, as if added
+to the build's list. A release only an earlier recipe built passes with a warning.
 Resolution runs on this machine's Python and platform: run it with the Python the app
 bundles (3.12) for the exact set. Exit 2: the dependencies could not be resolved.
 """
@@ -21,34 +22,18 @@ import argparse
 import re
 import sys
 import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
 if str(Path(__file__).resolve().parent) not in sys.path:  # loaded by path (the tests)
     sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from mobile_deps_pip import PipError, Resolved, normalise, pure_wheel, resolve
+from mobile_deps_rules import MAY_BE_OPTIONAL, MobileWheels, Policy, offence, warning
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_PYPROJECT = ROOT / "packaging" / "mobile" / "pyproject.toml"
 DEFAULT_WHEELS = ROOT / "packaging" / "mobile_wheels.toml"
 PLATFORMS = ("android", "ios")
-
-# Never on the phone (issue 20): model runtimes, vector stores, NLP pipelines, the desktop
-# keyring and OpenCV are desktop-only or far too large; torch and CUDA must never come in.
-HEAVY_NAMES = {"llama-cpp-python", "chromadb", "onnxruntime", "spacy", "keyring"}
-HEAVY_NAMES |= {"torch", "torchvision", "torchaudio", "triton"}
-HEAVY_PREFIXES = ("opencv-", "nvidia-")
-# The only heavy package the phone may carry, when the app declares it optional.
-MAY_BE_OPTIONAL = {"llama-cpp-python"}
-
-
-def release(version: str) -> tuple[str, ...]:
-    """A version without trailing `.0` parts, so "2.0" and "2.0.0" compare equal."""
-    parts = version.lower().split(".")
-    while len(parts) > 1 and parts[-1] == "0":
-        parts.pop()
-    return tuple(parts)
 
 
 def _get(table: dict[str, object], dotted: str) -> object:
@@ -98,20 +83,6 @@ def source_packages(pyproject: dict[str, object], label: str) -> set[str]:
     return found
 
 
-def load_wheels(path: Path) -> tuple[dict[str, list[str]], str]:
-    """The mobile-wheel list (normalised name -> versions) and a line naming its snapshot."""
-    data = tomllib.loads(path.read_text(encoding="utf-8"))
-    source = data.get("source", {})
-    where = f"{source.get('repository', '?')} at {source.get('commit', '?')[:12]}"
-    packages = {normalise(k): _strings(v) for k, v in data.get("packages", {}).items()}
-    return packages, f"{where} ({source.get('date', '?')})"
-
-
-def has_recipe(item: Resolved, wheels: dict[str, list[str]]) -> bool:
-    """Whether mobile-forge builds this package at this version (Flet's index has it)."""
-    return any(release(v) == release(item.version) for v in wheels.get(item.name, []))
-
-
 def prefer_pure_wheel(item: Resolved, pip_args: list[str]) -> None:
     """Mark a compiled package pure when its release has a `*-any` wheel: a phone takes that."""
     filename = pure_wheel(item, pip_args)
@@ -119,55 +90,10 @@ def prefer_pure_wheel(item: Resolved, pip_args: list[str]) -> None:
         item.kind, item.filename, item.note = "pure", filename, "compiled wheels too"
 
 
-def is_heavy(name: str) -> bool:
-    """Whether a (normalised) package never belongs on the phone."""
-    return name in HEAVY_NAMES or name.startswith(HEAVY_PREFIXES)
-
-
-def _mobile_column(item: Resolved, wheels: dict[str, list[str]]) -> str:
-    versions = wheels.get(item.name)
-    if item.kind == "pure":
-        return ""
-    if versions is None:
-        return "no recipe"
-    return ("recipe " if has_recipe(item, wheels) else "only ") + ", ".join(versions)
-
-
-@dataclass
-class Policy:
-    """What may be installed: the mobile wheels, and the exceptions the app declares."""
-
-    wheels: dict[str, list[str]]
-    optional: set[str]  # heavy, yet declared optional (only names in MAY_BE_OPTIONAL)
-    source: set[str]  # may be built from a source distribution ([tool.flet].source_packages)
-
-
-def offence(item: Resolved, policy: Policy) -> str | None:
-    """One line saying what is wrong with a resolved package, or None when it may stay."""
-    who = f"{item.name} {item.version}" + (f" (from {item.via})" if item.via else "")
-    if is_heavy(item.name) and item.name not in policy.optional:
-        hint = " unless an optional-dependencies group lists it" * (item.name in MAY_BE_OPTIONAL)
-        return f"heavy: {who} must not be in the phone app{hint}; drop what pulls it in."
-    versions = policy.wheels.get(item.name)
-    if item.kind == "pure" or (versions is None and item.name in policy.source):
-        return None
-    if versions is None and item.kind == "sdist":
-        return (
-            f"no wheel: {who} has only a source distribution and no mobile-forge recipe; "
-            "list it in [tool.flet].source_packages if it is pure Python, else drop it."
-        )
-    if versions is None:
-        return f"no mobile wheel: {who} is compiled and mobile-forge has no recipe for it."
-    if not has_recipe(item, policy.wheels):
-        listed = ", ".join(versions)
-        return f"version: {who} has mobile wheels only for {listed}; pin a listed version."
-    return None
-
-
-def table(items: list[Resolved], wheels: dict[str, list[str]]) -> list[str]:
+def table(items: list[Resolved], wheels: MobileWheels) -> list[str]:
     """The aligned table: package, version, the wheel pip chose, the mobile wheels."""
     rows = [("package", "version", "wheel", "mobile wheels")]
-    rows += [(i.name, i.version, i.describe(), _mobile_column(i, wheels)) for i in items]
+    rows += [(i.name, i.version, i.describe(), wheels.column(i)) for i in items]
     widths = [max(len(row[c]) for row in rows) for c in range(3)]
     return [
         "  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)) + "  " + row[3]
@@ -176,27 +102,28 @@ def table(items: list[Resolved], wheels: dict[str, list[str]]) -> list[str]:
 
 
 def resolve_set(
-    requirements: list[str], wheels: dict[str, list[str]], pip_args: list[str]
+    requirements: list[str], wheels: MobileWheels, pip_args: list[str]
 ) -> list[Resolved]:
     """The packages a requirement list installs, compiled ones with a pure wheel made pure."""
     items = resolve(requirements, pip_args)
     for item in items:
-        if item.kind == "compiled" and not has_recipe(item, wheels):
+        if item.kind == "compiled" and not wheels.has_recipe(item):
             prefer_pure_wheel(item, pip_args)
     return items
 
 
 def check(pyproject_path: Path, wheels_path: Path, pip_args: list[str]) -> int:
-    """Resolve, print the tables and offenders; the exit status (0 fine, 1 offenders).
+    """Resolve, print the tables, warnings and offenders; the exit status (0 fine, 1 not).
 
-    An optional group's table and offenders are only what it adds to its platform's set.
+    An optional group's table and lines are only what it adds to its platform's set.
     """
     pyproject = tomllib.loads(pyproject_path.read_text(encoding="utf-8"))
-    wheels, snapshot = load_wheels(wheels_path)
+    wheels = MobileWheels.load(wheels_path)
     optional = optional_names(pyproject) & MAY_BE_OPTIONAL
-    print(f"Mobile wheels: {wheels_path.name}, {len(wheels)} packages, {snapshot}")
+    print(f"Mobile wheels: {wheels_path.name}, {len(wheels.current)} packages, {wheels.snapshot}")
     print(f"Resolved with Python {sys.version.split()[0]} on {sys.platform}")
     problems: list[str] = []
+    warnings: list[str] = []
     installed: dict[str, set[tuple[str, str]]] = {}
     for label, requirements in requirement_sets(pyproject).items():
         platform_label, _, group = label.partition(" + ")
@@ -208,14 +135,13 @@ def check(pyproject_path: Path, wheels_path: Path, pip_args: list[str]) -> int:
         count = f"{len(items)} {'more ' if group else ''}package{'s' * (len(items) != 1)}"
         print(f"\n{label}: {count}")
         print("\n".join(table(items, wheels)))
-        found = [offence(item, policy) for item in items]
-        problems += [f"{label}: {line}" for line in found if line]
+        warnings += [f"{label}: {line}" for i in items if (line := warning(i, policy))]
+        problems += [f"{label}: {line}" for i in items if (line := offence(i, policy))]
     print()
-    print(
-        "\n".join(problems)
-        if problems
-        else "OK: every compiled package has a mobile wheel for its version; nothing heavy."
-    )
+    for line in warnings + problems:
+        print(line)
+    if not problems:
+        print("OK: every compiled package has a mobile wheel for its version; nothing heavy.")
     return 1 if problems else 0
 
 

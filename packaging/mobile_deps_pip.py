@@ -69,7 +69,7 @@ def _run_pip(args: list[str]) -> subprocess.CompletedProcess[str]:
     base = [sys.executable, "-m", "pip", "install", "--isolated", "--disable-pip-version-check"]
     env = {**os.environ, "PIP_CONFIG_FILE": os.devnull}  # no global pip.conf either
     return subprocess.run(
-        [*base, "--dry-run", "--ignore-installed", "--quiet", *args],
+        [*base, "--dry-run", "--ignore-installed", *args],
         capture_output=True,
         text=True,
         env=env,
@@ -77,10 +77,16 @@ def _run_pip(args: list[str]) -> subprocess.CompletedProcess[str]:
     )
 
 
-def _last_error(stderr: str) -> str:
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+def _last_error(result: subprocess.CompletedProcess[str]) -> str:
+    """pip's last error line; for a conflict, the first pair of requirements that clash."""
+    lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
     errors = [line.removeprefix("ERROR: ") for line in lines if line.startswith("ERROR:")]
-    return (errors or lines or ["no output"])[-1]
+    message = (errors or lines or ["no output"])[-1]
+    output = [line.strip() for line in (result.stdout + result.stderr).splitlines()]
+    if message.startswith("ResolutionImpossible") and "The conflict is caused by:" in output:
+        start = output.index("The conflict is caused by:") + 1
+        message = "conflicting requirements: " + "; ".join(output[start : start + 2])
+    return message
 
 
 @dataclass
@@ -124,7 +130,7 @@ def _report(args: list[str]) -> list[_Entry]:
         report = Path(scratch) / "report.json"
         result = _run_pip(["--report", str(report), *args])
         if result.returncode != 0:
-            raise PipError(_last_error(result.stderr))
+            raise PipError(_last_error(result))
         items = json.loads(report.read_text(encoding="utf-8"))["install"]
     return [_entry(item) for item in items]
 

@@ -26,6 +26,9 @@ date = "2026-01-01T00:00:00+00:00"
 [packages]
 fastlib = ["1.0"]
 llama-cpp-python = ["0.3.32"]
+
+[earlier]
+oldlib = ["1.0"]
 """
 
 
@@ -62,6 +65,8 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     make_wheel(folder, "duallib", "1.0")  # a pure wheel beside the compiled one
     make_wheel(folder, "chromadb", "1.0")
     make_wheel(folder, "bigapp", "1.0", requires=["chromadb"])
+    make_wheel(folder, "needsold", "1.0", requires=["fastlib==1.0"])
+    make_wheel(folder, "oldlib", "1.0", PLATFORM_TAG)  # only an earlier recipe built it
     make_wheel(folder, "signer", "1.0", requires=['rawlib; extra == "crypto"'])
     make_wheel(folder, "optlib", "1.0", requires=['rawlib; extra == "never"'])
     make_wheel(folder, "llama-cpp-python", "0.3.32", PLATFORM_TAG)
@@ -201,22 +206,40 @@ def test_an_unresolvable_requirement_is_one_sentence(checker, index, tmp_path, c
     )
 
 
+def test_a_conflict_names_the_requirements_that_clash(checker, index, tmp_path, capsys) -> None:
+    status, out = run(checker, index, tmp_path, capsys, app("fastlib==2.0", "needsold"))
+    assert status == 2
+    assert out.strip().splitlines()[-1] == (
+        "pip could not resolve the phone app's dependencies: conflicting requirements: "
+        "The user requested fastlib==2.0; needsold 1.0 depends on fastlib==1.0"
+    )
+
+
 def test_a_missing_pyproject_says_what_to_pass(checker, tmp_path, capsys) -> None:
     assert checker.main(["--pyproject", str(tmp_path / "none.toml")]) == 2
     assert "pass the app's pyproject.toml with --pyproject" in capsys.readouterr().out
 
 
+def test_a_release_only_an_earlier_recipe_built_passes_with_a_warning(
+    checker, index, tmp_path, capsys
+) -> None:
+    status, out = run(checker, index, tmp_path, capsys, app("oldlib"))
+    assert status == 0, out
+    assert row(out, "oldlib")[-1] == "earlier recipe 1.0 (now no recipe)"
+    assert "android and ios: earlier recipe: oldlib 1.0 was built by an earlier" in out
+
+
 def test_a_source_only_package_needs_a_recipe_or_source_packages(checker) -> None:
+    rules = load_builder("mobile_deps_rules")
+    none = rules.MobileWheels({}, {}, "")
     sdist = checker.Resolved("slowlib", "1.0", "slowlib-1.0.tar.gz", "sdist")
     assert sdist.describe() == "sdist (needs a build)"
-    assert "list it in [tool.flet].source_packages" in checker.offence(
-        sdist, checker.Policy({}, set(), set())
-    )
-    declared = checker.Policy({}, set(), {"slowlib"})  # [tool.flet].source_packages
-    assert checker.offence(sdist, declared) is None
+    message = rules.offence(sdist, rules.Policy(none, set(), set()))
+    assert "list it in [tool.flet].source_packages" in message
+    assert rules.offence(sdist, rules.Policy(none, set(), {"slowlib"})) is None  # declared
     # A recipe's version wins over building from source: the phone gets Flet's wheel.
-    recipe = checker.Policy({"slowlib": ["0.9"]}, set(), {"slowlib"})
-    assert "version: slowlib 1.0 has mobile wheels only for 0.9" in checker.offence(sdist, recipe)
+    recipe = rules.Policy(rules.MobileWheels({"slowlib": ["0.9"]}, {}, ""), set(), {"slowlib"})
+    assert "version: slowlib 1.0 has mobile wheels only for 0.9" in rules.offence(sdist, recipe)
     pyproject = {"tool": {"flet": {"source_packages": ["SlowLib"], "ios": {"source_packages": []}}}}
     assert checker.source_packages(pyproject, "android") == {"slowlib"}
     assert checker.source_packages(pyproject, "ios") == set()  # the platform's list wins

@@ -83,18 +83,28 @@ def _git(repo: Path, *args: str) -> str:
     return subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
 
 
+def _recipe(repo: Path, folder: str, text: str, message: str) -> None:
+    (repo / "recipes" / folder).mkdir(parents=True, exist_ok=True)
+    (repo / "recipes" / folder / "meta.yaml").write_text(text, encoding="utf-8")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", message)
+
+
 def test_the_list_is_built_from_a_snapshot_deterministically(
     builder: ModuleType, tmp_path: Path
 ) -> None:
     repo = tmp_path / "forge"
-    for folder, text in {"pyyaml": PLAIN, "flet-libxml2": SET_VERSION, "crypto": BY_PYTHON}.items():
-        (repo / "recipes" / folder).mkdir(parents=True)
-        (repo / "recipes" / folder / "meta.yaml").write_text(text, encoding="utf-8")
+    _git(tmp_path, "init", "-q", "-b", "main", str(repo))
+    for folder, text in {"flet-libxml2": SET_VERSION, "crypto": BY_PYTHON}.items():
+        _recipe(repo, folder, text, folder)
     (repo / "recipes" / "notes").mkdir()
     (repo / "recipes" / "notes" / "README.md").write_text("no recipe here\n", encoding="utf-8")
-    _git(tmp_path, "init", "-q", str(repo))
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-q", "-m", "recipes")
+    _recipe(repo, "pyyaml", PLAIN.replace("6.0.3", "6.0.1"), "pyyaml 6.0.1")
+    _git(repo, "checkout", "-q", "-b", "bump")  # a pull request: its draft is never built
+    _recipe(repo, "pyyaml", PLAIN.replace("6.0.3", "6.0.2rc1"), "draft")
+    _recipe(repo, "pyyaml", PLAIN, "pyyaml 6.0.3")
+    _git(repo, "checkout", "-q", "main")
+    _git(repo, "merge", "-q", "--no-ff", "-m", "merge bump", "bump")
     first, second = tmp_path / "first.toml", tmp_path / "second.toml"
     assert builder.build(repo, "HEAD", first) == 3
     builder.build(repo, "HEAD", second)
@@ -107,6 +117,7 @@ def test_the_list_is_built_from_a_snapshot_deterministically(
         "flet-libxml2": ["2.15.3"],
         "pyyaml": ["6.0.3"],  # normalised as pip compares names
     }
+    assert data["earlier"] == {"pyyaml": ["6.0.1"]}
 
 
 def test_the_checked_in_list_names_its_snapshot_and_the_phone_packages() -> None:
@@ -117,5 +128,6 @@ def test_the_checked_in_list_names_its_snapshot_and_the_phone_packages() -> None
     # Issue 20's facts: recipes for these, none for chromadb.
     for name in ("llama-cpp-python", "onnxruntime", "tokenizers", "numpy", "pydantic-core"):
         assert packages[name], name
-    assert "chromadb" not in packages
+    assert "chromadb" not in packages and "chromadb" not in data["earlier"]
     assert list(packages) == sorted(packages)
+    assert data["earlier"]["pydantic-core"] == ["2.18.4", "2.33.2"]
