@@ -77,15 +77,23 @@ def _run_pip(args: list[str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+def conflict_summary(output: list[str]) -> str:
+    """pip's "The conflict is caused by:" lines, each once, the first four of them."""
+    start = output.index("The conflict is caused by:") + 1
+    end = output.index("", start) if "" in output[start:] else len(output)
+    causes = list(dict.fromkeys(output[start:end]))
+    more = f"; and {len(causes) - 4} more" if len(causes) > 4 else ""
+    return "conflicting requirements: " + "; ".join(causes[:4]) + more
+
+
 def _last_error(result: subprocess.CompletedProcess[str]) -> str:
-    """pip's last error line; for a conflict, the first pair of requirements that clash."""
+    """pip's last error line; for a conflict, the requirements that clash."""
     lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
     errors = [line.removeprefix("ERROR: ") for line in lines if line.startswith("ERROR:")]
     message = (errors or lines or ["no output"])[-1]
     output = [line.strip() for line in (result.stdout + result.stderr).splitlines()]
     if message.startswith("ResolutionImpossible") and "The conflict is caused by:" in output:
-        start = output.index("The conflict is caused by:") + 1
-        message = "conflicting requirements: " + "; ".join(output[start : start + 2])
+        return conflict_summary(output)
     return message
 
 

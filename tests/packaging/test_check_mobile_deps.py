@@ -215,6 +215,18 @@ def test_a_conflict_names_the_requirements_that_clash(checker, index, tmp_path, 
     )
 
 
+def test_a_long_conflict_is_cut_to_four_distinct_causes() -> None:
+    pip = load_builder("mobile_deps_pip")
+    requested = "The user requested a==1"
+    causes = [f"b {v} depends on a=={v}" for v in ("2", "1.9", "1.8", "1.7")]
+    output = ["Collecting b", "The conflict is caused by:", requested, causes[0], requested]
+    output += [*causes[1:], "", "To fix this you could try to:"]
+    assert pip.conflict_summary(output) == (
+        "conflicting requirements: The user requested a==1; b 2 depends on a==2; "
+        "b 1.9 depends on a==1.9; b 1.8 depends on a==1.8; and 1 more"
+    )
+
+
 def test_a_missing_pyproject_says_what_to_pass(checker, tmp_path, capsys) -> None:
     assert checker.main(["--pyproject", str(tmp_path / "none.toml")]) == 2
     assert "pass the app's pyproject.toml with --pyproject" in capsys.readouterr().out
