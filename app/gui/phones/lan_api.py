@@ -1,23 +1,19 @@
 """The parts of the LAN service (`app/lan/`) that the Phones section uses, as protocols.
 
-The real classes live in `app/lan/devices.py` and `app/lan/service.py` (the
-interface agreed for issue 20). The section depends only on these protocols, so
-its view-model is tested with a fake, and `lan_service_for` is the one place
-that reaches the real `LanService`: a build without `app/lan` shows the section
-with serving unavailable instead of failing to open.
+The real classes live in `app/lan/devices.py` and `app/lan/service.py`. The section's
+view-model depends only on these protocols, so it is unit-tested with a fake; the real
+service comes from `lan_service_for`, whose return type makes mypy check that the real
+classes have the shapes written here.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Protocol
 
+from app.lan import service as lan_service
 from router import Runtime
-
-LAN_SERVICE_MODULE = "app.lan.service"
-"""Where the real `LanService` lives."""
 
 
 class LanStatus(Protocol):
@@ -33,7 +29,7 @@ class LanStatus(Protocol):
 
     @property
     def pairing_url(self) -> str | None:
-        """What the QR code encodes: the pairing page with the code and the fingerprint."""
+        """What the QR code encodes: "<url>pair?code=<CODE>#fp=<SHA-256 as 64 hex>"."""
 
     @property
     def code(self) -> str | None:
@@ -45,11 +41,11 @@ class LanStatus(Protocol):
 
     @property
     def fingerprint(self) -> str | None:
-        """SHA-256 of the certificate as colon hex, "AB:CD:..."."""
+        """SHA-256 of the certificate as colon hex, "AB:CD:..."; None when stopped."""
 
     @property
     def error(self) -> str | None:
-        """One sentence when serving failed (port taken, no LAN address)."""
+        """Why serving failed, "<what happened>; <what to do>" (port taken, no LAN address)."""
 
 
 class PairedDevice(Protocol):
@@ -90,7 +86,8 @@ class LanService(Protocol):
     """Serving Tandem over HTTPS on the LAN for one runtime."""
 
     async def start(self, port: int | None = None, host: str | None = None) -> LanStatus:
-        """Start serving; a failure is reported in the returned status's `error`."""
+        """Start serving (0.0.0.0:8643 by default); never raises for a failure to serve:
+        the returned status's `error` says why."""
 
     async def stop(self) -> None:
         """Stop serving."""
@@ -99,7 +96,7 @@ class LanService(Protocol):
         """The state now."""
 
     def new_code(self) -> LanStatus:
-        """Issue a fresh pairing code (the old one stops working)."""
+        """Issue a fresh pairing code (the old one stops working); nothing while stopped."""
 
     def devices(self) -> PairedDevices:
         """The paired devices."""
@@ -111,18 +108,7 @@ class LanService(Protocol):
         """Call `callback` on pair, revoke, start and stop; returns the unsubscriber."""
 
 
-def lan_service_for(runtime: Runtime) -> LanService | None:
-    """The runtime's `LanService`, or None when this build has no `app/lan` package.
-
-    The import is by name so that this module type-checks and runs before
-    `app/lan` exists; a missing dependency *inside* `app/lan` is a real bug and
-    is raised, not hidden.
-    """
-    try:
-        module = importlib.import_module(LAN_SERVICE_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("app.lan", LAN_SERVICE_MODULE):
-            raise
-        return None
-    service: LanService = module.LanService.for_runtime(runtime)
-    return service
+def lan_service_for(runtime: Runtime) -> LanService:
+    """The runtime's one `LanService`: the same one `tandem --web --lan` starts and the app
+    stops on exit."""
+    return lan_service.LanService.for_runtime(runtime)

@@ -29,7 +29,6 @@ class PhonesView:
         self.page = page
         self.vm = vm
         self.notice, self.error = w.message_line()
-        self.unavailable = w.hint()
         self.switch = ft.Switch(label="Serve on your network (HTTPS)", on_change=self._toggle)
         self.progress = ft.ProgressBar(visible=False)
         self.qr = ft.Image(src=b"", width=240, height=240, visible=False)
@@ -52,7 +51,6 @@ class PhonesView:
                     "Let your phone use this Tandem over your home or office network. "
                     "Only phones you pair can open it."
                 ),
-                self.unavailable,
                 self.switch,
                 self.progress,
                 self.pairing,
@@ -78,10 +76,8 @@ class PhonesView:
         """Bring the controls in line with the view-model and push them to the browser."""
         vm = self.vm
         w.show_messages(self.notice, self.error, vm.outcome.notice, vm.error)
-        self.unavailable.value = vm.unavailable_text()
-        self.unavailable.visible = not vm.available
         self.switch.value = vm.serving
-        self.switch.disabled = vm.busy or not vm.available
+        self.switch.disabled = vm.busy
         self.progress.visible = vm.busy
         self.pairing.visible = vm.serving
         self.qr.src = vm.qr_png or b""

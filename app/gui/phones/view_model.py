@@ -1,7 +1,7 @@
 """The Phones section's state: serving on the LAN, the pairing code, the paired devices.
 
 Plain Python (no Flet). It drives a `LanService` (app/gui/phones/lan_api.py: a
-protocol; the real service comes from `lan_service_for`) and re-reads it after
+protocol; the real one, app/lan/service.py, comes from `lan_service_for`) and re-reads it after
 each action and whenever the service says something changed (a phone paired,
 a device was revoked, serving started or stopped), until the page closes.
 """
@@ -15,10 +15,6 @@ from datetime import UTC, datetime
 from app.gui.outcome import ActionOutcome
 from app.gui.phones.lan_api import LanService, LanStatus, PairedDevice
 from router import TandemError
-
-UNAVAILABLE = (
-    "Serving on your network is not part of this build of Tandem; update Tandem to pair a phone."
-)
 
 
 def _utc_now() -> datetime:
@@ -76,7 +72,7 @@ class PhonesViewModel:
 
     def __init__(
         self,
-        service: LanService | None,
+        service: LanService,
         *,
         on_change: Callable[[], None] | None = None,
         now: Callable[[], datetime] = _utc_now,
@@ -102,7 +98,7 @@ class PhonesViewModel:
 
     def open(self) -> None:
         """Follow the service's changes (once, however often called) and read it now."""
-        if self.service is not None and self._unsubscribe is None:
+        if self._unsubscribe is None:
             self._unsubscribe = self.service.on_change(self.refresh)
         self.refresh()
 
@@ -119,8 +115,6 @@ class PhonesViewModel:
 
     def _reload(self) -> None:
         service = self.service
-        if service is None:
-            return
         self.status = service.status()
         self.qr_png, self.qr_error = None, None
         if self.status.serving:
@@ -133,15 +127,6 @@ class PhonesViewModel:
         self.devices = [r for r in rows if not r.revoked] + [r for r in rows if r.revoked]
 
     # --- what the section shows -----------------------------------------------------------
-
-    @property
-    def available(self) -> bool:
-        """Whether this build can serve on the LAN at all."""
-        return self.service is not None
-
-    def unavailable_text(self) -> str:
-        """Why the switch is off for good, or "" when it is not."""
-        return "" if self.available else UNAVAILABLE
 
     @property
     def serving(self) -> bool:
@@ -180,16 +165,13 @@ class PhonesViewModel:
 
     async def set_serving(self, on: bool) -> bool:
         """Start (`on`) or stop serving on the LAN; the switch's action."""
-        service = self.service
-        if service is None:
-            return self.outcome.fail(TandemError(UNAVAILABLE))
         self.busy = True
         self.on_change()
         try:
             if on:
-                await service.start()
+                await self.service.start()
             else:
-                await service.stop()
+                await self.service.stop()
         except TandemError as exc:
             return self._failed(exc)
         finally:
@@ -205,8 +187,6 @@ class PhonesViewModel:
 
     def new_code(self) -> bool:
         """Issue a fresh pairing code and QR code (the old code stops working)."""
-        if self.service is None:
-            return self.outcome.fail(TandemError(UNAVAILABLE))
         try:
             self.service.new_code()
         except TandemError as exc:
@@ -229,7 +209,7 @@ class PhonesViewModel:
     def confirm_revoke(self) -> bool:
         """Revoke the device being confirmed; its token stops working at once."""
         row, self.confirming = self.confirming, None
-        if row is None or self.service is None:
+        if row is None:
             return self.outcome.done()
         try:
             self.service.devices().revoke(row.device_id)

@@ -9,8 +9,20 @@ from datetime import UTC, datetime, timedelta
 from router import TandemError
 
 NOW = datetime(2025, 5, 3, 12, 0, tzinfo=UTC)
-FINGERPRINT = "AB:CD:EF:01"
-URL = "https://192.168.1.20:8443/"
+FINGERPRINT = ":".join(["AB", "CD", "EF", "01"] * 8)
+"""A SHA-256 as app/lan shows it: 32 bytes in colon hex."""
+URL = "https://192.168.1.20:8643/"
+
+PORT_TAKEN = (
+    "cannot listen on 0.0.0.0:8643 (Address already in use); "
+    "pick another --port, or stop the program using it"
+)
+"""A failure to serve as the real service reports it in `error`: "<what happened>; <what to do>"."""
+
+
+def pairing_url(code: str) -> str:
+    """The QR code's link as app/lan makes it: the fingerprint in the fragment as 64 hex."""
+    return f"{URL}pair?code={code}#fp={FINGERPRINT.replace(':', '')}"
 
 
 @dataclass(frozen=True)
@@ -73,7 +85,7 @@ class FakeLanService:
         return replace(
             self.current,
             code=code,
-            pairing_url=f"{URL}pair?code={code}#fp={FINGERPRINT}",
+            pairing_url=pairing_url(code),
             code_expires_at=NOW + timedelta(minutes=10),
         )
 

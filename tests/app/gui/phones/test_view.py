@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Coroutine, Iterator
 from types import SimpleNamespace
 from typing import Any, cast
@@ -11,10 +10,9 @@ import flet as ft
 import pytest
 
 from app.gui.phones import view as phones_view
-from app.gui.phones.lan_api import LAN_SERVICE_MODULE
 from app.gui.phones.view import FINGERPRINT_HINT, PhonesView, build_phones_view
-from app.gui.phones.view_model import UNAVAILABLE, PhonesViewModel
-from tests.app.gui.phones.fake_lan import FINGERPRINT, NOW, URL, FakeLanService
+from app.gui.phones.view_model import PhonesViewModel
+from tests.app.gui.phones.fake_lan import FINGERPRINT, NOW, PORT_TAKEN, URL, FakeLanService
 
 
 class FakePage:
@@ -81,7 +79,7 @@ async def test_serving_shows_the_qr_image_code_address_and_fingerprint() -> None
 
 async def test_a_failure_is_one_red_sentence_and_the_switch_goes_back_off() -> None:
     service = FakeLanService()
-    service.start_error = "Port 8443 is taken; close the program using it and try again."
+    service.start_error = PORT_TAKEN
     view, _ = shown(service)
 
     await view._toggle(cast(Any, SimpleNamespace(control=SimpleNamespace(value=True))))
@@ -131,17 +129,3 @@ async def test_the_section_stops_following_the_service_when_the_page_closes(
     await page.on_close("closed")
 
     assert service.listeners == [] and earlier == ["closed"]
-
-
-async def test_without_app_lan_the_switch_is_off_and_says_why(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setitem(sys.modules, LAN_SERVICE_MODULE, None)  # a build without app/lan
-    page = FakePage()
-
-    root = build_phones_view(cast(ft.Page, page), cast(Any, SimpleNamespace()))
-    await page.drain()
-
-    assert UNAVAILABLE in texts(root)
-    view_switch = next(c for c in walk(root) if isinstance(c, ft.Switch))
-    assert view_switch.disabled and not view_switch.value

@@ -6,10 +6,18 @@ from datetime import timedelta
 
 from app.gui.phones.view_model import PhonesViewModel, ago
 from router import TandemError
-from tests.app.gui.phones.fake_lan import FINGERPRINT, NOW, URL, FakeDevice, FakeLanService
+from tests.app.gui.phones.fake_lan import (
+    FINGERPRINT,
+    NOW,
+    PORT_TAKEN,
+    URL,
+    FakeDevice,
+    FakeLanService,
+    pairing_url,
+)
 
 
-def opened(service: FakeLanService | None) -> tuple[PhonesViewModel, list[int]]:
+def opened(service: FakeLanService) -> tuple[PhonesViewModel, list[int]]:
     """A view-model shown on a page, counting its change notifications."""
     changes: list[int] = []
     vm = PhonesViewModel(service, now=lambda: NOW)
@@ -26,7 +34,7 @@ async def test_the_switch_starts_serving_and_shows_the_qr_code_url_and_fingerpri
     assert await vm.set_serving(True)
 
     assert service.calls == ["start"] and vm.serving
-    assert vm.qr_png == b"\x89PNG " + f"{URL}pair?code=CODE-0001#fp={FINGERPRINT}".encode()
+    assert vm.qr_png == b"\x89PNG " + pairing_url("CODE-0001").encode()
     assert vm.url == URL and vm.fingerprint == FINGERPRINT
     expires = (NOW + timedelta(minutes=10)).astimezone().strftime("%H:%M")
     assert vm.code_line() == f"CODE-0001 · expires at {expires}"
@@ -66,7 +74,7 @@ async def test_an_expired_code_says_to_make_a_new_one() -> None:
 
 async def test_a_start_that_fails_shows_the_service_s_sentence_in_red() -> None:
     service = FakeLanService()
-    service.start_error = "Port 8443 is taken by another program; close it or pick another port."
+    service.start_error = PORT_TAKEN
     vm, _ = opened(service)
 
     await vm.set_serving(True)
@@ -172,11 +180,3 @@ def test_ago_reads_like_speech() -> None:
     assert ago(NOW - timedelta(days=1), NOW) == "1 day ago"
     assert ago(NOW - timedelta(days=29), NOW) == "29 days ago"
     assert ago(NOW - timedelta(days=40), NOW) == "on 24 Mar 2025"
-
-
-async def test_without_app_lan_the_section_says_so_and_the_switch_does_nothing() -> None:
-    vm, _ = opened(None)
-    assert not vm.available and vm.devices == []
-    assert vm.unavailable_text().startswith("Serving on your network is not part of this build")
-    assert not await vm.set_serving(True)
-    assert not vm.new_code()

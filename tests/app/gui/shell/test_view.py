@@ -3,6 +3,7 @@
 import asyncio
 from collections.abc import Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any, cast
 
@@ -10,6 +11,8 @@ import flet as ft
 
 from app.gui.shell.view import Shell, load_builder
 from app.gui.shell.view_model import SECTIONS, Section, ShellViewModel
+from app.lan.devices import PairedDevice
+from app.lan.reach import serving_device
 from router.endpoints.fake import FakeEndpoint
 from router.runtime.compose import Runtime
 from router.types import Message
@@ -49,6 +52,13 @@ def mounted(runtime: Runtime, width: float, sections: Sequence[Section] = SECTIO
     shell = Shell(cast(ft.Page, page), runtime, ShellViewModel(tuple(sections)))
     shell.mount()
     return shell
+
+
+def destinations(shell: Shell) -> tuple[list[object], list[object]]:
+    """The labels of the rail's and the bar's destinations."""
+    rail: list[object] = [d.label for d in shell.rail.destinations or []]
+    bar: list[object] = [d.label for d in shell.bar.destinations or []]
+    return rail, bar
 
 
 def long_answer(messages: Sequence[Message]) -> str:
@@ -157,3 +167,18 @@ async def test_escape_stops_the_answer_being_streamed(fake_runtime: RuntimeFacto
         )
         await sending
         assert vm.messages[-1].status == "cancelled"
+
+
+async def test_a_paired_phone_s_page_has_no_phones_destination(
+    fake_runtime: RuntimeFactory,
+) -> None:
+    phone = PairedDevice("d1", "Pixel 7", datetime.now(UTC), None, revoked=False)
+    async with fake_runtime(FakeEndpoint(name="local", kind="local")) as runtime:
+        with serving_device(phone):  # what LanGuard sets around a paired phone's page
+            on_phone = Shell(cast(ft.Page, FakePage(400)), runtime)
+        own = Shell(cast(ft.Page, FakePage(400)), runtime)
+
+    rail, bar = destinations(on_phone)
+    assert rail == bar and "Phones" not in rail and rail[0] == "Chat"
+    own_rail, own_bar = destinations(own)
+    assert own_rail == own_bar == [s.label for s in SECTIONS] and "Phones" in own_rail

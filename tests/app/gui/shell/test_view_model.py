@@ -2,7 +2,13 @@
 
 import pytest
 
-from app.gui.shell.view_model import COMPACT_WIDTH, SECTIONS, Section, ShellViewModel
+from app.gui.shell.view_model import (
+    COMPACT_WIDTH,
+    SECTIONS,
+    Section,
+    ShellViewModel,
+    sections_for,
+)
 
 
 def test_the_sections_are_the_issue_s_six_and_phones_in_order() -> None:
@@ -54,3 +60,11 @@ def test_a_shell_needs_sections() -> None:
         ShellViewModel(())
     only = Section("chat", "Chat", "CHAT", "CHAT", "app.gui.chat.section")
     assert ShellViewModel((only,)).current is only
+
+
+def test_a_paired_phone_s_page_has_no_phones_section_and_keeps_the_rest() -> None:
+    # From Phones a phone could pair more devices, revoke others or stop serving.
+    on_phone = [s.key for s in sections_for(paired_phone=True)]
+    assert "phones" not in on_phone and on_phone[0] == "chat"
+    assert on_phone == [s.key for s in SECTIONS if s.key != "phones"]
+    assert sections_for(paired_phone=False) == SECTIONS
