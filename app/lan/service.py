@@ -91,6 +91,8 @@ class LanService:
         self._certificate: LanCertificate | None = None
         self._error: str | None = None
         self._renewal: asyncio.TimerHandle | None = None
+        self._last_port: int | None = None
+        self._last_host: str | None = None
 
     @classmethod
     def for_runtime(cls, runtime: Runtime) -> LanService:
@@ -113,9 +115,14 @@ class LanService:
     async def start(self, port: int | None = None, host: str | None = None) -> LanStatus:
         """Serve on `host`:`port` (default 0.0.0.0:8643; port 0 picks a free one).
 
-        Never raises for a failure to serve: the status's `error` says why. Starting again
-        while serving restarts the server there.
+        Left out, `port` and `host` are those of the last start (the app's switch turned off
+        and on again serves where `tandem --lan --port N` did, so phones' home-screen links
+        keep working). Never raises for a failure to serve: the status's `error` says why.
+        Starting again while serving restarts the server there.
         """
+        port = self._last_port if port is None else port
+        host = self._last_host if host is None else host
+        self._last_port, self._last_host = port, host
         await self.stop(notify=False)
         try:
             self._url, sock, config = self._prepare(port, host)

@@ -224,3 +224,23 @@ async def _check_websockets(service: LanService, token: str) -> None:
         async with connect(url, ssl=trust, origin=origin):
             pass
     assert refused.value.response.status_code == 403
+
+
+async def test_a_start_without_arguments_serves_where_the_last_one_did(
+    service: LanService,
+) -> None:
+    # The app's switch calls start() with no arguments: after `tandem --lan --port N
+    # --lan-host H`, off and on again must not move to 0.0.0.0:8643 (home-screen links).
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    first = await service.start(port, "127.0.0.1")
+    await service.stop()
+
+    again = await service.start()
+
+    assert again.serving and again.url == first.url and first.url is not None
+    assert first.url.endswith(f":{port}/")
+    async with phone(service) as client:
+        pair = await client.post("/pair", json={"code": again.code, "name": "Pixel 7"})
+    assert pair.status_code == 200
