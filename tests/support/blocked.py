@@ -71,14 +71,18 @@ def run_blocked(
     *,
     blocked: Iterable[str] = HEAVY,
     env: dict[str, str] | None = None,
+    cwd: Path = ROOT,
     timeout_s: float = 240,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `script` in a fresh interpreter with `blocked` unimportable; fails loudly on error."""
+    """Run `script` in a fresh interpreter with `blocked` unimportable; fails loudly on error.
+
+    `cwd` comes first on the script's `sys.path`, then `env`'s PYTHONPATH (the repository).
+    """
     prelude = f"from tests.support.blocked import install\ninstall({sorted(set(blocked))!r})\n"
     environment = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     done = subprocess.run(
         [sys.executable, "-c", prelude + textwrap.dedent(script)],
-        cwd=ROOT,
+        cwd=cwd,
         env=environment,
         capture_output=True,
         text=True,
