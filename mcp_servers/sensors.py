@@ -15,7 +15,8 @@ output schema):
 Battery, connectivity, motion and location come from a `SensorsBackend`: by
 default `HostSensors` (psutil; a desktop has no motion sensors or location
 source); the Tandem app plugs in its client's sensors (app/gui/sensors_bridge.py).
-CPU, memory, disk, network, temperatures and uptime are always the host's.
+CPU, memory, disk, network, temperatures and uptime are always the host's, and
+are offered only where psutil is installed (a phone may lack it).
 No address (IP, MAC) is reported: a reading should never identify the machine
 or its network.
 """
@@ -24,7 +25,6 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-import psutil  # type: ignore[import-untyped]
 from mcp.server.mcpserver import MCPServer
 
 from mcp_servers.sensors_host import (
@@ -33,6 +33,7 @@ from mcp_servers.sensors_host import (
     connectivity,
     cpu,
     disk,
+    host_psutil,
     memory,
     network,
     temperatures,
@@ -53,6 +54,7 @@ from mcp_servers.sensors_models import (
     Temperatures,
     Uptime,
 )
+from router.optional import missing_sentence, notice_once
 
 __all__ = [
     "AxesReading",
@@ -81,6 +83,16 @@ __all__ = [
     "temperatures",
     "uptime",
 ]
+
+HOST_TOOLS: dict[str, Any] = {
+    "sensors_cpu": cpu,
+    "sensors_memory": memory,
+    "sensors_disk": disk,
+    "sensors_network": network,
+    "sensors_temperatures": temperatures,
+    "sensors_uptime": uptime,
+}
+"""The tools that read the host through psutil alone (no backend answers them)."""
 
 LOCATION_OFF = (
     "location sharing is off; the user can turn it on in Tandem's settings "
@@ -117,10 +129,12 @@ def register_sensors(
     """Add the sensors tools to `server`; return their names.
 
     `backend` (else `HostSensors`) answers battery, connectivity, motion and
-    location; the rest is always psutil.
+    location; the rest is always psutil, and left out where psutil is not installed.
     """
     source: SensorsBackend = backend or HostSensors()
-    psutil.cpu_percent(interval=None)  # primes the counter: the first reading is otherwise 0
+    psutil = host_psutil()
+    if psutil is not None:
+        psutil.cpu_percent(interval=None)  # primes the counter: the first reading is otherwise 0
 
     async def sensors_battery() -> Battery:
         """Battery charge and power source of the device (the app's client when it runs)."""
@@ -143,18 +157,27 @@ def register_sensors(
     tools: dict[str, Any] = {
         "sensors_battery": sensors_battery,
         "sensors_connectivity": sensors_connectivity,
-        "sensors_cpu": cpu,
-        "sensors_memory": memory,
-        "sensors_disk": disk,
-        "sensors_network": network,
-        "sensors_temperatures": temperatures,
-        "sensors_uptime": uptime,
+        **(HOST_TOOLS if psutil is not None else _without_host_tools()),
         "sensors_motion": sensors_motion,
         "sensors_location": sensors_location,
     }
     for name, fn in tools.items():
         server.add_tool(fn, name=name)
     return list(tools)
+
+
+def _without_host_tools() -> dict[str, Any]:
+    """No host tools: psutil is not installed. Said once, as the router says what it lacks."""
+    notice_once(
+        "psutil",
+        missing_sentence(
+            "psutil",
+            "the host's CPU, memory, disk, traffic, temperature and uptime figures are "
+            "unknown and the sensors tools for them are not offered",
+            "install psutil to offer them",
+        ),
+    )
+    return {}
 
 
 def build_sensors_server(

@@ -1,4 +1,10 @@
-"""The host's readings for the `sensors` server: psutil on the machine running it."""
+"""The host's readings for the `sensors` server: psutil on the machine running it.
+
+psutil is optional (a phone may have no wheel for it): without it the host's battery
+and network state read as unknown, and its CPU, memory, disk, traffic, temperature
+and uptime figures cannot be read at all (`host_psutil` is None; the server then
+does not offer those tools).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,6 @@ import os
 import time
 from datetime import UTC, datetime
 from typing import Any
-
-import psutil  # type: ignore[import-untyped]
 
 from mcp_servers.sensors_models import (
     AxesReading,
@@ -24,6 +28,26 @@ from mcp_servers.sensors_models import (
     Temperatures,
     Uptime,
 )
+from router.errors import TandemError
+
+NO_PSUTIL = "psutil is not installed, so this host's {} cannot be read"
+
+
+def host_psutil() -> Any:
+    """The psutil module, or None where it is not installed."""
+    try:
+        import psutil  # type: ignore[import-untyped]
+    except ImportError:
+        return None
+    return psutil
+
+
+def _required_psutil(what: str) -> Any:
+    """psutil, or a `TandemError` saying the host's `what` figures are unknown without it."""
+    psutil = host_psutil()
+    if psutil is None:
+        raise TandemError(NO_PSUTIL.format(what), "install psutil to read them")
+    return psutil
 
 
 class HostSensors:
@@ -58,6 +82,9 @@ class HostSensors:
 
 def battery() -> Battery:
     """Battery charge and power source."""
+    psutil = host_psutil()
+    if psutil is None:
+        return Battery(available=False, reason=NO_PSUTIL.format("battery"))
     reader = getattr(psutil, "sensors_battery", None)
     info = reader() if reader is not None else None
     if info is None:
@@ -74,6 +101,9 @@ def battery() -> Battery:
 
 def connectivity() -> Connectivity:
     """Whether the host has a network interface up (no traffic is sent to check)."""
+    psutil = host_psutil()
+    if psutil is None:
+        return Connectivity(online=None, interfaces_up=[], reason=NO_PSUTIL.format("network state"))
     stats: dict[str, Any] = psutil.net_if_stats()
     up = sorted(name for name, st in stats.items() if st.isup and not _loopback(name))
     return Connectivity(online=bool(up), interfaces_up=up)
@@ -81,6 +111,7 @@ def connectivity() -> Connectivity:
 
 def cpu() -> Cpu:
     """Processor utilisation, cores, frequency and load."""
+    psutil = _required_psutil("CPU")
     freq = psutil.cpu_freq()
     return Cpu(
         percent=float(psutil.cpu_percent(interval=None)),
@@ -93,6 +124,7 @@ def cpu() -> Cpu:
 
 def memory() -> Memory:
     """RAM and swap use."""
+    psutil = _required_psutil("memory")
     vm = psutil.virtual_memory()
     sw = psutil.swap_memory()
     return Memory(
@@ -107,6 +139,7 @@ def memory() -> Memory:
 
 def disk() -> Disk:
     """Usage of the system disk (no path argument: it would probe for files' existence)."""
+    psutil = _required_psutil("disk")
     path = os.path.abspath(os.sep)
     usage = psutil.disk_usage(path)
     return Disk(
@@ -120,6 +153,7 @@ def disk() -> Disk:
 
 def network() -> Network:
     """Bytes and packets sent and received since boot."""
+    psutil = _required_psutil("network traffic")
     io = psutil.net_io_counters()
     return Network(
         bytes_sent=int(io.bytes_sent),
@@ -131,6 +165,7 @@ def network() -> Network:
 
 def temperatures() -> Temperatures:
     """Temperature sensors the host exposes."""
+    psutil = _required_psutil("temperatures")
     reader = getattr(psutil, "sensors_temperatures", None)
     found: dict[str, Any] = reader() if reader is not None else {}
     readings = [
@@ -151,6 +186,7 @@ def temperatures() -> Temperatures:
 
 def uptime() -> Uptime:
     """Boot time and seconds since."""
+    psutil = _required_psutil("uptime")
     boot = float(psutil.boot_time())
     return Uptime(
         boot_time=datetime.fromtimestamp(boot, UTC).isoformat(),

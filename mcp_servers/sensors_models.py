@@ -31,7 +31,9 @@ class Battery(BaseModel):
 class Connectivity(BaseModel):
     """Whether the device is connected to a network."""
 
-    online: bool = Field(description="True when a network connection is up.")
+    online: bool | None = Field(
+        description="True when a network connection is up; None when the host cannot tell."
+    )
     interfaces_up: list[str] = Field(
         description="Names of the host's non-loopback interfaces up (empty for the app's client)."
     )
@@ -40,6 +42,7 @@ class Connectivity(BaseModel):
         description="The app client's connection kinds (wifi, ethernet, mobile, vpn, ...).",
     )
     source: Source = Field(default="host", description="Who measured it.")
+    reason: str = Field(default="", description="Why the state is not known.")
 
 
 class Cpu(BaseModel):

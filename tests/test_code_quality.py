@@ -186,6 +186,10 @@ OUTBOUND_ALLOWED = {
     ("router/models/manager.py", "socket.create_connection"): (
         "reachability probe of the model hub before that download"
     ),
+    ("app/mobile/pin.py", "socket.create_connection"): (
+        "the phone reads the certificate of the Tandem it pairs with (a TLS handshake, no "
+        "data) to compare it with the QR code's fingerprint"
+    ),
 }
 
 

@@ -106,9 +106,15 @@ class EmbeddingRetriever:
         *,
         lexical_weight: float = 0.5,
         neighbour_weight: float = 0.4,
+        dense: bool = True,
     ) -> None:
-        """`embedder` defaults to the process-wide MiniLM embedder (loaded on first use)."""
+        """`embedder` defaults to the process-wide MiniLM embedder (loaded on first use).
+
+        `dense` False ranks by words alone (BM25 and neighbours): where the embedder
+        cannot run (no onnxruntime, as on a phone), nothing is embedded.
+        """
         self._embedder = embedder
+        self.dense = dense
         self.lexical_weight = lexical_weight
         self.neighbour_weight = neighbour_weight
         self._vectors: dict[str, npt.NDArray[np.float32]] = {}
@@ -128,7 +134,9 @@ class EmbeddingRetriever:
     def _dense_scores(
         self, query: str, candidates: Sequence[HistoryTurn], texts: list[str]
     ) -> npt.NDArray[np.float64]:
-        """Cosine similarity of each candidate to the query."""
+        """Cosine similarity of each candidate to the query (zeros when not `dense`)."""
+        if not self.dense:
+            return np.zeros(len(texts), dtype=np.float64)
         matrix = self._embed(texts)
         query_vector = self._embed([query])[0]
         scores: npt.NDArray[np.float64] = (matrix @ query_vector).astype(np.float64)
@@ -136,7 +144,7 @@ class EmbeddingRetriever:
 
     def warm(self, turns: Sequence[HistoryTurn]) -> None:
         """Embed turns ahead of time (e.g. as they are committed)."""
-        if turns:
+        if turns and self.dense:
             self._embed([t.search_text() for t in turns])
 
     def rank(self, query: str, candidates: Sequence[HistoryTurn]) -> list[ScoredTurn]:

@@ -46,7 +46,13 @@ class ContextStage:
         if self.retriever_for is not None:
             return self.retriever_for(session_id)
         if self._default is None:
-            self._default = EmbeddingRetriever()
+            from router.memory.embedding import embeddings_available
+
+            dense = embeddings_available(
+                "context-embeddings",
+                "context packing ranks earlier turns by their words alone (BM25)",
+            )
+            self._default = EmbeddingRetriever(dense=dense)
         return self._default
 
     def summary_messages(self, session_id: str) -> list[Message]:

@@ -2,9 +2,10 @@
 
 Lookup order for an endpoint's key: its environment variable, then the OS
 keyring (service "tandem", user = endpoint name), then - only on machines with
-no keyring backend at all (headless Linux, containers) - `<config_dir>/secrets.json`,
-readable by its owner alone. Keys are never logged; `redact` scrubs them from
-any text that leaves this module's callers (error messages, logs).
+no keyring backend at all (headless Linux, containers, a phone without the
+`keyring` package) - `<config_dir>/secrets.json`, readable by its owner alone.
+Keys are never logged; `redact` scrubs them from any text that leaves this
+module's callers (error messages, logs).
 """
 
 from __future__ import annotations
@@ -18,15 +19,15 @@ import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-
-import keyring
-import keyring.errors
-from keyring.backend import KeyringBackend
-from keyring.backends import chainer, fail, null
+from typing import TYPE_CHECKING
 
 from router.endpoints.settings import RemoteEndpointSettings
 from router.errors import TandemError
+from router.optional import missing_sentence, notice_once
 from router.paths import TandemPaths, resolve_paths
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +67,25 @@ def key_env_var(endpoint: RemoteEndpointSettings) -> str | None:
 
 
 def keyring_backend() -> KeyringBackend | None:
-    """Return the usable OS keyring backend, or None when this machine has none."""
+    """Return the usable OS keyring backend, or None when this machine has none.
+
+    Without the `keyring` package (a phone) there is none: keys come from the
+    environment and the private secrets file, and that is said once.
+    """
+    try:
+        import keyring
+        from keyring.backends import chainer, fail, null
+    except ImportError:
+        notice_once(
+            "keyring",
+            missing_sentence(
+                "keyring",
+                "API keys are read from environment variables and from the private "
+                f"{SECRETS_FILE_NAME} file in Tandem's config folder",
+                "install keyring to keep them in the OS keyring instead",
+            ),
+        )
+        return None
     try:
         backend = keyring.get_keyring()
     except Exception:  # a broken keyring configuration is the same as none
@@ -88,9 +107,11 @@ def get_api_key(endpoint: RemoteEndpointSettings, paths: TandemPaths | None = No
             return value
     backend = keyring_backend()
     if backend is not None:
+        from keyring.errors import KeyringError  # a backend means keyring imports
+
         try:
             return backend.get_password(KEYRING_SERVICE, endpoint.name)
-        except keyring.errors.KeyringError as exc:
+        except KeyringError as exc:
             log.warning(
                 "could not read the key of endpoint %s from the OS keyring: %s",
                 endpoint.name,
@@ -107,9 +128,11 @@ def set_api_key(name: str, key: str, paths: TandemPaths | None = None) -> str:
         raise SecretsError("the API key is empty", "paste the whole key")
     backend = keyring_backend()
     if backend is not None:
+        from keyring.errors import KeyringError  # a backend means keyring imports
+
         try:
             backend.set_password(KEYRING_SERVICE, name, key)
-        except keyring.errors.KeyringError as exc:
+        except KeyringError as exc:
             raise SecretsError(
                 f"the OS keyring refused to store the key ({type(exc).__name__})",
                 "unlock the keyring, or set the endpoint's api_key_env variable instead",
@@ -130,7 +153,9 @@ def delete_api_key(name: str, paths: TandemPaths | None = None) -> bool:
     removed = False
     backend = keyring_backend()
     if backend is not None:
-        with contextlib.suppress(keyring.errors.PasswordDeleteError):
+        from keyring.errors import PasswordDeleteError  # a backend means keyring imports
+
+        with contextlib.suppress(PasswordDeleteError):
             backend.delete_password(KEYRING_SERVICE, name)
             removed = True
     path = _secrets_file(paths)

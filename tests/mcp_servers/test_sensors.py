@@ -9,6 +9,7 @@ from mcp import Client
 
 from mcp_servers import sensors
 from mcp_servers.sensors import build_sensors_server
+from router.errors import TandemError
 
 TOOLS = {
     "sensors_battery",
@@ -42,7 +43,7 @@ async def test_every_tool_has_an_output_schema_and_answers() -> None:
 
 
 async def test_no_battery_is_a_typed_not_available(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("mcp_servers.sensors.psutil.sensors_battery", lambda: None)
+    monkeypatch.setattr("psutil.sensors_battery", lambda: None)
     async with Client(build_sensors_server()) as client:
         result = await client.call_tool("sensors_battery", {})
     assert result.structured_content is not None
@@ -52,19 +53,17 @@ async def test_no_battery_is_a_typed_not_available(monkeypatch: pytest.MonkeyPat
 
 def test_a_battery_reading(monkeypatch: pytest.MonkeyPatch) -> None:
     reading = SimpleNamespace(percent=81.5, secsleft=-2, power_plugged=True)
-    monkeypatch.setattr("mcp_servers.sensors.psutil.sensors_battery", lambda: reading)
+    monkeypatch.setattr("psutil.sensors_battery", lambda: reading)
     battery = sensors.battery()
     assert (battery.available, battery.percent, battery.plugged_in) == (True, 81.5, True)
     assert battery.seconds_left is None  # psutil's "unlimited" sentinel while charging
 
 
 def test_temperatures_missing_or_present(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("mcp_servers.sensors.psutil.sensors_temperatures", lambda: {})
+    monkeypatch.setattr("psutil.sensors_temperatures", lambda: {})
     assert sensors.temperatures().available is False
     entry = SimpleNamespace(label="Package", current=48.0, high=90.0, critical=None)
-    monkeypatch.setattr(
-        "mcp_servers.sensors.psutil.sensors_temperatures", lambda: {"coretemp": [entry]}
-    )
+    monkeypatch.setattr("psutil.sensors_temperatures", lambda: {"coretemp": [entry]})
     temps = sensors.temperatures()
     assert temps.available and temps.readings[0].label == "Package"
 
@@ -80,7 +79,24 @@ async def test_location_is_refused_unless_enabled() -> None:
 
 def test_connectivity_ignores_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
     stats = {"lo": SimpleNamespace(isup=True), "eth0": SimpleNamespace(isup=False)}
-    monkeypatch.setattr("mcp_servers.sensors.psutil.net_if_stats", lambda: stats)
+    monkeypatch.setattr("psutil.net_if_stats", lambda: stats)
     assert sensors.connectivity().online is False
     stats["wlan0"] = SimpleNamespace(isup=True)
     assert sensors.connectivity().interfaces_up == ["wlan0"]
+
+
+async def test_without_psutil_the_host_figures_are_unknown_and_their_tools_not_offered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("mcp_servers.sensors_host.host_psutil", lambda: None)
+    monkeypatch.setattr("mcp_servers.sensors.host_psutil", lambda: None)
+    async with Client(build_sensors_server()) as client:
+        names = {t.name for t in (await client.list_tools()).tools}
+        battery = (await client.call_tool("sensors_battery", {})).structured_content
+        online = (await client.call_tool("sensors_connectivity", {})).structured_content
+    assert names == TOOLS - set(sensors.HOST_TOOLS)
+    assert battery is not None and battery["available"] is False
+    assert "psutil is not installed" in battery["reason"]
+    assert online is not None and online["online"] is None and "psutil" in online["reason"]
+    with pytest.raises(TandemError, match="memory cannot be read"):
+        sensors.memory()

@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import psutil  # type: ignore[import-untyped]  # no stubs installed
-
 from app.doctor import Check, run_checks
 from app.gui.outcome import ActionOutcome
+from mcp_servers.sensors_host import host_psutil
 from router import ModelEntry, Runtime, TandemError, save_and_apply
 from router.policy.basis import policy_basis
 from router.settings.store import updated_document
@@ -106,6 +105,9 @@ class ModelsViewModel:
 
     def memory_text(self) -> str:
         """This process's memory use, which is mostly the loaded model."""
+        psutil = host_psutil()
+        if psutil is None:
+            return "Tandem's memory use is unknown (psutil is not installed)"
         rss = psutil.Process().memory_info().rss
         return f"Tandem uses {rss / _MB:,.0f} MB of memory" + (
             " (model loaded)" if self.loaded else " (model not loaded yet)"

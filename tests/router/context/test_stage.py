@@ -1,5 +1,8 @@
 from pathlib import Path
 
+import pytest
+
+from router.context.retrieval import EmbeddingRetriever
 from router.context.settings import ContextSettings
 from router.context.stage import ContextStage
 from router.endpoints.fake import FakeEndpoint
@@ -56,3 +59,26 @@ async def test_summary_off_in_settings_means_no_model_call() -> None:
     local = FakeEndpoint()
     assert await manager.after_turn("s", _turns(["allow"]), local, Scanner()) is None
     assert local.requests == []
+
+
+def test_without_the_embedder_the_default_retriever_ranks_by_words_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from router.context.turns import HistoryTurn
+    from router.types import Message
+
+    monkeypatch.setattr("router.memory.embedding.missing_embedding_module", lambda: "onnxruntime")
+    retriever = ContextStage().retriever("s")
+    assert isinstance(retriever, EmbeddingRetriever) and not retriever.dense
+    retriever._embedder = None  # would load MiniLM if anything were embedded
+    monkeypatch.setattr("router.memory.embedding.shared_embedder", _no_embedding)
+    turns = [
+        HistoryTurn(seq=i, messages=(Message(role="user", content=text),))
+        for i, text in enumerate(["apples are red", "the falcon flew north", "rain today"])
+    ]
+    ranked = retriever.rank("where did the falcon fly?", turns)
+    assert ranked[0].turn.seq == 1
+
+
+def _no_embedding() -> object:
+    raise AssertionError("nothing may be embedded without the embedder")

@@ -7,6 +7,7 @@ import pytest
 from router.endpoints.base import Endpoint, StreamEnd, StreamEvent, TokenDelta
 from router.endpoints.fake import FakeEndpoint
 from router.errors import (
+    EgressBlockedError,
     EmptyPromptError,
     EndpointError,
     EndpointUnavailableError,
@@ -226,3 +227,14 @@ async def test_the_privacy_scan_runs_off_the_event_loop(tmp_path: Path) -> None:
     pipeline.scanner = scanner
     finished(await collect(pipeline, "hello there"))
     assert scanner.threads and threading.main_thread() not in scanner.threads
+
+
+async def test_a_kept_local_turn_with_no_device_model_is_refused_before_anything_leaves(
+    tmp_path: Path,
+) -> None:
+    cloud = FakeEndpoint(name="cloud", kind="cloud")
+    pipeline = make_pipeline(tmp_path, endpoints={"cloud": cloud}, policy=PreferRemotePolicy())
+    with pytest.raises(EgressBlockedError, match=r"must stay on this device .* card number"):
+        await collect(pipeline, "My card is 4111 1111 1111 1111")
+    assert cloud.requests == []
+    assert pipeline.ledger.turns("s1") == []

@@ -188,3 +188,12 @@ async def test_the_chosen_policy_says_what_it_learned_from(fake_runtime: Runtime
         assert vm.policy_basis().startswith("confidence fitted on device_mmlu_1000.jsonl.gz")
         assert vm.set_policy("learned"), vm.outcome.error
         assert "held-out AUROC device" in vm.policy_basis()
+
+
+async def test_without_psutil_the_memory_figure_is_unknown(
+    fake_runtime: RuntimeFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("app.gui.models.view_model.host_psutil", lambda: None)
+    async with fake_runtime(local_fake()) as runtime:
+        text = ModelsViewModel(runtime).memory_text()
+    assert "memory use is unknown" in text and "psutil" in text
