@@ -17,6 +17,7 @@ Helpers (import from `tests.e2e.conftest`)
 - `open_app(page, url)`: load the app with Flutter's semantics tree on from its start
   (before any field takes the keyboard), so `page.get_by_role/get_by_label/get_by_text`
   see the controls and clicks focus fields; wait until the app's controls show.
+- `wait_for_app(page)`: wait until the app's controls show (`open_app`'s last step).
 - `wait_for_mcp(app)`: wait until the app's MCP server answers.
 - `run_async_in_thread(make) -> Future`: run `await make()` on its own loop in a thread.
 - `screenshot(page, name) -> Path`: a PNG under `shots_dir()`: $TANDEM_E2E_SHOTS, else a
@@ -187,7 +188,12 @@ def open_app(page: Page, url: str) -> None:
     """
     page.add_init_script(_SEMANTICS_AT_START)
     page.goto(url)
-    # The page's controls arrive over the websocket after Flutter starts: wait for them.
+    wait_for_app(page)
+
+
+def wait_for_app(page: Page) -> None:
+    """Wait until the app's controls show: they arrive over the websocket after Flutter starts
+    (for a page that reached the app by other means than `open_app`, e.g. a redirect)."""
     page.wait_for_function(_APP_SHOWN, timeout=FLUTTER_START_MS)
 
 
