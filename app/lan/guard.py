@@ -35,6 +35,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.lan import pages
 from app.lan.devices import PairedDevice, PairedDevices
+from app.lan.live import while_paired
 from app.lan.pairing import PairingCodes, Verdict
 from app.lan.reach import serving_device
 from router import TandemError
@@ -102,6 +103,9 @@ class LanGuard:
         elif self.edge is not None and (scope["path"] + "/").startswith("/v1/"):
             await self.edge(scope, receive, send)
         else:
+            receive, send = while_paired(
+                scope, receive, send, lambda: self.paired_device(scope) is not None
+            )
             with serving_device(device):  # the page's own task knows it serves a phone
                 await self.app(scope, receive, send)
 
