@@ -32,6 +32,7 @@ from app.gui.services.camera import attach_camera
 from app.gui.services.mcp_server import AppMcpService
 from app.gui.services.sensors import attach_sensors
 from app.gui.shell.view import show_shell
+from app.gui.web_app import flet_web_app
 from app.gui.web_guard import WebGuard
 from app.lan.options import LanLaunch, add_lan_arguments
 from app.lan.service import LanService, PageMain
@@ -159,7 +160,7 @@ async def _serve_web(
     # session never closes, so a browser tab kept `tandem --web` alive after SIGTERM.
     try:
         sock = _listen(port)
-        app = ft.run(main, export_asgi_app=True, no_cdn=True, assets_dir=None)
+        app = flet_web_app(main)
         guard = WebGuard(app, port)  # only the user's own tab, signed in by the printed link
         LanService.for_runtime(runtime).web_app = app  # one Flet app (and lifespan) for both
         config = uvicorn.Config(

@@ -27,6 +27,7 @@ import flet as ft
 import uvicorn
 from starlette.types import ASGIApp
 
+from app.gui.web_app import flet_web_app
 from app.lan.cert import LanCertificate, ensure_certificate, extra_names_from_env, served_names
 from app.lan.devices import PairedDevice, PairedDevices, devices_file
 from app.lan.edge import MODEL_ID, DeviceModel
@@ -262,7 +263,7 @@ class LanService:
             raise TandemError(
                 "the LAN view has no app to serve", "start it from the app or `tandem --web --lan`"
             )
-        built: ASGIApp = ft.run(self.page_main, export_asgi_app=True, no_cdn=True, assets_dir=None)
+        built = flet_web_app(self.page_main)
         return built, "on"
 
     def _paired(self, device: PairedDevice) -> None:
