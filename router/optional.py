@@ -1,7 +1,8 @@
 """The heavy packages the router can run without, and the one notice when a feature is off.
 
 A phone (the app under packaging/mobile/) has no wheels for chromadb, spaCy or the OS
-keyring, and may have none for llama.cpp, onnxruntime, psutil or OpenCV. The router
+keyring, and may have none for llama.cpp, onnxruntime, psutil or OpenCV; it does not
+install the MCP SDK either (its chat has no MCP tools). The router
 imports each where it is used, checks with `available` first where a missing one
 changes what happens, and says so once per process with `notice_once` (logged as a
 warning and kept for a front end to show: `notices`).
@@ -23,6 +24,7 @@ OPTIONAL_PACKAGES: dict[str, str] = {
     "keyring": "keyring",
     "psutil": "psutil",
     "cv2": "opencv-python-headless",
+    "mcp": "mcp",
 }
 """Import name -> the distribution that provides it: what the router runs without."""
 

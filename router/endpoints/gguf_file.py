@@ -12,8 +12,6 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType
-
 from router.errors import ModelFormatError, ModelNotFoundError
 from router.install_hints import pip_install_command
 
@@ -81,6 +79,10 @@ class _Cursor:
 
 
 def _tensor_bytes(dims: list[int], type_id: int) -> int:
+    # Imported here: a phone without the optional local model installs no gguf, yet
+    # imports this module with the runtime (router/runtime/live_swap.py).
+    from gguf.constants import GGML_QUANT_SIZES, GGMLQuantizationType
+
     try:
         block, type_size = GGML_QUANT_SIZES[GGMLQuantizationType(type_id)]
     except (ValueError, KeyError) as exc:

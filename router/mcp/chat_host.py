@@ -13,8 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from router.mcp.build import build_host
-from router.mcp.host import ToolHost
 from router.mcp.settings import McpSettings
 from router.privacy.guard import EgressPolicy
 
@@ -23,6 +21,7 @@ if TYPE_CHECKING:
 
     from mcp_servers.camera import CameraBackend, CameraError, CaptureConsent, CaptureRequest
     from mcp_servers.sensors import SensorsBackend
+    from router.mcp.host import ToolHost
 
 ASSISTANT = "Tandem's assistant"
 """Who asks for a capture in the consent dialog when the chat's model calls the camera."""
@@ -88,11 +87,12 @@ def build_chat_host(
     `builtin`). The `assistant` server is not offered, since its `ask_local` would
     call back into this pipeline.
     """
-    # The servers import the pipeline's building blocks; imported here to keep the
-    # runtime importable without them loaded.
+    # The servers import the pipeline's building blocks, and the host the MCP SDK;
+    # imported here so that the runtime imports without them (the phone has no SDK).
     from mcp_servers.current_devices import CurrentSensors
     from mcp_servers.files import FilesConfig, build_files_server
     from mcp_servers.sensors import build_sensors_server
+    from router.mcp.build import build_host
     from router.mcp.write_confirm import HostWriteConfirm
 
     devices = devices or DeviceBackends()

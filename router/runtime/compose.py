@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from router.context.stage import ContextStage
 from router.endpoints.base import Endpoint
@@ -23,8 +24,7 @@ from router.ledger.database import Database
 from router.ledger.pseudonyms import PseudonymStore
 from router.ledger.store import Ledger
 from router.ledger.summaries import SummaryStore
-from router.mcp.chat_host import DeviceBackends, build_chat_host
-from router.mcp.host import Confirm
+from router.mcp.chat_host import DeviceBackends
 from router.mcp.settings import McpSettings
 from router.models.bundled import Progress
 from router.models.manager import ModelManager
@@ -40,6 +40,7 @@ from router.privacy.scan import Scanner
 from router.runtime.live_swap import reload_tool_host, switch_local_model
 from router.runtime.memory import LiveMemory, ScannerScreen
 from router.runtime.optional_parts import (
+    chat_tool_host,
     device_model,
     live_memory,
     needs_embedding,
@@ -49,6 +50,9 @@ from router.settings.config import Settings, load_settings
 from router.turn.gate import TurnGate
 from router.turn.name_judge import DeviceJudge
 from router.turn.pipeline import TurnPipeline
+
+if TYPE_CHECKING:
+    from router.mcp.host import Confirm
 
 _log = logging.getLogger(__name__)
 
@@ -294,7 +298,7 @@ def _pipeline(
     if memory is not None:
         pipeline.after_turn_hooks.append(memory.index)
     if settings.mcp.enabled:
-        pipeline.tools = build_chat_host(settings.mcp, egress, devices)
+        pipeline.tools = chat_tool_host(settings.mcp, egress, devices)  # none without mcp
         pipeline.max_tool_rounds = settings.mcp.max_tool_rounds
         pipeline.offer_all_tools = settings.mcp.offer == "all"
     return pipeline

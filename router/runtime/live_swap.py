@@ -14,18 +14,23 @@ import asyncio
 import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from router.endpoints.base import Endpoint
 from router.endpoints.gguf_file import inspect_gguf
 from router.endpoints.llama_cpp import LlamaCppEndpoint
 from router.endpoints.settings import LocalModelSettings
 from router.errors import ConfigError, ModelLoadError, TandemError
+from router.install_hints import pip_install_command
 from router.mcp.chat_host import DeviceBackends, build_chat_host
-from router.mcp.host import Confirm, ToolHost
 from router.mcp.settings import McpSettings
 from router.models.bundled import Progress
 from router.models.manager import ModelManager
+from router.optional import available, missing_sentence
 from router.turn.pipeline import TurnPipeline
+
+if TYPE_CHECKING:
+    from router.mcp.host import Confirm, ToolHost
 
 _log = logging.getLogger(__name__)
 
@@ -89,6 +94,11 @@ async def reload_tool_host(
     Changes only the pipeline's tools and their settings (`Runtime.reload_tools`
     describes the behaviour).
     """
+    if mcp.enabled and not available("mcp"):
+        raise ConfigError(
+            missing_sentence("mcp", "the chat has no MCP tools", "nothing was changed"),
+            f"reinstall Tandem to get it ({pip_install_command()}), or set [mcp] enabled = false",
+        )
     old = pipeline.tools
     new: ToolHost | None = None
     if mcp.enabled:

@@ -1,16 +1,21 @@
 """The parts of a runtime that need an optional package, each left out (said once) without it.
 
-A phone (packaging/mobile/) has no llama.cpp, chromadb or onnxruntime wheel, so the
-composition root asks here: no llama.cpp, no on-device model; no chromadb or
-embedder, no memory; no embedder, routing without embeddings (router/optional.py).
+A phone (packaging/mobile/) has no llama.cpp, chromadb or onnxruntime wheel, and no
+MCP SDK, so the composition root asks here: no llama.cpp, no on-device model; no
+chromadb or embedder, no memory; no embedder, routing without embeddings; no MCP SDK,
+no chat tools (router/optional.py).
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from router.endpoints.base import Endpoint
 from router.endpoints.llama_cpp import LlamaCppEndpoint
 from router.endpoints.settings import LocalModelSettings
 from router.ledger.pseudonyms import PseudonymStore
+from router.mcp.chat_host import DeviceBackends, build_chat_host
+from router.mcp.settings import McpSettings
 from router.memory.embedding import (
     Embedder,
     embeddings_available,
@@ -25,6 +30,12 @@ from router.paths import TandemPaths
 from router.policy.settings import RoutingSettings
 from router.privacy.guard import EgressPolicy
 from router.runtime.memory import LiveMemory
+
+if TYPE_CHECKING:
+    from router.mcp.host import ToolHost
+
+NO_MCP_TOOLS = "the chat has no MCP tools"
+"""What is off without the MCP SDK (the `mcp` distribution)."""
 
 
 def device_model(
@@ -83,3 +94,18 @@ def needs_embedding(routing: RoutingSettings) -> bool:
     """Embed each turn when asked to, or when the policy's trained router reads embeddings."""
     uses_router = routing.policy in ("learned", "budget") and bool(routing.learned_router)
     return routing.embed_features or uses_router
+
+
+def chat_tool_host(
+    settings: McpSettings, egress: EgressPolicy, devices: DeviceBackends
+) -> ToolHost | None:
+    """The chat's MCP tool host (`[mcp]` on); none (said once) where the MCP SDK is missing."""
+    if not available("mcp"):
+        notice_once(
+            "mcp",
+            missing_sentence(
+                "mcp", NO_MCP_TOOLS, "install it to use MCP servers, or set [mcp] enabled = false"
+            ),
+        )
+        return None
+    return build_chat_host(settings, egress, devices)

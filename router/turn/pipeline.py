@@ -23,6 +23,7 @@ from collections.abc import AsyncGenerator, MutableMapping, Sequence
 from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass, field, replace
 from functools import partial
+from typing import TYPE_CHECKING
 
 from router.context.pack import pack
 from router.context.stage import ContextStage
@@ -33,7 +34,6 @@ from router.ledger.commit import commit
 from router.ledger.pseudonyms import PseudonymStore
 from router.ledger.store import Ledger
 from router.ledger.wire_log import outbound_session
-from router.mcp.host import ToolHost
 from router.policy.decide import Policy
 from router.policy.features import (
     BudgetLimits,
@@ -89,6 +89,9 @@ from router.types import (
     Turn,
     TurnRequest,
 )
+
+if TYPE_CHECKING:
+    from router.mcp.host import ToolHost
 
 
 @dataclass

@@ -30,12 +30,12 @@ import tempfile
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from router.endpoints.base import StreamEnd, StreamEvent, TokenDelta, ToolCallRequested
 from router.errors import EgressBlockedError
 from router.ledger.pseudonyms import PseudonymStore
 from router.ledger.sent import SentRecord
-from router.mcp.host import ToolHost
 from router.mcp.off_device import PreparedCall, kept_turn_refusal, prepare_off_device
 from router.mcp.select import relevant_servers_tools
 from router.mcp.turn import ToolCalled, exchange, restored_call
@@ -60,6 +60,9 @@ from router.turn.spotlight import (
     spotlighted_files,
 )
 from router.types import GenerationOptions, Message, ToolCall, ToolResult, ToolSpec
+
+if TYPE_CHECKING:
+    from router.mcp.host import ToolHost
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """The phone app's turn, end to end, on an interpreter without the heavy packages (issue 20, 4b).
 
-The phone runs in a fresh interpreter whose imports of llama_cpp, chromadb,
-onnxruntime, spaCy, keyring, psutil, OpenCV and torch fail. It pairs, then asks
+The phone runs in a fresh interpreter whose imports of everything the phone app
+does not install fail (tests/support/blocked.py `NOT_ON_THE_PHONE`: llama_cpp,
+chromadb, onnxruntime, spaCy, keyring, psutil, OpenCV, torch, the MCP SDK, the edge
+server's starlette and uvicorn, the attachment readers...). It pairs, then asks
 three questions through "my Tandem": once the loopback HTTPS stand-in of
 tests/support/lan_stub.py (issue 20's pairing API, router/edge/server.py's app
 behind the token), whose request log holds every byte that reached it; once the
@@ -22,7 +24,7 @@ from router.endpoints.function import EndpointCall, FunctionEndpoint
 from router.paths import resolve_paths
 from router.runtime.compose import build_runtime
 from router.settings.config import load_settings
-from tests.support.blocked import last_json, run_blocked
+from tests.support.blocked import PHONE_LACKS, last_json, run_blocked
 from tests.support.lan_stub import LanStub, make_certificate, pairing_link, serve_stub
 
 CARD = "4111 1111 1111 1111"
@@ -36,7 +38,7 @@ from app.mobile.store import PhoneStore
 from router.paths import resolve_paths
 from router.turn.events import TurnFinished
 from router.types import TurnRequest
-from tests.support.blocked import loaded_heavy
+from tests.support.blocked import PHONE_LACKS, loaded_heavy
 
 async def ask(runtime, text):
     try:
@@ -54,7 +56,7 @@ async def main():
     replies = [await ask(runtime, text) for text in json.loads(os.environ["QUESTIONS"])]
     ledger = [(t.user_text, t.answer) for t in runtime.ledger.turns("s")]
     await runtime.aclose()
-    print(json.dumps({"replies": replies, "ledger": ledger, "loaded": loaded_heavy()}))
+    print(json.dumps({"replies": replies, "ledger": ledger, "loaded": loaded_heavy(PHONE_LACKS)}))
 
 asyncio.run(main())
 """
@@ -72,9 +74,9 @@ def _answer(call: EndpointCall) -> str:
 
 
 def _phone(home: Path, link: str) -> dict[str, Any]:
-    """Run the phone in an interpreter without the heavy packages; its report."""
+    """Run the phone in an interpreter without what the phone app does not install."""
     env = {"TANDEM_HOME": str(home), "PAIRING_LINK": link, "QUESTIONS": json.dumps(QUESTIONS)}
-    report: dict[str, Any] = last_json(run_blocked(PHONE, env=env))
+    report: dict[str, Any] = last_json(run_blocked(PHONE, blocked=PHONE_LACKS, env=env))
     return report
 
 

@@ -33,6 +33,34 @@ HEAVY: tuple[str, ...] = (
 )
 """What a phone lacks (issue 20): the router must import and run a turn without each."""
 
+NOT_ON_THE_PHONE: dict[str, str] = {
+    "llama_cpp": "a model on the phone: only with packaging/mobile's optional local-model group",
+    "gguf": "reads a model file's header: only with the optional local-model group",
+    "chromadb": "memory search is off on the phone (no mobile wheel)",
+    "onnxruntime": "the embedding model: memory and routing embeddings are off on the phone",
+    "tokenizers": "the embedding model's tokenizer, with onnxruntime",
+    "spacy": "the NER detector is off on the phone (no mobile wheel)",
+    "presidio_analyzer": "the NER detector, with spaCy",
+    "tldextract": "the NER detector's domain check, with spaCy",
+    "keyring": "the phone keeps its keys in its own store (app/mobile/store.py)",
+    "psutil": "battery and CPU readings: the phone reads its own sensors",
+    "cv2": "the desktop camera (OpenCV)",
+    "torch": "never installed by Tandem",
+    "mcp": "MCP tools are off on the phone (app/mobile/runtime.py phone_settings)",
+    "mcp_types": "MCP tools are off on the phone, with mcp",
+    "huggingface_hub": "downloads the bundled desktop model",
+    "matplotlib": "router/learn's training reports, run on a desktop",
+    "starlette": "serves your Tandem's edge API on the desktop; the phone is its client",
+    "uvicorn": "serves your Tandem's edge API on the desktop",
+    "pypdf": "reads attached PDFs: the phone app attaches no files",
+    "docx": "reads attached Word files (python-docx): the phone app attaches no files",
+}
+"""Import name -> why the phone app runs without it: what packaging/mobile/pyproject.toml
+does not install (tests/packaging/test_mobile_imports.py checks that every other import of
+the phone's code is declared there). The phone tests block all of them."""
+
+PHONE_LACKS: tuple[str, ...] = tuple(NOT_ON_THE_PHONE)
+
 
 class BlockedImports(importlib.abc.MetaPathFinder):
     """A finder that refuses the top-level packages `names` and everything under them."""
