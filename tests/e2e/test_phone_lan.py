@@ -158,6 +158,10 @@ def test_a_phone_pairs_by_the_qr_code_and_chats_with_the_device_model(
     # Installed from here, the home-screen app is Tandem: Flet's page links our manifest.
     manifest = page.evaluate(_LINKED_MANIFEST)
     assert (manifest["name"], manifest["theme_color"]) == ("Tandem", THEME_COLOUR)
+    # iOS names the home-screen icon after the page's apple-mobile-web-app-title.
+    expect(page).to_have_title("Tandem")
+    apple_title = page.locator('meta[name="apple-mobile-web-app-title"]')
+    expect(apple_title).to_have_attribute("content", "Tandem")
 
     new_chat(page)
     answers = ask(page, "Hello from my phone")
