@@ -26,6 +26,8 @@ from starlette.datastructures import Headers
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.gui.page_policy import with_page_policy
+
 TOKEN_PARAM = "token"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 _NO_STORE = {"Cache-Control": "no-store"}
@@ -76,7 +78,7 @@ class WebGuard:
                 f"(http://127.0.0.1:{self.port}/?token=...) to use it in this browser.",
             )
         if refusal is None:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, with_page_policy(scope, send))
         elif scope["type"] == "websocket":
             # A close before the accept: the server answers the handshake with HTTP 403.
             await send({"type": "websocket.close", "code": 1008, "reason": refusal.message[:120]})

@@ -33,6 +33,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.gui.page_policy import with_page_policy
 from app.lan import pages
 from app.lan.devices import PairedDevice, PairedDevices
 from app.lan.live import while_paired
@@ -107,7 +108,7 @@ class LanGuard:
                 scope, receive, send, lambda: self.paired_device(scope) is not None
             )
             with serving_device(device):  # the page's own task knows it serves a phone
-                await self.app(scope, receive, send)
+                await self.app(scope, receive, with_page_policy(scope, send))
 
     def paired_device(self, scope: Scope) -> PairedDevice | None:
         """The paired device whose token the request carries, None if none does."""
