@@ -12,9 +12,12 @@ from pathlib import Path
 import pytest
 
 import router.policy.confidence as confidence_module
+from router.context.settings import ContextSettings
+from router.context.stage import ContextStage
 from router.endpoints.base import Endpoint
 from router.endpoints.fake import FakeEndpoint
 from router.errors import EgressBlockedError, EndpointUnavailableError
+from router.ledger.summaries import SessionSummary, SummaryStore
 from router.policy.cascade import CascadePolicy
 from router.policy.decide import PreferRemotePolicy
 from router.privacy.detectors.base import FunctionDetector
@@ -239,3 +242,18 @@ async def test_with_no_device_model_and_my_edge_down_the_error_says_what_to_do()
         raised.value.hint == "reach your own edge (an endpoint marked mine), or add a local model"
     )
     _never_left_for_the_cloud(zoned, SECRET)
+
+
+async def test_a_keep_mine_summary_reaches_my_edge_and_never_the_cloud(tmp_path: Path) -> None:
+    zoned = Zoned.build()
+    pipeline = _pipeline(zoned, FALCON)
+    pipeline.context = ContextStage(
+        ContextSettings(summary_every_n_turns=50), SummaryStore(tmp_path / "ledger.db")
+    )
+    # A summary condensed from turns since forgotten, labelled as they were.
+    summary = "The user's project Falcon budget is 3M."
+    pipeline.context.summaries.put(SessionSummary("s1", 0, summary, "keep_mine"))
+    turn = finished(await collect(pipeline, "What should I plan next?")).turn
+    assert turn.route is not None and turn.route.endpoint == "desk"
+    assert b"budget is 3M" in zoned.received("desk")
+    _never_left_for_the_cloud(zoned, SECRET, "budget is 3M")
