@@ -48,7 +48,10 @@ class ScanResult(BaseModel):
     """The privacy scan's verdict on a text."""
 
     keep_local: bool = Field(description="True when a rule keeps this text on the device.")
-    action: str = Field(description="Strictest rule action: allow, redact or keep_local.")
+    action: str = Field(
+        description="Strictest rule action: allow, redact, keep_mine (this device and your "
+        "own edges only) or keep_local."
+    )
     rule: str = Field(description="Name of the rule that set the action ('' for none).")
     reason: str = Field(description="One-line explanation.")
     findings: list[FindingSpan] = Field(description="Every finding, by position.")
@@ -61,7 +64,13 @@ class RoutePreview(BaseModel):
     endpoint_kind: str = Field(description="local, edge or cloud.")
     policy: str = Field(description="Routing policy that decided.")
     reason: str = Field(description="The policy's one-line explanation.")
-    privacy_action: str = Field(description="The privacy verdict: allow, redact or keep_local.")
+    privacy_action: str = Field(
+        description="The privacy verdict: allow, redact, keep_mine or keep_local."
+    )
+    zone: str = Field(
+        default="cloud",
+        description="The trust zone it would run in: device, mine (an edge of yours) or cloud.",
+    )
     redactions: list[str] = Field(
         description="Finding types that would be replaced before sending."
     )

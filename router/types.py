@@ -10,13 +10,18 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator, model_validator
 
 Role = Literal["system", "user", "assistant"]
 EndpointKind = Literal["local", "cloud", "edge"]
 """Where an endpoint runs: `local` is this device; `cloud` and `edge` are off it."""
 TurnStatus = Literal["in_progress", "complete", "incomplete", "cancelled", "error"]
-FindingAction = Literal["keep_local", "redact", "allow"]
+FindingAction = Literal["keep_local", "keep_mine", "redact", "allow"]
+"""What a privacy rule does: keep on this device, keep on my devices, redact, or allow."""
+KEPT_ACTIONS: frozenset[FindingAction] = frozenset({"keep_local", "keep_mine"})
+"""The actions that keep a turn out of the cloud (router/privacy/zones.py)."""
+Zone = Literal["device", "mine", "cloud"]
+"""A trust zone: this device, my devices (this one and edges marked `mine`), or the cloud."""
 MessagePart = Literal["text", "attachment", "history", "tool_result"]
 
 
@@ -33,6 +38,17 @@ def is_on_device(kind: str) -> bool:
     `RouteDecision.endpoint_kind` (the GUI, the ledger) asks this.
     """
     return kind == "local"
+
+
+def zone_of(kind: str, mine: bool = False) -> Zone:
+    """The trust zone of an endpoint of `kind`; `mine` marks an edge server as the user's own.
+
+    Only an edge can be the user's: a cloud provider, or an edge not marked
+    `mine`, is the cloud zone (router/privacy/zones.py says what may go where).
+    """
+    if is_on_device(kind):
+        return "device"
+    return "mine" if mine and kind == "edge" else "cloud"
 
 
 def utc_now() -> datetime:
@@ -163,7 +179,7 @@ class ProtectedValue(_Frozen):
         "country; names the placeholder."
     )
     value: str = Field(description="The exact text found.", repr=False)
-    action: FindingAction = Field(description="`keep_local` or `redact`.")
+    action: FindingAction = Field(description="`keep_local`, `keep_mine` or `redact`.")
     variants: tuple[str, ...] = Field(
         default=(),
         description="Cheap normalized spellings of the value (e.g. a card without spaces).",
@@ -195,7 +211,7 @@ class PrivacyReport(_Frozen):
     rule: str = Field(default="", description="Name of the rule that set `action`.")
     protected: tuple[ProtectedValue, ...] = Field(
         default=(),
-        description="Values of every keep_local or redact finding, with their types.",
+        description="Values of every keep_local, keep_mine or redact finding, with their types.",
         repr=False,
     )
 
@@ -224,7 +240,14 @@ class RouteDecision(_Frozen):
     privacy_action: FindingAction = Field(
         default="allow",
         description="The turn's privacy verdict; `keep_local` labels the turn, and anything "
-        "derived from it (summaries, memory), as never leaving the device.",
+        "derived from it (summaries, memory), as never leaving the device; `keep_mine` as "
+        "never leaving the user's devices.",
+    )
+    zone: Zone = Field(
+        default="cloud",
+        description="The trust zone the answer came from: `device`, `mine` (an edge marked as "
+        "the user's) or `cloud`. Left out, it follows `endpoint_kind` (turns recorded before "
+        "zones: `device` for `local`, else `cloud`); the pipeline sets it from the endpoint.",
     )
     expected_quality: float | None = Field(
         default=None, description="Policy's estimate of answer quality in [0, 1]."
@@ -252,6 +275,15 @@ class RouteDecision(_Frozen):
     def _fake_was_local(cls, value: object) -> object:
         # Turns recorded before test fakes took the kind they stand in for say "fake".
         return "local" if value == "fake" else value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _zone_of_kind(cls, data: Any) -> Any:
+        # No zone given: an edge is not known to be the user's, so it counts as the cloud.
+        if isinstance(data, dict) and "zone" not in data:
+            kind = data.get("endpoint_kind")
+            return {**data, "zone": zone_of("local" if kind == "fake" else str(kind))}
+        return data
 
 
 class GenerationOptions(_Frozen):

@@ -57,8 +57,9 @@ async def _list(settings: Settings, paths: TandemPaths) -> int:
         price = prices.price(remote.model)
         cost = f"${price.input:g}/${price.output:g} per Mtok" if price else "price unknown"
         key = "key set" if get_api_key(remote, paths) else "no key"
+        kind = f"{remote.kind} (mine)" if remote.mine else remote.kind  # one of your devices
         print(
-            f"{remote.name:<8} {remote.kind:<6}  {remote.api}:{remote.model}  {base_url_of(remote)}"
+            f"{remote.name:<8} {kind:<6}  {remote.api}:{remote.model}  {base_url_of(remote)}"
             f"  {_reach(check)}  {cost}  {key}"
         )
     return 0

@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from router.memory.store import MemoryStore
 
 
+_KEPT_LABELS = {"keep_local": "  [keep-local]", "keep_mine": "  [keep-mine]"}
+"""How a search hit a privacy rule kept on this device (or on the user's devices) is marked."""
+
+
 def add_memory_parser(subparsers: Any) -> None:
     """Add the `memory` command (search, rebuild, stats) to the `tandem` subparsers."""
     memory = subparsers.add_parser("memory", help="search earlier conversations; rebuild index")
@@ -98,7 +102,7 @@ def run_search(
         if as_json:
             out.write(json.dumps({**hit.model_dump(), "session_title": title}) + "\n")
             continue
-        label = "  [keep-local]" if hit.privacy_action == "keep_local" else ""
+        label = _KEPT_LABELS.get(hit.privacy_action, "")
         out.write(f"{hit.score:.2f}  {title} ({hit.session_id[:8]}) #{hit.seq}{label}\n")
         out.write(f"      {snippet(hit)}\n")
     if not hits and not as_json:

@@ -3,7 +3,7 @@
 tandem privacy scan [TEXT] [--json] [--lines]      findings in TEXT (or stdin)
 tandem privacy eval DATASET [--limit N] [--json OUT] [--names M]  scores on a PII dataset
 tandem privacy outbound [--limit N] [--json]       the latest requests that left the device
-tandem privacy teach public|private|local NAME    mark a name (see privacy_teach.py)
+tandem privacy teach public|private|local|mine NAME  mark a name (see privacy_teach.py)
 tandem privacy taught [--forget NAME]             list the names you marked; forget one
 """
 

@@ -3,10 +3,11 @@
 tandem privacy teach public "Barack Obama"     send this name as it is, next time
 tandem privacy teach private "Tom Hargreaves"  always redact it (even if public knowledge)
 tandem privacy teach local "Tom Hargreaves"    keep any turn naming it on this device
+tandem privacy teach mine "Tom Hargreaves"     keep it on your devices (this one, edges marked mine)
 tandem privacy taught [--forget NAME]          list the taught names, or forget one
 
 The choices are rules in the user's config.toml (`taught-public`, `taught-private`,
-`taught-local`; see router/privacy/taught.py), saved the way every settings change
+`taught-local`, `taught-mine`; see router/privacy/taught.py), saved the way every settings change
 is: validated first, written atomically, a file that does not parse left alone.
 """
 
@@ -25,6 +26,7 @@ _SAID = {
     "public": "will be sent as it is",
     "private": "will be redacted before anything is sent",
     "local": "will keep its turn on this device",
+    "mine": "will keep its turn on your devices",
 }
 
 
@@ -33,7 +35,9 @@ def add_teach_parsers(sub: Any) -> None:
     teach_parser = sub.add_parser(
         "teach", help="mark a name public (send it) or private (never send it)"
     )
-    teach_parser.add_argument("teaching", choices=TEACHINGS, help="public, private or local")
+    teach_parser.add_argument(
+        "teaching", choices=TEACHINGS, help="public, private, local or mine (your devices)"
+    )
     teach_parser.add_argument("name", help='the name, e.g. "Tom Hargreaves"')
     taught_parser = sub.add_parser("taught", help="list the names you marked; forget one")
     taught_parser.add_argument("--forget", default=None, metavar="NAME", help="forget NAME")

@@ -35,6 +35,7 @@ from router.privacy.guard import EgressPolicy, guarded_httpx2_client
 from router.runtime.compose import Runtime, build_runtime
 from router.runtime.optional_parts import device_model
 from router.settings.config import Settings, load_settings
+from router.types import zone_of
 
 HOME = "home"
 """The endpoint name of your own Tandem (kind `edge`)."""
@@ -109,7 +110,10 @@ async def connect_endpoints(runtime: Runtime, store: PhoneStore) -> list[str]:
 def home_endpoint(
     pairing: Pairing, resilience: ResilienceSettings, prices: PriceTable, egress: EgressPolicy
 ) -> Endpoint:
-    """Your Tandem's edge API: TLS pinned to its certificate, the device token as the key."""
+    """Your Tandem's edge API: TLS pinned to its certificate, the device token as the key.
+
+    It is one of your devices (`mine`): what a keep_mine rule keeps may go there.
+    """
     settings = RemoteEndpointSettings(
         name=HOME,
         kind="edge",
@@ -118,6 +122,7 @@ def home_endpoint(
         base_url=pairing.base_url,
         context_window=EDGE_CONTEXT_WINDOW,
         prompt_caching=False,
+        mine=True,
     )
     transport = httpx2.AsyncHTTPTransport(verify=pinned_context(pairing.certificate_pem))
     return _anthropic(settings, pairing.token, resilience, prices, egress, transport)
@@ -141,7 +146,10 @@ def _anthropic(
 ) -> Endpoint:
     """An Anthropic-protocol endpoint whose one way out is the runtime's guarded client."""
     timeout = httpx2.Timeout(resilience.first_token_timeout_s, connect=resilience.connect_timeout_s)
-    client = guarded_httpx2_client(egress, settings.name, timeout=timeout, transport=transport)
+    zone = zone_of(settings.kind, settings.mine)
+    client = guarded_httpx2_client(
+        egress, settings.name, timeout=timeout, transport=transport, zone=zone
+    )
     endpoint = AnthropicEndpoint(
         settings,
         api_key=key,

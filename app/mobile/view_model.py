@@ -21,13 +21,19 @@ from router.errors import TandemError
 from router.optional import notices
 from router.paths import TandemPaths, resolve_paths
 from router.privacy.detectors.ner import unavailable_notice
+from router.privacy.zones import ZONE_NAMES
 from router.runtime.compose import Runtime
 from router.turn.events import TurnFinished
 from router.types import Turn, TurnRequest, new_id
 
 WHERE = {HOME: "my Tandem", CLOUD: "cloud", "local": "this phone"}
 """How the badge names each endpoint."""
-PRIVACY = {"keep_local": "kept on this phone", "redact": "private parts replaced", "allow": ""}
+PRIVACY = {
+    "keep_local": "kept on this phone",
+    "keep_mine": "kept on your devices",
+    "redact": "private parts replaced",
+    "allow": "",
+}
 
 
 def phone_paths() -> TandemPaths:
@@ -47,12 +53,15 @@ class ChatLine:
 
 
 def badge(turn: Turn) -> str:
-    """The answer's badge: where it was answered, and what stayed private."""
+    """The answer's badge: where it was answered, the trust zone where the name alone does
+    not say it (your Tandem is one of your devices), and what stayed private."""
     if turn.route is None:
         return ""
-    where = WHERE.get(turn.route.endpoint, turn.route.endpoint)
-    privacy = PRIVACY.get(turn.route.privacy_action, "")
-    return f"{where} · {privacy}" if privacy else where
+    parts = [WHERE.get(turn.route.endpoint, turn.route.endpoint)]
+    if turn.route.zone == "mine":
+        parts.append(ZONE_NAMES["mine"])
+    parts.append(PRIVACY.get(turn.route.privacy_action, ""))
+    return " · ".join(p for p in parts if p)
 
 
 class PhoneViewModel:

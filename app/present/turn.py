@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from router import RouteDecision, TurnStatus, Usage
+from router.privacy.zones import ZONE_NAMES
 
 WHERE = {
-    "local": "on this device",
-    "edge": "on your edge server",
+    "device": "on this device",
+    "mine": "on your devices",
     "cloud": "in the cloud",
 }
+"""Where an answer ran, by trust zone (router/privacy/zones.py)."""
+_ELSEWHERE = "on an edge server outside your devices"
+"""An edge not marked as the user's: it counts as the cloud."""
 _STATUS_NOTE: dict[TurnStatus, str] = {
     "cancelled": "stopped",
     "incomplete": "interrupted",
@@ -18,9 +22,26 @@ _STATUS_NOTE: dict[TurnStatus, str] = {
 }
 
 
+def zone_label(decision: RouteDecision) -> str:
+    """The trust zone an answer came from: `this device`, `your devices`, `cloud`, or, when
+    values were replaced first, `redacted → cloud` (or `redacted → your devices`)."""
+    where = ZONE_NAMES[decision.zone]
+    if decision.zone != "device" and decision.redactions:
+        return f"redacted → {where}"
+    return where
+
+
 def route_label(decision: RouteDecision) -> str:
-    """Return where a turn ran and the policy's reason, e.g. `on this device (local) · ...`."""
-    where = WHERE.get(decision.endpoint_kind, decision.endpoint_kind)
+    """Return where a turn ran and the policy's reason, e.g. `on this device (local) · ...`.
+
+    Where is the trust zone; an edge that is not the user's is said to be outside
+    their devices, since it counts as the cloud.
+    """
+    where = WHERE[decision.zone]
+    if decision.zone == "cloud" and decision.endpoint_kind == "edge":
+        where = _ELSEWHERE
+    if decision.zone != "device" and decision.redactions:
+        where = f"redacted, then {where}"
     return f"{where} ({decision.endpoint})" + (f" · {decision.reason}" if decision.reason else "")
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from router.endpoints.base import Endpoint
 from router.errors import TandemError
+from router.types import Zone
 
 DEFAULT_PROMPTS = {
     "solver": "You are a careful problem solver on a team. Answer the question; "
@@ -48,6 +49,11 @@ class Agent:
     def on_device(self) -> bool:
         """True when the agent runs on this device (its messages never leave it)."""
         return self.endpoint.on_device
+
+    @property
+    def zone(self) -> Zone:
+        """The trust zone the agent runs in: this device, the user's devices, or the cloud."""
+        return self.endpoint.zone
 
     @property
     def label(self) -> str:

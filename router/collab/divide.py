@@ -4,7 +4,8 @@ synthesizes.
 The coordinator (the first active agent) plans and aggregates; the other active
 agents are the workers (the coordinator works alone in a team of one). A
 subtask that the privacy rules would keep on the device goes only to device
-workers. Subtasks and results travel along the topology, hop by hop.
+workers; one they keep on the user's devices, to workers there. Subtasks and
+results travel along the topology, hop by hop.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from router.collab.agents import TeamConfigError
 from router.collab.prompts import aggregator_prompt, parse_subtasks, worker_prompt
 from router.collab.records import Subtask
 from router.collab.team import Call, Team
+from router.privacy.zones import may_reach
 
 MAX_SUBTASKS_PER_WORKER = 2
 
@@ -58,17 +60,19 @@ async def run_divide(team: Team, task: str) -> tuple[str, str, int]:
 
 
 async def _worker_for(team: Team, subtask: Subtask, workers: list[int]) -> int:
-    """Round-robin over the workers, restricted to device workers for a keep-local subtask."""
+    """Round-robin over the workers, restricted to those a kept subtask may reach."""
     pool = workers
-    if any(not team.agents[w].on_device for w in workers) and await team.privacy.keeps_local(
-        subtask.text
-    ):
-        on_device = [w for w in workers if team.agents[w].on_device]
-        pool = on_device or ([team.coordinator] if team.agents[team.coordinator].on_device else [])
+    if any(not team.agents[w].on_device for w in workers):
+        action = await team.privacy.action_for(subtask.text)
+        allowed = [w for w in workers if may_reach(action, team.agents[w].zone)]
+        coordinator = team.coordinator
+        pool = allowed or (
+            [coordinator] if may_reach(action, team.agents[coordinator].zone) else []
+        )
         if not pool:
+            where = "your devices" if action == "keep_mine" else "this device"
             raise TeamConfigError(
-                f"subtask {subtask.index + 1} must stay on this device, and no device agent "
-                "can take it",
+                f"subtask {subtask.index + 1} must stay on {where}, and no agent there can take it",
                 "add a local agent to the team (e.g. --agents local,...)",
             )
     return pool[subtask.index % len(pool)]

@@ -10,17 +10,25 @@ from router.collab.records import TeamResult
 from router.context.turns import TEAM_POLICY
 from router.ledger.commit import commit
 from router.ledger.store import Ledger
-from router.types import EndpointKind, FindingAction, RouteDecision, Turn, Usage
+from router.privacy.zones import KEPT
+from router.types import EndpointKind, FindingAction, RouteDecision, Turn, Usage, Zone
 
 _FARTHEST: tuple[EndpointKind, ...] = ("cloud", "edge")
+_FARTHEST_ZONES: tuple[Zone, ...] = ("cloud", "mine")
 
 
 def team_route(result: TeamResult, agents: Sequence[Agent]) -> RouteDecision:
-    """The route a team turn records: the farthest place any taking-part agent ran."""
+    """The route a team turn records: the farthest place (and zone) any taking-part agent
+    ran, and the task's privacy verdict, so later turns treat the answer as its task."""
     active = [a for i, a in enumerate(agents) if i not in result.excluded_agents]
     kinds = {a.endpoint.kind for a in active}
     kind: EndpointKind = next((k for k in _FARTHEST if k in kinds), "local")
-    action: FindingAction = "keep_local" if result.excluded_agents else "allow"
+    zones = {a.zone for a in active}
+    zone: Zone = next((z for z in _FARTHEST_ZONES if z in zones), "device")
+    action: FindingAction = result.privacy_action
+    if action not in KEPT:
+        # Runs recorded before the verdict was: agents sat out only for a keep-local task.
+        action = "keep_local" if result.excluded_agents else "allow"
     privacy = f"; {result.privacy}" if result.privacy else ""
     return RouteDecision(
         endpoint="team",
@@ -29,6 +37,7 @@ def team_route(result: TeamResult, agents: Sequence[Agent]) -> RouteDecision:
         reason=f"{result.pattern} over {result.topology} with {len(active)} agents: "
         f"{result.reason}{privacy}",
         privacy_action=action,
+        zone=zone,
     )
 
 

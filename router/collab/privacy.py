@@ -1,13 +1,16 @@
 """The team's privacy gate: what each agent may read, decided and enforced on the device.
 
 - The task is scanned once. A keep-local verdict runs the team on device agents
-  only (the off-device agents sit out). Otherwise the values a rule redacts get
-  placeholders for the whole run.
-- Every prompt to an off-device agent is redacted with every placeholder known
-  so far, then scanned again, since an agent may repeat a private value or
-  write a new one that other agents relay; anything the rules do not allow gets
-  a placeholder too. Then its exact bytes go through an egress check, and the
-  run holds every value at the shared HTTP egress guard as a backstop.
+  only (the off-device agents sit out); a keep_mine one on device agents and
+  agents on an edge marked as the user's (the rest sit out). The values a rule
+  protects get placeholders for the whole run.
+- Every prompt to an off-device agent (one on the user's own edge too: a team
+  relays text between agents, so that is the simplest line that holds) is
+  redacted with every placeholder known so far, then scanned again, since an
+  agent may repeat a private value or write a new one that other agents relay;
+  anything the rules do not allow gets a placeholder too. Then its exact bytes
+  go through an egress check, and the run holds every value at the shared HTTP
+  egress guard as a backstop.
 - Device agents and the final answer get the real values back.
 """
 
@@ -22,7 +25,14 @@ from router.ledger.pseudonyms import PseudonymStore
 from router.privacy.guard import EgressPolicy
 from router.privacy.redact import Pseudonymizer
 from router.privacy.scan import Scanner
-from router.types import Message, PrivacyReport, ProtectedValue, TurnRequest, new_id
+from router.types import (
+    FindingAction,
+    Message,
+    PrivacyReport,
+    ProtectedValue,
+    TurnRequest,
+    new_id,
+)
 
 
 @dataclass
@@ -63,18 +73,20 @@ class TeamPrivacy:
         """One line on what the scan decided, for the result."""
         if self.report.keep_local:
             return f"kept on this device: {self.report.reason}"
+        if self.report.action == "keep_mine":
+            return f"kept on your devices: {self.report.reason}"
         if self.report.redact_values:
             kinds = ", ".join(sorted({p.type for p in self.report.redact_values}))
             return f"redacted for off-device agents ({kinds}): {self.report.reason}"
         return self.report.reason
 
-    async def keeps_local(self, text: str) -> bool:
-        """True when `text` on its own would be kept on the device (e.g. one subtask)."""
+    async def action_for(self, text: str) -> FindingAction:
+        """The verdict `text` would get on its own (e.g. one subtask): where it may go."""
         if self.scanner is None:
-            return False
+            return "allow"
         scanner = self.scanner
         request = TurnRequest(text=text, session_id=self.session_id)
-        return (await asyncio.to_thread(scanner.scan, request, [])).keep_local
+        return (await asyncio.to_thread(scanner.scan, request, [])).action
 
     async def outbound(self, messages: Sequence[Message], *, off_device: bool) -> list[Message]:
         """The messages as this agent may read them; raises `EgressBlockedError` as a backstop."""

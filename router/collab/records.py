@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from router.types import Usage
+from router.types import FindingAction, Usage
 
 PatternName = Literal["debate", "divide", "hierarchical"]
 DebateEnding = Literal["consensus", "majority", "judge"]
@@ -129,6 +129,11 @@ class TeamResult(_Frozen):
     traffic: TrafficReport = Field(default_factory=TrafficReport, description="Meter totals.")
     privacy: str = Field(default="", description="What the privacy scan decided for the team.")
     excluded_agents: tuple[int, ...] = Field(
-        default=(), description="Agents that sat out because the task stays on the device."
+        default=(),
+        description="Agents that sat out because the task may not reach them (it stays on "
+        "this device, or on the user's devices).",
+    )
+    privacy_action: FindingAction = Field(
+        default="allow", description="The privacy verdict on the task (`keep_mine`, ...)."
     )
     wall_s: float = Field(default=0.0, ge=0, description="Seconds from start to result.")

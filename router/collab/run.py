@@ -22,6 +22,7 @@ from router.collab.team import BudgetSpent, Emit, Team
 from router.collab.topology import Topology
 from router.collab.traffic import Budget
 from router.privacy.scan import Scanner
+from router.privacy.zones import may_reach
 from router.types import GenerationOptions
 
 
@@ -86,12 +87,10 @@ async def _run(
     gate = privacy or TeamPrivacy(scanner=Scanner() if off_device else None)
     try:
         await gate.assess(question)
-        active = [i for i, a in enumerate(agents) if a.on_device or not gate.keep_local]
+        action = gate.report.action
+        active = [i for i, a in enumerate(agents) if may_reach(action, a.zone)]
         if not active:
-            raise TeamConfigError(
-                f"this task stays on the device ({gate.report.reason}) and no agent runs here",
-                "add a local agent to the team (e.g. --agents local,...)",
-            )
+            raise _nowhere_to_run(gate)
         team = Team(
             agents=agents,
             topology=topology,
@@ -118,11 +117,25 @@ async def _run(
             traffic=team.meter.report(),
             privacy=gate.summary(),
             excluded_agents=tuple(i for i in range(len(agents)) if i not in active),
+            privacy_action=action,
             wall_s=time.perf_counter() - started,
         )
         emit(TeamFinished(result=result))
     finally:
         gate.close()
+
+
+def _nowhere_to_run(gate: TeamPrivacy) -> TeamConfigError:
+    """The error for a task no agent of the team may be given."""
+    if gate.report.action == "keep_mine":
+        return TeamConfigError(
+            f"this task stays on your devices ({gate.report.reason}) and no agent runs there",
+            "add a local agent, or an edge of yours (an endpoint marked mine), to the team",
+        )
+    return TeamConfigError(
+        f"this task stays on the device ({gate.report.reason}) and no agent runs here",
+        "add a local agent to the team (e.g. --agents local,...)",
+    )
 
 
 def _check_team(question: str, agents: Sequence[Agent], topology: Topology) -> None:

@@ -25,7 +25,8 @@ order of priority is: the system prompt and new message (required), the recent
 turns (newest first), the summary, then retrieved turns by score.
 
 Privacy: for a remote endpoint, keep-local turns and a keep-local summary are
-never candidates. The pipeline's redaction and egress check still run on the
+never candidates; in the cloud (an edge not marked `mine` included), keep_mine ones
+are not either (router/privacy/zones.py). The pipeline's redaction and egress check still run on the
 result; this is defence in depth.
 """
 
@@ -40,6 +41,7 @@ from router.context.turns import HistoryTurn, ScoredTurn
 from router.endpoints.base import Endpoint
 from router.errors import EmptyPromptError, PromptTooLongError
 from router.ledger.summaries import SessionSummary
+from router.privacy.zones import KEPT, may_reach
 from router.types import Message, PackedContext, TurnRequest
 
 SUMMARY_HEADING = "Summary of the conversation so far:"
@@ -142,7 +144,8 @@ def pack_handoff(
     budget = prompt_budget(endpoint, reserve_output_tokens, plan)
     remote = not endpoint.on_device
     ordered = sorted(history, key=lambda t: t.seq)
-    eligible = [t for t in ordered if not (remote and t.privacy_action == "keep_local")]
+    # Kept turns go only where their verdict allows (router/privacy/zones.py).
+    eligible = [t for t in ordered if may_reach(t.privacy_action, endpoint.zone)]
     builder = _Builder(endpoint, system_prompt, request)
     needed = builder.count()
     if needed > budget:
@@ -152,7 +155,7 @@ def pack_handoff(
             "shorten it, split it over several turns, or raise [local] n_ctx in the config",
         )
     _add_recent(builder, eligible, plan.recent_turns, budget)
-    if summary and summary.text.strip() and not (remote and summary.privacy_action == "keep_local"):
+    if summary and summary.text.strip() and may_reach(summary.privacy_action, endpoint.zone):
         builder.summary = summary.text.strip()
         if builder.count() > budget:
             builder.summary = ""
@@ -181,10 +184,11 @@ def pack_handoff(
 def _packed(
     builder: _Builder, messages: tuple[Message, ...], dropped: int, summary: SessionSummary | None
 ) -> PackedContext:
-    """The packed context, marked when its turns or summary carry text kept on this device."""
+    """The packed context, marked when its turns or summary carry text kept off the cloud
+    (on this device, or on the user's devices)."""
     turns = [*builder.recent, *(s.turn for s in builder.retrieved)]
-    kept = any(t.privacy_action == "keep_local" for t in turns) or (
-        bool(builder.summary) and summary is not None and summary.privacy_action == "keep_local"
+    kept = any(t.privacy_action in KEPT for t in turns) or (
+        bool(builder.summary) and summary is not None and summary.privacy_action in KEPT
     )
     return PackedContext(
         messages=messages,

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from router.context.turns import HistoryTurn, strictest
+from router.context.turns import HistoryTurn
 from router.endpoints.base import Endpoint, TokenDelta
 from router.errors import TandemError
 from router.ledger.summaries import SessionSummary, SummaryStore
 from router.privacy.scan import Scanner
+from router.privacy.zones import strictest
 from router.types import FindingAction, GenerationOptions, Message, TurnRequest
 
 # Bullet notes, one fact a line: the bundled 0.5B model keeps names and facts

@@ -7,26 +7,16 @@ message came from (its privacy verdict) and retrieval ranks turns, not lines.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from router.types import FindingAction, Message, Turn
+from router.privacy.zones import KEPT, may_reach
+from router.types import FindingAction, Message, Turn, Zone
 
 TEAM_POLICY = "team"
 """The `policy` of a team run's turn in the ledger (router/collab/ledger_record.py)."""
 TEAM_HEADING = "Answer of a team of agents, written from their messages to each other:"
 """Opens a team turn's answer in the history: other agents wrote it, so it is untrusted."""
-
-_STRICTNESS: dict[FindingAction, int] = {"allow": 0, "redact": 1, "keep_local": 2}
-
-
-def strictest(actions: Iterable[FindingAction]) -> FindingAction:
-    """The strictest of several privacy labels (keep_local > redact > allow)."""
-    out: FindingAction = "allow"
-    for action in actions:
-        if _STRICTNESS[action] > _STRICTNESS[out]:
-            out = action
-    return out
 
 
 @dataclass(frozen=True)
@@ -40,7 +30,8 @@ class HistoryTurn:
     turn_id: str = ""
     """Ledger id (or any stable id), used to map memory hits back to turns."""
     privacy_action: FindingAction = "allow"
-    """The turn's privacy verdict; `keep_local` turns never go to a remote endpoint."""
+    """The turn's privacy verdict; `keep_local` turns never go to a remote endpoint, and
+    `keep_mine` ones only to an edge marked as the user's (router/privacy/zones.py)."""
     label: str = ""
     """Short context shown with the turn when it is retrieved, e.g. its date."""
     compact: str = ""
@@ -83,16 +74,27 @@ def history_turns(turns: Sequence[Turn]) -> list[HistoryTurn]:
     return [HistoryTurn.from_turn(t) for t in turns if t.status == "complete"]
 
 
-def shareable_messages(turns: Sequence[Turn]) -> list[Message]:
-    """The completed turns' messages, less every turn kept on this device: the history an
-    off-device endpoint may see when no context stage packs it."""
-    shareable = [t for t in history_turns(turns) if t.privacy_action != "keep_local"]
+def shareable_messages(turns: Sequence[Turn], zone: Zone = "cloud") -> list[Message]:
+    """The completed turns' messages an endpoint in `zone` may see when no context stage
+    packs them: off the device, less every turn kept there, and in the cloud, less every
+    turn kept on the user's devices too."""
+    shareable = [t for t in history_turns(turns) if may_reach(t.privacy_action, zone)]
     return [m for t in shareable for m in t.messages]
 
 
 def any_kept_local(turns: Sequence[Turn]) -> bool:
-    """Whether a completed turn of `turns` was kept on this device (its route says so)."""
-    return any(t.privacy_action == "keep_local" for t in history_turns(turns))
+    """Whether a completed turn of `turns` was kept on this device or on the user's devices
+    (its route says so): the history is then not the same everywhere."""
+    return any(t.privacy_action in KEPT for t in history_turns(turns))
+
+
+def carries_kept(turns: Sequence[Turn], zone: Zone) -> bool:
+    """Whether the history an endpoint in `zone` may see holds a turn a rule kept off the
+    cloud (kept local or on the user's devices): then no tool on another machine may be
+    called in the turn (router/turn/tool_loop.py)."""
+    return any(
+        t.privacy_action in KEPT and may_reach(t.privacy_action, zone) for t in history_turns(turns)
+    )
 
 
 @dataclass(frozen=True)

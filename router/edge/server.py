@@ -141,6 +141,7 @@ def banner(host: str, port: int, model_id: str, api_key: str | None, context_win
         f'base_url = "{url}"',
         f'model = "{model_id}"',
         f"context_window = {context_window}",
+        "# mine = true  # if this server is one of your own devices: keep_mine rules may use it",
     ]
     if api_key:
         lines.append("# this server needs its key: save it there with `tandem endpoints key edge`")

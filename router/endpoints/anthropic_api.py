@@ -86,6 +86,7 @@ class AnthropicEndpoint(Endpoint):
     ) -> None:
         self.name = settings.name
         self.kind = settings.kind
+        self.mine = settings.mine
         self.settings = settings
         self._api_key = api_key
         self._prices = prices
@@ -113,7 +114,9 @@ class AnthropicEndpoint(Endpoint):
             # Built without a client (tests, tools), it still leaves by the guard's factory,
             # never by a client the SDK would make for itself.
             http_client=http_client
-            or guarded_httpx2_client(EgressPolicy(), settings.name, timeout=timeout),
+            or guarded_httpx2_client(
+                EgressPolicy(), settings.name, timeout=timeout, zone=self.zone
+            ),
             **auth,
         )
 

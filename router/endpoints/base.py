@@ -21,7 +21,9 @@ from router.types import (
     ToolCall,
     ToolSpec,
     Usage,
+    Zone,
     is_on_device,
+    zone_of,
 )
 
 FinishReason = Literal["stop", "length", "cancelled", "tool_use"]
@@ -70,11 +72,18 @@ class Endpoint(ABC):
 
     name: str
     kind: EndpointKind
+    mine: bool = False
+    """An edge the user marked as one of their own devices (`[[endpoints]] mine`)."""
 
     @property
     def on_device(self) -> bool:
         """True when the endpoint runs on this device: what it is sent never leaves it."""
         return is_on_device(self.kind)
+
+    @property
+    def zone(self) -> Zone:
+        """The trust zone it runs in: this device, the user's devices, or the cloud."""
+        return zone_of(self.kind, self.mine)
 
     @property
     @abstractmethod

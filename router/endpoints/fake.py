@@ -50,8 +50,10 @@ class FakeEndpoint(FunctionEndpoint):
         context_window: int = 4096,
         delay_s: float = 0.0,
         price_per_token_usd: float = 0.0,
+        mine: bool = False,
     ) -> None:
-        """`kind` is where the endpoint it stands in for runs; the price is per token, both ways."""
+        """`kind` is where the endpoint it stands in for runs (`mine`: an edge of the user's);
+        the price is per token, both ways."""
         super().__init__(
             word_by_word(responder, delay_s),
             name=name,
@@ -59,4 +61,5 @@ class FakeEndpoint(FunctionEndpoint):
             context_window=context_window,
             price_in_per_token=price_per_token_usd,
             price_out_per_token=price_per_token_usd,
+            mine=mine,
         )

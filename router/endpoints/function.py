@@ -104,14 +104,17 @@ class FunctionEndpoint(Endpoint):
         price_out_per_token: float = 0.0,
         up: bool = True,
         fill_end: bool = True,
+        mine: bool = False,
     ) -> None:
-        """`kind` is where the endpoint it stands in for runs; `up` False makes it unavailable.
+        """`kind` is where the endpoint it stands in for runs; `up` False makes it unavailable;
+        `mine` marks an edge as one of the user's devices.
 
         `fill_end` False sends no `StreamEnd` the handler did not send: a stream
         cut short, for testing the code that must notice.
         """
         self.name = name
         self.kind = kind
+        self.mine = mine
         self.handler = handler
         self._context_window = context_window
         self.price_in = price_in_per_token

@@ -78,6 +78,7 @@ class OpenAICompatEndpoint(Endpoint):
             )
         self.name = settings.name
         self.kind = settings.kind
+        self.mine = settings.mine
         self.settings = settings
         self._api_key = api_key
         self._prices = prices
@@ -93,7 +94,7 @@ class OpenAICompatEndpoint(Endpoint):
         self._owns_http = http_client is None or close_client
         # Built without a client (tests, tools), it still leaves by the guard's factory.
         self._http = http_client or guarded_httpx_client(
-            EgressPolicy(), settings.name, timeout=self._timeout
+            EgressPolicy(), settings.name, timeout=self._timeout, zone=self.zone
         )
 
     @property

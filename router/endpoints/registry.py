@@ -19,6 +19,7 @@ from router.endpoints.settings import RemoteEndpointSettings, ResilienceSettings
 from router.errors import ConfigError
 from router.paths import TandemPaths
 from router.privacy.guard import EgressPolicy, guarded_httpx2_client, guarded_httpx_client
+from router.types import zone_of
 
 EndpointBuilder = Callable[
     [RemoteEndpointSettings, ResilienceSettings, EgressPolicy, dict[str, Any]], Endpoint
@@ -39,7 +40,8 @@ def _anthropic(
 
     # The guard's client replaces the endpoint's own, so it carries the same limits.
     timeout = httpx2.Timeout(resilience.first_token_timeout_s, connect=resilience.connect_timeout_s)
-    client = guarded_httpx2_client(egress, settings.name, timeout=timeout)
+    zone = zone_of(settings.kind, settings.mine)
+    client = guarded_httpx2_client(egress, settings.name, timeout=timeout, zone=zone)
     return AnthropicEndpoint(settings, http_client=client, close_client=True, **common)
 
 
@@ -55,7 +57,8 @@ def _openai(
 
     # The guard's client replaces the endpoint's own, so it carries the same limits.
     timeout = httpx.Timeout(resilience.first_token_timeout_s, connect=resilience.connect_timeout_s)
-    client = guarded_httpx_client(egress, settings.name, timeout=timeout)
+    zone = zone_of(settings.kind, settings.mine)
+    client = guarded_httpx_client(egress, settings.name, timeout=timeout, zone=zone)
     return OpenAICompatEndpoint(settings, http_client=client, close_client=True, **common)
 
 

@@ -72,7 +72,7 @@ class ResilientEndpoint(Endpoint):
         jitter: Callable[[], float] = random.random,
     ) -> None:
         self.inner = inner
-        self.name, self.kind = inner.name, inner.kind
+        self.name, self.kind, self.mine = inner.name, inner.kind, inner.mine
         self.settings = settings
         self.breaker = CircuitBreaker(settings.breaker_failures, settings.breaker_cooldown_s, clock)
         self._clock, self._sleep, self._jitter = clock, sleep, jitter

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class LocalModelSettings(BaseModel):
@@ -57,6 +57,21 @@ class RemoteEndpointSettings(BaseModel):
     prompt_caching: bool = Field(
         default=True, description="Mark the stable prefix (system prompt, history) cacheable."
     )
+    mine: bool = Field(
+        default=False,
+        description="An edge that is one of your own devices (the desktop Tandem a phone is "
+        "paired with, your edge box): it may receive what a `keep_mine` privacy rule keeps on "
+        "your devices. Only an edge can be yours.",
+    )
+
+    @model_validator(mode="after")
+    def _only_an_edge_is_mine(self) -> RemoteEndpointSettings:
+        if self.mine and self.kind != "edge":
+            raise ValueError(
+                f"endpoint {self.name}: only an edge can be marked mine; a cloud provider "
+                'is never one of your devices (remove `mine`, or set kind = "edge")'
+            )
+        return self
 
 
 class ResilienceSettings(BaseModel):

@@ -6,7 +6,8 @@ off-device endpoint takes the chat's privacy path, built from the same pieces:
 
 - the text is scanned with the user's rules (`Scanner.scan`); a `keep_local`
   verdict means it is not sent (`NotSent`), so the prompt is profiled on the
-  device only;
+  device only; a `keep_mine` one, that it is sent only to an edge marked as the
+  user's own (router/privacy/zones.py);
 - values a `redact` rule chose are replaced by placeholders (`Pseudonymizer`,
   one session per prompt so its answer and judge requests agree), and the
   answer's placeholders are restored before it is judged;
@@ -37,6 +38,7 @@ from router.ledger.sent import as_recorded
 from router.privacy.guard import EgressPolicy
 from router.privacy.redact import Pseudonymizer
 from router.privacy.scan import Scanner
+from router.privacy.zones import may_reach
 from router.types import (
     GenerationOptions,
     Message,
@@ -73,7 +75,8 @@ class EgressCounts:
     sent: int = 0
     """Requests that left the device (each is in the record)."""
     kept_local: set[str] = field(default_factory=set)
-    """Ids of prompts with a request not sent because a rule keeps its text on the device."""
+    """Ids of prompts with a request not sent because a rule keeps its text on the device
+    (or on the user's devices, for a request to the cloud)."""
     redacted: set[str] = field(default_factory=set)
     """Ids of prompts sent with placeholders for values a redact rule chose."""
     blocked: set[str] = field(default_factory=set)
@@ -108,7 +111,7 @@ class ProfileEgress:
         # The scan can load NER's model (seconds): not on the event loop.
         request = TurnRequest(session_id=session, text=text)
         report = await asyncio.to_thread(self.scanner.scan, request, [])
-        if report.keep_local:
+        if not may_reach(report.action, endpoint.zone):
             self.counts.kept_local.add(prompt_id)
             raise NotSent(f"{prompt_id}: {report.reason}")
         pseudonymizer = Pseudonymizer(self.pseudonyms, session)
@@ -123,7 +126,8 @@ class ProfileEgress:
             with self.egress.protect(protected):
                 # The guard's own check, before any transport: an endpoint without a
                 # guarded HTTP client is covered too.
-                self.egress.check(message.model_dump_json().encode(), endpoint=endpoint.name)
+                payload = message.model_dump_json().encode()
+                self.egress.check(payload, endpoint=endpoint.name, zone=endpoint.zone)
                 answer, usage = await generate(endpoint, outbound, options)
         except (EgressBlockedError, EndpointError) as exc:
             if not _blocked(exc):

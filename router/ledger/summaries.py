@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import cast, get_args
 
 from router.ledger.database import Database, open_database
 from router.types import FindingAction
@@ -48,7 +48,7 @@ class SummaryStore:
         if row is None:
             return None
         action = str(row[2])
-        if action not in ("allow", "redact", "keep_local"):
+        if action not in get_args(FindingAction):
             action = "keep_local"  # an unknown label is treated as the strictest
         return SessionSummary(session_id, int(row[0]), str(row[1]), cast(FindingAction, action))
 

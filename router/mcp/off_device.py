@@ -4,7 +4,8 @@ A streamable-HTTP MCP server runs on another machine, so what a call sends it
 leaves the device like a prompt to the cloud, and the same rules decide it.
 Before such a call its arguments pass the turn's privacy scan and rules:
 
-- a value a rule keeps on the device refuses the call: the model reads why, and
+- a value a rule keeps on the device, or on the user's devices (a tool server is
+  never one of them), refuses the call: the model reads why, and
   the user sees the same sentence (`PreparedCall.refusal`). That covers values the
   detectors find in the arguments and values the turn already knows to keep
   local, however the model spelled them (a card number without its spaces);
@@ -31,7 +32,8 @@ from router.mcp.turn import map_text, texts_of
 from router.privacy.redact import Pseudonymizer, value_pattern
 from router.privacy.rules import RuleSubject
 from router.privacy.scan import Scanner
-from router.types import ProtectedValue, ToolCall, TurnRequest
+from router.privacy.zones import KEPT, ZONE_NAMES
+from router.types import FindingAction, ProtectedValue, ToolCall, TurnRequest, Zone
 
 _KEPT = "carries data"
 """The reason shown when no rule by type explains why a known value stays local."""
@@ -50,24 +52,29 @@ class PreparedCall:
     """Values found in the arguments, for the egress guard while the call runs."""
 
 
-def refusal(name: str, reason: str) -> str:
-    """The sentence the model and the user read when a rule keeps a call's data here."""
+def refusal(name: str, reason: str, zone: Zone = "device") -> str:
+    """The sentence the model and the user read when a rule keeps a call's data in `zone`."""
     return (
-        f"{name} was not sent: the call {reason}, which your privacy rules keep on this "
-        "device; leave that out, or use a tool on this device"
+        f"{name} was not sent: the call {reason}, which your privacy rules keep on "
+        f"{ZONE_NAMES[zone]}; leave that out, or use a tool on this device"
     )
 
 
-def kept_turn_refusal(name: str, source: str) -> str:
-    """The sentence the model and the user read when the turn holds kept-local text.
+def kept_turn_refusal(name: str, source: str, zone: Zone = "device") -> str:
+    """The sentence the model and the user read when the turn holds text kept in `zone`.
 
     `source` says which: "rule: diary", or "an earlier turn of this conversation".
     """
     return (
-        f"{name} was not sent: this turn holds text your privacy rules keep on this device "
-        f"({source}), so no tool on another machine may be called in it; ask in a new "
-        "conversation without that text, or use a tool on this device"
+        f"{name} was not sent: this turn holds text your privacy rules keep on "
+        f"{ZONE_NAMES[zone]} ({source}), so no tool on another machine may be called in it; "
+        "ask in a new conversation without that text, or use a tool on this device"
     )
+
+
+def _kept_in(action: FindingAction) -> Zone:
+    """The zone a kept value or turn stays in."""
+    return "mine" if action == "keep_mine" else "device"
 
 
 def prepare_off_device(
@@ -78,19 +85,22 @@ def prepare_off_device(
 ) -> PreparedCall:
     """Scan `requested`'s arguments and redact them for a tool on another machine.
 
-    `kept` are the turn's values a rule keeps local (with their other spellings);
+    `kept` are the turn's values a rule keeps local or on the user's devices (with their
+    other spellings);
     `pseudonymizer` holds the session's placeholders, the turn's redact values
     already registered, and gets the arguments' own.
     """
     text = "\n".join(texts_of(requested.arguments))
     request = TurnRequest(text=text, session_id=pseudonymizer.session_id)
     report = scanner.scan(request, [])
-    if report.keep_local:
-        return PreparedCall(requested, refusal(requested.name, report.reason), report.protected)
+    if report.action in KEPT:
+        said = refusal(requested.name, report.reason, _kept_in(report.action))
+        return PreparedCall(requested, said, report.protected)
     known = _known_kept(text, kept)
     if known is not None:
-        reason = _reason_for(scanner, known.type)
-        return PreparedCall(requested, refusal(requested.name, reason), (*report.protected, known))
+        reason = _reason_for(scanner, known.type, known.action)
+        said = refusal(requested.name, reason, _kept_in(known.action))
+        return PreparedCall(requested, said, (*report.protected, known))
     pseudonymizer.register(report.redact_values)
     arguments = map_text(requested.arguments, pseudonymizer.redact)
     return PreparedCall(
@@ -107,9 +117,10 @@ def _known_kept(text: str, kept: Sequence[ProtectedValue]) -> ProtectedValue | N
     return None
 
 
-def _reason_for(scanner: Scanner, type_: str) -> str:
-    """Why the rules keep a value of `type_` local, as its rule says it ("contains ...")."""
+def _reason_for(scanner: Scanner, type_: str, action: FindingAction) -> str:
+    """Why the rules keep a value of `type_` as `action` says, as its rule says it
+    ("contains ...")."""
     decision = scanner.rules.decide(RuleSubject(type=type_))
-    if decision.action == "keep_local" and decision.rule is not None:
+    if decision.action == action and decision.rule is not None:
         return decision.rule.reason
     return _KEPT

@@ -46,7 +46,7 @@ from router.memory.server_index import ServerIndex
 from router.memory.settings import MemorySettings
 from router.memory.wire import QueryScreen, Redactor, RequestGuard
 from router.paths import TandemPaths
-from router.types import Turn
+from router.types import KEPT_ACTIONS, Turn
 
 if TYPE_CHECKING:
     from chromadb.api.models.Collection import Collection
@@ -99,7 +99,8 @@ class MemoryStore:
         return (self._device,) if self._server is None else (self._device, self._server)
 
     def _home(self, turn: Turn) -> Index:
-        if self._server is None or self._redactor is None or privacy(turn) == "keep_local":
+        # A memory server is never one of the user's devices: keep_mine turns stay here too.
+        if self._server is None or self._redactor is None or privacy(turn) in KEPT_ACTIONS:
             return self._device
         return self._server
 

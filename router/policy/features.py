@@ -36,7 +36,9 @@ from router.types import (
     Message,
     PrivacyReport,
     TurnRequest,
+    Zone,
     is_on_device,
+    zone_of,
 )
 
 if TYPE_CHECKING:
@@ -106,11 +108,18 @@ class EndpointState:
     handoff_tokens: int | None = None
     """Context tokens the handoff packer would send this endpoint besides the new turn
     (system prompt, summary, earlier turns); None when not packed: the raw history counts."""
+    mine: bool = False
+    """An edge marked as one of the user's devices."""
 
     @property
     def remote(self) -> bool:
         """True for endpoints off the device."""
         return not is_on_device(self.kind)
+
+    @property
+    def zone(self) -> Zone:
+        """Its trust zone: this device, the user's devices, or the cloud."""
+        return zone_of(self.kind, self.mine)
 
 
 @dataclass(frozen=True)
@@ -296,6 +305,7 @@ def endpoint_states(
             ttft_s=tracker.ttft_s(name) if tracker else None,
             tokens_per_s=tracker.tokens_per_s(name) if tracker else None,
             handoff_tokens=handoff.get(name),
+            mine=endpoint.mine,
         )
     return states
 

@@ -11,6 +11,10 @@ counts and the endpoint, never the values.
 This is a backstop: redaction and routing should already have removed the
 values. It runs on the serialized request so a bug upstream cannot leak.
 
+Each transport knows its trust zone (zones.py): one to an edge marked as the
+user's own (`mine`) lets through the values only a keep_mine rule protects;
+every other transport blocks them like the rest.
+
 The policy also carries the record of outbound requests (`recorder`, the
 ledger's `WireLog`, given by the composition root): every client the factory
 makes writes each request it lets out there before handing it to the network
@@ -20,17 +24,12 @@ blocked attempt without its body (`EgressPolicy.depart`, departures.py).
 
 from __future__ import annotations
 
-import base64
 import itertools
-import json
 import logging
-import re
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
-from urllib.parse import quote, quote_plus
 
 import httpx
 import httpx2
@@ -42,96 +41,15 @@ from router.privacy.departures import (
     record_block,
     record_departure,
 )
-from router.privacy.redact import needs_word_boundary
-from router.types import ProtectedValue
+from router.privacy.needles import Needle, carries_any, encodings_of, holds, needles_of
+from router.privacy.zones import value_may_reach
+from router.types import ProtectedValue, Zone
 
 log = logging.getLogger(__name__)
+__all__ = ["EgressPolicy", "GuardedTransport", "carries_any", "encodings_of"]
 
 _Pattern = TypeVar("_Pattern")
 _Transport = TypeVar("_Transport", httpx.AsyncBaseTransport, httpx2.AsyncBaseTransport)
-
-_MIN_BASE64_NEEDLE = 8  # shorter base64 runs match random data too often
-_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") | set(
-    range(0x80, 0x100)
-)
-_HEX = frozenset(b"0123456789abcdefABCDEF")
-
-
-@dataclass(frozen=True)
-class _Needle:
-    type: str
-    encoding: str
-    data: bytes
-    whole_word: bool
-
-
-def encodings_of(value: str) -> dict[str, list[bytes]]:
-    """Every byte form of `value` the guard looks for, by encoding name."""
-    raw = value.encode("utf-8")
-    forms: dict[str, list[bytes]] = {"raw": [raw]}
-    escaped = json.dumps(value, ensure_ascii=False)[1:-1].encode("utf-8")
-    ascii_escaped = json.dumps(value)[1:-1]
-    upper = re.sub(r"\\u([0-9a-f]{4})", lambda m: "\\u" + m[1].upper(), ascii_escaped)
-    forms["json"] = [escaped, ascii_escaped.encode(), upper.encode()]
-    forms["url"] = [quote(value, safe="").encode(), quote_plus(value, safe="").encode()]
-    b64: list[bytes] = []
-    for skip in range(3):
-        # The value can start at any offset of a base64 group; trimming 0-2 bytes
-        # makes one of these variants start on a group boundary, and only whole
-        # groups are kept so the padding at the end does not matter.
-        chunk = raw[skip:]
-        whole = chunk[: len(chunk) // 3 * 3]
-        for encode in (base64.b64encode, base64.urlsafe_b64encode):
-            encoded = encode(whole)
-            if len(encoded) >= _MIN_BASE64_NEEDLE:
-                b64.append(encoded)
-    forms["base64"] = b64
-    return {name: list(dict.fromkeys(v for v in vs if v)) for name, vs in forms.items()}
-
-
-def _needles(type_: str, value: str) -> list[_Needle]:
-    boundary = needs_word_boundary(value)
-    out: list[_Needle] = []
-    for encoding, forms in encodings_of(value).items():
-        for data in forms:
-            out.append(_Needle(type_, encoding, data, boundary and encoding != "base64"))
-    return out
-
-
-def carries_any(payload: bytes, values: Iterable[str]) -> bool:
-    """Whether `payload` holds one of `values` in any form the guard knows, matched as the
-    redactor matches (short values only as whole words, so `Ann` does not hit `Annual`)."""
-    return any(_hit(payload, n) for v in values if v for n in _needles("VALUE", v))
-
-
-def _hit(payload: bytes, needle: _Needle) -> bool:
-    if not needle.whole_word:
-        return needle.data in payload
-    start = payload.find(needle.data)
-    while start != -1:
-        end = start + len(needle.data)
-        if _boundary_before(payload, start) and (
-            end >= len(payload) or payload[end] not in _WORD_BYTES
-        ):
-            return True
-        start = payload.find(needle.data, start + 1)
-    return False
-
-
-def _boundary_before(payload: bytes, start: int) -> bool:
-    """True when the byte before `start` ends a word: a separator or an escape sequence."""
-    if start == 0 or payload[start - 1] not in _WORD_BYTES:
-        return True
-    # `\n`, `\u00e9` or `%20` right before the value still separate it from a word.
-    if start >= 2 and payload[start - 2] == ord("\\"):
-        return True
-    if start >= 6 and payload[start - 6 : start - 4] == b"\\u" and _hex(payload[start - 4 : start]):
-        return True
-    return start >= 3 and payload[start - 3] == ord("%") and _hex(payload[start - 2 : start])
-
-
-def _hex(data: bytes) -> bool:
-    return all(b in _HEX for b in data)
 
 
 class EgressPolicy:
@@ -146,21 +64,26 @@ class EgressPolicy:
         self.recorder = recorder
         """Where the guarded transports record each request (None: no record kept)."""
         self._lock = threading.Lock()
-        self._active: dict[int, list[_Needle]] = {}
+        self._active: dict[int, list[Needle]] = {}
         self._ids = itertools.count()
         self.blocked = 0
         """How many requests were blocked, for tests and diagnostics."""
 
     @contextmanager
     def protect(self, values: Iterable[ProtectedValue | str]) -> Iterator[None]:
-        """Block every request that contains one of `values` until the block exits."""
-        needles: list[_Needle] = []
+        """Block every request that contains one of `values` until the block exits.
+
+        A keep_mine value is let through to the user's own devices only; a bare
+        string, with no action to say so, is blocked on every transport.
+        """
+        needles: list[Needle] = []
         for item in values:
             if isinstance(item, str):
-                needles += _needles("VALUE", item) if item else []
+                needles += needles_of("VALUE", item) if item else []
             else:
+                mine_ok = value_may_reach(item.action, "mine")
                 for v in (item.value, *item.variants):
-                    needles += _needles(item.type, v) if v else []
+                    needles += needles_of(item.type, v, mine_ok) if v else []
         key = next(self._ids)
         with self._lock:
             self._active[key] = needles
@@ -170,11 +93,14 @@ class EgressPolicy:
             with self._lock:
                 del self._active[key]
 
-    def check(self, payload: bytes, *, endpoint: str) -> None:
-        """Raise `EgressBlockedError` if `payload` contains a protected value."""
+    def check(self, payload: bytes, *, endpoint: str, zone: Zone = "cloud") -> None:
+        """Raise `EgressBlockedError` if `payload`, bound for `zone`, contains a protected
+        value that may not reach it."""
         with self._lock:
             needles = [n for group in self._active.values() for n in group]
-        hits = [n for n in needles if _hit(payload, n)]
+        if zone == "mine":
+            needles = [n for n in needles if not n.mine_ok]
+        hits = [n for n in needles if holds(payload, n)]
         if not hits:
             return
         self.blocked += 1
@@ -189,7 +115,7 @@ class EgressPolicy:
             ", ".join(encodings),
         )
         raise EgressBlockedError(
-            f"blocked a request to {endpoint}: it contained data a privacy rule keeps local "
+            f"blocked a request to {endpoint}: it contained data a privacy rule keeps off it "
             f"({', '.join(types)})",
             "nothing was sent; the turn can be answered on this device instead",
         )
@@ -202,15 +128,16 @@ class EgressPolicy:
         body: bytes,
         *,
         endpoint: str,
+        zone: Zone = "cloud",
     ) -> Departure:
-        """Check a request, then record it before it leaves; return its `Departure`.
+        """Check a request to `zone`, then record it before it leaves; return its `Departure`.
 
         A blocked request is recorded as `blocked`, without its body, and raises
         `EgressBlockedError`. If the record cannot be written, its error is raised
         and the request must not be sent.
         """
         try:
-            self.check(request_bytes(method, url, headers, body), endpoint=endpoint)
+            self.check(request_bytes(method, url, headers, body), endpoint=endpoint, zone=zone)
         except EgressBlockedError:
             record_block(self.recorder, endpoint, method, url, len(body))
             raise
@@ -258,6 +185,7 @@ class GuardedTransport(httpx.AsyncBaseTransport, httpx2.AsyncBaseTransport):
     The two libraries' transports have the same interface, so one class serves
     both: it wraps `inner`, a transport of the client's own library (httpx for
     the OpenAI-compatible endpoint, httpx2 for the Anthropic SDK and MCP).
+    `zone` is where its requests go: `mine` only for an edge marked as the user's.
     """
 
     def __init__(
@@ -265,16 +193,23 @@ class GuardedTransport(httpx.AsyncBaseTransport, httpx2.AsyncBaseTransport):
         policy: EgressPolicy,
         endpoint: str,
         inner: httpx.AsyncBaseTransport | httpx2.AsyncBaseTransport,
+        zone: Zone = "cloud",
     ) -> None:
         self.policy = policy
         self.endpoint = endpoint
         self.inner = inner
+        self.zone = zone
 
     async def handle_async_request(self, request: _Request) -> Any:
         """Check and record the request's bytes, then send it with the wrapped transport."""
         body = await request.aread()  # buffers a streamed body; httpx replays it after
         departure = self.policy.depart(
-            request.method, str(request.url), request.headers.raw, body, endpoint=self.endpoint
+            request.method,
+            str(request.url),
+            request.headers.raw,
+            body,
+            endpoint=self.endpoint,
+            zone=self.zone,
         )
         try:
             # `request` is of the library of `inner` (the client's own).
@@ -296,14 +231,16 @@ def guarded_httpx_client(
     *,
     timeout: httpx.Timeout | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    zone: Zone = "cloud",
 ) -> httpx.AsyncClient:
-    """An `httpx.AsyncClient` whose every transport (proxies too) is guarded."""
+    """An `httpx.AsyncClient` to `zone` whose every transport (proxies too) is guarded."""
+    inner = transport or httpx.AsyncHTTPTransport()
     client = httpx.AsyncClient(
         timeout=timeout or httpx.Timeout(30.0),
-        transport=GuardedTransport(policy, endpoint, transport or httpx.AsyncHTTPTransport()),
+        transport=GuardedTransport(policy, endpoint, inner, zone),
     )
     # Proxy transports from the environment are mounted beside the main one; wrap them too.
-    client._mounts = _guarded_mounts(client._mounts, policy, endpoint)
+    client._mounts = _guarded_mounts(client._mounts, policy, endpoint, zone)
     return client
 
 
@@ -313,21 +250,23 @@ def guarded_httpx2_client(
     *,
     timeout: httpx2.Timeout | None = None,
     transport: httpx2.AsyncBaseTransport | None = None,
+    zone: Zone = "cloud",
 ) -> httpx2.AsyncClient:
-    """An `httpx2.AsyncClient` whose every transport (proxies too) is guarded."""
+    """An `httpx2.AsyncClient` to `zone` whose every transport (proxies too) is guarded."""
+    inner = transport or httpx2.AsyncHTTPTransport()
     client = httpx2.AsyncClient(
         timeout=timeout or httpx2.Timeout(30.0),
-        transport=GuardedTransport(policy, endpoint, transport or httpx2.AsyncHTTPTransport()),
+        transport=GuardedTransport(policy, endpoint, inner, zone),
     )
-    client._mounts = _guarded_mounts(client._mounts, policy, endpoint)
+    client._mounts = _guarded_mounts(client._mounts, policy, endpoint, zone)
     return client
 
 
 def _guarded_mounts(
-    mounts: dict[_Pattern, _Transport | None], policy: EgressPolicy, endpoint: str
+    mounts: dict[_Pattern, _Transport | None], policy: EgressPolicy, endpoint: str, zone: Zone
 ) -> dict[_Pattern, _Transport | None]:
     """A client's mounted (proxy) transports, each wrapped in a `GuardedTransport`."""
     return {
-        k: GuardedTransport(policy, endpoint, v) if v is not None else None
+        k: GuardedTransport(policy, endpoint, v, zone) if v is not None else None
         for k, v in mounts.items()
     }

@@ -1,9 +1,11 @@
-"""Privacy rules: which findings keep a turn local, get redacted, or are allowed.
+"""Privacy rules: which findings keep a turn local, keep it on my devices, get redacted, or
+are allowed.
 
 Rules are tried in order; the first rule that matches a finding decides that
 finding. The turn's action is the strictest over its findings
-(keep_local > redact > allow). The user's `[[privacy.rules]]` come before the
-shipped defaults in `assets/privacy_rules.toml`, so the user wins.
+(keep_local > keep_mine > redact > allow; zones.py says what each may reach).
+The user's `[[privacy.rules]]` come before the shipped defaults in
+`assets/privacy_rules.toml`, so the user wins.
 
 A rule's `names` match a name finding (PERSON, LOCATION, ORGANIZATION,
 NAME_LIKE) whose text is one of them, folded as `public.normalize_name` folds
@@ -14,6 +16,7 @@ looked for in the text like keywords, so a name no detector sees is still caught
 
 A `redact` decision on a finding that has no value to replace (a `TOPIC` or an
 `IMAGE`) is treated as `allow`: a placeholder needs a span of text to stand for.
+`keep_mine` needs no span: it says where the turn may go, not what to replace.
 """
 
 from __future__ import annotations
@@ -28,9 +31,9 @@ from importlib import resources
 from pydantic import BaseModel, ConfigDict, Field
 
 from router.privacy.public import NAME_TYPES, normalize_name
+from router.privacy.zones import STRICTNESS, kept_note
 from router.types import Finding, FindingAction
 
-_STRICTNESS: dict[FindingAction, int] = {"allow": 0, "redact": 1, "keep_local": 2}
 KEYWORD = "KEYWORD"
 VALUELESS_TYPES = frozenset({"TOPIC", "IMAGE", "ATTACHMENT", "TOOL_RESULT"})
 """Finding types without a text span worth replacing: redacting them means allowing them."""
@@ -59,7 +62,10 @@ class PrivacyRule(BaseModel):
         description="Names (any case) of people, places, organisations or works, e.g. "
         "`Tom Hargreaves`: the rule decides a name finding that is one of them.",
     )
-    action: FindingAction = Field(description="`keep_local`, `redact` or `allow`.")
+    action: FindingAction = Field(
+        description="`keep_local` (this device), `keep_mine` (this device and the edges marked "
+        "`mine`), `redact` or `allow`."
+    )
     reason: str = Field(description="Why, for people: e.g. `contains a card number`.")
 
 
@@ -147,8 +153,8 @@ class PrivacyVerdict(BaseModel):
     @property
     def summary(self) -> str:
         """One line for people, e.g. `kept local: contains a card number`."""
-        if self.action == "keep_local":
-            return f"kept local: {self.reason}"
+        if self.action in ("keep_local", "keep_mine"):
+            return kept_note(self.action, self.reason)
         if self.action == "redact":
             return f"redacted then sent: {self.reason}"
         return self.reason
@@ -196,7 +202,7 @@ class RuleSet:
         for decision in decisions:
             if decision.rule is None:
                 continue
-            if best is None or _STRICTNESS[decision.action] > _STRICTNESS[best.action]:
+            if best is None or STRICTNESS[decision.action] > STRICTNESS[best.action]:
                 best = decision
         if best is None or best.rule is None or best.action == "allow":
             return PrivacyVerdict()
@@ -213,11 +219,6 @@ def _keyword_pattern(keywords: Sequence[str]) -> re.Pattern[str]:
     # Whitespace inside a phrase matches any run of whitespace ("project  Falcon").
     phrases = [r"\s+".join(map(re.escape, k.split())) for k in keywords if k.strip()]
     return re.compile(r"(?<!\w)(?:" + "|".join(phrases) + r")(?!\w)", re.IGNORECASE)
-
-
-def stricter(a: FindingAction, b: FindingAction) -> FindingAction:
-    """Return the stricter of two actions."""
-    return a if _STRICTNESS[a] >= _STRICTNESS[b] else b
 
 
 def default_rules() -> list[PrivacyRule]:

@@ -34,6 +34,7 @@ from router.privacy.judge import NameJudge
 from router.privacy.public import Classified, Undecided, classify_names, with_public
 from router.privacy.rules import PrivacyVerdict, RuleDecision, RuleSet, RuleSubject, build_rules
 from router.privacy.sniff import ExtractedText
+from router.privacy.zones import stricter_value
 from router.types import (
     Attachment,
     Finding,
@@ -249,10 +250,12 @@ def _protect(
 ) -> None:
     """Record `value`; a value seen twice keeps the stricter action and its first description.
 
-    The description comes with its type (`[CITY_1, a city in Norway]`, not `[NAME_LIKE_1, ...]`).
+    Stricter for a value (zones.py): keep_local, then redact (its text reaches no other
+    device), then keep_mine. The description comes with its type (`[CITY_1, a city in
+    Norway]`, not `[NAME_LIKE_1, ...]`).
     """
     current = protected.get(value)
-    if current is not None and (current.action == "keep_local" or decision.action == "redact"):
+    if current is not None and stricter_value(current.action, decision.action) == current.action:
         if description and not current.description:
             update = {"description": description, "type": type_}
             protected[value] = current.model_copy(update=update)

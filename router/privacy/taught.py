@@ -1,9 +1,11 @@
 """Names the user taught: "this name is public" or "this is private, never send it".
 
-Each choice is a name in one of three ordinary user rules (`names` criterion,
+Each choice is a name in one of four ordinary user rules (`names` criterion,
 see rules.py), which the user sees and edits in Privacy settings like any other:
 
 - `taught-local`: the name keeps its turn on this device;
+- `taught-mine`: the name keeps its turn on the user's devices (this one and the
+  edges marked `mine`, router/privacy/zones.py);
 - `taught-private`: the name is always redacted, even where public.py would
   let it through as public knowledge, and even where no detector sees it;
 - `taught-public`: the name reaches the cloud intact, in any context.
@@ -26,11 +28,13 @@ from router.privacy.public import normalize_name
 from router.privacy.rules import PrivacyRule
 from router.types import FindingAction
 
-Teaching = Literal["local", "private", "public"]
-"""What the user says about a name: never send it (local, private), or send it (public)."""
+Teaching = Literal["local", "mine", "private", "public"]
+"""What the user says about a name: keep it here (local) or on my devices (mine), never send
+it (private), or send it (public)."""
 TEACHINGS: tuple[Teaching, ...] = get_args(Teaching)
 _RULES: dict[Teaching, tuple[str, FindingAction, str]] = {
     "local": ("taught-local", "keep_local", "names someone you marked to keep on this device"),
+    "mine": ("taught-mine", "keep_mine", "names someone you marked to keep on your devices"),
     "private": ("taught-private", "redact", "names someone you marked private"),
     "public": ("taught-public", "allow", "names what you marked public knowledge"),
 }
@@ -106,6 +110,6 @@ def refuse_identifier(name: str) -> None:
 def _after_private_taught(rules: Sequence[PrivacyRule]) -> int:
     """The index just past the taught private rules at the top of `rules`."""
     at = 0
-    while at < len(rules) and rules[at].name in ("taught-local", "taught-private"):
+    while at < len(rules) and rules[at].name in ("taught-local", "taught-mine", "taught-private"):
         at += 1
     return at

@@ -15,6 +15,7 @@ import anyio.to_thread
 
 from mcp_servers.assistant import FindingSpan, RoutePreview, ScanResult
 from router.privacy.scan import Scanner
+from router.privacy.zones import KEPT
 from router.runtime.ask_local import answer_on_device
 from router.runtime.compose import Runtime, build_runtime, scanner_for
 from router.settings.config import load_settings
@@ -91,6 +92,7 @@ class AssistantService:
                 policy=decision.policy,
                 reason=decision.reason,
                 privacy_action=decision.privacy_action,
+                zone=decision.zone,
                 redactions=list(decision.redactions),
             )
 
@@ -107,13 +109,16 @@ def released_answer(answer: str, report: PrivacyReport, *, given: str) -> str:
     """What of the device's answer may go back to the (possibly off-device) MCP client.
 
     Values the client sent itself (in `given`) go back as they are. A new value a
-    rule keeps local withholds the answer; a new value a rule redacts is replaced
-    by its type, as the cloud would see it.
+    rule keeps local, or on the user's devices (the client is not known to be one),
+    withholds the answer; a new value a rule redacts is replaced by its type, as the
+    cloud would see it.
     """
     new = [p for p in report.protected if p.value not in given]
-    if any(p.action == "keep_local" for p in new):
+    kept = [p.action for p in new if p.action in KEPT]
+    if kept:
+        where = "this device" if "keep_local" in kept else "your devices"
         return (
-            "[withheld: the answer holds data that must stay on this device "
+            f"[withheld: the answer holds data that must stay on {where} "
             f"({report.reason}); ask in Tandem itself to see it]"
         )
     for value in sorted(new, key=lambda p: len(p.value), reverse=True):

@@ -23,7 +23,9 @@ tier sees the conversation so far, the first answer included, as it would had th
 user asked again. When it completes on the other tier, the two answers are stored
 as a pair. A question a privacy
 rule kept on the device is never asked off it: `reanswer_refusal` says so, `reanswer`
-raises `FeedbackError`, and the pipeline would keep it on the device anyway.
+raises `FeedbackError`, and the pipeline would keep it on the device anyway. One a
+rule kept on the user's devices is asked off the device only of an edge of theirs
+(an endpoint marked `mine`), never of the cloud.
 """
 
 from __future__ import annotations
@@ -34,9 +36,10 @@ from typing import Literal
 from router.ledger.feedback import AnswerPair, FeedbackError, FeedbackStore, FeedbackSummary, Rating
 from router.memory.embedding import Embedder, Vectors, shared_embedder
 from router.policy.classify import EMBED_CHARS
+from router.privacy.zones import may_reach
 from router.turn.events import TurnEvent, TurnFinished
 from router.turn.pipeline import TurnPipeline
-from router.types import Turn, TurnRequest, is_on_device
+from router.types import FindingAction, Turn, TurnRequest, is_on_device
 
 Tier = Literal["device", "cloud"]
 """Where a re-answer runs: this device, or off it (a cloud endpoint first, else an edge one)."""
@@ -93,6 +96,11 @@ class Feedback:
             )
         if not on_device:
             return f"That answer already came from {route.endpoint}; ask this device instead."
+        if route.privacy_action == "keep_mine" and self._cloud_endpoint("keep_mine") is None:
+            return (
+                "A privacy rule keeps this question on your devices, and none of them off this "
+                "device is configured and reachable; mark your own edge as yours (mine) to ask it."
+            )
         remote = [e for e in self.pipeline.endpoints.values() if not e.on_device]
         if not remote:
             return "No off-device endpoint is configured; add one in the settings to ask the cloud."
@@ -103,12 +111,13 @@ class Feedback:
     def _device_endpoint(self) -> str | None:
         return next((n for n, e in self.pipeline.endpoints.items() if e.on_device), None)
 
-    def _cloud_endpoint(self) -> str | None:
-        """The first reachable off-device endpoint, a cloud one before an edge one."""
+    def _cloud_endpoint(self, action: FindingAction = "allow") -> str | None:
+        """The first reachable off-device endpoint a question whose verdict is `action` may
+        reach, a cloud one before an edge one."""
         reachable = [
             (name, endpoint)
             for name, endpoint in self.pipeline.endpoints.items()
-            if not endpoint.on_device and endpoint.available()
+            if not endpoint.on_device and may_reach(action, endpoint.zone) and endpoint.available()
         ]
         # A stable sort: in the order configured, cloud endpoints first.
         reachable.sort(key=lambda item: item[1].kind != "cloud")
@@ -117,7 +126,8 @@ class Feedback:
     def reanswer_request(self, turn: Turn, tier: Tier) -> TurnRequest:
         """The request asking `turn`'s question again on `tier`; `FeedbackError` if it may not."""
         refusal = self.reanswer_refusal(turn, tier)
-        endpoint = self._device_endpoint() if tier == "device" else self._cloud_endpoint()
+        action = turn.route.privacy_action if turn.route else "allow"
+        endpoint = self._device_endpoint() if tier == "device" else self._cloud_endpoint(action)
         if refusal is not None or endpoint is None:
             raise FeedbackError(refusal or "That answer cannot be asked again right now.")
         return TurnRequest(

@@ -28,6 +28,7 @@ from router.privacy.departures import Departure
 from router.privacy.guard import EgressPolicy
 from router.privacy.redact import Pseudonymizer
 from router.privacy.scan import Scanner
+from router.privacy.zones import KEPT
 from router.types import Turn, TurnRequest
 
 _log = logging.getLogger(__name__)
@@ -77,8 +78,9 @@ class PolicyGuard:
 class ScannerScreen:
     """The memory's `QueryScreen`: the privacy rules decide what of a search query may leave.
 
-    A query a rule keeps local stays here (None); one with redact-level values
-    leaves as its placeholder text, which is what the server then gets the vector of.
+    A query a rule keeps local, or on the user's devices (a memory server is never one
+    of them), stays here (None); one with redact-level values leaves as its placeholder
+    text, which is what the server then gets the vector of.
     """
 
     def __init__(self, scanner: Callable[[], Scanner]) -> None:
@@ -88,7 +90,7 @@ class ScannerScreen:
     def shareable(self, query: str) -> str | None:
         """`query` as it may leave the device, or None when a rule keeps it local."""
         report = self.scanner().scan(TurnRequest(session_id=_SEARCH_SESSION, text=query), [])
-        if report.keep_local:
+        if report.action in KEPT:
             return None
         if not report.redact_values:
             return query

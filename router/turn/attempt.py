@@ -10,7 +10,7 @@ from router.endpoints.base import Endpoint, StreamEnd
 from router.errors import EgressBlockedError, TandemError
 from router.ledger.sent import SentKind
 from router.privacy.redact import Pseudonymizer
-from router.privacy.rules import stricter
+from router.privacy.zones import stricter
 from router.turn.events import RouteChanged
 from router.turn.spotlight import new_marker
 from router.types import (
@@ -42,6 +42,11 @@ class Attempt:
     """Redacted copies of text attachments, removed when the attempt ends."""
     sent_kind: SentKind = "route"
     """For the record of what left the device: the turn's route or a cascade's escalation."""
+
+    def __post_init__(self) -> None:
+        # The record says the zone of the endpoint that answers, whichever path (policy,
+        # fallback, escalation, hand-over) built the attempt: set here, it cannot be missed.
+        object.__setattr__(self, "decision", zoned(self.decision, self.endpoint))
 
 
 @dataclass
@@ -132,6 +137,13 @@ class Round:
     """The text shown to the user, placeholders restored."""
     calls: list[ToolCall] = field(default_factory=list)
     end: StreamEnd | None = None
+
+
+def zoned(decision: RouteDecision, endpoint: Endpoint | None) -> RouteDecision:
+    """`decision` with the trust zone of the endpoint that serves it (as it is without one)."""
+    if endpoint is None or decision.zone == endpoint.zone:
+        return decision
+    return decision.model_copy(update={"zone": endpoint.zone})
 
 
 def with_action(attempt: Attempt, action: FindingAction) -> Attempt:

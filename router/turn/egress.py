@@ -22,10 +22,11 @@ def outbound(
 ) -> Attempt:
     """The off-device attempt, redacted and checked at the egress guard.
 
-    Raises `EgressBlockedError` when a protected value would still leave.
+    Raises `EgressBlockedError` when a protected value would still leave, or reach
+    a zone it may not (a keep_mine value anywhere but the user's own devices).
     """
     attempt = redacted(pseudonyms, request, report, attempt)
-    egress.check_outbound(outbound_bytes(attempt.packed), report)
+    egress.check_outbound(outbound_bytes(attempt.packed), report, attempt.endpoint.zone)
     return attempt
 
 
@@ -51,14 +52,18 @@ def redacted(
         files.name,
     )
     decision = attempt.decision
+    redactions = tuple(sorted({p.type for p in report.redact_values}))
     if report.action == "redact":
         decision = decision.model_copy(
             update={
-                "redactions": tuple(sorted({p.type for p in report.redact_values})),
+                "redactions": redactions,
                 # The policy's own reason (what it weighed) stays after the privacy note.
                 "reason": f"redacted then sent: {report.reason}; {decision.reason}",
             }
         )
+    elif report.action == "keep_mine" and redactions:
+        # Kept on the user's devices, and even there a redacted value goes as a placeholder.
+        decision = decision.model_copy(update={"redactions": redactions})
     packed = attempt.packed.model_copy(update={"messages": tuple(messages)})
     return replace(
         attempt,

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from router.context.pack import pack
 from router.context.stage import ContextStage
-from router.context.turns import any_kept_local, shareable_messages
+from router.context.turns import any_kept_local, carries_kept, shareable_messages
 from router.endpoints.base import Endpoint
 from router.errors import EgressBlockedError, EndpointError, TandemError
 from router.ledger.commit import commit
@@ -42,10 +42,10 @@ from router.policy.features import (
     TurnFeatures,
     compute_features,
 )
-from router.policy.resource_rules import decide_with_resources
 from router.policy.resources import ResourceSensors
 from router.privacy.guard import EgressPolicy
 from router.privacy.scan import Scanner
+from router.privacy.zones import may_reach
 from router.turn.after_turn import BackgroundTasks, after_turn
 from router.turn.attempt import (
     Attempt,
@@ -78,6 +78,7 @@ from router.turn.route import (
     fallback_decision,
     keep_local_decision,
     requested_decision,
+    zone_decision,
 )
 from router.turn.tool_loop import ToolLoop
 from router.types import (
@@ -223,15 +224,17 @@ class TurnPipeline:
     ) -> RouteDecision:
         """Stage `policy.decide`: the policy's choice, with resources and privacy applied.
 
-        The device's resources take endpoints out first (router/policy/resource_rules.py);
-        an endpoint the request names (the user asked for it) replaces the policy's choice;
-        the privacy verdict is enforced last, whatever the policy and the resources chose.
+        The privacy verdict leaves the policy only the endpoints it allows (`within_zone`);
+        the device's resources take endpoints out (router/policy/resource_rules.py); an
+        endpoint the request names (the user asked for it) replaces the policy's choice; the
+        verdict is enforced last, whatever the policy and the resources chose.
         """
         features = self.features(request, report, history)
         if request.endpoint is not None:
             decision = requested_decision(features, request.endpoint, self.policy.name)
         else:
-            decision = decide_with_resources(self.policy, features)
+            # A keep_mine turn: the policy chooses among the device and the user's edges.
+            decision = zone_decision(self.policy, features, report)
         return enforce_privacy(request, report, decision, self.endpoints)
 
     async def drain(self) -> None:
@@ -324,6 +327,8 @@ class TurnPipeline:
         target = self.endpoints.get(decision.escalate_to or "")
         if target is None or not target.available():
             return None, decision
+        if not may_reach(state.report.action, target.zone):  # enforce_privacy dropped it already
+            return None, decision
         escalated = escalation_decision(decision, target, answer)
         try:
             await target.prepare()
@@ -366,11 +371,12 @@ class TurnPipeline:
         return None if decision is None else await self._attempt_on(request, history, decision)
 
     async def _keep_local(self, state: TurnState, attempt: Attempt, outcome: Outcome) -> None:
-        """Hand the rest of the turn to the device: a tool result must not leave it."""
+        """Hand the rest of the turn to the device: a tool result may not go where it ran."""
         report = state.report
         decision = keep_local_decision(state.request, self.endpoints, outcome.decision, report)
         local = await self._attempt_on(state.request, state.history, decision)
-        outcome.hand_over(local, ToolResultKeptLocal(decision=decision, reason=report.reason))
+        change = ToolResultKeptLocal(decision=local.decision, reason=report.reason)
+        outcome.hand_over(local, change)
 
     async def _attempt_on(
         self, request: TurnRequest, history: Sequence[Message], decision: RouteDecision
@@ -392,11 +398,11 @@ class TurnPipeline:
                 reserve_output_tokens=self.generation.max_tokens,
             ).packed
         turns = self.ledger.turns(request.session_id)
-        kept = any_kept_local(turns)
-        if kept and not endpoint.on_device:
+        if any_kept_local(turns) and not endpoint.on_device:
             # A rescan of the history finds only values a detector knows again; a turn
-            # kept local for its source or topic must be left out by the packer itself.
-            history = shareable_messages(turns)
+            # kept local for its source or topic must be left out by the packer itself
+            # (and one kept on the user's devices, unless the endpoint is one of them).
+            history = shareable_messages(turns, endpoint.zone)
         packed = pack(
             request,
             history,
@@ -404,9 +410,10 @@ class TurnPipeline:
             system_prompt=self.system_prompt,
             reserve_output_tokens=self.generation.max_tokens,
         )
-        # Plain packing does not know which turn each message came from: on the device,
-        # any kept-local turn of the conversation counts as carried.
-        return packed.model_copy(update={"holds_kept_local": kept and endpoint.on_device})
+        # Plain packing does not know which turn each message came from: any kept turn
+        # the endpoint may see counts as carried.
+        carried = carries_kept(turns, endpoint.zone)
+        return packed.model_copy(update={"holds_kept_local": carried})
 
     def _commit(self, turn: Turn, outcome: Outcome) -> Turn:
         """Stage `ledger.commit`, the one place a turn's end is persisted."""

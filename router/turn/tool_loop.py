@@ -4,14 +4,17 @@ Each round streams one generation; when the model asks for tools they run on the
 device through the host, and their results go back in the next round, for at
 most `max_rounds` rounds. Each round's results are scanned: their protected
 values are guarded at egress for the rest of the turn, redact values reach an
-off-device endpoint only as placeholders, and a result a rule keeps local ends
-the attempt with `Outcome.move_local` (the pipeline hands the turn to the device).
+off-device endpoint only as placeholders, and a result a rule keeps where the
+attempt may not go (kept local off the device; kept on the user's devices in the
+cloud) ends the attempt with `Outcome.move_local` (the pipeline hands the turn
+to the device).
 
 A call to a tool on another machine (an HTTP MCP server) is an outbound request:
 its arguments are scanned and redacted like one, and a value a rule keeps local
-refuses it (router/mcp/off_device.py); so does any text a rule keeps local in the
-turn's context, found or not in the arguments (`kept_local_source`). Tools on
-this device get the real values.
+or on the user's devices refuses it (router/mcp/off_device.py: a tool server is
+never one of the user's devices); so does any such text in the turn's context,
+found or not in the arguments (`kept_local_source`). Tools on this device get
+the real values.
 
 Tool results, attached files, retrieved memory, a team's answer and the summary
 are untrusted: a call asked for after such text has entered the context goes to
@@ -43,6 +46,7 @@ from router.privacy import egress
 from router.privacy.guard import EgressPolicy
 from router.privacy.redact import Pseudonymizer, StreamRestorer
 from router.privacy.scan import Scanner
+from router.privacy.zones import KEPT, may_reach, stricter
 from router.turn.attempt import (
     Attempt,
     Outcome,
@@ -59,7 +63,7 @@ from router.turn.spotlight import (
     spotlighted,
     spotlighted_files,
 )
-from router.types import GenerationOptions, Message, ToolCall, ToolResult, ToolSpec
+from router.types import GenerationOptions, Message, ToolCall, ToolResult, ToolSpec, Zone
 
 if TYPE_CHECKING:
     from router.mcp.host import ToolHost
@@ -102,7 +106,7 @@ class ToolLoop:
             turn_guard.enter_context(self.egress_policy.protect(state.report.protected))
             attempt = with_action(attempt, state.report.action)
             outcome.decision = attempt.decision
-            if state.report.keep_local and not attempt.endpoint.on_device:
+            if not may_reach(state.report.action, attempt.endpoint.zone):
                 outcome.move_local = True  # the rest of the turn runs on the device
                 return
 
@@ -197,11 +201,11 @@ class ToolLoop:
             self.pseudonyms, state.request.session_id
         )
         pseudonymizer.register(state.report.redact_values)
-        kept = [p for p in state.report.protected if p.action == "keep_local"]
+        kept = [p for p in state.report.protected if p.action in KEPT]
         prepared = prepare_off_device(requested, self.scanner, pseudonymizer, kept)
         held = kept_local_source(state, attempt)
         if prepared.refusal is None and held is not None:
-            refusal = kept_turn_refusal(requested.name, held)
+            refusal = kept_turn_refusal(requested.name, *held)
             return PreparedCall(requested, refusal, prepared.protected)
         return prepared
 
@@ -244,20 +248,23 @@ class ToolLoop:
         if attempt.pseudonymizer is not None:
             messages = tuple(attempt.pseudonymizer.redact_message(m) for m in messages)
         packed = attempt.packed.model_copy(update={"messages": messages})
-        egress.check_outbound(outbound_bytes(packed), state.report)
+        egress.check_outbound(outbound_bytes(packed), state.report, attempt.endpoint.zone)
         return messages
 
 
-def kept_local_source(state: TurnState, attempt: Attempt) -> str | None:
-    """Why the attempt's context holds text a rule keeps on the device, or None.
+def kept_local_source(state: TurnState, attempt: Attempt) -> tuple[str, Zone] | None:
+    """Why the attempt's context holds text a rule keeps off other machines' tools, and the
+    zone it is kept in (this device, or the user's devices); None when it holds none.
 
     The whole turn counts, not only its values: a rule may keep text for where it
     came from or what it is about, and nothing would recognise a copy of it.
     """
-    if state.report.keep_local or attempt.decision.privacy_action == "keep_local":
-        return f"rule: {state.report.rule}" if state.report.rule else "kept local"
+    action = stricter(state.report.action, attempt.decision.privacy_action)
+    if action in KEPT:
+        zone: Zone = "mine" if action == "keep_mine" else "device"
+        return (f"rule: {state.report.rule}" if state.report.rule else "kept local"), zone
     if attempt.packed.holds_kept_local:
-        return "an earlier turn of this conversation"
+        return "an earlier turn of this conversation", attempt.endpoint.zone
     return None
 
 

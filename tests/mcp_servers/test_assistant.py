@@ -13,6 +13,7 @@ from mcp_servers.assistant import build_assistant_server
 from router.endpoints.fake import FakeEndpoint
 from router.paths import TandemPaths
 from router.privacy.detectors.registry import default_detectors
+from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
 from router.runtime.assistant import AssistantService, released_answer
 from router.turn.name_judge import DeviceJudge
@@ -84,6 +85,7 @@ async def test_route_preview_decides_without_running_a_turn(
         ).structured_content
     assert preview is not None
     assert preview["endpoint"] == "local" and preview["endpoint_kind"] == "local"
+    assert preview["zone"] == "device"
     assert preview["policy"] and preview["reason"]
     runtime = await service.runtime()
     assert runtime.ledger.history("mcp-route-preview") == []
@@ -137,3 +139,18 @@ async def test_privacy_scan_asks_the_device_model_when_the_judge_is_on(
     assert hawaii["category"] == "" and found["action"] == "redact"
     judge = (await service.runtime()).pipeline.scanner.judge
     assert isinstance(judge, DeviceJudge) and judge.calls == 1
+
+
+def test_a_released_answer_withholds_what_a_rule_keeps_on_my_devices() -> None:
+    # The MCP client may be anywhere (a desktop app talking to the cloud): not one of mine.
+    falcon = PrivacyRule(
+        name="falcon", keywords=["project Falcon"], action="keep_mine", reason="a project"
+    )
+    scanner = Scanner(rules=build_rules([falcon]), detectors=[])
+    answer = "The project Falcon launch is in June."
+    report = scanner.scan(TurnRequest(text=answer, session_id="s"), [])
+    out = released_answer(answer, report, given="when is the launch?")
+    assert "Falcon" not in out and out.startswith("[withheld: the answer holds data that must ")
+    assert "your devices" in out
+    # Told it by the client itself, it comes back as it is.
+    assert released_answer(answer, report, given="when is project Falcon out?") == answer

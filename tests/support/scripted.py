@@ -33,6 +33,12 @@ class Scripted(FunctionEndpoint):
     """
 
     def __init__(
-        self, *scripts: list[object], name: str = "cloud", kind: EndpointKind = "cloud"
+        self,
+        *scripts: list[object],
+        name: str = "cloud",
+        kind: EndpointKind = "cloud",
+        mine: bool = False,
     ) -> None:
-        super().__init__(play(*scripts), name=name, kind=kind, context_window=1000, fill_end=False)
+        super().__init__(
+            play(*scripts), name=name, kind=kind, context_window=1000, fill_end=False, mine=mine
+        )

@@ -27,13 +27,15 @@ from router import (
     is_on_device,
     new_id,
 )
+from router.privacy.zones import ZONE_NAMES
 
-Verdict = Literal["checking", "send", "redact", "keep_local", "sent", "not_sent"]
+Verdict = Literal["checking", "send", "redact", "keep_mine", "keep_local", "sent", "not_sent"]
 
 _SHORT: dict[Verdict, str] = {
     "checking": "checking…",
     "send": "will be sent",
     "redact": "sent redacted",
+    "keep_mine": "stays on your devices",
     "keep_local": "stays local",
     "sent": "sent",
     "not_sent": "stayed on this device",
@@ -64,6 +66,9 @@ def chip_for(attachment: Attachment, report: PrivacyReport) -> AttachmentChip:
     """The chip of a file whose own privacy scan gave `report`."""
     if report.action == "keep_local":
         return AttachmentChip(attachment, "keep_local", f"stays on this device: {report.reason}")
+    if report.action == "keep_mine":
+        note = f"goes only to your devices: {report.reason}"
+        return AttachmentChip(attachment, "keep_mine", note)
     if report.action == "redact":
         return AttachmentChip(
             attachment, "redact", f"sensitive values are replaced first: {report.reason}"
@@ -79,7 +84,8 @@ def chips_after(chips: Sequence[AttachmentChip], decision: RouteDecision) -> lis
     out: list[AttachmentChip] = []
     for chip in chips:
         if remote and chip.attachment.name in decision.attachments_sent:
-            out.append(replace(chip, verdict="sent", note=f"sent to {decision.endpoint}"))
+            note = f"sent to {decision.endpoint} ({ZONE_NAMES[decision.zone]})"
+            out.append(replace(chip, verdict="sent", note=note))
         else:
             out.append(replace(chip, verdict="not_sent", note=f"read on this device: {chip.note}"))
     return out

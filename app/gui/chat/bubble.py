@@ -30,17 +30,18 @@ THUMBS = {
     ),
 }
 
-# Badge colours by where the answer ran: the device is the safe default, green.
+# Badge colours by the trust zone the answer came from: the device is the safe default, green.
 BADGE_COLORS = {
     "device": ft.Colors.GREEN_700,
-    "edge": ft.Colors.TEAL_700,
+    "your devices": ft.Colors.TEAL_700,
     "cloud": ft.Colors.BLUE_700,
     "team": ft.Colors.PURPLE_700,
 }
 
 
 def badge_color(badge: str) -> str:
-    """The badge's colour; `redacted → cloud` and the like are amber, as a reminder."""
+    """The badge's colour; `redacted → cloud` and `redacted → your devices` are amber, as a
+    reminder."""
     if badge.startswith("redacted"):
         return ft.Colors.AMBER_800
     return BADGE_COLORS.get(badge, ft.Colors.GREY_700)

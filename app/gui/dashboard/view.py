@@ -43,7 +43,10 @@ class DashboardView:
                         _panel("Where turns ran", self.share),
                         _panel("Money spent against the budget", self.budgets),
                         _panel("Answer latency", self.latency),
-                        _panel("Privacy: turns kept local or redacted, last 14 days", self.privacy),
+                        _panel(
+                            "Privacy: turns kept local, on your devices or redacted, last 14 days",
+                            self.privacy,
+                        ),
                         _panel("Learned from your ratings", self.learned),
                     ]
                 ),
@@ -77,6 +80,7 @@ class DashboardView:
             [d.day[5:] for d in days],
             [
                 ("kept local", [float(d.kept_local) for d in days], ft.Colors.RED_300),
+                ("kept on your devices", [float(d.kept_mine) for d in days], ft.Colors.ORANGE_300),
                 ("redacted", [float(d.redacted) for d in days], ft.Colors.AMBER_400),
             ],
         )

@@ -46,11 +46,13 @@ class Budget:
 
 @dataclass(frozen=True)
 class PrivacyDay:
-    """How many turns one day's privacy rules kept local or redacted."""
+    """How many turns one day's privacy rules kept local, kept on the user's devices, or
+    redacted."""
 
     day: str
     kept_local: int
     redacted: int
+    kept_mine: int = 0
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,8 @@ def summarize(
         ),
         latency_histogram=tuple((label, histogram[label]) for label, _ in LATENCY_BUCKETS),
         privacy_days=tuple(
-            PrivacyDay(day, c["keep_local"], c["redact"]) for day, c in privacy.items()
+            PrivacyDay(day, c["keep_local"], c["redact"], c["keep_mine"])
+            for day, c in privacy.items()
         ),
         total_cost_usd=total,
         median_latency_s=_median(latencies),

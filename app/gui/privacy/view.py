@@ -1,7 +1,8 @@
 """The Privacy section: renders a `PrivacyViewModel` and forwards edits to it.
 
 The rules editor, detector switches, a test bench (the findings highlighted in
-the sample text) and the log of turns kept local or redacted.
+the sample text) and the log of turns kept local, kept on the user's devices, or
+redacted.
 """
 
 from __future__ import annotations
@@ -15,7 +16,18 @@ from app.gui.widgets import settings as w
 from app.gui.widgets.labelled import icon_button
 from router import FindingAction, PrivacyRule, Runtime
 
-_HIGHLIGHT = {"keep_local": ft.Colors.RED_200, "redact": ft.Colors.AMBER_200}
+_HIGHLIGHT = {
+    "keep_local": ft.Colors.RED_200,
+    "keep_mine": ft.Colors.ORANGE_200,
+    "redact": ft.Colors.AMBER_200,
+}
+_SUMMARY_COLOR = {
+    "keep_local": ft.Colors.RED_900,
+    "keep_mine": ft.Colors.ORANGE_900,
+    "redact": ft.Colors.AMBER_900,
+}
+ACTIONS = ["keep_local", "keep_mine", "redact", "allow"]
+"""The rule actions, strictest first (router/privacy/zones.py)."""
 
 
 class _RuleEditor:
@@ -26,9 +38,7 @@ class _RuleEditor:
         self.index: int | None = None
         self._enabled = True
         self.name = ft.TextField(label="Name", width=200)
-        self.action = w.dropdown(
-            "Action", "keep_local", ["keep_local", "redact", "allow"], lambda _: None, width=160
-        )
+        self.action = w.dropdown("Action", "keep_local", ACTIONS, lambda _: None, width=160)
         self.reason = ft.TextField(label="Reason (shown with each turn it decides)", expand=True)
         self.keywords = ft.TextField(label="Keywords or phrases, comma-separated", expand=True)
         self.types = ft.TextField(label="Finding types, e.g. EMAIL_ADDRESS, PERSON", expand=True)
@@ -137,7 +147,8 @@ class PrivacyView:
             w.title("Privacy"),
             w.hint(
                 "Your rules are tried first, top to bottom; the first that matches a finding "
-                "decides it. A turn takes the strictest decision: keep local > redact > allow."
+                "decides it. A turn takes the strictest decision: keep local (this device) > "
+                "keep mine (this device and the edges you marked mine) > redact > allow."
             ),
             self.notice,
             self.error,
@@ -175,7 +186,7 @@ class PrivacyView:
             w.card(
                 ft.Row(
                     [
-                        w.subtitle("Kept local or redacted"),
+                        w.subtitle("Kept local, on your devices, or redacted"),
                         icon_button(ft.Icons.REFRESH, "Refresh", self.render),
                     ],
                     alignment=ft.MainAxisAlignment.SPACE_BETWEEN,
@@ -211,7 +222,7 @@ class PrivacyView:
                 ]
             )
             for e in entries
-        ] or [w.hint("Nothing kept local or redacted yet.")]
+        ] or [w.hint("Nothing kept local, on your devices, or redacted yet.")]
         w.refresh(self.root)
 
     def _render_test(self) -> None:
@@ -220,9 +231,8 @@ class PrivacyView:
             self.test_summary.value = "scanning…"
         if test is None:
             return
-        color = {"keep_local": ft.Colors.RED_900, "redact": ft.Colors.AMBER_900}
         self.test_summary.value = test.summary
-        self.test_summary.color = color.get(test.action, ft.Colors.GREEN_900)
+        self.test_summary.color = _SUMMARY_COLOR.get(test.action, ft.Colors.GREEN_900)
         self.highlighted.spans = [
             ft.TextSpan(
                 s.text,

@@ -26,10 +26,10 @@ from router import (
     save_and_apply,
 )
 from router.privacy.rules import RuleSubject
+from router.privacy.zones import STRICTNESS
 
 NamesMode = Literal["strict", "standard"]
 JudgeMode = Literal["off", "device"]
-_STRICT: dict[FindingAction, int] = {"allow": 0, "redact": 1, "keep_local": 2}
 _LIST_FIELDS = ("types", "categories", "keywords", "names", "paths", "mcp_servers", "mcp_tools")
 
 
@@ -108,7 +108,8 @@ class TestResult:
 
 @dataclass(frozen=True)
 class LogEntry:
-    """A past turn that a privacy rule kept on the device or redacted."""
+    """A past turn that a privacy rule kept on the device, on the user's devices, or
+    redacted."""
 
     when: datetime
     action: FindingAction
@@ -276,6 +277,8 @@ class PrivacyViewModel:
             spans.append((finding, decision.action))
         if report.action == "keep_local":
             summary = f"kept on this device: {report.reason}"
+        elif report.action == "keep_mine":
+            summary = f"kept on your devices (this one and those marked mine): {report.reason}"
         elif report.action == "redact":
             summary = f"redacted, then may be sent: {report.reason}"
         else:
@@ -317,7 +320,7 @@ def _segments(text: str, spans: list[tuple[Finding, FindingAction]]) -> tuple[Se
     pieces: list[Segment] = []
     at = 0
     # Where detectors overlap (a keyword inside a name NER found), the strictest shows.
-    for finding, action in sorted(spans, key=lambda s: (s[0].start, -_STRICT[s[1]])):
+    for finding, action in sorted(spans, key=lambda s: (s[0].start, -STRICTNESS[s[1]])):
         if finding.type == "TOPIC" or finding.start < at or finding.end <= finding.start:
             continue
         if finding.start > at:

@@ -9,10 +9,16 @@ import flet as ft
 
 ACTION_COLORS = {
     "keep_local": ft.Colors.RED_100,
+    "keep_mine": ft.Colors.ORANGE_100,
     "redact": ft.Colors.AMBER_100,
     "allow": ft.Colors.GREEN_100,
 }
-ACTION_LABELS = {"keep_local": "keep local", "redact": "redact", "allow": "allow"}
+ACTION_LABELS = {
+    "keep_local": "keep local",
+    "keep_mine": "keep on my devices",
+    "redact": "redact",
+    "allow": "allow",
+}
 
 
 def refresh(control: ft.Control) -> None:

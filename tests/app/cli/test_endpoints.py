@@ -14,7 +14,7 @@ def _config(home: Path, up_url: str, down_url: str) -> None:
     paths = resolve_paths(home).ensure()
     paths.config_file.write_text(
         f'[[endpoints]]\nname = "up"\nkind = "edge"\napi = "anthropic"\nmodel = "tandem-edge"\n'
-        f'base_url = "{up_url}"\napi_key_env = "UP_KEY"\n\n'
+        f'base_url = "{up_url}"\napi_key_env = "UP_KEY"\nmine = true\n\n'
         f'[[endpoints]]\nname = "down"\nkind = "cloud"\napi = "anthropic"\n'
         f'model = "claude-haiku-4-5"\nbase_url = "{down_url}"\n'
     )
@@ -41,6 +41,7 @@ async def test_list_shows_reachability_price_and_keys(tmp_path: Path, tiny_gguf:
     up = next(line for line in out.splitlines() if line.startswith("up "))
     down = next(line for line in out.splitlines() if line.startswith("down "))
     assert "reachable (" in up and "key set" in up and "$0/$0 per Mtok" in up
+    assert up.startswith("up       edge (mine)  anthropic:tandem-edge")
     assert "unreachable" in down and "no key" in down and "$1/$5 per Mtok" in down
     assert KEY not in out
 

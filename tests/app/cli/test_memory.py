@@ -30,7 +30,7 @@ def _fill(paths: TandemPaths) -> list[str]:
     for n, (question, answer) in enumerate(TURNS):
         session = sessions[0] if n < 2 else sessions[1]
         turn = ledger.begin_turn(session, question)
-        privacy = "keep_local" if n == 2 else "allow"
+        privacy = {2: "keep_local", 1: "keep_mine"}.get(n, "allow")
         route = RouteDecision(
             endpoint="local",
             endpoint_kind="local",
@@ -68,13 +68,16 @@ def test_search_marks_keep_local_and_filters_by_session(tandem_home: TandemPaths
     assert run_search("diet for diabetes", k=1, out=out) == 0
     assert "[keep-local]" in out.getvalue().splitlines()[0]
     assert "Health (" in out.getvalue()
+    out = io.StringIO()
+    assert run_search("the tallest mountain in Africa", k=1, out=out) == 0
+    assert out.getvalue().splitlines()[0].endswith("#1  [keep-mine]")
 
     out = io.StringIO()
     assert run_search("diabetes", session=bread, k=5, as_json=True, out=out) == 0
     hits = [json.loads(line) for line in out.getvalue().splitlines()]
     assert len(hits) == 2
     assert {(h["session_id"], h["session_title"]) for h in hits} == {(bread, "Bread")}
-    assert all(h["privacy_action"] == "allow" for h in hits)
+    assert sorted(h["privacy_action"] for h in hits) == ["allow", "keep_mine"]
 
 
 def test_stats_and_rebuild_after_the_index_is_deleted(

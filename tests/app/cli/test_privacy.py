@@ -183,6 +183,16 @@ def test_teach_public_sends_a_name_the_scan_would_redact(tandem_home: TandemPath
     assert (tom["action"], tom["rule"]) == ("allow", "taught-public")
 
 
+def test_teach_mine_keeps_a_name_on_my_devices(tandem_home: TandemPaths) -> None:
+    text = "What did my neighbour Tom Hargreaves say?"
+    said = _privacy("teach", "mine", "Tom Hargreaves")
+    assert said == "Tom Hargreaves will keep its turn on your devices from the next message\n"
+    found = [r for r in _scan_json(text) if r["text"] == "Tom Hargreaves"]
+    # The detectors' finding and the rule's own keyword: the taught rule decides both.
+    assert found and {(r["action"], r["rule"]) for r in found} == {("keep_mine", "taught-mine")}
+    assert "mine     Tom Hargreaves" in _privacy("taught")
+
+
 def test_forget_removes_a_taught_name(tandem_home: TandemPaths) -> None:
     _privacy("teach", "private", "Tom Hargreaves")
     assert "forgot" in _privacy("taught", "--forget", "tom hargreaves")

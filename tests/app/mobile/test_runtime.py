@@ -31,6 +31,11 @@ async def test_endpoints_follow_the_pairing_and_the_key(
         live = runtime.pipeline.endpoints
         assert list(live) == [HOME, CLOUD]  # your Tandem first: prefer_remote takes it first
         assert (live[HOME].kind, live[CLOUD].kind) == ("edge", "cloud")
+        # Your paired Tandem is one of your devices: keep_mine data may reach it, down to
+        # its guarded transport; the cloud never gets it.
+        assert (live[HOME].zone, live[CLOUD].zone) == ("mine", "cloud")
+        home = live[HOME].inner  # type: ignore[attr-defined]
+        assert home._client._client._transport.zone == "mine"
         store.forget_cloud_key()
         assert await connect_endpoints(runtime, store) == [HOME]
     finally:

@@ -30,10 +30,12 @@ async def test_pair_then_ask_shows_where_each_answer_came_from(
         assert vm.status().startswith("paired with your Tandem at https://127.0.0.1:")
         streamed: list[str] = []
         line = await vm.ask("What is the capital of France?", streamed.append)
-        assert line == ChatLine("assistant", "echo What is the capital of France?", "my Tandem")
+        # The badge names the zone too: your Tandem is one of your devices.
+        answer = "echo What is the capital of France?"
+        assert line == ChatLine("assistant", answer, "my Tandem · your devices")
         assert streamed[-1] == line.text
         mail = await vm.ask("Write to anna.kowalski@example.org today", print)
-        assert mail.badge == "my Tandem · private parts replaced"
+        assert mail.badge == "my Tandem · your devices · private parts replaced"
         assert "anna.kowalski@example.org" in mail.text
         card = await vm.ask("My card is 4111 1111 1111 1111", print)
         assert card.role == "notice" and "must stay on this device" in card.text

@@ -16,6 +16,7 @@ from router.context.turns import HistoryTurn, ScoredTurn
 from router.endpoints.fake import FakeEndpoint
 from router.errors import EmptyPromptError, PromptTooLongError
 from router.ledger.summaries import SessionSummary
+from router.privacy.zones import may_reach
 from router.types import FindingAction, Message, TurnRequest
 
 
@@ -120,46 +121,71 @@ def test_stable_prefix_is_the_system_prompt_and_the_summary() -> None:
     assert bare.packed.messages[0].role != "system"
 
 
+_ACTIONS = ["allow", "redact", "keep_mine", "keep_local"]
+
+
 @st.composite
 def _histories(draw: st.DrawFn) -> tuple[list[HistoryTurn], FindingAction]:
-    actions = draw(st.lists(st.sampled_from(["allow", "redact", "keep_local"]), max_size=25))
+    actions = draw(st.lists(st.sampled_from(_ACTIONS), max_size=25))
     sizes = draw(st.lists(st.integers(0, 200), min_size=len(actions), max_size=len(actions)))
     turns = [_turn(i, f"Q{i}-{a} " + "q" * n, f"A{i}-{a} " + "a" * n, a)
              for i, (a, n) in enumerate(zip(actions, sizes, strict=True))]  # fmt: skip
-    summary_action = draw(st.sampled_from(["allow", "redact", "keep_local"]))
+    summary_action = draw(st.sampled_from(_ACTIONS))
     return turns, summary_action
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     data=_histories(),
-    kind=st.sampled_from(["cloud", "edge", "local"]),
+    where=st.sampled_from([("cloud", False), ("edge", False), ("edge", True), ("local", False)]),
     budget=st.integers(40, 3000),
     recent=st.integers(0, 5),
 )
-def test_keep_local_turns_and_summaries_never_reach_a_remote_endpoint(
-    data: tuple[list[HistoryTurn], FindingAction], kind: str, budget: int, recent: int
+def test_kept_turns_and_summaries_never_reach_a_zone_they_may_not(
+    data: tuple[list[HistoryTurn], FindingAction],
+    where: tuple[str, bool],
+    budget: int,
+    recent: int,
 ) -> None:
     history, summary_action = data
+    kind, mine = where
     summary = SessionSummary("s", 3, f"SUMMARY-{summary_action}", summary_action)
-    endpoint = FakeEndpoint(kind=kind, context_window=8192)  # type: ignore[arg-type]
+    endpoint = FakeEndpoint(kind=kind, mine=mine, context_window=8192)  # type: ignore[arg-type]
     out = pack_handoff(_request("go"), history, endpoint, system_prompt="sys",
                        reserve_output_tokens=0,
                        plan=HandoffPlan(recent_turns=recent, prompt_budget=budget,
                                         retrieved_turns=50, local_retrieved_turns=50),
                        summary=summary, retriever=BySeq())  # fmt: skip
     text = "\n".join(m.content for m in out.packed.messages)
-    private = {t.seq for t in history if t.privacy_action == "keep_local"}
+    barred = {t.seq for t in history if not may_reach(t.privacy_action, endpoint.zone)}
     assert out.packed.input_tokens <= budget
-    # The packed context knows whether it carries kept-local text (the tool loop asks).
-    assert out.packed.holds_kept_local == ("-keep_local" in text)
-    if kind == "local":
-        assert out.withheld_turns == 0
-        return
-    assert "-keep_local" not in text
-    assert not private & set(out.included_turn_seqs)
-    assert out.withheld_turns == len(private)
-    assert not (out.summary_used and summary_action == "keep_local")
+    # The packed context knows whether it carries kept text (the tool loop asks).
+    assert out.packed.holds_kept_local == ("-keep_local" in text or "-keep_mine" in text)
+    assert not barred & set(out.included_turn_seqs)
+    assert out.withheld_turns == len(barred)
+    assert not (out.summary_used and not may_reach(summary_action, endpoint.zone))
+    if endpoint.zone != "device":
+        assert "-keep_local" not in text
+    if endpoint.zone == "cloud":
+        assert "-keep_mine" not in text
+
+
+def test_an_edge_of_mine_gets_keep_mine_turns_and_summary_but_not_keep_local_ones() -> None:
+    history = [
+        _turn(0, "falcon budget", "3M", "keep_mine"),
+        _turn(1, "my card", "ok", "keep_local"),
+    ]
+    summary = SessionSummary("s", 1, "The user runs project Falcon.", "keep_mine")
+    desk = FakeEndpoint(kind="edge", mine=True, context_window=8192)
+    out = pack_handoff(_request(), history, desk, system_prompt="", reserve_output_tokens=0,
+                       plan=HandoffPlan(recent_turns=5), summary=summary)  # fmt: skip
+    assert out.included_turn_seqs == (0,) and out.summary_used
+    assert out.packed.holds_kept_local
+    cloud = pack_handoff(_request(), history, FakeEndpoint(kind="cloud"), system_prompt="",
+                         reserve_output_tokens=0, plan=HandoffPlan(recent_turns=5),
+                         summary=summary)  # fmt: skip
+    assert cloud.included_turn_seqs == () and not cloud.summary_used
+    assert cloud.withheld_turns == 2
 
 
 def test_keep_local_turns_are_not_even_offered_to_the_retriever() -> None:

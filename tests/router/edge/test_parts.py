@@ -14,6 +14,7 @@ from router.edge.engine import ApiError, Gate, StopScanner
 from router.edge.server import banner, bind, create_app, is_loopback, serve
 from router.endpoints.settings import RemoteEndpointSettings
 from router.errors import TandemError
+from router.types import zone_of
 
 
 def _feed_all(scanner: StopScanner, pieces: list[str]) -> tuple[str, str | None]:
@@ -67,6 +68,12 @@ def test_banner_snippet_is_valid_tandem_config_without_the_key() -> None:
     assert endpoint.base_url == "http://127.0.0.1:8642" and endpoint.model == "tandem-edge"
     assert endpoint.context_window == 4096
     assert "super-secret-key" not in text and "WARNING" not in text
+    # Being one of the user's devices is theirs to say: offered, commented out.
+    assert not endpoint.mine
+    mine = RemoteEndpointSettings(
+        **tomllib.loads(snippet.replace("# mine", "mine"))["endpoints"][0]
+    )
+    assert zone_of(mine.kind, mine.mine) == "mine"
 
 
 def test_warns_when_listening_beyond_loopback_without_a_key() -> None:

@@ -80,3 +80,27 @@ async def test_every_built_endpoint_goes_out_through_the_guard_s_client(
     client = _http_client(endpoint.inner)
     assert isinstance(client._transport, GuardedTransport)  # type: ignore[attr-defined]
     await endpoint.aclose()
+
+
+@pytest.mark.parametrize("api", ["anthropic", "openai"])
+@pytest.mark.parametrize(
+    ("kind", "mine", "zone"), [("edge", True, "mine"), ("edge", False, "cloud")]
+)
+async def test_an_edge_marked_mine_is_in_my_zone_down_to_its_transport(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, api: str, kind: str, mine: bool, zone: str
+) -> None:
+    monkeypatch.setenv("TANDEM_REGISTRY_TEST_KEY", "sk-test-registry")
+    paths = resolve_paths(tmp_path / "home").ensure()
+    remote = _remote(api).model_copy(update={"kind": kind, "mine": mine})
+    endpoint = build_remote_endpoint(remote, RESILIENCE, paths, PriceTable.load(paths))
+    assert (endpoint.mine, endpoint.zone) == (mine, zone)
+    assert endpoint.inner.zone == zone
+    transport = _http_client(endpoint.inner)._transport  # type: ignore[attr-defined]
+    assert transport.zone == zone  # the guard lets keep_mine values through only to mine
+    await endpoint.aclose()
+
+
+def test_only_an_edge_can_be_marked_mine() -> None:
+    with pytest.raises(ValueError, match="only an edge"):
+        RemoteEndpointSettings(name="c", kind="cloud", api="anthropic", model="m", mine=True)
+    assert not RemoteEndpointSettings(name="c", kind="edge", api="openai", model="m").mine

@@ -16,6 +16,7 @@ from router.learn.profile_egress import ProfileEgress, SentProfileRequest
 from router.learn.profiler import PromptItem, exact_judge, model_judge, profile_endpoints
 from router.privacy.detectors.base import FunctionDetector
 from router.privacy.guard import EgressPolicy
+from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
 from router.types import Message
 from tests.router.privacy.test_scan import fake_detect
@@ -87,3 +88,20 @@ def test_an_endpoint_failure_is_not_taken_for_a_block() -> None:
     item = PromptItem(id="q", prompt="hello", reference="x")
     with pytest.raises(EndpointRequestError):
         asyncio.run(profile_endpoints([item], {"cloud": cloud}, exact_judge, _egress([])))
+
+
+def test_a_keep_mine_prompt_is_profiled_on_my_edge_but_not_the_cloud() -> None:
+    sent: list[SentProfileRequest] = []
+    falcon = PrivacyRule(
+        name="falcon", keywords=["project Falcon"], action="keep_mine", reason="a project"
+    )
+    scanner = Scanner(rules=build_rules([falcon]), detectors=[FunctionDetector(fake_detect)])
+    egress = ProfileEgress(scanner, EgressPolicy(), record=sent.append)
+    cloud = FakeEndpoint(_last, name="cloud", kind="cloud")
+    desk = FakeEndpoint(_last, name="desk", kind="edge", mine=True)
+    item = PromptItem(id="q", prompt="the project Falcon budget", reference="x")
+    endpoints = {"cloud": cloud, "desk": desk}
+    (record,) = asyncio.run(profile_endpoints([item], endpoints, exact_judge, egress))
+    assert set(record.endpoints) == {"desk"}
+    assert cloud.requests == [] and _wire(desk) == "the project Falcon budget"
+    assert [r.endpoint for r in sent] == ["desk"] and egress.counts.kept_local == {"q"}

@@ -250,3 +250,23 @@ def test_a_stopping_process_marks_only_its_own_open_turns_interrupted(tmp_path: 
     ours.close()
     assert ours.interrupt_open_turns() == 0  # closed: nothing to do, no error
     theirs.close()
+
+
+def test_a_summary_keeps_its_zone_label_and_an_unknown_one_reads_as_strictest(
+    tmp_path: Path,
+) -> None:
+    summaries = SummaryStore(tmp_path / "ledger.db")
+    summaries.put(SessionSummary("s", 2, "project Falcon so far", "keep_mine"))
+    stored = summaries.get("s")
+    assert stored is not None and stored.privacy_action == "keep_mine"
+    summaries.db.execute("UPDATE context_summaries SET privacy_action='keep_secret'")
+    unknown = summaries.get("s")
+    assert unknown is not None and unknown.privacy_action == "keep_local"
+
+
+def test_a_route_recorded_before_zones_reads_with_the_zone_of_its_kind() -> None:
+    old = '{"endpoint": "box", "endpoint_kind": "edge", "policy": "p", "reason": "r"}'
+    assert RouteDecision.model_validate_json(old).zone == "cloud"  # not known to be yours
+    assert ROUTE.zone == "device"
+    fake = RouteDecision.model_validate_json(old.replace('"edge"', '"fake"'))
+    assert (fake.endpoint_kind, fake.zone) == ("local", "device")

@@ -47,8 +47,8 @@ Step = Callable[[EndpointCall], ToolCall]
 class Obeys(FunctionEndpoint):
     """A worst-case model: round after round it makes the calls its script writes."""
 
-    def __init__(self, *script: Step, name: str, kind: EndpointKind) -> None:
-        super().__init__(self.answer, name=name, kind=kind)
+    def __init__(self, *script: Step, name: str, kind: EndpointKind, mine: bool = False) -> None:
+        super().__init__(self.answer, name=name, kind=kind, mine=mine)
         self.script = script
 
     def answer(self, call: EndpointCall) -> Answer:

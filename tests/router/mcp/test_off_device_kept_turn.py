@@ -209,3 +209,41 @@ async def test_a_turn_with_nothing_kept_local_still_reaches_an_off_device_tool(
     [mailed] = await run(pipeline, "mail the team that we ship on Friday")
     assert not mailed.result.is_error and mailed.notice is None
     assert far_mailbox[1] == [{"to": "team", "body": "minutes: we ship on Friday"}]
+
+
+FALCON = PrivacyRule(
+    name="falcon", keywords=["project Falcon"], action="keep_mine", reason="names a project"
+)
+
+
+async def test_a_turn_kept_on_my_devices_never_reaches_an_off_device_tool(
+    tmp_path: Path, far_mailbox: tuple[str, list[dict[str, str]]]
+) -> None:
+    # A tool server is never one of the user's devices, even when the edge answering is.
+    desk = Obeys(send("sam", "we ship on Friday"), name="desk", kind="edge", mine=True)
+    pipeline = pipeline_for(tmp_path, far_mailbox, PreferRemotePolicy(), desk)
+    pipeline.scanner = Scanner(
+        rules=build_rules([FALCON]), detectors=[FunctionDetector(fake_detect)]
+    )
+    [mailed] = await run(pipeline, "tell Sam when project Falcon ships")
+    assert mailed.notice is not None and mailed.notice.startswith(
+        "mail__send was not sent: this turn holds text your privacy rules keep on your "
+        "devices (rule: falcon)"
+    )
+    assert far_mailbox[1] == []
+
+
+async def test_a_keep_mine_value_in_the_arguments_refuses_the_call(
+    tmp_path: Path, far_mailbox: tuple[str, list[dict[str, str]]]
+) -> None:
+    local = Obeys(send("sam", "about project Falcon"), name="local", kind="local")
+    pipeline = pipeline_for(tmp_path, far_mailbox, LocalOnlyPolicy(), local)
+    pipeline.scanner = Scanner(
+        rules=build_rules([FALCON]), detectors=[FunctionDetector(fake_detect)]
+    )
+    [mailed] = await run(pipeline, "mail Sam about the project")
+    assert mailed.notice == (
+        "mail__send was not sent: the call names a project, which your privacy rules keep on "
+        "your devices; leave that out, or use a tool on this device"
+    )
+    assert far_mailbox[1] == []

@@ -177,6 +177,16 @@ def test_keep_local_turns_send_nothing_but_their_random_id(
     assert memory.count_by()["server"] == 0
 
 
+def test_keep_mine_turns_send_nothing_but_their_random_id_either(
+    memory: MemoryStore, recorder: Recorder
+) -> None:
+    # A memory server is never one of the user's devices: keep_mine turns stay here too.
+    secret = make_turn("s1", 0, "The Falcon budget is 3M.", "Noted.", privacy="keep_mine")
+    assert memory.add_turn(secret)
+    assert b"Falcon" not in recorder.sent()
+    assert memory.count_by()["server"] == 0
+
+
 def test_a_session_search_sends_no_query_embedding_to_the_server(
     memory: MemoryStore, recorder: Recorder
 ) -> None:

@@ -7,9 +7,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from router.endpoints.fake import FakeEndpoint, echo_responder, words
-from router.endpoints.function import EndpointCall, FunctionEndpoint, StreamHandler
-from router.endpoints.remote_common import ImagePart, load_attachment
+from router.endpoints.fake import FakeEndpoint
+from router.endpoints.function import FunctionEndpoint
 from router.ledger.store import Ledger
 from router.policy.decide import PreferRemotePolicy
 from router.privacy.detectors.base import FunctionDetector
@@ -20,33 +19,12 @@ from router.turn.pipeline import TurnPipeline
 from router.types import Attachment, GenerationOptions, Message, ToolResult, TurnRequest
 from tests.router.privacy.test_scan import NAMES, fake_detect
 from tests.support.pipeline import collect, finished, make_pipeline
-from tests.support.wire import Wire
+from tests.support.wire import Wire, through_the_wire
 
 CARDS = ("4111 1111 1111 1111", "5500 0000 0000 0004")
 KEYS = ("sk-abcdefghijklmnopqrstuv", "sk-ZYXWVUTSRQPONMLKJIHGF123")
 EMAILS = ("alice@example.org", "bob.j@mail.test")
 WORDS = ("hello", "please", "summarize", "the", "plan", "for", "today", "thanks", "what", "next")
-
-
-def _through_the_wire(wire: Wire) -> StreamHandler:
-    """An off-device handler that serializes each request through the real egress guard."""
-
-    async def handle(call: EndpointCall) -> list[str]:
-        body = []
-        for m in call.messages:
-            files = [load_attachment(a) for a in m.attachments]
-            body.append(
-                {
-                    "role": m.role,
-                    "content": m.content,
-                    "tool_results": [r.content for r in m.tool_results],
-                    "files": [f.data_b64 if isinstance(f, ImagePart) else f.text for f in files],
-                }
-            )
-        await wire.post({"messages": body})
-        return words(echo_responder(call.messages))
-
-    return handle
 
 
 class ScriptedLedger(Ledger):
@@ -68,7 +46,7 @@ def _pipeline(tmp: Path) -> tuple[TurnPipeline, Wire, ScriptedLedger]:
         ledger,
         endpoints={
             "local": FakeEndpoint(name="local"),
-            "cloud": FunctionEndpoint(_through_the_wire(cloud), name="cloud", kind="cloud"),
+            "cloud": FunctionEndpoint(through_the_wire(cloud), name="cloud", kind="cloud"),
         },
         policy=PreferRemotePolicy(),
         generation=GenerationOptions(max_tokens=200),

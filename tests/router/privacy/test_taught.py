@@ -54,6 +54,14 @@ def test_a_name_taught_local_keeps_the_turn_on_the_device() -> None:
     assert report.keep_local and report.rule == "taught-local"
 
 
+def test_a_name_taught_mine_keeps_the_turn_on_my_devices() -> None:
+    report = _scan("Who is Barack Obama?", teach([], "Barack Obama", "mine"))
+    assert (report.action, report.rule) == ("keep_mine", "taught-mine")
+    assert not report.keep_local
+    rules = teach(teach([], "Barack Obama", "mine"), "Tom", "public")
+    assert [r.name for r in rules] == ["taught-mine", "taught-public"]  # kept ones first
+
+
 def test_a_name_taught_public_is_sent_where_it_would_be_redacted() -> None:
     text = "What did Barack Obama say about my neighbour Tom Hargreaves?"
     before = _scan(text, [])

@@ -10,12 +10,14 @@ from router.errors import TandemError
 from router.memory.store import open_memory
 from router.paths import TandemPaths
 from router.privacy.detectors.base import FunctionDetector
+from router.privacy.rules import build_rules
 from router.privacy.scan import Scanner
 from router.runtime.compose import build_runtime
 from router.runtime.memory import ScannerScreen
 from router.settings.config import load_settings
 from router.types import Message, TurnRequest
 from tests.router.privacy.test_scan import fake_detect
+from tests.support.zones import FALCON
 
 
 async def test_completed_turns_are_indexed_and_searchable_after_a_restart(
@@ -83,6 +85,13 @@ def test_the_rules_decide_what_of_a_search_query_may_reach_a_memory_server() -> 
     assert screen.shareable("card 4111 1111 1111 1111, is it valid?") is None  # keep-local
     assert screen.shareable("mail bob@example.com the notes") == "mail [EMAIL_ADDRESS_1] the notes"
     assert screen.shareable("how do I bake bread?") == "how do I bake bread?"
+
+
+def test_a_query_a_rule_keeps_on_my_devices_never_reaches_a_memory_server() -> None:
+    # A memory server (Chroma, perhaps hosted) is never one of the user's devices.
+    rules = build_rules([FALCON])
+    screen = ScannerScreen(lambda: Scanner(rules=rules, detectors=[FunctionDetector(fake_detect)]))
+    assert screen.shareable("what did we decide on project Falcon?") is None
 
 
 async def test_the_running_apps_memory_screens_queries_with_the_pipelines_rules(

@@ -17,10 +17,16 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from app.present.turn import zone_label
 from router import Attachment, Message, RouteDecision, SentRequest, TurnStatus, Usage, is_on_device
 
-_WHERE = {"local": "device", "cloud": "cloud", "edge": "edge"}
 _CAPTION = "The whole request, exactly as it left"
+_ZONE_TEXT = {
+    "device": "this device: nothing left it",
+    "mine": "your devices: {endpoint} is an edge you marked as yours; nothing went to the cloud",
+    "cloud": "cloud: {endpoint} is a cloud provider",
+}
+_OTHER_EDGE = "cloud: {endpoint} is an edge server not marked as yours, so it counts as the cloud"
 
 
 def is_remote(decision: RouteDecision) -> bool:
@@ -29,13 +35,20 @@ def is_remote(decision: RouteDecision) -> bool:
 
 
 def where_badge(decision: RouteDecision) -> str:
-    """The short badge of where a turn ran: device, cloud, edge, redacted → cloud, or team."""
+    """The short badge of the trust zone a turn ran in: device, your devices, cloud (an
+    edge that is not the user's included), redacted → cloud (or → your devices), or team."""
     if decision.policy == "team":
         return "team"
-    where = _WHERE.get(decision.endpoint_kind, decision.endpoint_kind)
-    if is_remote(decision) and decision.redactions:
-        return f"redacted → {where}"
-    return where
+    if decision.zone == "device":
+        return "device"
+    return zone_label(decision)
+
+
+def zone_text(decision: RouteDecision) -> str:
+    """The zone in words for the detail panel, e.g. `your devices: desk is an edge ...`."""
+    if decision.zone == "cloud" and decision.endpoint_kind == "edge":
+        return _OTHER_EDGE.format(endpoint=decision.endpoint)
+    return _ZONE_TEXT[decision.zone].format(endpoint=decision.endpoint)
 
 
 def cost_text(usage: Usage | None, decision: RouteDecision | None) -> str:
@@ -71,6 +84,8 @@ class TurnDetail:
     """What did not leave the device: the whole turn, replaced values, attachments held back."""
     numbers: tuple[str, ...]
     """Tokens, latency and cost."""
+    zone: str = ""
+    """The trust zone the answer came from, in words (`zone_text`)."""
     team_messages: tuple[str, ...] = ()
     """For a team answer: each message between its agents, e.g. `a1 -> a2 · 12 tok: ...`."""
     team_caption: str = ""
@@ -105,7 +120,7 @@ def build_detail(
     held_back = [a.name for a in attachments if a.name not in names_sent]
     replaced = [(v, p) for v, p in placeholders.items() if v and v in user_text]
     if remote:
-        sent = [f"to {decision.endpoint} ({decision.endpoint_kind})"]
+        sent = [f"to {decision.endpoint} ({decision.endpoint_kind}, zone: {zone_label(decision)})"]
         if input_tokens is not None:
             sent.append(f"{input_tokens} prompt tokens in all (system prompt and history included)")
         if dropped_turns:
@@ -132,6 +147,7 @@ def build_detail(
         sent_caption=caption,
         kept_local=tuple(kept),
         numbers=_numbers(usage, decision, status),
+        zone=zone_text(decision),
     )
 
 
@@ -171,6 +187,11 @@ def _request(
 def _privacy_text(decision: RouteDecision, replaced: Sequence[tuple[str, str]]) -> str:
     if decision.privacy_action == "keep_local":
         return f"kept on this device: {decision.reason.removeprefix('kept local: ')}"
+    if decision.privacy_action == "keep_mine":
+        kept = f"kept on your devices: {decision.reason.removeprefix('kept on your devices: ')}"
+        if decision.redactions:
+            kept += f"; redacted even there: {', '.join(decision.redactions)}"
+        return kept
     if decision.redactions:
         return f"redacted before sending: {', '.join(decision.redactions)}"
     if replaced:

@@ -25,6 +25,7 @@ _DOES = {
     "allow": "sent as it is",
     "redact": "redacted before sending",
     "keep_local": "keeps the turn on this device",
+    "keep_mine": "keeps the turn on your devices",
 }
 
 

@@ -10,7 +10,7 @@ team turn read back from the ledger (after a restart) says so instead.
 
 from __future__ import annotations
 
-from app.gui.chat.detail.model import TurnDetail, cost_text
+from app.gui.chat.detail.model import TurnDetail, cost_text, zone_text
 from router import TeamResult, Turn
 
 NOT_KEPT = (
@@ -48,6 +48,8 @@ def team_detail(turn: Turn, result: TeamResult | None = None) -> TurnDetail:
     kept_local = (
         ["the whole question: only agents on this device took part"]
         if route.privacy_action == "keep_local"
+        else ["the whole question: only agents on your devices took part"]
+        if route.privacy_action == "keep_mine"
         else [
             "values a privacy rule protects: off-device agents read placeholders instead",
             "answers get the real values back on this device",
@@ -68,6 +70,7 @@ def team_detail(turn: Turn, result: TeamResult | None = None) -> TurnDetail:
         numbers=_numbers(turn, result),
         team_messages=lines,
         team_caption=caption,
+        zone=zone_text(route),
     )
 
 
@@ -76,6 +79,8 @@ def _privacy(reason: str, action: str, result: TeamResult | None) -> str:
         return result.privacy
     if action == "keep_local":
         return "kept on this device: off-device agents sat out"
+    if action == "keep_mine":
+        return "kept on your devices: agents outside them sat out"
     return "checked by the team's privacy gate (see Why)" if "; " in reason else "no rule matched"
 
 

@@ -86,6 +86,7 @@ class TurnDetailPanel:
         )
         controls: list[ft.Control] = [
             ft.Row([badge, ft.Text(f"{detail.endpoint} · policy {detail.policy}", size=12)]),
+            *([_heading("Zone"), ft.Text(detail.zone, size=12)] if detail.zone else []),
             _heading("Why"),
             ft.Text(detail.reason or "(no reason recorded)", size=12),
             _heading("Privacy"),

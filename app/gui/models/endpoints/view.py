@@ -26,11 +26,15 @@ class EndpointsPanel:
         self.key_env = ft.TextField(label="Key variable (optional)", width=200)
         self.price_in = ft.TextField(label="USD / Mtok in", width=130)
         self.price_out = ft.TextField(label="USD / Mtok out", width=130)
+        self.mine = ft.Switch(
+            label="One of my devices (an edge only: it may get what keep_mine rules keep)"
+        )
         self.form_title = w.subtitle("New endpoint")
         self.form = w.card(
             self.form_title,
             w.form_row((self.name, 3), (self.kind, 2), (self.api, 2), (self.model, 5)),
             w.form_row((self.base_url, 8), (self.key_env, 4)),
+            self.mine,
             ft.Row(
                 [
                     self.price_in,
@@ -121,6 +125,7 @@ class EndpointsPanel:
         self.kind.value, self.api.value = form.kind, form.api
         self.base_url.value, self.key_env.value = form.base_url, form.api_key_env
         self.price_in.value, self.price_out.value = form.price_input, form.price_output
+        self.mine.value = form.mine
         self.form.visible = True
         self.vm.on_change()
 
@@ -148,6 +153,7 @@ class EndpointsPanel:
             api_key_env=self.key_env.value or "",
             price_input=self.price_in.value or "",
             price_output=self.price_out.value or "",
+            mine=bool(self.mine.value),
         )
         if await self.vm.save(form, replacing=self.editing):
             self._close()

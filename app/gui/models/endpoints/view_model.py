@@ -49,6 +49,8 @@ class EndpointForm:
     api_key_env: str = ""
     price_input: str = ""
     price_output: str = ""
+    mine: bool = False
+    """An edge that is one of the user's devices (it may get what keep_mine rules keep)."""
 
     def to_settings(self) -> RemoteEndpointSettings:
         """The endpoint's settings; raises `TandemError` saying what to fix."""
@@ -60,10 +62,11 @@ class EndpointForm:
                 model=self.model.strip(),
                 base_url=self.base_url.strip() or None,
                 api_key_env=self.api_key_env.strip() or None,
+                mine=self.mine,
             )
         except ValidationError as exc:
             err = exc.errors()[0]
-            field_name = ".".join(str(p) for p in err["loc"])
+            field_name = ".".join(str(p) for p in err["loc"]) or "mine"
             raise TandemError(f"{field_name}: {err['msg']}", "correct it and save again") from exc
 
 
@@ -107,7 +110,7 @@ class EndpointsViewModel:
             rows.append(
                 EndpointRow(
                     name=remote.name,
-                    kind=remote.kind,
+                    kind=f"{remote.kind} · one of your devices" if remote.mine else remote.kind,
                     api=remote.api,
                     model=remote.model,
                     base_url=remote.base_url or "provider default",
@@ -132,6 +135,7 @@ class EndpointsViewModel:
             api_key_env=remote.api_key_env or "",
             price_input=f"{price.input:g}" if price else "",
             price_output=f"{price.output:g}" if price else "",
+            mine=remote.mine,
         )
 
     async def save(self, form: EndpointForm, replacing: str | None = None) -> bool:

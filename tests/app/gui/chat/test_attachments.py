@@ -4,12 +4,12 @@ import asyncio
 import threading
 from pathlib import Path
 
-from app.gui.chat.attachments import AttachmentChip, AttachmentsViewModel, chips_after
+from app.gui.chat.attachments import AttachmentChip, AttachmentsViewModel, chip_for, chips_after
 from app.gui.chat.detail.model import build_detail, cost_text, where_badge
 from router.privacy.detectors.base import FunctionDetector
 from router.privacy.rules import PrivacyRule, build_rules
 from router.privacy.scan import Scanner
-from router.types import Attachment, Finding, RouteDecision, TurnRequest, Usage
+from router.types import Attachment, Finding, PrivacyReport, RouteDecision, TurnRequest, Usage
 
 RULES = build_rules(
     [PrivacyRule(name="b", keywords=["bluebird"], action="keep_local", reason="mentions bluebird")]
@@ -100,7 +100,12 @@ def test_badges_and_costs() -> None:
     base = RouteDecision(endpoint="claude", endpoint_kind="cloud", policy="rules", reason="r")
     assert where_badge(base) == "cloud"
     assert where_badge(base.model_copy(update={"redactions": ("PERSON",)})) == "redacted → cloud"
-    assert where_badge(base.model_copy(update={"endpoint_kind": "edge"})) == "edge"
+    # The badge names the trust zone: an edge not marked as the user's counts as the cloud.
+    assert where_badge(base.model_copy(update={"endpoint_kind": "edge"})) == "cloud"
+    desk = base.model_copy(update={"endpoint_kind": "edge", "zone": "mine"})
+    assert where_badge(desk) == "your devices"
+    redacted = desk.model_copy(update={"redactions": ("PERSON",)})
+    assert where_badge(redacted) == "redacted → your devices"
     assert where_badge(base.model_copy(update={"policy": "team"})) == "team"
     assert cost_text(Usage(cost_usd=0.0123), base) == "$0.0123"
     assert cost_text(Usage(), base) == "$0.0000"
@@ -120,3 +125,17 @@ def test_a_turn_without_usage_says_so() -> None:
     )
     assert detail.numbers == ("no usage recorded (the turn is cancelled)",)
     assert detail.sent_text is None and detail.privacy == "no privacy rule matched"
+
+
+def test_a_file_a_rule_keeps_on_my_devices_says_so_and_where_it_went() -> None:
+    file = Attachment(name="plan.txt", mime_type="text/plain", size_bytes=5)
+    report = PrivacyReport(action="keep_mine", reason="names a project")
+    chip = chip_for(file, report)
+    assert chip.label == "plan.txt · stays on your devices" and not chip.will_send
+    assert chip.note == "goes only to your devices: names a project"
+    desk = RouteDecision(
+        endpoint="desk", endpoint_kind="edge", policy="p", reason="r",
+        attachments_sent=("plan.txt",), zone="mine",
+    )  # fmt: skip
+    [after] = chips_after([chip], desk)
+    assert (after.verdict, after.note) == ("sent", "sent to desk (your devices)")

@@ -82,3 +82,13 @@ async def test_refresh_reads_the_turns_just_made(fake_runtime: RuntimeFactory) -
         assert data.turns == 2
         assert data.endpoint_share == (("local (local)", 2),)
         assert sum(n for _, n in data.latency_histogram) == 2
+
+
+def test_turns_kept_on_my_devices_are_counted_on_their_own() -> None:
+    turns = [
+        turn(datetime(2026, 3, 14, 9, tzinfo=UTC), "desk", privacy="keep_mine"),
+        turn(datetime(2026, 3, 14, 10, tzinfo=UTC), "local", privacy="keep_mine"),
+    ]
+    data = summarize(turns, now=NOW, day_cap_usd=None, month_cap_usd=None)
+    [day] = [d for d in data.privacy_days if d.day == "2026-03-14"]
+    assert (day.kept_local, day.kept_mine, day.redacted) == (0, 2, 0)

@@ -198,3 +198,28 @@ async def test_the_name_judge_switch_is_saved_and_the_test_bench_asks_the_device
         after = await vm.test_text(task)
         assert "LOCATION: 'Hawaii' -> allow (public-knowledge)" in after.findings
         assert len(device.calls) == 1
+
+
+async def test_a_keep_mine_rule_from_the_form_keeps_turns_on_my_devices(
+    tandem_home: TandemPaths, fake_runtime: RuntimeFactory
+) -> None:
+    patterns_only(tandem_home)
+    async with fake_runtime(local_fake()) as runtime:
+        vm = PrivacyViewModel(runtime)
+        form = RuleForm(
+            name="falcon", keywords="project Falcon", action="keep_mine", reason="a project"
+        )
+        assert vm.add_rule(form)
+        assert saved(tandem_home)["privacy"]["rules"][0]["action"] == "keep_mine"  # type: ignore[index]
+        result = await vm.test_text("project Falcon budget")
+        assert result.action == "keep_mine"
+        assert result.summary == "kept on your devices (this one and those marked mine): a project"
+        assert "KEYWORD: 'project Falcon' -> keep_mine (falcon)" in result.findings
+        request = TurnRequest(
+            text="project Falcon plan", session_id=runtime.ledger.create_session()
+        )
+        async for _ in runtime.pipeline.run_turn(request):
+            pass
+        [entry] = vm.log()
+        assert (entry.action, entry.endpoint) == ("keep_mine", "local")
+        assert RuleForm.of(vm.rules[0]).action == "keep_mine"

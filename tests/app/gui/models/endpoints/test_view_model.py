@@ -92,6 +92,27 @@ async def test_invalid_endpoint_is_refused_with_the_field_named(
         assert not tandem_home.config_file.exists()
 
 
+async def test_an_edge_saved_as_mine_is_in_my_zone_and_a_cloud_cannot_be(
+    tandem_home: TandemPaths, fake_runtime: RuntimeFactory
+) -> None:
+    async with fake_runtime(local_fake()) as runtime:
+        vm = EndpointsViewModel(runtime)
+        form = edge_form("http://127.0.0.1:9", "desk")
+        form.mine = True
+        assert await vm.save(form)
+        data = tomllib.loads(tandem_home.config_file.read_text("utf-8"))
+        assert data["endpoints"][0]["mine"] is True
+        assert runtime.pipeline.endpoints["desk"].zone == "mine"
+        [row] = vm.rows()
+        assert row.kind == "edge · one of your devices"
+        assert vm.form_for("desk").mine
+        cloud = EndpointForm(name="claude", kind="cloud", model="claude-sonnet-4-5", mine=True)
+        assert not await vm.save(cloud)
+        assert (
+            vm.outcome.error is not None and "only an edge can be marked mine" in vm.outcome.error
+        )
+
+
 async def test_connection_test_answers_through_a_real_http_server(
     fake_runtime: RuntimeFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
