@@ -14,6 +14,7 @@ from app.gui.chat.conversations.view_model import ConversationsViewModel
 from app.gui.chat.detail.view import TurnDetailPanel
 from app.gui.chat.view import ChatView
 from app.gui.chat.view_model import ChatViewModel
+from app.gui.services.mcp_server import AppMcpService
 from app.gui.team.view_model import TeamConfig
 from app.gui.widgets.labelled import icon_button
 from router import Runtime
@@ -46,6 +47,8 @@ class ChatScreen:
             ft.Icons.MENU, "Show or hide conversations", lambda _: self._toggle_list()
         )
         self.chat.header.controls.insert(0, self.list_button)
+        # The chat's device tools read the phone (or browser) of the page that asked.
+        self.chat.before_send = lambda: AppMcpService.for_runtime(runtime).page_active(page)
         # The camera button sits beside "Attach a file" in the input row.
         self.camera = ChatCamera(page, self.vm.attachments)
         input_row = next(

@@ -34,6 +34,8 @@ class ChatView:
         self._coalesced = CoalescedRender(self.render, frame_s)
         self.compact = False
         """On a narrow screen Send and Stop share one place: only the usable one shows."""
+        self.before_send: Callable[[], None] | None = None
+        """Called as a message is sent (the screen makes this page the app's device source)."""
         self.after_render: Callable[[], None] | None = None
         """Called by `render` before the page is pushed (the chat screen's panels)."""
         self._bubbles: list[Bubble] = []
@@ -159,6 +161,8 @@ class ChatView:
         if not text.strip() or not self.vm.can_send:
             return
         self.input.value = ""
+        if self.before_send is not None:
+            self.before_send()
         # Flet runs each event as its own task, so Stop stays clickable while
         # this one waits for the whole answer.
         await self.vm.send(text)

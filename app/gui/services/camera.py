@@ -52,6 +52,12 @@ class AppCameras:
         if page not in self._pages:
             self._pages.append(page)
 
+    def prefer(self, page: ft.Page) -> None:
+        """Use `page` first from now on: its user just sent a message (see `page_active`)."""
+        if page in self._pages:
+            self._pages.remove(page)
+            self._pages.append(page)
+
     def remove_page(self, page: ft.Page) -> None:
         """Stop using `page` (it closed)."""
         if page in self._pages:

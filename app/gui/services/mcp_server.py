@@ -23,7 +23,7 @@ import contextlib
 import json
 import socket
 from collections.abc import Iterator
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import uvicorn
 
@@ -43,6 +43,9 @@ from router import Runtime, TandemError
 from router.mcp.chat_host import build_chat_host
 from router.mcp.host import ToolRequest
 from router.runtime.assistant import AssistantService
+
+if TYPE_CHECKING:
+    import flet as ft
 
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
@@ -178,6 +181,18 @@ class AppMcpService:
         server.should_exit = True
         with contextlib.suppress(Exception):
             await task
+
+    def page_active(self, page: ft.Page) -> None:
+        """`page`'s user just sent a chat message: its camera and sensors answer from now on.
+
+        The pages share one runtime, so the chat's device tools read "the app's" sensors;
+        the page that asked last is the one whose phone (or browser) they should read,
+        not whichever page opened last. Two pages asking at the same moment: the later wins.
+        """
+        for backend in (self.camera_backend, self.sensors_backend):
+            prefer = getattr(backend, "prefer", None)  # the host's own backends have none
+            if prefer is not None:
+                prefer(page)
 
     async def page_attached(self) -> None:
         """A page opened: start on `launch_port` if the app was launched with `--mcp-port`."""

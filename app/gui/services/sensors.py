@@ -210,6 +210,11 @@ class AppSensors:
         """Read from `sensors`' page from now on (the newest page wins)."""
         self._pages.append(sensors)
 
+    def prefer(self, page: ft.Page) -> None:
+        """Read from `page` first from now on: its user just sent a message."""
+        mine = [sensors for sensors in self._pages if sensors.page is page]
+        self._pages = [sensors for sensors in self._pages if sensors.page is not page] + mine
+
     def remove(self, sensors: PageSensors) -> None:
         """Stop reading from a page that closed."""
         if sensors in self._pages:

@@ -208,3 +208,19 @@ async def test_a_call_after_untrusted_text_says_why_and_no_session_grant_covers_
             assert question.once
         assert not plain.once and "Asked because" not in plain.detail
         await host.aclose()
+
+
+async def test_the_camera_of_the_page_that_sent_last_is_used() -> None:
+    cameras = AppCameras(fallback=FakeCamera())
+    phone = SimpleNamespace(web=True, platform=ft.PagePlatform.ANDROID, name="phone")
+    desktop = SimpleNamespace(web=True, platform=ft.PagePlatform.LINUX, name="desktop")
+    cameras.add_page(phone)  # type: ignore[arg-type]
+    cameras.add_page(desktop)  # type: ignore[arg-type]
+
+    cameras.prefer(phone)  # type: ignore[arg-type]
+
+    assert cameras._page() is phone  # the page a capture would use
+    cameras.prefer(SimpleNamespace())  # type: ignore[arg-type]  # a page it never had: no change
+    assert cameras._page() is phone
+    cameras.prefer(desktop)  # type: ignore[arg-type]
+    assert cameras._page() is desktop

@@ -189,3 +189,24 @@ async def test_the_app_service_serves_its_sensors_backend(fake_runtime: RuntimeF
             )
         finally:
             await service.stop()
+
+
+async def test_the_page_that_sent_last_is_read_not_the_one_that_opened_last(
+    fake_runtime: RuntimeFactory,
+) -> None:
+    phone, desktop = page_sensors(), page_sensors()
+    phone.battery = FakeBatteryService(23, ft.BatteryState.DISCHARGING)  # type: ignore[assignment]
+    desktop.battery = FakeBatteryService(97, ft.BatteryState.CHARGING)  # type: ignore[assignment]
+    async with fake_runtime(FakeEndpoint()) as runtime:
+        service = AppMcpService(runtime)
+        app = AppSensors(fallback=NoBatteryHost())
+        service.sensors_backend = app
+        app.add(phone)
+        app.add(desktop)  # the desktop's tab opened after the phone paired
+        assert (await app.battery()).percent == 97.0
+
+        service.page_active(phone.page)  # the phone's user sends a message
+
+        assert (await app.battery()).percent == 23.0
+        service.page_active(desktop.page)
+        assert (await app.battery()).percent == 97.0
