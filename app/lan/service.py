@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -34,6 +34,7 @@ from app.lan.edge import MODEL_ID, DeviceModel
 from app.lan.guard import LanGuard
 from app.lan.pairing import PairingCodes
 from app.lan.qr import qr_png
+from app.loop_server import QuietServer, one_per_runtime, serve_in_task, stop_serving, until_started
 from router import Runtime, TandemError
 from router.edge.server import bind, create_app
 
@@ -64,14 +65,6 @@ class LanStatus:
     """One sentence when serving failed (port taken, no LAN address)."""
 
 
-class _QuietServer(uvicorn.Server):
-    """uvicorn without its own signal handling: the app's stop decides (app/shutdown.py)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
-
-
 class LanService:
     """The LAN view of one runtime: start, stop, pairing code, QR and paired devices."""
 
@@ -86,7 +79,7 @@ class LanService:
         self.codes = PairingCodes()
         self._devices = PairedDevices(devices_file(runtime.paths.data_dir), on_change=self._notify)
         self._listeners: list[Callable[[], None]] = []
-        self._server: _QuietServer | None = None
+        self._server: QuietServer | None = None
         self._task: asyncio.Task[None] | None = None
         self._url: str | None = None
         self._certificate: LanCertificate | None = None
@@ -98,10 +91,7 @@ class LanService:
     @classmethod
     def for_runtime(cls, runtime: Runtime) -> LanService:
         """The app's one service for `runtime` (created on first use)."""
-        service = cls._by_runtime.get(id(runtime))
-        if service is None or service.runtime is not runtime:
-            service = cls._by_runtime[id(runtime)] = cls(runtime)
-        return service
+        return one_per_runtime(cls._by_runtime, runtime, cls)
 
     @property
     def serving(self) -> bool:
@@ -132,10 +122,8 @@ class LanService:
             self._notify()
             return self.status()
         self._error = None
-        self._server = _QuietServer(config)
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        while not self._server.started and not self._task.done():
-            await asyncio.sleep(0.02)  # uvicorn signals readiness by a flag only
+        self._server, self._task = serve_in_task(config, sock)
+        await until_started(self._server, self._task)
         if self._task.done():
             failure = self._task.exception() if not self._task.cancelled() else None
             self._error = f"the LAN server stopped at once ({failure}); see the app's log"
@@ -156,9 +144,7 @@ class LanService:
             self._renewal.cancel()
             self._renewal = None
         if server is not None and task is not None:
-            server.should_exit = True
-            with contextlib.suppress(Exception):
-                await task
+            await stop_serving(server, task)
             if notify:
                 self._notify()
 

@@ -19,15 +19,14 @@ event loop, so consent dialogs and camera calls need no thread hand-offs.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import socket
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, ClassVar
 
 import uvicorn
 
 from app.gui.services.consent import ConsentBroker, ConsentRequest
+from app.loop_server import QuietServer, one_per_runtime, serve_in_task, stop_serving, until_started
 from mcp_servers.camera import (
     CameraBackend,
     CameraConfig,
@@ -50,14 +49,6 @@ if TYPE_CHECKING:
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 """Where `start(None)` listens: the port `tandem mcp serve` and its config snippet use."""
-
-
-class _QuietServer(uvicorn.Server):
-    """A uvicorn server that leaves signal handling to the GUI (Ctrl-C stops the app)."""
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        yield
 
 
 class _AppAssistant(AssistantService):
@@ -89,7 +80,7 @@ class AppMcpService:
         """Set by `--mcp-port`: start on this port when the first page opens."""
         self.last_error: str | None = None
         """Why the last `start` failed, for the MCP view."""
-        self._server: _QuietServer | None = None
+        self._server: QuietServer | None = None
         self._task: asyncio.Task[None] | None = None
         self._port: int | None = None
         self._lend_devices_to_chat()
@@ -98,10 +89,7 @@ class AppMcpService:
     @classmethod
     def for_runtime(cls, runtime: Runtime) -> AppMcpService:
         """The app's one service for `runtime` (created on first use)."""
-        service = cls._by_runtime.get(id(runtime))
-        if service is None or service.runtime is not runtime:
-            service = cls._by_runtime[id(runtime)] = cls(runtime)
-        return service
+        return one_per_runtime(cls._by_runtime, runtime, cls)
 
     @property
     def running(self) -> bool:
@@ -162,12 +150,10 @@ class AppMcpService:
             # A client's open event stream must not hold the app's stop (app/shutdown.py).
             timeout_graceful_shutdown=STOP_CLIENTS_S,
         )
-        self._server = _QuietServer(config)
         self._port = bound
         self.last_error = None
-        self._task = asyncio.create_task(self._server.serve(sockets=[sock]))
-        while not self._server.started and not self._task.done():
-            await asyncio.sleep(0.02)  # uvicorn signals readiness by a flag only
+        self._server, self._task = serve_in_task(config, sock)
+        await until_started(self._server, self._task)
         if self._task.done():
             self.last_error = f"the MCP server stopped at once: {self._task.exception()}"
             raise TandemError(self.last_error, "see the app's log")
@@ -176,11 +162,8 @@ class AppMcpService:
         """Stop serving (open client sessions are closed); safe when not running."""
         server, task = self._server, self._task
         self._server = self._task = None
-        if server is None or task is None:
-            return
-        server.should_exit = True
-        with contextlib.suppress(Exception):
-            await task
+        if server is not None and task is not None:
+            await stop_serving(server, task)
 
     def page_active(self, page: ft.Page) -> None:
         """`page`'s user just sent a chat message: its camera and sensors answer from now on.
