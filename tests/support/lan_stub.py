@@ -14,8 +14,6 @@ import datetime as dt
 import ipaddress
 import json
 import secrets
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,6 +34,7 @@ from starlette.types import Message, Receive, Scope, Send
 from app.gui.main import free_port
 from router.edge.server import create_app
 from router.endpoints.base import Endpoint
+from tests.support.loopback import served_in_thread
 
 CODE = "K7QD-M2XP"
 MAX_TRIES = 3
@@ -160,16 +159,5 @@ def serve_stub(stub: LanStub, endpoint: Endpoint) -> Iterator[int]:
         ssl_certfile=str(stub.certificate.cert_file),
         ssl_keyfile=str(stub.certificate.key_file),
     )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the loopback pairing stub did not start")
-        time.sleep(0.02)
-    try:
+    with served_in_thread(config, "the loopback pairing stub"):
         yield port
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

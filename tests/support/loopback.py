@@ -20,16 +20,24 @@ def served_on_loopback(app: Any, port: int | None = None) -> Iterator[str]:
     yields its `/mcp` URL (the path a streamable-HTTP MCP app answers on)."""
     chosen = free_port() if port is None else port
     config = uvicorn.Config(app, host="127.0.0.1", port=chosen, log_level="warning")
+    with served_in_thread(config, "the loopback test server"):
+        yield f"http://127.0.0.1:{chosen}/mcp"
+
+
+@contextmanager
+def served_in_thread(config: uvicorn.Config, what: str) -> Iterator[None]:
+    """Run a uvicorn server for `config` in a thread until the block ends; `RuntimeError`
+    naming `what` when it has not started within 20 s (or its thread died)."""
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the loopback test server did not start")
+            raise RuntimeError(f"{what} did not start")
         time.sleep(0.02)
     try:
-        yield f"http://127.0.0.1:{chosen}/mcp"
+        yield
     finally:
         server.should_exit = True
         thread.join(timeout=10)
