@@ -14,11 +14,8 @@ import ssl
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
-import httpx
 import pytest
 from starlette.applications import Starlette
-from starlette.responses import PlainTextResponse
-from starlette.routing import Route
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 from websockets.typing import Origin
@@ -26,40 +23,15 @@ from websockets.typing import Origin
 from app.lan import cert, pairing
 from app.lan.service import LanService
 from router import Runtime, TandemError
-from router.endpoints.fake import FakeEndpoint
-from tests.app.conftest import RuntimeFactory
-
-APP_TEXT = "the private app"
-
-
-async def _page(_request: object) -> PlainTextResponse:
-    return PlainTextResponse(APP_TEXT)
-
-
-@pytest.fixture
-async def runtime(
-    fake_runtime: RuntimeFactory, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Runtime]:
-    monkeypatch.setenv("TANDEM_LAN_NAMES", "tandem-test.lan")
-    async with fake_runtime(FakeEndpoint()) as made:
-        yield made
+from tests.support.lan_view import APP_TEXT, phone, private_app
 
 
 @pytest.fixture
 async def service(runtime: Runtime) -> AsyncIterator[LanService]:
     lan = LanService(runtime)
-    lan.web_app = Starlette(routes=[Route("/", _page)])
+    lan.web_app = private_app()
     yield lan
     await lan.stop()
-
-
-def phone(service: LanService) -> httpx.AsyncClient:
-    """A client that trusts exactly the certificate the service made."""
-    status = service.status()
-    assert status.url is not None and service.cert_path is not None
-    port = status.url.rstrip("/").rsplit(":", 1)[1]
-    trust = ssl.create_default_context(cafile=str(service.cert_path))
-    return httpx.AsyncClient(base_url=f"https://127.0.0.1:{port}", verify=trust, timeout=10)
 
 
 async def test_a_phone_pairs_over_https_and_then_reaches_the_app_and_the_edge_api(
@@ -196,7 +168,7 @@ async def test_an_app_served_on_loopback_keeps_its_lifespan_to_itself(runtime: R
         events.append("shutdown")
 
     service = LanService(runtime)
-    service.web_app = Starlette(routes=[Route("/", _page)], lifespan=lifespan)
+    service.web_app = private_app(lifespan)
     assert (await service.start(0, "127.0.0.1")).serving
     await service.stop()
     assert events == []

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
 from starlette.applications import Starlette
 
-from app.lan.service import LanService, LanStatus
+from app.lan.service import LanStatus
 from app.lan.terminal import ChangePrinter, LanLaunch, lan_banner, start_lan_view
 from router import Runtime, TandemError
-from router.endpoints.fake import FakeEndpoint
-from tests.app.conftest import RuntimeFactory
 
 STATUS = LanStatus(
     serving=True,
@@ -32,16 +29,6 @@ def test_the_banner_gives_the_address_fingerprint_code_and_a_qr_code() -> None:
     assert "Pairing code: K7QD-M2XP (works once, until" in text
     assert "https://192.168.1.20:8643/pair on the phone" in text
     assert text.count("█") > 100  # the QR code, drawn with blocks
-
-
-@pytest.fixture
-async def runtime(
-    fake_runtime: RuntimeFactory, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[Runtime]:
-    monkeypatch.setenv("TANDEM_LAN_NAMES", "tandem-test.lan")
-    async with fake_runtime(FakeEndpoint()) as made:
-        yield made
-        await LanService.for_runtime(made).stop()
 
 
 async def test_starting_prints_the_banner_then_each_pairing_and_new_code(

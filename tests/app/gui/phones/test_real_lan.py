@@ -10,52 +10,29 @@ app) is pinned to 127.0.0.1 and a free port, so nothing listens beyond loopback.
 from __future__ import annotations
 
 import functools
-import ssl
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
-from starlette.applications import Starlette
-from starlette.responses import PlainTextResponse
-from starlette.routing import Route
 
 from app.gui.phones.lan_api import lan_service_for
 from app.gui.phones.view_model import PhonesViewModel
 from app.lan.service import LanService
-from router.endpoints.fake import FakeEndpoint
 from tests.app.conftest import RuntimeFactory
+from tests.support.lan_view import APP_TEXT, lan_runtime, phone, private_app
 
-APP_TEXT = "the private app"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-
-
-async def _page(_request: object) -> PlainTextResponse:
-    return PlainTextResponse(APP_TEXT)
 
 
 @pytest.fixture
 async def service(
     fake_runtime: RuntimeFactory, monkeypatch: pytest.MonkeyPatch
 ) -> AsyncIterator[LanService]:
-    monkeypatch.setenv("TANDEM_LAN_NAMES", "tandem-test.lan")
-    async with fake_runtime(FakeEndpoint()) as runtime:
+    async with lan_runtime(fake_runtime, monkeypatch) as runtime:
         lan = lan_service_for(runtime)
         assert isinstance(lan, LanService)
-        lan.web_app = Starlette(routes=[Route("/", _page)])
+        lan.web_app = private_app()
         monkeypatch.setattr(lan, "start", functools.partial(lan.start, 0, "127.0.0.1"))
-        try:
-            yield lan
-        finally:
-            await lan.stop()
-
-
-def phone(service: LanService) -> httpx.AsyncClient:
-    """A client on loopback that trusts exactly the certificate the service made."""
-    url = service.status().url
-    assert url is not None and service.cert_path is not None
-    port = url.rstrip("/").rsplit(":", 1)[1]
-    trust = ssl.create_default_context(cafile=str(service.cert_path))
-    return httpx.AsyncClient(base_url=f"https://127.0.0.1:{port}", verify=trust, timeout=10)
+        yield lan
 
 
 async def test_switch_on_pair_revoke_and_switch_off_over_the_real_service(
