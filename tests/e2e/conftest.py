@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -48,7 +49,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from app.gui.main import free_port
-from tests.app.cli_support import printed_web_url
+from tests.app.cli_support import gui_env, printed_web_url, stop_process
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -118,20 +119,17 @@ def start_gui(tmp_path: Path, tiny_gguf: Path) -> Iterator[Callable[..., GuiApp]
     def start(*args: str, env: dict[str, str] | None = None) -> GuiApp:
         port = free_port()
         home = tmp_path / f"home{len(procs)}"
-        environ = {k: v for k, v in os.environ.items() if not k.startswith(("TANDEM_", "FLET_"))}
-        environ.pop("DISPLAY", None)  # headless: no browser window to open
-        environ.update(TANDEM_HOME=str(home), TANDEM_LOCAL__MODEL=str(tiny_gguf))
-        environ.update(env or {})
+        environ = gui_env(home, tiny_gguf, **(env or {}))  # headless: no browser window
         log = tmp_path / f"gui{len(procs)}.log"
         argv = [sys.executable, "-m", "app.gui.main", "--web", "--port", str(port), *args]
         with log.open("wb") as out:
             proc = subprocess.Popen(argv, cwd=REPO, env=environ, stdout=out, stderr=out)
         procs.append(proc)
-        return GuiApp(_wait_until_serving(log, proc), log, home, *_mcp_address(args, home))
+        return GuiApp(wait_until_serving(log, proc), log, home, *_mcp_address(args, home))
 
     yield start
     for proc in procs:
-        _stop(proc)
+        stop_process(proc, signal.SIGTERM, STOP_TIMEOUT_S)
 
 
 @pytest.fixture
@@ -241,13 +239,14 @@ def _mcp_address(args: tuple[str, ...], home: Path) -> tuple[str | None, str | N
     return f"http://127.0.0.1:{port}/mcp", token
 
 
-def _wait_until_serving(log: Path, proc: subprocess.Popen[Any]) -> str:
-    """Wait until the app serves the link it printed (with its launch secret); return it."""
+def wait_until_serving(log: Path, proc: subprocess.Popen[Any], who: str = "the GUI") -> str:
+    """Wait until `who` (the app `proc`, printing to `log`) serves the link it printed (with
+    its launch secret); return the link."""
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
     while time.monotonic() < deadline:
         output = log.read_text(errors="replace")
         if proc.poll() is not None:
-            pytest.fail(f"the GUI exited with {proc.returncode}; its output:\n{output}")
+            pytest.fail(f"{who} exited with {proc.returncode}; its output:\n{output}")
         link = printed_web_url(output)
         try:
             if link and httpx.get(link, follow_redirects=True, timeout=5).status_code == 200:
@@ -255,7 +254,7 @@ def _wait_until_serving(log: Path, proc: subprocess.Popen[Any]) -> str:
         except httpx.TransportError:
             pass
         time.sleep(0.3)
-    pytest.fail(f"the GUI never served the link it printed; its output:\n{log.read_text()}")
+    pytest.fail(f"{who} never served the link it printed; its output:\n{log.read_text()}")
 
 
 def wait_for_mcp(app: GuiApp) -> None:
@@ -270,14 +269,3 @@ def wait_for_mcp(app: GuiApp) -> None:
         except httpx.TransportError:
             time.sleep(0.3)
     pytest.fail(f"the in-app MCP server never answered at {url}; output:\n{app.output()}")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()

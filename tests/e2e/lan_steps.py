@@ -12,29 +12,25 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import re
+import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import cv2
-import httpx
 import numpy as np
-import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from playwright.sync_api import Page, expect
 
 from app.gui.main import free_port
-from tests.app.cli_support import printed_web_url, run_tandem, tandem_env
-from tests.e2e.conftest import CHROMIUM_ARGS, REPO, wait_for_app
+from tests.app.cli_support import gui_env, run_tandem, stop_process, tandem_env
+from tests.e2e.conftest import CHROMIUM_ARGS, REPO, wait_for_app, wait_until_serving
 
 LAN_NAME = "tandem-test.lan"
-START_WITHIN_S = 90.0
 STOP_WITHIN_S = 15.0
 PHONE_MODELS = ("Pixel 7", "iPhone 13")
 BERLIN = {"latitude": 52.52, "longitude": 13.405, "accuracy": 25}
@@ -95,49 +91,25 @@ class LanApp:
 def start_lan_app(home: Path, log: Path, model: Path) -> LanApp:
     """Launch the app with `--web --lan` on a free loopback port; wait until both views serve."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TANDEM_", "FLET_"))}
-    env.pop("DISPLAY", None)  # headless: no browser window to open
-    env.update(TANDEM_HOME=str(home), TANDEM_LOCAL__MODEL=str(model), TANDEM_LAN_NAMES=LAN_NAME)
+    env = gui_env(home, model, TANDEM_LAN_NAMES=LAN_NAME)  # headless: no browser window
     argv = [sys.executable, "-m", "app.gui.main", "--web", "--lan", "--port", str(port),
             "--lan-host", "127.0.0.1"]  # fmt: skip
     with log.open("wb") as out:
         proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     app = LanApp(proc, port, home, log, model)
     try:
-        app.desktop_url = _wait_until_serving(app)
+        # The LAN view is up before the link is printed, and the LAN view's Flet sessions
+        # run on the loopback server's lifespan: the link served means both serve.
+        app.desktop_url = wait_until_serving(app.log, app.proc, who="the app")
     except BaseException:
         stop_lan_app(app)
         raise
     return app
 
 
-def _wait_until_serving(app: LanApp) -> str:
-    """The loopback link, once it serves: the LAN view is up before it is printed, and the
-    LAN view's Flet sessions run on the loopback server's lifespan."""
-    deadline = time.monotonic() + START_WITHIN_S
-    while time.monotonic() < deadline:
-        if app.proc.poll() is not None:
-            pytest.fail(f"the app exited with {app.proc.returncode}; its output:\n{app.output()}")
-        link = printed_web_url(app.output())
-        try:
-            if link and httpx.get(link, follow_redirects=True, timeout=5).status_code == 200:
-                return link
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    pytest.fail(f"the app never served the link it printed; its output:\n{app.output()}")
-
-
 def stop_lan_app(app: LanApp) -> None:
     """Stop the app (SIGTERM, then kill)."""
-    if app.proc.poll() is not None:
-        return
-    app.proc.terminate()
-    try:
-        app.proc.wait(timeout=STOP_WITHIN_S)
-    except subprocess.TimeoutExpired:
-        app.proc.kill()
-        app.proc.wait()
+    stop_process(app.proc, signal.SIGTERM, STOP_WITHIN_S)
 
 
 def spki_sha256(cert_path: Path) -> str:

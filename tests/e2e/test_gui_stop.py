@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import sqlite3
 import subprocess
@@ -16,7 +15,8 @@ from playwright.sync_api import Page
 from app.gui.main import free_port
 from router.ledger.store import Ledger
 from router.paths import resolve_paths
-from tests.e2e.conftest import REPO, GuiApp, _wait_until_serving, open_app
+from tests.app.cli_support import gui_env
+from tests.e2e.conftest import REPO, GuiApp, open_app, wait_until_serving
 from tests.e2e.gui_steps import chat_input, type_into
 
 STOP_WITHIN_S = 30.0
@@ -31,17 +31,15 @@ def test_sigterm_with_a_tab_open_and_an_answer_streaming(
     page: Page, tmp_path: Path, endless_gguf: Path
 ) -> None:
     home = tmp_path / "home"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TANDEM_", "FLET_"))}
-    env.pop("DISPLAY", None)
-    env.update(TANDEM_HOME=str(home), TANDEM_LOCAL__MODEL=str(endless_gguf),
-               TANDEM_GENERATION__MAX_TOKENS="1000000", TANDEM_LOCAL__N_CTX="8192")  # fmt: skip
+    env = gui_env(home, endless_gguf, TANDEM_GENERATION__MAX_TOKENS="1000000",
+                  TANDEM_LOCAL__N_CTX="8192")  # fmt: skip
     port = free_port()
     log = tmp_path / "gui.log"
     with log.open("wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "app.cli", "--web", "--port", str(port)],
                                 cwd=REPO, env=env, stdout=out, stderr=out)  # fmt: skip
     try:
-        app = GuiApp(_wait_until_serving(log, proc), log, home)
+        app = GuiApp(wait_until_serving(log, proc), log, home)
         open_app(page, app.url)
         type_into(page, chat_input(page), "go on forever")
         page.keyboard.press("Enter")

@@ -8,9 +8,7 @@ DNS-rebinding page or another local process would send them: another `Host`, ano
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import signal
 import socket
 import subprocess
 import sys
@@ -27,7 +25,7 @@ from websockets.asyncio.client import connect
 from websockets.typing import Origin
 
 from app.gui.main import free_port
-from tests.app.cli_support import printed_web_url
+from tests.app.cli_support import gui_env, printed_web_url, stop_process
 from tests.app.test_clean_stop import register_client
 
 REPO = Path(__file__).resolve().parents[3]
@@ -58,9 +56,7 @@ def web_gui(tmp_path_factory: pytest.TempPathFactory, tiny_gguf: Path) -> Iterat
     """Run `python -m app.gui.main --web --port N` with a tiny model until the module ends."""
     tmp = tmp_path_factory.mktemp("web")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TANDEM_", "FLET_"))}
-    env.pop("DISPLAY", None)  # headless, like a server: no browser to open
-    env.update(TANDEM_HOME=str(tmp / "home"), TANDEM_LOCAL__MODEL=str(tiny_gguf))
+    env = gui_env(tmp / "home", tiny_gguf)  # headless, like a server: no browser to open
     log = tmp / "gui.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -73,12 +69,7 @@ def web_gui(tmp_path_factory: pytest.TempPathFactory, tiny_gguf: Path) -> Iterat
     try:
         yield WebGui(port, _wait_until_serving(proc, port, log), log)
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 def _wait_until_serving(proc: subprocess.Popen[bytes], port: int, log: Path) -> str:

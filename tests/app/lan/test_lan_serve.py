@@ -7,9 +7,7 @@ certificate Tandem made in its data folder.
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import ssl
 import subprocess
 import sys
@@ -20,7 +18,7 @@ import httpx
 import pytest
 
 from app.gui.main import free_port
-from tests.app.cli_support import printed_web_url
+from tests.app.cli_support import gui_env, printed_web_url, stop_process
 
 REPO = Path(__file__).resolve().parents[3]
 START_WITHIN_S = 90.0
@@ -42,10 +40,7 @@ def test_a_phone_pairs_with_the_lan_view_and_the_desktop_tab_still_works(
     tmp_path: Path, tiny_gguf: Path
 ) -> None:
     port, home, log = free_port(), tmp_path / "home", tmp_path / "gui.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TANDEM_", "FLET_"))}
-    env.pop("DISPLAY", None)
-    env.update(TANDEM_HOME=str(home), TANDEM_LOCAL__MODEL=str(tiny_gguf),
-               TANDEM_LAN_NAMES="tandem-test.lan")  # fmt: skip
+    env = gui_env(home, tiny_gguf, TANDEM_LAN_NAMES="tandem-test.lan")
     command = ["--lan", "--port", str(port), "--lan-host", "127.0.0.1"]
     with log.open("wb") as out:
         proc = subprocess.Popen([sys.executable, "-m", "app.gui.main", *command], cwd=REPO,
@@ -68,9 +63,4 @@ def test_a_phone_pairs_with_the_lan_view_and_the_desktop_tab_still_works(
             assert "flutter" in desktop.get(link).text.lower()
         _wait_for(proc, log, re.compile(r"(Paired: Pixel 7)"))
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
