@@ -26,6 +26,7 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.version import Version
 
+from tests.support.imports import third_party_imports
 from tests.support.missing import missing
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -63,21 +64,8 @@ def _declared() -> dict[str, set[str]]:
 @cache
 def _imports(*folders: str) -> dict[str, set[str]]:
     """Top-level modules imported (statically) under `folders` -> the files importing them."""
-    found: dict[str, set[str]] = {}
-    for folder in folders:
-        for path in sorted((ROOT / folder).rglob("*.py")):
-            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-                if isinstance(node, ast.Import):
-                    modules = [alias.name for alias in node.names]
-                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                    modules = [node.module]
-                else:
-                    continue
-                for module in modules:
-                    top = module.split(".")[0]
-                    if top not in sys.stdlib_module_names and top not in _LOCAL:
-                        found.setdefault(top, set()).add(str(path.relative_to(ROOT)))
-    return found
+    paths = [path for folder in folders for path in sorted((ROOT / folder).rglob("*.py"))]
+    return third_party_imports(paths, ROOT, _LOCAL)
 
 
 @cache

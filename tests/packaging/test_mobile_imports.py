@@ -11,12 +11,10 @@ packaging/mobile/check_phone_venv.sh checks the same on the real packages.
 
 from __future__ import annotations
 
-import ast
 import importlib.metadata as md
 import os
 import re
 import runpy
-import sys
 import tomllib
 from functools import cache
 from pathlib import Path
@@ -29,6 +27,7 @@ from tests.support.blocked import (
     last_json,
     run_blocked,
 )
+from tests.support.imports import third_party_imports
 
 MOBILE = ROOT / "packaging" / "mobile"
 
@@ -66,19 +65,7 @@ def _third_party_imports(folder: Path) -> dict[str, set[str]]:
     """Top-level modules the code under `folder` imports anywhere (not the standard
     library, not its own packages) -> the files importing them."""
     own = {p.stem for p in folder.iterdir() if p.suffix == ".py" or (p / "__init__.py").exists()}
-    found: dict[str, set[str]] = {}
-    for path in sorted(folder.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                modules = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                modules = [node.module]
-            else:
-                continue
-            for top in {m.split(".")[0] for m in modules} - own - {"__future__"}:
-                if top not in sys.stdlib_module_names:
-                    found.setdefault(top, set()).add(str(path.relative_to(folder)))
-    return found
+    return third_party_imports(sorted(folder.rglob("*.py")), folder, own)
 
 
 def test_every_third_party_import_of_the_phone_code_is_declared_or_known_absent(
