@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from router.endpoints.function import FunctionEndpoint
@@ -43,3 +45,15 @@ def two_tier_runtime(
     local = priced_endpoint("local", "local", answer=local_answer)
     endpoints = {"local": local, "claude": cloud}
     return build_runtime(home, settings, endpoints=endpoints), cloud  # type: ignore[arg-type]
+
+
+@asynccontextmanager
+async def open_two_tiers(
+    home: TandemPaths, tmp_path: Path, policy: str = "learned", local_answer: str | None = None
+) -> AsyncIterator[tuple[Runtime, FunctionEndpoint]]:
+    """`two_tier_runtime`, closed when the block ends."""
+    runtime, cloud = two_tier_runtime(home, tmp_path, policy, local_answer)
+    try:
+        yield runtime, cloud
+    finally:
+        await runtime.aclose()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, cast
 
@@ -13,7 +15,7 @@ from app.gui.chat.view_model import ChatViewModel
 from router.endpoints.fake import FakeEndpoint
 from router.paths import TandemPaths
 from tests.app.conftest import RuntimeFactory
-from tests.support.tiers import ASKED, two_tier_runtime
+from tests.support.tiers import ASKED, open_two_tiers
 
 NO_CLOUD = "No off-device endpoint is configured; add one in the settings to ask the cloud."
 
@@ -50,6 +52,17 @@ def chat(runtime: Any) -> tuple[ChatView, ChatViewModel, RecordingPage]:
     return view, vm, page
 
 
+@asynccontextmanager
+async def local_chat(
+    fake_runtime: RuntimeFactory, question: str
+) -> AsyncIterator[tuple[ChatView, ChatViewModel, RecordingPage]]:
+    """`chat` over a fake on-device model only, once `question` has been answered."""
+    async with fake_runtime(FakeEndpoint(name="local", kind="local")) as runtime:
+        view, vm, page = chat(runtime)
+        await vm.send(question)
+        yield view, vm, page
+
+
 def feedback_shown(bubble: Bubble) -> tuple[bool, str, str, str | None]:
     reanswer = bubble.reanswer.content if bubble.reanswer.visible else None
     return bubble.feedback.visible, label(bubble.good), label(bubble.bad), cast(Any, reanswer)
@@ -58,9 +71,7 @@ def feedback_shown(bubble: Bubble) -> tuple[bool, str, str, str | None]:
 async def test_an_answer_shows_thumbs_and_the_other_tier_a_question_shows_none(
     fake_runtime: RuntimeFactory,
 ) -> None:
-    async with fake_runtime(FakeEndpoint(name="local", kind="local")) as runtime:
-        view, vm, _ = chat(runtime)
-        await vm.send("hello")
+    async with local_chat(fake_runtime, "hello") as (view, _, _):
         question, answer = view._bubbles
         assert not question.feedback.visible
         assert feedback_shown(answer) == (True, "Good answer", "Bad answer", "Ask the cloud")
@@ -70,9 +81,7 @@ async def test_an_answer_shows_thumbs_and_the_other_tier_a_question_shows_none(
 async def test_a_thumb_shows_its_rating_and_pressing_it_again_takes_it_back(
     fake_runtime: RuntimeFactory,
 ) -> None:
-    async with fake_runtime(FakeEndpoint(name="local", kind="local")) as runtime:
-        view, vm, _ = chat(runtime)
-        await vm.send("hello")
+    async with local_chat(fake_runtime, "hello") as (view, vm, _):
         answer = view._bubbles[1]
 
         await click(answer.good)
@@ -87,9 +96,7 @@ async def test_a_thumb_shows_its_rating_and_pressing_it_again_takes_it_back(
 
 
 async def test_a_refused_re_answer_says_why_in_a_snack_bar(fake_runtime: RuntimeFactory) -> None:
-    async with fake_runtime(FakeEndpoint(name="local", kind="local")) as runtime:
-        view, vm, page = chat(runtime)
-        await vm.send("hello")
+    async with local_chat(fake_runtime, "hello") as (view, _, page):
         await click(view._bubbles[1].reanswer)
         [shown] = page.dialogs
         assert isinstance(shown, ft.SnackBar)
@@ -100,8 +107,7 @@ async def test_a_refused_re_answer_says_why_in_a_snack_bar(fake_runtime: Runtime
 async def test_ask_the_cloud_streams_a_headed_answer_that_can_be_rated(
     tandem_home: TandemPaths, tmp_path: Path
 ) -> None:
-    runtime, _ = two_tier_runtime(tandem_home, tmp_path)
-    try:
+    async with open_two_tiers(tandem_home, tmp_path) as (runtime, _):
         view, vm, page = chat(runtime)
         await vm.send(ASKED)
         await click(view._bubbles[1].reanswer)
@@ -115,16 +121,12 @@ async def test_ask_the_cloud_streams_a_headed_answer_that_can_be_rated(
         assert feedback_shown(again) == (True, "Good answer", "Bad answer", None)
         await click(again.good)
         assert vm.messages[2].rating is True
-    finally:
-        await runtime.aclose()
 
 
 async def test_while_an_answer_streams_the_re_answer_button_is_off(
     fake_runtime: RuntimeFactory,
 ) -> None:
-    async with fake_runtime(FakeEndpoint(name="local", kind="local")) as runtime:
-        view, vm, _ = chat(runtime)
-        await vm.send("one")
+    async with local_chat(fake_runtime, "one") as (view, vm, _):
         seen: list[bool | None] = []
 
         def render_and_record() -> None:

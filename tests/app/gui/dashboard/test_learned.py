@@ -16,7 +16,7 @@ from router.ledger.feedback import FeedbackSummary, TierCount
 from router.paths import TandemPaths
 from router.policy.user_ratings import GLOBAL_PSEUDO_COUNT, LOCAL_PSEUDO_COUNT
 from tests.app.conftest import RuntimeFactory
-from tests.support.tiers import ASKED, SIMILAR, two_tier_runtime
+from tests.support.tiers import ASKED, SIMILAR, open_two_tiers
 
 NOTHING = FeedbackSummary(tiers=(), ratings=0, pairs=0, preferred={}, routes_changed=0)
 
@@ -83,13 +83,10 @@ async def test_the_panel_is_empty_then_counts_a_rating_from_the_chat(
 async def test_a_route_the_ratings_changed_is_counted(
     tandem_home: TandemPaths, tmp_path: Path
 ) -> None:
-    runtime, _ = two_tier_runtime(tandem_home, tmp_path)
-    try:
+    async with open_two_tiers(tandem_home, tmp_path) as (runtime, _):
         chat = ChatViewModel(runtime)
         await chat.send(ASKED)
         await chat.rate(1, good=False)
         await chat.send(SIMILAR)
         learned = DashboardViewModel(runtime).refresh().learned
         assert learned is not None and learned.routes_changed == 1
-    finally:
-        await runtime.aclose()
