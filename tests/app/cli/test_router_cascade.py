@@ -23,15 +23,3 @@ def test_fit_cascade_writes_the_artifact_and_prints_held_out_figures(
     artifact = json.loads(out.read_text(encoding="utf-8"))
     assert artifact["command"].startswith("tandem router fit-cascade --profile ")
     assert artifact["auroc"]["held_out"] > 0.9
-
-
-def test_fit_cascade_on_a_missing_profile_is_one_clear_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "a.json"
-    code = main(
-        ["router", "fit-cascade", "--profile", str(tmp_path / "no.jsonl"), "--out", str(out)]
-    )
-    assert code != 0
-    assert "cannot read profile" in capsys.readouterr().err
-    assert not out.exists()

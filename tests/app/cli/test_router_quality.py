@@ -29,15 +29,3 @@ def test_fit_quality_writes_the_artifact_and_prints_held_out_figures(
     assert artifact["command"] == (
         f"tandem router fit-quality --profile {profile} --out {out} --seed 2"
     )
-
-
-def test_fit_quality_on_a_missing_profile_is_one_clear_error(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    out = tmp_path / "a.json"
-    code = main(
-        ["router", "fit-quality", "--profile", str(tmp_path / "no.jsonl.gz"), "--out", str(out)]
-    )
-    assert code != 0
-    assert "cannot read profile" in capsys.readouterr().err
-    assert not out.exists()
