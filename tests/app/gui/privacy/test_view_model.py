@@ -9,8 +9,8 @@ from app.gui.privacy.view_model import PrivacyViewModel, RuleForm
 from router.endpoints.fake import FakeEndpoint
 from router.paths import TandemPaths
 from router.settings.store import write_toml
-from router.types import TurnRequest
 from tests.app.conftest import RuntimeFactory
+from tests.support.pipeline import collect
 
 
 def local_fake() -> FakeEndpoint:
@@ -144,9 +144,7 @@ async def test_default_card_rule_shows_in_the_test_and_the_log_lists_kept_local_
 
         # Separate conversations: a card in the history would keep "hello" local too.
         for text in ("card 4111 1111 1111 1111, is it valid?", "hello"):
-            request = TurnRequest(text=text, session_id=runtime.ledger.create_session())
-            async for _ in runtime.pipeline.run_turn(request):
-                pass
+            await collect(runtime.pipeline, text, session_id=runtime.ledger.create_session())
         [entry] = vm.log()
         assert entry.action == "keep_local"
         assert entry.excerpt == "card 4111 1111 1111 1111, is it valid?"
@@ -215,11 +213,8 @@ async def test_a_keep_mine_rule_from_the_form_keeps_turns_on_my_devices(
         assert result.action == "keep_mine"
         assert result.summary == "kept on your devices (this one and those marked mine): a project"
         assert "KEYWORD: 'project Falcon' -> keep_mine (falcon)" in result.findings
-        request = TurnRequest(
-            text="project Falcon plan", session_id=runtime.ledger.create_session()
-        )
-        async for _ in runtime.pipeline.run_turn(request):
-            pass
+        session = runtime.ledger.create_session()
+        await collect(runtime.pipeline, "project Falcon plan", session_id=session)
         [entry] = vm.log()
         assert (entry.action, entry.endpoint) == ("keep_mine", "local")
         assert RuleForm.of(vm.rules[0]).action == "keep_mine"
