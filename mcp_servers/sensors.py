@@ -54,7 +54,7 @@ from mcp_servers.sensors_models import (
     Temperatures,
     Uptime,
 )
-from router.optional import missing_sentence, notice_once
+from router.optional import say_missing
 
 __all__ = [
     "AxesReading",
@@ -168,14 +168,11 @@ def register_sensors(
 
 def _without_host_tools() -> dict[str, Any]:
     """No host tools: psutil is not installed. Said once, as the router says what it lacks."""
-    notice_once(
+    say_missing(
         "psutil",
-        missing_sentence(
-            "psutil",
-            "the host's CPU, memory, disk, traffic, temperature and uptime figures are "
-            "unknown and the sensors tools for them are not offered",
-            "install psutil to offer them",
-        ),
+        "the host's CPU, memory, disk, traffic, temperature and uptime figures are "
+        "unknown and the sensors tools for them are not offered",
+        "install psutil to offer them",
     )
     return {}
 

@@ -4,7 +4,7 @@ A phone (the app under packaging/mobile/) has no wheels for chromadb, spaCy or t
 keyring, and may have none for llama.cpp, onnxruntime, psutil or OpenCV; it does not
 install the MCP SDK either (its chat has no MCP tools). The router
 imports each where it is used, checks with `available` first where a missing one
-changes what happens, and says so once per process with `notice_once` (logged as a
+changes what happens, and says so once per process with `notice_once` or `say_missing` (logged as a
 warning and kept for a front end to show: `notices`).
 """
 
@@ -57,6 +57,14 @@ def notices() -> dict[str, str]:
     """Every notice said so far, by feature: what runs without an optional package."""
     with _lock:
         return dict(_notices)
+
+
+def say_missing(module: str, what: str, fix: str, feature: str | None = None) -> bool:
+    """Say once, as `feature` (default: `module`), that `module` is missing, so `what`.
+
+    The `notice_once` of `missing_sentence`; returns True if this call said it.
+    """
+    return notice_once(feature or module, missing_sentence(module, what, fix))
 
 
 def missing_sentence(module: str, what: str, fix: str) -> str:

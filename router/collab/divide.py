@@ -14,7 +14,7 @@ from router.collab.agents import TeamConfigError
 from router.collab.prompts import aggregator_prompt, parse_subtasks, worker_prompt
 from router.collab.records import Subtask
 from router.collab.team import Call, Team
-from router.privacy.zones import may_reach
+from router.privacy.zones import ZONE_NAMES, kept_in, may_reach
 
 MAX_SUBTASKS_PER_WORKER = 2
 
@@ -70,7 +70,7 @@ async def _worker_for(team: Team, subtask: Subtask, workers: list[int]) -> int:
             [coordinator] if may_reach(action, team.agents[coordinator].zone) else []
         )
         if not pool:
-            where = "your devices" if action == "keep_mine" else "this device"
+            where = ZONE_NAMES[kept_in(action)]
             raise TeamConfigError(
                 f"subtask {subtask.index + 1} must stay on {where}, and no agent there can take it",
                 "add a local agent to the team (e.g. --agents local,...)",

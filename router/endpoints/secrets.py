@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from router.endpoints.settings import RemoteEndpointSettings
 from router.errors import TandemError
-from router.optional import missing_sentence, notice_once
+from router.optional import say_missing
 from router.paths import TandemPaths, resolve_paths
 
 if TYPE_CHECKING:
@@ -76,14 +76,11 @@ def keyring_backend() -> KeyringBackend | None:
         import keyring
         from keyring.backends import chainer, fail, null
     except ImportError:
-        notice_once(
+        say_missing(
             "keyring",
-            missing_sentence(
-                "keyring",
-                "API keys are read from environment variables and from the private "
-                f"{SECRETS_FILE_NAME} file in Tandem's config folder",
-                "install keyring to keep them in the OS keyring instead",
-            ),
+            "API keys are read from environment variables and from the private "
+            f"{SECRETS_FILE_NAME} file in Tandem's config folder",
+            "install keyring to keep them in the OS keyring instead",
         )
         return None
     try:

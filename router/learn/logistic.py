@@ -14,16 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from router.policy.trained_router import sigmoid
+
 Array = npt.NDArray[np.float64]
 
 L2_GRID: tuple[float, ...] = tuple(float(v) for v in np.logspace(-1, 4, 11))
 """The penalties cross-validation chooses from (0.1 to 10,000, 11 steps): a prior range;
 which one is used is learned."""
-
-
-def sigmoid(z: Array) -> Array:
-    """The logistic function, clipped far from overflow."""
-    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -60.0, 60.0))), dtype=np.float64)
 
 
 def newton_logistic(x: Array, y: Array, l2: float, start: Array | None = None) -> Array:

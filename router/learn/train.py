@@ -18,7 +18,7 @@ import numpy.typing as npt
 from router.learn.profile import ProfileRecord
 from router.learn.targets import soft_labels
 from router.policy.cheap_features import cheap_matrix
-from router.policy.trained_router import KINDS, Router, feature_spec
+from router.policy.trained_router import KINDS, Router, feature_spec, sigmoid
 
 Array = npt.NDArray[np.float64]
 
@@ -88,10 +88,6 @@ class _Adam:
             self.params[k] -= self.lr * m_hat / (np.sqrt(v_hat) + 1e-8)
 
 
-def _sigmoid(z: Array) -> Array:
-    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -60, 60))), dtype=np.float64)
-
-
 def _fit(
     forward: Any,
     params: dict[str, Array],
@@ -112,7 +108,7 @@ def _fit(
         for start in range(0, len(y), batch):
             idx = order[start : start + batch]
             logit, backprop = forward(params, x[idx])
-            dlogit = (_sigmoid(logit) - y[idx]) / len(idx)
+            dlogit = (sigmoid(logit) - y[idx]) / len(idx)
             grads = backprop(dlogit)
             for k in grads:
                 if params[k].ndim > 1:  # weight decay on matrices only

@@ -32,7 +32,7 @@ from router.mcp.turn import map_text, texts_of
 from router.privacy.redact import Pseudonymizer, value_pattern
 from router.privacy.rules import RuleSubject
 from router.privacy.scan import Scanner
-from router.privacy.zones import KEPT, ZONE_NAMES
+from router.privacy.zones import KEPT, ZONE_NAMES, kept_in
 from router.types import FindingAction, ProtectedValue, ToolCall, TurnRequest, Zone
 
 _KEPT = "carries data"
@@ -72,11 +72,6 @@ def kept_turn_refusal(name: str, source: str, zone: Zone = "device") -> str:
     )
 
 
-def _kept_in(action: FindingAction) -> Zone:
-    """The zone a kept value or turn stays in."""
-    return "mine" if action == "keep_mine" else "device"
-
-
 def prepare_off_device(
     requested: ToolCall,
     scanner: Scanner,
@@ -94,12 +89,12 @@ def prepare_off_device(
     request = TurnRequest(text=text, session_id=pseudonymizer.session_id)
     report = scanner.scan(request, [])
     if report.action in KEPT:
-        said = refusal(requested.name, report.reason, _kept_in(report.action))
+        said = refusal(requested.name, report.reason, kept_in(report.action))
         return PreparedCall(requested, said, report.protected)
     known = _known_kept(text, kept)
     if known is not None:
         reason = _reason_for(scanner, known.type, known.action)
-        said = refusal(requested.name, reason, _kept_in(known.action))
+        said = refusal(requested.name, reason, kept_in(known.action))
         return PreparedCall(requested, said, (*report.protected, known))
     pseudonymizer.register(report.redact_values)
     arguments = map_text(requested.arguments, pseudonymizer.redact)

@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from router.errors import TandemError
-from router.optional import available, missing_sentence, notice_once
+from router.optional import available, say_missing
 
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
@@ -159,7 +159,7 @@ def embeddings_available(feature: str, without: str) -> bool:
     missing = missing_embedding_module()
     if missing is None:
         return True
-    notice_once(feature, missing_sentence(missing, without, "install it for sentence embeddings"))
+    say_missing(missing, without, "install it for sentence embeddings", feature=feature)
     return False
 
 

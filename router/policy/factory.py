@@ -12,6 +12,7 @@ when the second would have routed elsewhere (router/policy/user_ratings.py).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
@@ -32,9 +33,11 @@ from router.policy.user_ratings import RatedPolicy, UserRatings
 if TYPE_CHECKING:
     from router.ledger.store import Ledger
 
-PolicyBuilder = Callable[[RoutingSettings, UserRatings | None], Policy]
-"""Builds one policy from `[routing]` settings, loading its artifacts (errors say which file);
-its quality model corrected by the user's ratings when they are given."""
+QualitySource = Callable[[], QualityModel]
+"""The quality model a policy runs on: called only by the policies that need one."""
+PolicyBuilder = Callable[[RoutingSettings, QualitySource], Policy]
+"""Builds one policy from `[routing]` settings, loading its artifacts (errors say which file),
+on the quality model its source gives (corrected by the user's ratings, for a rated policy)."""
 
 RATED_POLICIES = frozenset({"learned", "budget", "rules"})
 """Policies whose routes the quality model decides, so the user's ratings can change them."""
@@ -59,29 +62,30 @@ def limits_of(settings: RoutingSettings) -> BudgetLimits:
     )
 
 
-def _quality(settings: RoutingSettings, ratings: UserRatings | None = None) -> QualityModel:
-    model = load_quality_model(settings.learned_artifact, settings.learned_router)
-    return model if ratings is None else ratings.wrap(model)
+def _loaded_once(settings: RoutingSettings) -> QualitySource:
+    """The settings' quality model, read on the first call only: a rated policy and its
+    unrated twin (and a rules policy's fallback) share one read of the artifact."""
+    return functools.cache(
+        lambda: load_quality_model(settings.learned_artifact, settings.learned_router)
+    )
 
 
-def _local(settings: RoutingSettings, ratings: UserRatings | None) -> Policy:
+def _local(settings: RoutingSettings, quality: QualitySource) -> Policy:
     return LocalOnlyPolicy()
 
 
-def _prefer_remote(settings: RoutingSettings, ratings: UserRatings | None) -> Policy:
+def _prefer_remote(settings: RoutingSettings, quality: QualitySource) -> Policy:
     return PreferRemotePolicy()
 
 
-def _learned(settings: RoutingSettings, ratings: UserRatings | None) -> Policy:
-    quality = _quality(settings, ratings)
-    return LearnedPolicy(quality, weights_of(settings), sticky=settings.sticky)
+def _learned(settings: RoutingSettings, quality: QualitySource) -> Policy:
+    return LearnedPolicy(quality(), weights_of(settings), sticky=settings.sticky)
 
 
-def _budget(settings: RoutingSettings, ratings: UserRatings | None) -> Policy:
-    quality = _quality(settings, ratings)
+def _budget(settings: RoutingSettings, quality: QualitySource) -> Policy:
     planner = load_planner(settings.budget_artifact)
     return BudgetPolicy(
-        quality, planner, weights_of(settings), settings.sticky, limits=limits_of(settings)
+        quality(), planner, weights_of(settings), settings.sticky, limits=limits_of(settings)
     )
 
 
@@ -96,21 +100,20 @@ def cascade_threshold(settings: RoutingSettings) -> tuple[float, str]:
     return PRIOR_THRESHOLD, "prior"
 
 
-def _cascade(settings: RoutingSettings, ratings: UserRatings | None) -> Policy:
-    quality = _quality(settings, ratings)
+def _cascade(settings: RoutingSettings, quality: QualitySource) -> Policy:
     threshold, source = cascade_threshold(settings)
     return CascadePolicy(
-        threshold, settings.cascade_escalate_to, quality, weights_of(settings), source
+        threshold, settings.cascade_escalate_to, quality(), weights_of(settings), source
     )
 
 
-def _rules(settings: RoutingSettings, ratings: UserRatings | None) -> Policy:
+def _rules(settings: RoutingSettings, quality: QualitySource) -> Policy:
     # The quality model is loaded first, as it always was: its errors come before the fallback's.
-    quality = _quality(settings, ratings)
+    model = quality()
     fallback = POLICY_BUILDERS[settings.rules_fallback](
-        settings.model_copy(update={"policy": settings.rules_fallback}), ratings
+        settings.model_copy(update={"policy": settings.rules_fallback}), quality
     )
-    return RulesPolicy(tuple(settings.rules), fallback, weights_of(settings), quality)
+    return RulesPolicy(tuple(settings.rules), fallback, weights_of(settings), model)
 
 
 POLICY_BUILDERS: Mapping[str, PolicyBuilder] = {
@@ -149,7 +152,9 @@ def policy_for(
             f"unknown routing policy {name!r}", f"use one of: {', '.join(POLICY_NAMES)}"
         )
     settings = (routing or RoutingSettings(policy="local")).model_copy(update={"policy": name})
+    loaded = _loaded_once(settings)
     if ledger is None or name not in RATED_POLICIES:
-        return builder(settings, None)
+        return builder(settings, loaded)
     ratings = UserRatings(FeedbackStore(ledger.db))
-    return RatedPolicy(builder(settings, ratings), builder(settings, None), ratings)
+    rated = builder(settings, lambda: ratings.wrap(loaded()))
+    return RatedPolicy(rated, builder(settings, loaded), ratings)

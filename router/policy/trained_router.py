@@ -65,7 +65,8 @@ def feature_spec() -> dict[str, Any]:
     }
 
 
-def _sigmoid(z: Array) -> Array:
+def sigmoid(z: Array) -> Array:
+    """The logistic function, clipped far from overflow (shared by the fitting code)."""
     return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -60.0, 60.0))), dtype=np.float64)
 
 
@@ -104,15 +105,15 @@ class Router:
         """Scores of prepared inputs (see `inputs`)."""
         a = self.arrays
         if self.kind == "logistic":
-            return _sigmoid(x @ a["w"] + a["b"])
+            return sigmoid(x @ a["w"] + a["b"])
         if self.kind == "mlp":
             hidden = np.maximum(x @ a["W1"] + a["b1"], 0.0)
-            return _sigmoid(hidden @ a["w2"] + a["b2"])
+            return sigmoid(hidden @ a["w2"] + a["b2"])
         if self.kind == "mf":
             models = list(self.meta["models"])
             i, j = models.index(self.strong), models.index(self.weak)
             z = (x @ a["P"]) * a["u"]
-            return _sigmoid(z @ (a["V"][i] - a["V"][j]) + a["c"][i] - a["c"][j])
+            return sigmoid(z @ (a["V"][i] - a["V"][j]) + a["c"][i] - a["c"][j])
         if self.kind == "knn":
             return self._knn_scores(x)
         raise ValueError(f"unknown router kind {self.kind!r}")

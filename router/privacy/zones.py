@@ -81,6 +81,11 @@ def stricter_value(a: FindingAction, b: FindingAction) -> FindingAction:
     return a if _VALUE_STRICTNESS[a] >= _VALUE_STRICTNESS[b] else b
 
 
+def kept_in(action: FindingAction) -> Zone:
+    """The farthest zone a kept (keep_local or keep_mine) value or turn may reach."""
+    return "mine" if action == "keep_mine" else "device"
+
+
 def kept_note(action: FindingAction, reason: str) -> str:
     """Why a turn stayed where it did, e.g. `kept on your devices: names a client`."""
     where = "on your devices" if action == "keep_mine" else "local"

@@ -15,7 +15,7 @@ import anyio.to_thread
 
 from mcp_servers.assistant import FindingSpan, RoutePreview, ScanResult
 from router.privacy.scan import Scanner
-from router.privacy.zones import KEPT
+from router.privacy.zones import KEPT, ZONE_NAMES, kept_in, strictest
 from router.runtime.ask_local import answer_on_device
 from router.runtime.compose import Runtime, build_runtime, scanner_for
 from router.settings.config import load_settings
@@ -116,7 +116,7 @@ def released_answer(answer: str, report: PrivacyReport, *, given: str) -> str:
     new = [p for p in report.protected if p.value not in given]
     kept = [p.action for p in new if p.action in KEPT]
     if kept:
-        where = "this device" if "keep_local" in kept else "your devices"
+        where = ZONE_NAMES[kept_in(strictest(kept))]
         return (
             f"[withheld: the answer holds data that must stay on {where} "
             f"({report.reason}); ask in Tandem itself to see it]"

@@ -27,6 +27,7 @@ from router.mcp.settings import McpSettings
 from router.models.bundled import Progress
 from router.models.manager import ModelManager
 from router.optional import available, missing_sentence
+from router.runtime.optional_parts import NO_MCP_TOOLS
 from router.turn.pipeline import TurnPipeline
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ async def reload_tool_host(
     """
     if mcp.enabled and not available("mcp"):
         raise ConfigError(
-            missing_sentence("mcp", "the chat has no MCP tools", "nothing was changed"),
+            missing_sentence("mcp", NO_MCP_TOOLS, "nothing was changed"),
             f"reinstall Tandem to get it ({pip_install_command()}), or set [mcp] enabled = false",
         )
     old = pipeline.tools

@@ -25,7 +25,7 @@ from router.memory.embedding import (
 from router.memory.settings import MemorySettings
 from router.models.bundled import Progress
 from router.models.manager import ModelManager
-from router.optional import available, missing_sentence, notice_once
+from router.optional import available, say_missing
 from router.paths import TandemPaths
 from router.policy.settings import RoutingSettings
 from router.privacy.guard import EgressPolicy
@@ -46,14 +46,11 @@ def device_model(
     Resolving the bundled model may assemble it first (`progress` gets bytes done, total).
     """
     if not available("llama_cpp"):
-        notice_once(
+        say_missing(
             "llama_cpp",
-            missing_sentence(
-                "llama_cpp",
-                "there is no on-device model: turns go to the configured endpoints, and a "
-                "turn a privacy rule keeps on this device is refused",
-                "install it to answer on this device",
-            ),
+            "there is no on-device model: turns go to the configured endpoints, and a "
+            "turn a privacy rule keeps on this device is refused",
+            "install it to answer on this device",
         )
         return {}
     return {"local": LlamaCppEndpoint.from_settings(manager.resolve(progress=progress), settings)}
@@ -67,13 +64,11 @@ def live_memory(
         return None
     missing = "chromadb" if not available("chromadb") else missing_embedding_module()
     if missing is not None:
-        notice_once(
-            "memory",
-            missing_sentence(
-                missing,
-                "memory search is off and earlier turns are packed from the ledger alone",
-                "set [memory] enabled = false, or install it",
-            ),
+        say_missing(
+            missing,
+            "memory search is off and earlier turns are packed from the ledger alone",
+            "set [memory] enabled = false, or install it",
+            feature="memory",
         )
         return None
     return LiveMemory(paths, settings, pseudonyms=pseudonyms, policy=egress)
@@ -101,11 +96,8 @@ def chat_tool_host(
 ) -> ToolHost | None:
     """The chat's MCP tool host (`[mcp]` on); none (said once) where the MCP SDK is missing."""
     if not available("mcp"):
-        notice_once(
-            "mcp",
-            missing_sentence(
-                "mcp", NO_MCP_TOOLS, "install it to use MCP servers, or set [mcp] enabled = false"
-            ),
+        say_missing(
+            "mcp", NO_MCP_TOOLS, "install it to use MCP servers, or set [mcp] enabled = false"
         )
         return None
     return build_chat_host(settings, egress, devices)

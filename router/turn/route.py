@@ -21,7 +21,7 @@ from router.policy.estimate import Weights, decision_for, estimate
 from router.policy.features import TurnFeatures
 from router.policy.modality import select_attachments
 from router.policy.resource_rules import decide_with_resources
-from router.privacy.zones import kept_note, may_reach
+from router.privacy.zones import ZONE_NAMES, kept_in, kept_note, may_reach
 from router.turn.attempt import zoned
 from router.types import FindingAction, PrivacyReport, RouteDecision, TurnRequest
 
@@ -194,7 +194,7 @@ def keep_local_decision(
             f"{note}; {current.endpoint} handed the rest of the turn to this device",
         )
     except TandemError:
-        where = "your devices" if report.action == "keep_mine" else "this device"
+        where = ZONE_NAMES[kept_in(report.action)]
         raise EgressBlockedError(
             f"a tool result must stay on {where} ({report.reason}), and there is no "
             "on-device model to finish the turn",

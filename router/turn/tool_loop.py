@@ -46,7 +46,7 @@ from router.privacy import egress
 from router.privacy.guard import EgressPolicy
 from router.privacy.redact import Pseudonymizer, StreamRestorer
 from router.privacy.scan import Scanner
-from router.privacy.zones import KEPT, may_reach, stricter
+from router.privacy.zones import KEPT, kept_in, may_reach, stricter
 from router.turn.attempt import (
     Attempt,
     Outcome,
@@ -261,8 +261,8 @@ def kept_local_source(state: TurnState, attempt: Attempt) -> tuple[str, Zone] | 
     """
     action = stricter(state.report.action, attempt.decision.privacy_action)
     if action in KEPT:
-        zone: Zone = "mine" if action == "keep_mine" else "device"
-        return (f"rule: {state.report.rule}" if state.report.rule else "kept local"), zone
+        source = f"rule: {state.report.rule}" if state.report.rule else "kept local"
+        return source, kept_in(action)
     if attempt.packed.holds_kept_local:
         return "an earlier turn of this conversation", attempt.endpoint.zone
     return None

@@ -11,6 +11,7 @@ from router.privacy.rules import PrivacyRule, RuleSet, RuleSubject, build_rules
 from router.privacy.scan import Scanner
 from router.privacy.zones import (
     blocked_values,
+    kept_in,
     kept_note,
     may_reach,
     strictest,
@@ -155,3 +156,8 @@ def test_the_outbound_check_follows_the_zone() -> None:
         egress.check_outbound(payload, report)
     with pytest.raises(EgressBlockedError):
         egress.check_outbound(b"Alice Smith", report, zone="mine")
+
+
+def test_a_kept_turn_stays_in_the_farthest_zone_its_action_may_reach() -> None:
+    assert kept_in("keep_mine") == "mine"
+    assert kept_in("keep_local") == "device"
