@@ -12,7 +12,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import flet as ft
-import flet_web.fastapi as flet_fastapi
 from starlette.types import ASGIApp
 
 APP_NAME = "Tandem"
@@ -25,6 +24,10 @@ def flet_web_app(main: Callable[[ft.Page], Awaitable[None]]) -> ASGIApp:
     The outer app carries Flet's lifespan (its session manager), as the one `ft.run`
     exports does.
     """
+    # Imported here: FastAPI and Flet's web server load in about 0.1 s, which the desktop
+    # window (no web view) would otherwise pay at every start.
+    import flet_web.fastapi as flet_fastapi
+
     outer: Any = flet_fastapi.FastAPI()
     outer.mount(
         "/",

@@ -19,7 +19,6 @@ import logging
 import os
 import re
 import socket
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,6 +31,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from app.lan.options import NAMES_ENV
 from router import TandemError
+from router.private_file import write_private
 
 log = logging.getLogger("app.lan")
 
@@ -118,13 +118,13 @@ def ensure_certificate(folder: Path, names: Sequence[str]) -> LanCertificate:
         log.info("issuing a new LAN certificate for %s", ", ".join(names))
     if key is None:
         key = ec.generate_private_key(ec.SECP256R1())
-        _write(key_path, key.private_bytes(
+        write_private(key_path, key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         ))  # fmt: skip
     made = _issue(key, names)
-    _write(cert_path, made.public_bytes(serialization.Encoding.PEM))
+    write_private(cert_path, made.public_bytes(serialization.Encoding.PEM))
     return LanCertificate(cert_path, key_path, fingerprint(made), _names_of(made))
 
 
@@ -198,20 +198,3 @@ def _is_ip(name: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _write(path: Path, data: bytes) -> None:
-    """Write `data` atomically to a file only its owner can read."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise

@@ -11,14 +11,11 @@ store re-reads it whenever it changed on disk, so a revoke takes effect on the n
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import json
-import os
 import secrets
 import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -26,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from router import TandemError
+from router.private_file import write_private
 
 NAME_LIMIT = 60
 """Longest device name kept (characters): what a list row shows in full."""
@@ -157,21 +155,9 @@ class PairedDevices:
 
     def _save(self, records: dict[str, _Record]) -> None:
         data = {"version": _VERSION, "devices": [_record_to(r) for r in records.values()]}
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         if self.path.exists():
             shutil.copy2(self.path, self.path.with_name(f"{self.path.name}.bak"))
-        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".devices-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                json.dump(data, out, indent=2)
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_private(self.path, json.dumps(data, indent=2).encode("utf-8"))
         self._records, self._stamp = records, None
         self._load()  # remember the new file's stamp, so the next check does not re-read it
 

@@ -92,7 +92,8 @@ class LanGuard:
             return
         try:
             public = await self._public(scope, receive) if scope["type"] == "http" else None
-            device = None if public is not None else self.paired_device(scope)
+            tokens = _tokens(Headers(scope=scope)) if public is None else []
+            device = self.paired_device(tokens)
         except TandemError as exc:  # the list of paired devices cannot be read
             log.error("the LAN view refused a request: %s", exc)
             await _refuse(scope, receive, send, 503, _STORE_BROKEN)
@@ -104,15 +105,17 @@ class LanGuard:
         elif self.edge is not None and (scope["path"] + "/").startswith("/v1/"):
             await self.edge(scope, receive, send)
         else:
+            # A websocket's headers never change: its tokens, read once, are re-checked
+            # against the (re-read when changed) list of devices at each message.
             receive, send = while_paired(
-                scope, receive, send, lambda: self.paired_device(scope) is not None
+                scope, receive, send, lambda: self.paired_device(tokens) is not None
             )
             with serving_device(device):  # the page's own task knows it serves a phone
                 await self.app(scope, receive, with_page_policy(scope, send))
 
-    def paired_device(self, scope: Scope) -> PairedDevice | None:
-        """The paired device whose token the request carries, None if none does."""
-        for token in _tokens(Headers(scope=scope)):
+    def paired_device(self, tokens: Sequence[str]) -> PairedDevice | None:
+        """The paired device holding one of a request's `tokens`, None if none does."""
+        for token in tokens:
             device = self.devices.check(token)
             if device is not None:
                 return device

@@ -8,20 +8,17 @@ atomically). Nothing here is ever logged.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from app.mobile.pairing import Pairing
 from router.errors import TandemError
 from router.paths import TandemPaths
+from router.private_file import write_private
 
 PAIRING_FILE = "pairing.json"
 CLOUD_KEY_FILE = "cloud.json"
-_PRIVATE = 0o600
 
 
 class PhoneStore:
@@ -88,18 +85,4 @@ class PhoneStore:
 
     def _write(self, name: str, data: dict[str, Any]) -> None:
         """Write `data` atomically to a file only its owner can read."""
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # mkstemp creates the file with mode 0600 before anything is written to it.
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".phone-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f, indent=2, sort_keys=True)
-                f.flush()
-                os.fsync(f.fileno())
-            if os.name == "posix":
-                os.chmod(tmp, _PRIVATE)
-            os.replace(tmp, self.folder / name)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        write_private(self.folder / name, json.dumps(data, indent=2, sort_keys=True).encode())
