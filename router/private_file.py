@@ -2,8 +2,9 @@
 
 A temporary file in the same folder is written, flushed to disk, made 0600 and renamed
 over the target, so a reader sees the old file or the new one, never half of either, and
-a failed write leaves the old file as it was and no temporary file behind. The app's
-device list and certificate key (app/lan) and the phone's pairing (app/mobile) share it.
+a failed write leaves the old file as it was and no temporary file behind. The API keys file
+(router/endpoints/secrets.py), the app's device list and certificate key (app/lan) and the
+phone's pairing (app/mobile) share it.
 """
 
 from __future__ import annotations

@@ -16,7 +16,6 @@ import logging
 import os
 import re
 import stat
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +24,7 @@ from router.endpoints.settings import RemoteEndpointSettings
 from router.errors import TandemError
 from router.optional import say_missing
 from router.paths import TandemPaths, resolve_paths
+from router.private_file import PRIVATE_MODE, write_private
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
@@ -37,7 +37,6 @@ REDACTED = "sk-…redacted"
 
 # Anthropic keys ("sk-ant-api03-...") and OpenAI-style keys ("sk-proj-...", "sk-...").
 _KEY_LIKE = re.compile(r"sk-ant-[A-Za-z0-9_\-]+|sk-(?:proj-)?[A-Za-z0-9_\-]{20,}")
-_PRIVATE = 0o600
 
 
 class SecretsError(TandemError):
@@ -187,7 +186,7 @@ def _ensure_private(path: Path) -> None:
             mode,
         )
         try:
-            path.chmod(_PRIVATE)
+            path.chmod(PRIVATE_MODE)
         except OSError as exc:
             raise SecretsError(
                 f"{path} can be read by other users and its permissions could not be fixed "
@@ -219,18 +218,5 @@ def _read_file(path: Path) -> dict[str, str]:
 
 def _write_file(path: Path, keys: dict[str, str]) -> None:
     """Write the keys atomically to a file only its owner can read."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    # mkstemp creates the file with mode 0600 before any key is written to it.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secrets-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump({"keys": keys}, f, indent=2, sort_keys=True)
-            f.flush()
-            os.fsync(f.fileno())
-        if os.name == "posix":
-            os.chmod(tmp, _PRIVATE)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    text = json.dumps({"keys": keys}, indent=2, sort_keys=True)
+    write_private(path, text.encode("utf-8"))
